@@ -1,0 +1,235 @@
+"""The build: data/ → parse → quote check → SHACL validation → a new store → swap it in.
+
+Nothing replaces the store until every check has passed: a failing build raises BuildFailed with a
+readable report and leaves the last good store serving.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from .datafiles import DataFile, DataFileError, discover, parse_file
+from .progress import Progress
+from .quotes import check_quotes
+from .rdfterms import graph_of
+from .settings import Settings
+from .store import BuildInfo, current_store_path, swap_current, write_embedded_store
+from .validation import ValidationReport, ontology_graph, shapes_graph, validate_graph
+
+KEEP_BUILDS = 2
+
+
+class BuildFailed(Exception):
+    """The data did not pass; `report` says what to fix, file by file."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__(report)
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    info: BuildInfo
+    store_path: Path
+    seconds: float
+    shapes_checked: int
+    reports: dict[str, ValidationReport] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        graphs = len(self.info.graphs)
+        return (f"Build {self.info.build_id}: {graphs} graphs, {self.info.triples} triples, "
+                f"{self.shapes_checked} shapes checked, {self.seconds:.1f} s → {self.store_path}")
+
+
+def inputs_digest(settings: Settings) -> str:
+    """One hash over every input of the build (ontology, shapes, data incl. source texts, base IRI)."""
+    digest = hashlib.sha256(settings.base_iri.encode())
+    for folder in (settings.ontology_dir, settings.shapes_dir, settings.data_dir):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder.parent).as_posix().encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def needs_build(settings: Settings) -> bool:
+    """True when there is no store yet or an input changed since the current one was built."""
+    path = current_store_path(settings)
+    if path is None:
+        return True
+    manifest = BuildInfo.read(path).manifest
+    return manifest.get("inputs_sha256") != inputs_digest(settings)
+
+
+@contextmanager
+def build_lock(settings: Settings) -> Iterator[None]:
+    """One build at a time per store folder."""
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.store_dir / "build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildFailed(f"another build is running on {settings.store_dir}") from None
+        yield
+
+
+def build(settings: Settings, progress: Progress | None = None) -> BuildResult:
+    progress = progress or Progress(steps=6)
+    with build_lock(settings):
+        return _build(settings, progress)
+
+
+def _build(settings: Settings, progress: Progress) -> BuildResult:
+    progress.step("Finding the data files")
+    files = discover(settings)
+    digest = inputs_digest(settings)
+    progress.done(f"{len(files)} files")
+
+    progress.step("Parsing")
+    quads_by_file: dict[DataFile, list[ox.Quad]] = {}
+    errors: list[str] = []
+    for data_file in files:
+        try:
+            quads_by_file[data_file] = parse_file(data_file, settings)
+        except DataFileError as error:
+            errors.append(str(error))
+    if errors:
+        raise BuildFailed("The build stopped: these files do not parse.\n" + "\n".join(f"  {e}" for e in errors))
+    total = sum(len(q) for q in quads_by_file.values())
+    progress.done(f"{total} triples")
+
+    progress.step("Checking that every quote is verbatim in its source text")
+    data_files = [f for f in files if f.role != "ontology"]
+    graphs = {f: graph_of(quads_by_file[f]) for f in data_files}
+    everything = Graph()
+    for graph in graphs.values():
+        everything += graph
+    problems = check_quotes(everything, settings.data_dir / "sources", settings.base_iri)
+    if problems:
+        raise BuildFailed("The build stopped: these quotes are not verbatim in their source texts.\n"
+                          + "\n".join(f"  {p}" for p in problems))
+    progress.done(f"{sum(1 for _ in everything.subjects(predicate=URIRef(settings.ikg + 'quote')))} quotes")
+
+    progress.step("Validating with the SHACL shapes")
+    reports = validate_units(settings, graphs, progress)
+    failing = {label: report for label, report in reports.items() if not report.conforms}
+    if failing:
+        raise BuildFailed("The build stopped: these files do not conform to the shapes.\n\n"
+                          + "\n\n".join(report.text(label=label) for label, report in failing.items()))
+    shapes_checked = next(iter(reports.values())).checked_shapes if reports else 0
+    progress.done(f"{len(reports)} units conform")
+
+    progress.step("Writing the store")
+    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + digest[:8]
+    store_path = settings.store_dir / "stores" / build_id
+    store_path.mkdir(parents=True)
+    try:
+        all_quads = [q for quads in quads_by_file.values() for q in quads]
+        write_embedded_store(store_path, all_quads)
+        per_graph = Counter(q.graph_name.value for q in all_quads)
+        manifest = {
+            "build_id": build_id,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "base_iri": settings.base_iri,
+            "triples": len(set((q.subject, q.predicate, q.object) for q in all_quads)),
+            "quads": len(all_quads),
+            "graphs": dict(sorted(per_graph.items())),
+            "files": {f.path.relative_to(settings.data_dir.parent).as_posix(): f.sha256() for f in files},
+            "inputs_sha256": digest,
+            "shapes_checked": shapes_checked,
+        }
+        (store_path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    except Exception:
+        shutil.rmtree(store_path, ignore_errors=True)
+        raise
+    progress.done(f"{len(all_quads)} quads in {len(per_graph)} graphs")
+
+    progress.step("Switching the service to the new store")
+    swap_current(settings, store_path)
+    prune_old_builds(settings, keep=store_path)
+    progress.done()
+    return BuildResult(info=BuildInfo.read(store_path), store_path=store_path, seconds=progress.elapsed,
+                       shapes_checked=shapes_checked, reports=reports)
+
+
+def validate_units(settings: Settings, graphs: dict[DataFile, Graph], progress: Progress) -> dict[str, ValidationReport]:
+    """Validate the shared context (frameworks, municipalities, agents) once, then each document file
+    together with that context, checking only the document's own resources as focus nodes."""
+    shapes = shapes_graph(settings.shapes_dir)
+    ontology = ontology_graph(settings.ontology_dir)
+    context = Graph()
+    for data_file, graph in graphs.items():
+        if data_file.role != "documents":
+            context += graph
+    units: list[tuple[str, list[Graph]]] = [("context (frameworks, municipalities, agents)",
+                                             [g for f, g in graphs.items() if f.role != "documents"])]
+    units += [(f.path.relative_to(settings.data_dir.parent).as_posix(), [g]) for f, g in graphs.items() if f.role == "documents"]
+    reports: dict[str, ValidationReport] = {}
+    for index, (label, own_graphs) in enumerate(units, start=1):
+        data = Graph()
+        data += context
+        focus: set[URIRef] = set()
+        for graph in own_graphs:
+            data += graph
+            focus.update(s for s in graph.subjects() if isinstance(s, URIRef))
+        progress.detail(f"{index}/{len(units)} {label}")
+        reports[label] = validate_graph(data, shapes=shapes, ontology=ontology, focus_nodes=sorted(focus))
+    return reports
+
+
+def prune_old_builds(settings: Settings, keep: Path) -> None:
+    """Keep the newest KEEP_BUILDS builds (the current one always), remove the rest."""
+    stores = sorted((settings.store_dir / "stores").iterdir(), key=lambda p: p.name, reverse=True)
+    for old in stores[KEEP_BUILDS:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def context_graph(settings: Settings) -> Graph:
+    """The shared context a document file is validated with: every data file but the documents."""
+    context = Graph()
+    for data_file in discover(settings):
+        if data_file.role not in ("ontology", "documents"):
+            context += graph_of(parse_file(data_file, settings))
+    return context
+
+
+def check_files(settings: Settings, paths: list[Path]) -> list[tuple[Path, ValidationReport | None, list[str]]]:
+    """Validate files a coordinator is working on, each with the context from data/.
+
+    Returns, per file: its SHACL report (None when it does not parse) and its other problems
+    (parse errors with line and column, quotes not found in their source texts).
+    """
+    context = context_graph(settings)
+    shapes = shapes_graph(settings.shapes_dir)
+    ontology = ontology_graph(settings.ontology_dir)
+    outcome: list[tuple[Path, ValidationReport | None, list[str]]] = []
+    for path in paths:
+        suffix = path.suffix if path.suffix in (".ttl", ".nt", ".jsonld", ".rdf", ".nq", ".trig") else ".ttl"
+        data_file = DataFile(path, settings.base_iri + "graph/checked", "documents")
+        try:
+            if suffix != path.suffix:
+                raise DataFileError(path, f"unknown RDF file type {path.suffix!r} (use .ttl, .nt, .jsonld, .rdf)")
+            own = graph_of(parse_file(data_file, settings))
+        except DataFileError as error:
+            outcome.append((path, None, [str(error)]))
+            continue
+        data = Graph()
+        data += context
+        data += own
+        focus = sorted({s for s in own.subjects() if isinstance(s, URIRef)})
+        report = validate_graph(data, shapes=shapes, ontology=ontology, focus_nodes=focus)
+        quote_problems = [str(p) for p in check_quotes(own, settings.data_dir / "sources", settings.base_iri)]
+        outcome.append((path, report, quote_problems))
+    return outcome

@@ -1,0 +1,136 @@
+"""The files under data/, ontology/ and shapes/: which named graph each goes to, and parsing them.
+
+Parsing uses pyoxigraph (fast, and its errors carry line and column); the result is a list of
+pyoxigraph quads in the file's named graph, with the default base IRI rewritten to the configured one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .settings import DEFAULT_BASE_IRI, Settings
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+}
+
+
+class DataFileError(Exception):
+    """A data file that cannot be read or parsed; the message names the file, line and column."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.path, self.line, self.column = path, line, column
+        where = f"{path}"
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One source file of the graph."""
+
+    path: Path
+    graph_iri: str
+    role: str  # "ontology", "frameworks", "municipalities", "documents", "catalog", or "data"
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover(settings: Settings) -> list[DataFile]:
+    """Every RDF file the build loads, in a stable order: ontology first, then data/ by path.
+
+    data/sources/ holds source texts, not RDF, and data/catalog.ttl is catalogue metadata that the
+    publishing step reads; both are left out of the graph's data files here.
+    """
+    files = [
+        DataFile(path, settings.base_iri + "graph/ontology", "ontology")
+        for path in sorted(settings.ontology_dir.glob("*.ttl"))
+    ]
+    data_dir = settings.data_dir
+    for path in sorted(data_dir.rglob("*")):
+        if path.suffix not in FORMATS or not path.is_file():
+            continue
+        relative = path.relative_to(data_dir)
+        if relative.parts[0] == "sources" or relative.as_posix() == "catalog.ttl":
+            continue
+        role = relative.parts[0] if len(relative.parts) > 1 else "data"
+        files.append(DataFile(path, graph_iri_for(settings, relative), role))
+    return files
+
+
+def graph_iri_for(settings: Settings, relative: Path) -> str:
+    """`{base}graph/{path under data/ without extension}` (DESIGN, identifiers)."""
+    return settings.base_iri + "graph/" + relative.with_suffix("").as_posix()
+
+
+def parse_bytes(content: bytes, fmt: ox.RdfFormat, *, origin: Path, graph: ox.NamedNode | None,
+                base_iri: str = DEFAULT_BASE_IRI) -> list[ox.Quad]:
+    """Parse RDF into quads of one graph; raise DataFileError naming line and column on bad syntax.
+
+    JSON-LD is parsed without fetching any remote context: pyoxigraph never loads one.
+    """
+    try:
+        quads = list(ox.parse(content, format=fmt, base_iri=None if fmt is not ox.RdfFormat.RDF_XML else base_iri,
+                              without_named_graphs=graph is not None and fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)))
+    except SyntaxError as error:
+        line, column = _position(error)
+        raise DataFileError(origin, _message(error), line, column) from None
+    except (ValueError, OSError) as error:
+        raise DataFileError(origin, str(error)) from None
+    if graph is not None:
+        quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads]
+    return quads
+
+
+def parse_file(data_file: DataFile, settings: Settings) -> list[ox.Quad]:
+    """Parse one data file into its named graph, rebased onto the configured base IRI."""
+    try:
+        content = data_file.path.read_bytes()
+    except OSError as error:
+        raise DataFileError(data_file.path, f"cannot be read: {error.strerror}") from None
+    if content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataFileError(data_file.path, f"is not UTF-8 (bad byte at offset {error.start})") from None
+    quads = parse_bytes(content, FORMATS[data_file.path.suffix], origin=data_file.path,
+                        graph=ox.NamedNode(data_file.graph_iri))
+    return rebase(quads, settings.base_iri)
+
+
+def rebase(quads: list[ox.Quad], base_iri: str) -> list[ox.Quad]:
+    """Rewrite IRIs under the default base onto the configured one (files are written against the default)."""
+    if base_iri == DEFAULT_BASE_IRI:
+        return quads
+
+    def move(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph):
+        if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE_IRI):
+            return ox.NamedNode(base_iri + term.value[len(DEFAULT_BASE_IRI):])
+        if isinstance(term, ox.Literal) and term.datatype.value.startswith(DEFAULT_BASE_IRI):
+            return ox.Literal(term.value, datatype=move(term.datatype))
+        return term
+
+    return [ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name)) for q in quads]
+
+
+def _position(error: SyntaxError) -> tuple[int | None, int | None]:
+    if error.lineno is not None:
+        return error.lineno, error.offset
+    return None, None
+
+
+def _message(error: SyntaxError) -> str:
+    text = str(error.msg if hasattr(error, "msg") and error.msg else error)
+    return text.split(": ", 1)[1] if text.startswith("Parser error at") and ": " in text else text

@@ -1,0 +1,325 @@
+"""Layout and language: from a text copied out of a web page or a PDF to blocks, sentences and stems.
+
+The drafter never rewrites the source: every block and sentence keeps its offsets in the
+(NFC-normalised) input, so a quote is always a substring of the text a curator will store.
+Layout repairs (hyphenation across line breaks, soft hyphens, bullets, page furniture) only
+affect what the recognisers see, never the quotes.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+
+_WHITESPACE = re.compile(r"\s+")
+# a bullet: glyph or "1." / "1)" / "a)" at the start of a line
+BULLET = re.compile(r"^[ \t\u00a0]*(?P<glyph>[•·▪◦●○■□‣⁃*–—-]|\d{1,2}[.)]|[a-z][)])[ \t\u00a0]+(?P<body>\S.*)$")
+# "Label: value" on one line (a metadata field of a municipal document template)
+FIELD = re.compile(r"^(?P<label>[A-Za-zÅÄÖåäöÉé][A-Za-zÅÄÖåäöÉé .\-/]{1,48}?)\s*:\s*(?P<value>\S.*)?$")
+WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[:'][a-zåäö]+)?")
+# page furniture of PDFs: page numbers
+PAGE_NUMBER = re.compile(r"^(?:sida\s+)?\d{1,3}(?:\s*(?:\(|av|/)\s*\d{1,3}\)?)?$", re.IGNORECASE)
+_ABBREVIATIONS = ("c:a", "ca.", "bl.a.", "t.ex.", "m.m.", "o.s.v.", "osv.", "dvs.", "resp.", "jfr.", "s.k.", "t.o.m.", "fr.o.m.", "nr.", "kap.", "prop.")
+
+
+def fold(text: str) -> str:
+    """White space folded to single spaces, NFC, ends trimmed (the build's quote check does the same)."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, Any]:
+    """The generic Swedish vocabulary (service/draft/lexicon/swedish.toml)."""
+    with (LEXICON_DIR / "swedish.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    return snowballstemmer.stemmer("swedish")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball Swedish stem of a lower-case word."""
+    return _stemmer().stemWord(word.lower())
+
+
+def stopwords() -> frozenset[str]:
+    return frozenset(lexicon()["stopwords"]["words"])
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens; "EU:s" → "eu", "FN:s" → "fn"; hyphenation at line ends repaired."""
+    text = re.sub(r"(\w)[-\u00ad]\s*\n\s*(?=[a-zåäö])", r"\1", text)  # "bak-\ngrund" → "bakgrund"
+    text = text.replace("\u00ad", "")
+    out: list[str] = []
+    for match in WORD.finditer(text):
+        token = match.group(0).lower()
+        if ":" in token:
+            token = token.split(":", 1)[0]
+        out.append(token)
+    return out
+
+
+class Compounds:
+    """Splits Swedish compounds into known parts: "integrationsprocesser" → integration + process.
+
+    The known words are the stems of the words that occur on their own in the texts given
+    (the frameworks' wordings and the document itself) plus the lexicon's cue words; a split
+    needs a known first part (optionally with a linking -s- or -e-) of at least three letters
+    and a known or recursively splittable rest.
+    """
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.known = {w for w in vocabulary if len(w) >= 3}
+
+    @classmethod
+    def from_texts(cls, *texts: str) -> "Compounds":
+        vocabulary: set[str] = set()
+        for text in texts:
+            for token in words(text):
+                if not token.isdigit():
+                    vocabulary.add(stem(token))
+                    vocabulary.add(token)
+        for section in ("part_cues", "kinds", "body_heads"):
+            for word in lexicon()[section]:
+                vocabulary.add(word)
+                vocabulary.add(stem(word))
+        return cls(vocabulary)
+
+    def _is_known(self, part: str) -> bool:
+        return part in self.known or stem(part) in self.known
+
+    def split(self, word: str, depth: int = 0) -> list[str] | None:
+        """The parts of a compound (each a surface form), or None when it is not one."""
+        if len(word) < 6 or depth > 3:
+            return None
+        for i in range(3, len(word) - 2):
+            head, rest = word[:i], word[i:]
+            firsts = [head]
+            if head.endswith(("s", "e")) and len(head) > 3:
+                firsts.append(head[:-1])
+            if not any(self._is_known(f) for f in firsts):
+                continue
+            first = next(f for f in firsts if self._is_known(f))
+            if len(rest) >= 3 and self._is_known(rest):
+                return [first, rest]
+            deeper = self.split(rest, depth + 1)
+            if deeper:
+                return [first, *deeper]
+        return None
+
+    def head(self, word: str) -> str:
+        """The last component of a compound (the word itself when it is not one)."""
+        parts = self.split(word)
+        return parts[-1] if parts else word
+
+
+def content_stems(text: str, compounds: Compounds | None = None) -> list[str]:
+    """The stems of the content words of a text, in order, each compound followed by its parts."""
+    stop = stopwords()
+    out: list[str] = []
+    for token in words(text):
+        if token in stop:
+            continue
+        out.append(stem(token))
+        if compounds is not None:
+            parts = compounds.split(token)
+            if parts:
+                out.extend(stem(p) for p in parts if p not in stop)
+    return out
+
+
+@dataclass
+class Block:
+    """A unit of layout: a heading, a paragraph, a bullet item or a "Label: value" field.
+
+    start/end are offsets in the text; `text` is the folded text of that span (a bullet's
+    text without its glyph).
+    """
+
+    kind: str  # "heading", "paragraph", "bullet", "field", "noise"
+    text: str
+    start: int
+    end: int
+    glyph: str = ""
+    label: str = ""
+    value: str = ""
+    line_no: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Line:
+    text: str
+    start: int
+    end: int
+    number: int
+
+
+def _lines(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    offset = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
+        stripped = raw.strip(" \t\u00a0\r\f\v")
+        lead = len(raw) - len(raw.lstrip(" \t\u00a0\r\f\v"))
+        lines.append(_Line(stripped, offset + lead, offset + lead + len(stripped), number))
+        offset += len(raw) + 1
+    return lines
+
+
+def _repeated_lines(lines: list[_Line]) -> set[str]:
+    """Lines that repeat three times or more (running headers and footers of a PDF)."""
+    counts = Counter(line.text for line in lines if line.text and len(line.text) < 80)
+    return {text for text, n in counts.items() if n >= 3 and not BULLET.match(text)}
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.endswith((".", "!", "?", ":", ";", "”", '"', ")"))
+
+
+def looks_like_heading(text: str) -> bool:
+    """A short line starting with a capital that does not end like a sentence (a question is allowed)."""
+    if not text or len(text) > 90 or len(text.split()) > 12:
+        return False
+    if not (text[0].isupper() or text[0].isdigit()):
+        return False
+    if text.endswith((".", ",", ";", ":")) and not text.endswith("..."):
+        return False
+    return not PAGE_NUMBER.match(text)
+
+
+def blocks(text: str) -> list[Block]:
+    """Split a text into layout blocks, in order.
+
+    Paragraphs are runs of lines without a blank line between them; within a run, a line that
+    starts with a bullet glyph starts a bullet item, and following lines that are not bullets
+    continue it (a wrapped item). A one-line run that looks like a heading is a heading. A run
+    of "Label: value" lines is a run of fields. Page numbers and lines repeated three times or
+    more are "noise".
+    """
+    lines = _lines(text)
+    repeated = _repeated_lines(lines)
+    out: list[Block] = []
+    run: list[_Line] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        _run_blocks(text, run, repeated, out)
+        run.clear()
+
+    for line in lines:
+        if not line.text:
+            flush()
+        else:
+            run.append(line)
+    flush()
+    return out
+
+
+def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block]) -> None:
+    """Blocks of one run of non-blank lines."""
+    current: list[_Line] = []
+    current_kind = ""
+    glyph = ""
+    longest = max(len(line.text) for line in run)
+
+    def emit() -> None:
+        nonlocal current, current_kind, glyph
+        if not current:
+            return
+        start, end = current[0].start, current[-1].end
+        if current_kind == "bullet":
+            match = BULLET.match(current[0].text)
+            assert match is not None
+            body_start = current[0].start + current[0].text.index(match.group("body"))
+            out.append(Block("bullet", fold(text[body_start:end]), body_start, end, glyph=glyph, line_no=current[0].number))
+        else:
+            kind = current_kind
+            if kind == "paragraph" and len(current) == 1 and looks_like_heading(current[0].text):
+                kind = "heading"
+            out.append(Block(kind, fold(text[start:end]), start, end, line_no=current[0].number))
+        current, current_kind, glyph = [], "", ""
+
+    for index, line in enumerate(run):
+        bullet = BULLET.match(line.text)
+        field_match = FIELD.match(line.text)
+        following = run[index + 1].text if index + 1 < len(run) else ""
+        if line.text in repeated or PAGE_NUMBER.match(line.text):
+            emit()
+            out.append(Block("noise", line.text, line.start, line.end, line_no=line.number))
+        elif bullet and not _is_date_or_number_line(line.text):
+            emit()
+            current, current_kind, glyph = [line], "bullet", bullet.group("glyph")
+        elif field_match and _is_field_label(field_match.group("label")):
+            emit()
+            label = field_match.group("label").strip()
+            value = (field_match.group("value") or "").strip()
+            out.append(Block("field", fold(line.text), line.start, line.end, label=label, value=value, line_no=line.number))
+        elif current_kind == "bullet" and not (looks_like_heading(line.text) and not current[-1].text[-1:].isalnum()):
+            current.append(line)  # a wrapped bullet item continues until a blank line or another bullet
+        elif (
+            (not current or current_kind != "paragraph" or _ends_sentence(current[-1].text))
+            and following
+            and looks_like_heading(line.text)
+            and len(line.text) < 0.6 * longest
+            and (following[:1].isupper() or BULLET.match(following) is not None)
+        ):
+            # a heading set directly above its text, without a blank line (common in PDF copies)
+            emit()
+            current, current_kind = [line], "paragraph"
+            emit()
+        elif current_kind == "paragraph":
+            current.append(line)
+        else:
+            emit()
+            current, current_kind = [line], "paragraph"
+    emit()
+
+
+def _is_date_or_number_line(line: str) -> bool:
+    return bool(re.match(r"^\s*\d{1,2}[.)]\s*\d", line))
+
+
+def _is_field_label(label: str) -> bool:
+    key = fold(label).lower()
+    return key in lexicon()["fields"]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?”])\s+(?=[\"”“(]?[A-ZÅÄÖÉ0-9])")
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans within text[start:end] (offsets in text); abbreviations do not end a sentence."""
+    spans: list[tuple[int, int]] = []
+    piece_start = start
+    segment = text[start:end]
+    for match in _SENTENCE_END.finditer(segment):
+        before = segment[: match.start()].rsplit(None, 1)[-1].lower() if segment[: match.start()].split() else ""
+        if before in _ABBREVIATIONS:
+            continue
+        spans.append((piece_start, start + match.start()))
+        piece_start = start + match.end()
+    if piece_start < end:
+        spans.append((piece_start, end))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def slugify(text: str, max_words: int = 8) -> str:
+    """Lower-case ASCII with hyphens; å ä → a, ö → o, é → e (docs/data-model.md)."""
+    table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "Å": "a", "Ä": "a", "Ö": "o", "É": "e"})
+    ascii_text = unicodedata.normalize("NFKD", text.translate(table)).encode("ascii", "ignore").decode("ascii")
+    tokens = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    return "-".join(tokens[:max_words]) or "dokument"

@@ -1,0 +1,1 @@
+"""The HTTP surfaces, one router each."""

@@ -1,0 +1,62 @@
+"""The quote check: every ikg:quote occurs verbatim (white space folded) in the source text it cites."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import Graph
+
+from .queries import load_query
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """White space folded to single spaces, Unicode normalised (NFC), ends trimmed."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+@dataclass(frozen=True)
+class QuoteProblem:
+    citation: str
+    quote: str
+    problem: str
+
+    def __str__(self) -> str:
+        excerpt = self.quote if len(self.quote) <= 80 else self.quote[:77] + "…"
+        return f"{self.citation}: {self.problem} — quote «{excerpt}»"
+
+
+@lru_cache(maxsize=256)
+def _folded_text(path: Path, mtime: float) -> str:
+    return fold(path.read_text(encoding="utf-8"))
+
+
+def source_text(sources_dir: Path, file_name: str) -> str | None:
+    """The folded text of a file under data/sources/, or None when there is no such file."""
+    path = (sources_dir / file_name).resolve()
+    if sources_dir.resolve() not in path.parents or not path.is_file():
+        return None
+    return _folded_text(path, path.stat().st_mtime)
+
+
+def check_quotes(graph: Graph, sources_dir: Path, base_iri: str) -> list[QuoteProblem]:
+    """Every problem with a citation's quote: no source, no text file, or not found verbatim."""
+    problems: list[QuoteProblem] = []
+    for row in graph.query(load_query("citation-quotes", base_iri)):
+        citation, quote = str(row.citation), str(row.quote)
+        if row.source is None:
+            problems.append(QuoteProblem(citation, quote, "has no prov:wasDerivedFrom source"))
+        elif row.file is None:
+            problems.append(QuoteProblem(citation, quote, f"its source {row.source} names no ikg:textFile"))
+        else:
+            text = source_text(sources_dir, str(row.file))
+            if text is None:
+                problems.append(QuoteProblem(citation, quote, f"source text data/sources/{row.file} is missing"))
+            elif fold(quote) not in text:
+                problems.append(QuoteProblem(citation, quote, f"quote not found verbatim in data/sources/{row.file}"))
+    return sorted(problems, key=lambda p: p.citation)

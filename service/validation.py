@@ -1,0 +1,145 @@
+"""SHACL validation of graph data against shapes/integration.ttl, with reports a person can read.
+
+Used by the build (every data file), the `validate` command and `POST /validate`. The ontology is
+given to pyshacl as its ontology graph with RDFS inference, so a shape targeting ikg:PolicyDocument
+also checks an ikg:Strategy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pyshacl import validate as pyshacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+SHAPES_FILE = "integration.ttl"
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One violation (or warning) found by the shapes."""
+
+    severity: str  # "Violation", "Warning" or "Info"
+    focus_node: str
+    path: str | None
+    value: str | None
+    messages: dict[str, str]  # language → message
+    constraint: str
+    shape: str
+
+    def message(self, language: str = "en") -> str:
+        return self.messages.get(language) or self.messages.get("en") or next(iter(self.messages.values()), self.constraint)
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of one validation: conforms or not, the results, and the SHACL report graph."""
+
+    conforms: bool
+    results: list[ValidationResult] = field(default_factory=list)
+    graph: Graph = field(default_factory=Graph)
+    checked_shapes: int = 0
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    def text(self, language: str = "en", label: str = "") -> str:
+        """A report for a person: one block per problem, grouped by the resource it is about."""
+        head = f"{label}: " if label else ""
+        if self.conforms and not self.results:
+            return f"{head}conforms ({self.checked_shapes} shapes checked)"
+        lines = [f"{head}{'conforms, with notes' if self.conforms else 'does not conform'}: "
+                 f"{len(self.violations)} violation(s), {len(self.results) - len(self.violations)} other"]
+        by_focus: dict[str, list[ValidationResult]] = {}
+        for result in self.results:
+            by_focus.setdefault(result.focus_node, []).append(result)
+        for focus, results in sorted(by_focus.items()):
+            lines.append(f"  {focus}")
+            for r in sorted(results, key=lambda r: (r.path or "", r.constraint)):
+                where = f" [{_short(r.path)}]" if r.path else ""
+                value = f" (value: {r.value})" if r.value else ""
+                lines.append(f"    {r.severity}{where}: {r.message(language)}{value}")
+        return "\n".join(lines)
+
+
+@lru_cache(maxsize=4)
+def _load_turtle(path: Path, mtime: float) -> Graph:
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    return graph
+
+
+def load_graph(path: Path) -> Graph:
+    """A Turtle file as an rdflib Graph, parsed once per modification (shapes, ontology)."""
+    return _load_turtle(path, path.stat().st_mtime)
+
+
+def shapes_graph(shapes_dir: Path) -> Graph:
+    return load_graph(shapes_dir / SHAPES_FILE)
+
+
+def ontology_graph(ontology_dir: Path) -> Graph:
+    graph = Graph()
+    for path in sorted(ontology_dir.glob("*.ttl")):
+        graph += load_graph(path)
+    return graph
+
+
+def validate_graph(data: Graph, *, shapes: Graph, ontology: Graph,
+                   focus_nodes: Sequence[URIRef] | None = None) -> ValidationReport:
+    """Validate `data` (optionally only these focus nodes) and read the report into plain results."""
+    if focus_nodes is not None and not focus_nodes:
+        return ValidationReport(conforms=True, checked_shapes=count_shapes(shapes))
+    conforms, report_graph, _ = pyshacl_validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", advanced=True,
+        allow_warnings=True, focus_nodes=list(focus_nodes) if focus_nodes is not None else None,
+    )
+    return ValidationReport(conforms=bool(conforms), results=list(read_results(report_graph)),
+                            graph=report_graph, checked_shapes=count_shapes(shapes))
+
+
+def read_results(report: Graph) -> Iterable[ValidationResult]:
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        messages: dict[str, str] = {}
+        for message in report.objects(node, SH.resultMessage):
+            if isinstance(message, Literal):
+                messages.setdefault(message.language or "en", str(message))
+        severity = report.value(node, SH.resultSeverity)
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        yield ValidationResult(
+            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            focus_node=str(report.value(node, SH.focusNode)),
+            path=str(path) if isinstance(path, URIRef) else None,
+            value=str(value) if value is not None else None,
+            messages=messages,
+            constraint=str(report.value(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+            shape=str(report.value(node, SH.sourceShape)),
+        )
+
+
+def count_shapes(shapes: Graph) -> int:
+    return len(set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape)))
+
+
+_PREFIXES = {
+    "https://w3id.org/integration-kg/ontology#": "ikg:",
+    "http://www.w3.org/2004/02/skos/core#": "skos:",
+    "http://purl.org/dc/terms/": "dcterms:",
+    "http://www.w3.org/ns/prov#": "prov:",
+    "http://www.w3.org/ns/org#": "org:",
+    "http://www.w3.org/2002/07/owl#": "owl:",
+}
+
+
+def _short(iri: str) -> str:
+    for namespace, prefix in _PREFIXES.items():
+        if iri.startswith(namespace):
+            return prefix + iri[len(namespace):]
+    return iri
+

@@ -1,0 +1,121 @@
+"""The build: succeeds on data/, fails naming the file and the problem, and never replaces a good store."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from service.build import BuildFailed, BuildResult, build, needs_build
+from service.progress import Progress
+from service.store import current_store_path, open_store
+
+from .conftest import project_settings
+
+QUIET = Progress(steps=6, quiet=True)
+
+
+def first_document_file(root: Path) -> Path:
+    return sorted((root / "data" / "documents").glob("*.ttl"))[0]
+
+
+def test_build_loads_every_file_into_its_named_graph(built: BuildResult) -> None:
+    graphs = built.info.graphs
+    base = built.info.base_iri
+    assert base + "graph/ontology" in graphs
+    assert any(g.startswith(base + "graph/frameworks/") for g in graphs)
+    assert any(g.startswith(base + "graph/municipalities/") for g in graphs)
+    assert any(g.startswith(base + "graph/documents/") for g in graphs)
+    assert built.info.triples > 500
+    assert "graphs" in built.summary() and "triples" in built.summary()
+
+
+def test_union_default_graph_is_queryable(built: BuildResult) -> None:
+    store = open_store(project_settings(built.store_path.parent.parent))
+    rows = store.select("PREFIX ikg: <https://w3id.org/integration-kg/ontology#> "
+                        "SELECT (COUNT(*) AS ?n) WHERE { ?c a ikg:Citation }")
+    assert int(rows[0]["n"]) > 10
+
+
+def test_unchanged_inputs_need_no_build(settings) -> None:
+    assert not needs_build(settings)
+
+
+def build_then_break(root: Path, tmp_path: Path, breaker) -> tuple[BuildFailed, Path, Path]:
+    """Build a good store, break the data with `breaker`, rebuild; the failure and both store paths."""
+    settings = project_settings(tmp_path / "var", root=root)
+    good = build(settings, QUIET).store_path
+    breaker(root)
+    with pytest.raises(BuildFailed) as failure:
+        build(settings, QUIET)
+    return failure.value, good, current_store_path(settings)
+
+
+def test_parse_error_names_file_line_and_column(project_copy: Path, tmp_path: Path) -> None:
+    def breaker(root: Path) -> None:
+        path = first_document_file(root)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines.insert(3, "this is not turtle")
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+    failure, good, current = build_then_break(project_copy, tmp_path, breaker)
+    assert first_document_file(project_copy).name in failure.report
+    assert re.search(r"\.ttl:4:\d+", failure.report), failure.report
+    assert current == good
+
+
+def test_altered_quote_fails_and_keeps_the_old_store(project_copy: Path, tmp_path: Path) -> None:
+    def breaker(root: Path) -> None:
+        path = first_document_file(root)
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r'(ikg:quote\s+")', r"\1INTE I KÄLLAN ", text, count=1)
+        path.write_text(text, encoding="utf-8")
+
+    failure, good, current = build_then_break(project_copy, tmp_path, breaker)
+    assert "not found verbatim" in failure.report
+    assert "INTE I KÄLLAN" in failure.report
+    assert current == good
+
+
+def test_missing_source_text_fails(project_copy: Path, tmp_path: Path) -> None:
+    def breaker(root: Path) -> None:
+        for path in (root / "data" / "sources").glob("*.txt"):
+            path.unlink()
+            break
+
+    failure, good, current = build_then_break(project_copy, tmp_path, breaker)
+    assert "is missing" in failure.report
+    assert current == good
+
+
+def test_shape_violation_names_the_file_and_the_rule(project_copy: Path, tmp_path: Path) -> None:
+    def breaker(root: Path) -> None:
+        path = first_document_file(root)
+        text = path.read_text(encoding="utf-8")
+        text, n = re.subn(r"\s*dcterms:title\s+\"[^\"]*\"@sv\s*[;,]", " ", text, count=1)
+        assert n == 1
+        path.write_text(text, encoding="utf-8")
+
+    failure, good, current = build_then_break(project_copy, tmp_path, breaker)
+    assert "does not conform" in failure.report
+    assert first_document_file(project_copy).name in failure.report
+    assert "title" in failure.report
+    assert current == good
+
+
+def test_rebuild_after_fix_replaces_the_store(project_copy: Path, tmp_path: Path) -> None:
+    settings = project_settings(tmp_path / "var", root=project_copy)
+    first = build(settings, QUIET).store_path
+    second = build(settings, QUIET).store_path
+    assert first != second
+    assert current_store_path(settings) == second
+    assert open_store(settings).info.build_id == second.name
+
+
+def test_other_base_iri_rewrites_identifiers(project_copy: Path, tmp_path: Path) -> None:
+    settings = project_settings(tmp_path / "var", root=project_copy, base_iri="http://example.org/kg/")
+    build(settings, QUIET)
+    store = open_store(settings)
+    assert store.ask("ASK { ?s a <http://example.org/kg/ontology#Municipality> }")
+    assert not store.ask("ASK { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/integration-kg/')) }")
