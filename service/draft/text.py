@@ -55,6 +55,29 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower())
 
 
+# Swedish noun and adjective endings: "mål" → målen, målet; "faktor" → faktorer, faktorerna
+INFLECTIONS = ("", "n", "en", "et", "na", "er", "erna", "ar", "arna", "or", "orna", "s", "ens", "ets", "ernas", "a", "e", "t", "ena")
+
+
+def inflects(token: str, lemma: str) -> bool:
+    """Whether a lower-case token is an inflected form of a lemma (or the lemma itself)."""
+    if token == lemma:
+        return True
+    if token.startswith(lemma) and token[len(lemma):] in INFLECTIONS:
+        return True
+    # "område" → "områden", "syfte" → "syftet": a final -e may take the ending directly
+    return lemma.endswith("e") and token.startswith(lemma[:-1]) and token[len(lemma) - 1 :] in ("en", "et", "ena", "ets", "ens", "ar", "arna")
+
+
+def ends_with_inflected(token: str, lemma: str, min_prefix: int = 3) -> bool:
+    """Whether a compound ends in an inflected form of the lemma: "inriktningsmålet" → "mål"."""
+    for ending in INFLECTIONS:
+        form = lemma + ending
+        if token.endswith(form) and len(token) - len(form) >= min_prefix:
+            return True
+    return False
+
+
 def stopwords() -> frozenset[str]:
     return frozenset(lexicon()["stopwords"]["words"])
 
@@ -193,7 +216,7 @@ def looks_like_heading(text: str) -> bool:
     """A short line starting with a capital that does not end like a sentence (a question is allowed)."""
     if not text or len(text) > 90 or len(text.split()) > 12:
         return False
-    if not (text[0].isupper() or text[0].isdigit()):
+    if not (text[0].isupper() or text[0] in "0123456789"):
         return False
     if text.endswith((".", ",", ";", ":")) and not text.endswith("..."):
         return False

@@ -1,0 +1,211 @@
+"""A document's structure: headed sections and bulleted lists become focus areas, goals, directions,
+actions, factors and purposes, in order, each with its own words as label.
+
+What a list holds is read from the words that introduce it — the heading above it or the
+sentence just before it ("De fem fokusområdena … är följande:", "Integrationspolitikens mål",
+"Syfte") — using the lexicon's generic cue words (fokusområde, mål, inriktning, vägval, åtgärd,
+aktivitet, insats, faktor, syfte), matched on stems and on the head of a compound
+("inriktningsmålet" is a kind of "mål"). A heading of the form "Mål 2: …" or "Fokusområde:
+Boende" is itself a part, and lists under it become its children. Lists with no cue (a list of
+actors, of other documents, a breadcrumb) are reported but do not become parts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import Block, Compounds, ends_with_inflected, inflects, lexicon, sentences, slugify, words
+
+# what a list under a part holds when its own introduction has no cue
+_CHILD_DEFAULT = {"FocusArea": "Goal", "Goal": "Action", "Direction": "Action"}
+# cue words that also count as the head of a compound ("inriktningsmålet", "integrationsåtgärder")
+_HEAD_CUES = {"mål", "inriktning", "åtgärd", "aktivitet", "insats", "faktor", "syfte", "vägval", "fokusområde", "delmål"}
+
+
+@dataclass
+class Part:
+    cls: str  # local name of the ikg class
+    label: str
+    start: int
+    end: int
+    notation: str
+    slug: str = ""
+    parent: "Part | None" = None
+    implements: "Part | None" = None
+    children: list["Part"] = field(default_factory=list)
+    cue: str = ""  # the words that decided the class
+
+
+@dataclass
+class UnclassifiedList:
+    heading: str
+    intro: str
+    items: list[str]
+
+
+@dataclass
+class Structure:
+    parts: list[Part]  # top-level parts, in order
+    unclassified: list[UnclassifiedList]
+    block_owner: dict[int, Part]  # index of a block → the part it belongs to (for citations)
+
+    def all_parts(self) -> list[Part]:
+        out: list[Part] = []
+
+        def walk(parts: list[Part]) -> None:
+            for part in parts:
+                out.append(part)
+                walk(part.children)
+
+        walk(self.parts)
+        return out
+
+
+def cue_class(text: str, compounds: Compounds) -> tuple[str, str] | None:
+    """The part class a phrase announces, and the word that announces it; the first cue wins."""
+    cues = {str(c): str(cls) for c, cls in lexicon()["part_cues"].items()}
+    for token in words(text):
+        for cue, cls in cues.items():
+            if inflects(token, cue):
+                return cls, token
+        for cue, cls in cues.items():
+            if cue in _HEAD_CUES and ends_with_inflected(token, cue):
+                parts = compounds.split(token)
+                # a compound whose head is the cue, not a longer word that merely ends like it
+                if parts is None or inflects(parts[-1], cue) or ends_with_inflected(parts[-1], cue, 0):
+                    return cls, token
+    return None
+
+
+def list_cue(intro: str, compounds: Compounds) -> tuple[str, str] | None:
+    """What the sentence before a list says the list holds.
+
+    "… har identifierat följande generella faktorer …" → the cue right after "följande";
+    "De fem fokusområdena … är följande:" / "De specifika faktorer som identifierats är:" → the
+    subject, i.e. the first cue of the sentence; "… sker i kommunens kärnverksamheter:" → only
+    the last words before the colon count (here: no cue, so the list is not made into parts).
+    A sentence that does not end with a colon and has no "följande" does not introduce a list.
+    """
+    tokens = words(intro)
+    stripped = intro.rstrip().rstrip("”\"")
+    if "följande" in tokens:
+        at = tokens.index("följande")
+        after = " ".join(tokens[at + 1 : at + 4])
+        if after:
+            found = cue_class(after, compounds)
+            if found:
+                return found
+    if not stripped.endswith(":"):
+        return None
+    if tokens and (tokens[-1] in ("är", "blir", "följande", "nedan") or tokens[-2:] == ["är", "följande"]):
+        return cue_class(intro, compounds)
+    return cue_class(" ".join(tokens[-3:]), compounds)
+
+
+_HEADING_PART = re.compile(r"^(?P<cue>[A-ZÅÄÖa-zåäö]+)\s*(?P<num>\d+(?:\.\d+)*|[A-Z])?\s*[:.–—-]\s+(?P<label>\S.*)$")
+
+
+def _heading_part(text: str, compounds: Compounds) -> tuple[str, str] | None:
+    """"Mål 2: Fler i arbete" → ("Goal", "Fler i arbete")."""
+    match = _HEADING_PART.match(text)
+    if not match:
+        return None
+    found = cue_class(match["cue"], compounds)
+    if found is None:
+        return None
+    return found[0], match["label"].strip()
+
+
+def _label(item: str) -> str:
+    return item.strip().rstrip(".;,").strip()
+
+
+def _intro_sentence(text: str, block: Block) -> str:
+    """The last sentence of the paragraph before a list: the one that introduces it."""
+    spans = sentences(text, block.start, block.end)
+    if not spans:
+        return block.text
+    start, end = spans[-1]
+    return text[start:end]
+
+
+def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: str) -> Structure:
+    parts: list[Part] = []
+    unclassified: list[UnclassifiedList] = []
+    owner: dict[int, Part] = {}
+    heading_text = ""
+    section_part: Part | None = None
+    index = 0
+    while index < len(layout):
+        block = layout[index]
+        if block.kind == "heading":
+            heading_text = block.text
+            found = _heading_part(block.text, compounds)
+            if found:
+                cls, label = found
+                section_part = Part(cls, label, block.start, block.end, "", cue=block.text)
+                parts.append(section_part)
+                owner[index] = section_part
+            else:
+                section_part = None
+            index += 1
+            continue
+        if block.kind != "bullet":
+            if section_part is not None and block.kind == "paragraph":
+                owner[index] = section_part
+            index += 1
+            continue
+        # a list: consecutive bullet blocks
+        first = index
+        while index < len(layout) and layout[index].kind == "bullet":
+            index += 1
+        items = list(range(first, index))
+        previous = layout[first - 1] if first > 0 else None
+        intro = _intro_sentence(text, previous) if previous is not None and previous.kind == "paragraph" else ""
+        decided = list_cue(intro, compounds) if intro else None
+        cue_words = intro
+        if decided is None and heading_text and not intro.rstrip().endswith(":"):
+            decided = cue_class(heading_text, compounds)
+            cue_words = heading_text
+        if decided is None and section_part is not None and section_part.cls in _CHILD_DEFAULT:
+            decided = (_CHILD_DEFAULT[section_part.cls], "")
+            cue_words = section_part.label
+        if decided is None:
+            unclassified.append(UnclassifiedList(heading_text, intro, [layout[i].text for i in items]))
+            continue
+        cls = decided[0]
+        for item_index in items:
+            item = layout[item_index]
+            part = Part(cls, _label(item.text), item.start, item.end, "", cue=cue_words)
+            if section_part is not None:
+                part.parent = section_part
+                section_part.children.append(part)
+                if cls == "Action" and section_part.cls in ("Goal", "FocusArea"):
+                    part.implements = section_part
+            else:
+                parts.append(part)
+            owner[item_index] = part
+    structure = Structure(parts, unclassified, owner)
+    _number_and_slug(structure.parts, doc_slug)
+    return structure
+
+
+def _number_and_slug(parts: list[Part], doc_slug: str) -> None:
+    """Notation = order within the parent (per class); slug from the label, unique in the document."""
+    used: set[str] = set()
+
+    def walk(siblings: list[Part]) -> None:
+        counters: dict[str, int] = {}
+        for part in siblings:
+            counters[part.cls] = counters.get(part.cls, 0) + 1
+            part.notation = str(counters[part.cls])
+            base = slugify(part.label, max_words=6)
+            slug, n = base, 2
+            while slug in used or slug == "citation":
+                slug, n = f"{base}-{n}", n + 1
+            used.add(slug)
+            part.slug = slug
+            walk(part.children)
+
+    walk(parts)
