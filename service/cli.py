@@ -215,9 +215,44 @@ def _json_term(term: object) -> dict[str, str]:
 
 
 def run_draft(args: argparse.Namespace, settings: Settings) -> int:
-    from .draft.command import run_draft_command
+    import re
 
-    return run_draft_command(settings, args.source, args.municipality, args.out, args.format)
+    from rdflib import Graph
+
+    from .datafiles import DataFileError, discover, parse_file
+    from .draft import DraftInputError, draft_document, format_summary, read_source_text
+    from .rdfterms import graph_of
+
+    if not re.fullmatch(r"[0-9]{4}", args.municipality):
+        print(f"--municipality must be a four-digit kommunkod, not {args.municipality!r}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        text = read_source_text(args.source)
+    except DraftInputError as error:
+        print(f"{args.source}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    frameworks, municipalities = Graph(), Graph()
+    try:
+        for data_file in discover(settings):
+            if data_file.role == "frameworks":
+                graph_of(parse_file(data_file, settings), frameworks)
+            elif data_file.role == "municipalities":
+                graph_of(parse_file(data_file, settings), municipalities)
+    except DataFileError as error:
+        print(f"The project data does not parse: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    draft = draft_document(text, args.municipality, frameworks=frameworks, municipalities=municipalities,
+                           source_name=args.source.name)
+    turtle = draft.graph.serialize(format="turtle")
+    if args.out:
+        args.out.write_text(turtle, encoding="utf-8")
+    else:
+        sys.stdout.write(turtle)
+    if args.format == "json":
+        print(json.dumps(draft.summary_data(), ensure_ascii=False, indent=1), file=sys.stderr)
+    else:
+        print(format_summary(draft), file=sys.stderr)
+    return EXIT_OK
 
 
 if __name__ == "__main__":
