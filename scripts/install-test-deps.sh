@@ -3,6 +3,10 @@
 # rendered in a headless browser). Installed only when missing; needs root or sudo, as CI has.
 set -euo pipefail
 
+# Debian's virtuoso-opensource for the remote-store tests: virtuoso.sh preseeds debconf (no system
+# daemon) and installs it when missing.
+bash "$(dirname "$0")/virtuoso.sh" install
+
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
