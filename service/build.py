@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from .datafiles import DataFile, DataFileError, discover, parse_file
+from .dumps import write_dumps
 from .progress import Progress
 from .quotes import check_quotes
 from .rdfterms import graph_of
@@ -85,7 +86,7 @@ def build_lock(settings: Settings) -> Iterator[None]:
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildResult:
-    progress = progress or Progress(steps=6)
+    progress = progress or Progress(steps=7)
     with build_lock(settings):
         return _build(settings, progress)
 
@@ -154,6 +155,10 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
         shutil.rmtree(store_path, ignore_errors=True)
         raise
     progress.done(f"{len(all_quads)} quads in {len(per_graph)} graphs")
+
+    progress.step("Writing the dumps")
+    dumps = write_dumps(settings, store_path, all_quads)
+    progress.done(f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets")
 
     progress.step("Switching the service to the new store")
     swap_current(settings, store_path)

@@ -1,0 +1,208 @@
+"""The whole-graph dumps and the figures the catalogue publishes about them, written by the build.
+
+For every dataset of the catalogue (the whole graph, each framework, each municipality with its
+documents) the build writes one gzipped file per format into `{store}/dumps/`, and `dumps.json`
+beside them: byte size, SHA-256, statement count and modification date of every file, so that the
+catalogue and VoID never carry a hand-typed figure.
+
+- N-Quads keeps the named graphs (one per data file); Turtle, N-Triples and JSON-LD hold the
+  union of the graphs, each distinct triple once.
+- The gzip header carries no time stamp, so the same data gives the same bytes and the same
+  checksum: a harvester (and a cache) sees a change only when the data changed.
+- A dataset's modification time carries over from the previous build while the data files it is
+  made of are unchanged.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .queries import load_query
+from .settings import Settings
+from .store import BuildInfo
+
+DUMPS_FOLDER = "dumps"
+DUMPS_MANIFEST = "dumps.json"
+WHOLE_GRAPH = "integration-kg"
+
+
+@dataclass(frozen=True)
+class DumpFormat:
+    """One serialisation offered as a dump."""
+
+    key: str            # short name used in file names and URLs: ttl, nt, nq, jsonld
+    suffix: str         # file name ending, before .gz
+    media_type: str     # IANA media type of the uncompressed content
+    file_type: str      # code in the EU file-type authority table
+    title_sv: str
+    title_en: str
+    keeps_graphs: bool  # True: quads with their named graph; False: the union's triples
+    rdf_format: ox.RdfFormat
+
+
+FORMATS: tuple[DumpFormat, ...] = (
+    DumpFormat("ttl", ".ttl", "text/turtle", "RDF_TURTLE", "Turtle", "Turtle", False, ox.RdfFormat.TURTLE),
+    DumpFormat("nt", ".nt", "application/n-triples", "RDF_N_TRIPLES", "N-Triples", "N-Triples", False,
+               ox.RdfFormat.N_TRIPLES),
+    DumpFormat("nq", ".nq", "application/n-quads", "RDF_N_QUADS", "N-Quads (med namngivna grafer)",
+               "N-Quads (named graphs kept)", True, ox.RdfFormat.N_QUADS),
+    DumpFormat("jsonld", ".jsonld", "application/ld+json", "JSON_LD", "JSON-LD", "JSON-LD", False,
+               ox.RdfFormat.JSON_LD),
+)
+FORMATS_BY_KEY: dict[str, DumpFormat] = {f.key: f for f in FORMATS}
+GZIP_MEDIA_TYPE = "application/gzip"
+
+PREFIXES: dict[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+}
+
+
+def file_name(dataset_slug: str, fmt: DumpFormat) -> str:
+    return f"{dataset_slug}{fmt.suffix}.gz"
+
+
+@dataclass(frozen=True)
+class DatasetPart:
+    """A dataset of the catalogue and the named graphs it is made of."""
+
+    slug: str
+    kind: str          # "graph" (the whole graph), "framework" or "municipality"
+    subject: str       # the framework or municipality IRI ("" for the whole graph)
+    graphs: tuple[str, ...]
+
+
+def dataset_parts(store: ox.Store, base_iri: str, graphs: Iterable[str]) -> list[DatasetPart]:
+    """The whole graph, one dataset per framework and one per municipality (its own graph and the
+    graphs of the documents it publishes), found in the data rather than by file name."""
+    parts = [DatasetPart(WHOLE_GRAPH, "graph", "", tuple(sorted(graphs)))]
+    for kind, query_name in (("framework", "catalog-framework-graphs"), ("municipality", "catalog-municipality-graphs")):
+        members: dict[str, set[str]] = {}
+        for solution in store.query(load_query(query_name, base_iri)):
+            members.setdefault(solution["subject"].value, set()).add(solution["graph"].value)
+        prefix = base_iri + ("id/framework/" if kind == "framework" else "id/municipality/")
+        for subject in sorted(members):
+            local = subject[len(prefix):] if subject.startswith(prefix) else subject.rsplit("/", 1)[-1]
+            parts.append(DatasetPart(f"{kind}-{local}", kind, subject, tuple(sorted(members[subject]))))
+    return parts
+
+
+def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> dict[str, object]:
+    """Write every dump of every dataset into `{store_path}/dumps/` and the manifest beside them.
+
+    Returns the manifest (also written as dumps.json).
+    """
+    info = BuildInfo.read(store_path)
+    folder = store_path / DUMPS_FOLDER
+    folder.mkdir(exist_ok=True)
+    store = ox.Store.read_only(str(store_path / "oxigraph"))
+    parts = dataset_parts(store, settings.base_iri, info.graphs)
+    del store
+    by_graph: dict[str, list[ox.Quad]] = {}
+    for quad in quads:
+        by_graph.setdefault(quad.graph_name.value, []).append(quad)
+    graph_files = graph_file_digests(settings, info)
+    previous = previous_manifest(settings, store_path)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+    datasets: dict[str, object] = {}
+    files: dict[str, object] = {}
+    for part in parts:
+        part_quads = sorted((q for g in part.graphs for q in by_graph.get(g, [])), key=_quad_key)
+        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in part_quads}, key=_triple_key)
+        digest = hashlib.sha256("\n".join(f"{g} {graph_files.get(g, '')}" for g in part.graphs).encode()).hexdigest()
+        old = previous.get("datasets", {}).get(part.slug, {}) if isinstance(previous.get("datasets"), dict) else {}
+        modified = old.get("modified") if old.get("content_sha256") == digest and old.get("modified") else now
+        for fmt in FORMATS:
+            name = file_name(part.slug, fmt)
+            statements = part_quads if fmt.keeps_graphs else triples
+            size, sha256 = _write_gzip(folder / name, statements, fmt, dump_prefixes(settings.base_iri))
+            files[name] = {"dataset": part.slug, "format": fmt.key, "media_type": fmt.media_type,
+                           "bytes": size, "sha256": sha256, "statements": len(statements), "modified": modified}
+        datasets[part.slug] = {"kind": part.kind, "subject": part.subject, "graphs": list(part.graphs),
+                               "triples": len(triples), "quads": len(part_quads),
+                               "content_sha256": digest, "modified": modified}
+    manifest: dict[str, object] = {"build_id": info.build_id, "written_at": now, "datasets": datasets, "files": files}
+    (folder / DUMPS_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return manifest
+
+
+def graph_file_digests(settings: Settings, info: BuildInfo) -> dict[str, str]:
+    """Named graph → SHA-256 of the data file(s) it was loaded from (the build manifest's `files`)."""
+    digests: dict[str, list[str]] = {}
+    for relative, sha256 in sorted(info.files.items()):
+        path = Path(relative)
+        if path.parts[0] == "data":
+            graph = settings.base_iri + "graph/" + Path(*path.parts[1:]).with_suffix("").as_posix()
+        else:
+            graph = settings.base_iri + "graph/" + path.parts[0]
+        digests.setdefault(graph, []).append(sha256)
+    return {graph: "+".join(values) for graph, values in digests.items()}
+
+
+def previous_manifest(settings: Settings, new_store: Path) -> Mapping[str, object]:
+    """The dumps manifest of the build being replaced, if any (for carrying modification dates over)."""
+    current = settings.current_store
+    try:
+        path = current.resolve()
+    except OSError:
+        return {}
+    manifest = path / DUMPS_FOLDER / DUMPS_MANIFEST
+    if path == new_store or not manifest.is_file():
+        return {}
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def read_manifest(store_path: Path) -> dict[str, object]:
+    """The dumps manifest of a build; an empty one for a build written before dumps existed."""
+    path = store_path / DUMPS_FOLDER / DUMPS_MANIFEST
+    if not path.is_file():
+        return {"datasets": {}, "files": {}}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def dump_prefixes(base_iri: str) -> dict[str, str]:
+    """The prefixes written into Turtle and JSON-LD dumps: the common vocabularies and the graph's own."""
+    return {**PREFIXES, "ikg": base_iri + "ontology#", "fw": base_iri + "id/framework/",
+            "mun": base_iri + "id/municipality/", "doc": base_iri + "id/document/"}
+
+
+def _write_gzip(path: Path, statements: list[ox.Quad] | list[ox.Triple], fmt: DumpFormat,
+                prefixes: dict[str, str]) -> tuple[int, str]:
+    """Serialise straight into a gzip stream without a time stamp; return the file's size and SHA-256."""
+    if fmt.rdf_format not in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD):
+        prefixes = {}
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as stream:
+        ox.serialize(statements, stream, fmt.rdf_format, prefixes=prefixes or None)
+    digest = hashlib.sha256()
+    with open(path, "rb") as written:
+        for block in iter(lambda: written.read(1 << 16), b""):
+            digest.update(block)
+    return path.stat().st_size, digest.hexdigest()
+
+
+def _triple_key(triple: ox.Triple) -> tuple[str, str, str]:
+    return (str(triple.subject), str(triple.predicate), str(triple.object))
+
+
+def _quad_key(quad: ox.Quad) -> tuple[str, str, str, str]:
+    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
