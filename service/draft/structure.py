@@ -35,6 +35,7 @@ class Part:
     implements: "Part | None" = None
     children: list["Part"] = field(default_factory=list)
     cue: str = ""  # the words that decided the class
+    statement: str = ""  # the full sentence when the label is a shortened form
 
 
 @dataclass
@@ -186,9 +187,34 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
             else:
                 parts.append(part)
             owner[item_index] = part
+    parts.extend(_goal_sentences(text, layout, owner, compounds))
+    parts.sort(key=lambda p: p.start)
     structure = Structure(parts, unclassified, owner)
     _number_and_slug(structure.parts, doc_slug)
     return structure
+
+
+# "Målet är att skapa …" / "Vårt mål är att …": the goal is what follows "att"
+GOAL_SENTENCE = re.compile(r"^(?:målet|vårt mål|vår målsättning|målsättningen|det övergripande målet)\s+(?:är|blir)\s+att\s+(?P<rest>\S.*?)[.!]?$", re.IGNORECASE)
+# "Kalmar kommun ska vara en öppen plats …": the municipality's own aim, in its own words
+VISION_SENTENCE = re.compile(r"^(?:[A-ZÅÄÖ][\w-]+\s+(?:kommun|stad)|Kommunen|Staden)\s+ska\s+(?:vara|bli)\b.+")
+
+
+def _goal_sentences(text: str, layout: list[Block], owner: dict[int, Part], compounds: Compounds) -> list[Part]:
+    """Goals stated in running text, outside lists and part sections."""
+    out: list[Part] = []
+    for index, block in enumerate(layout):
+        if block.kind != "paragraph" or index in owner:
+            continue
+        for start, end in sentences(text, block.start, block.end):
+            sentence = " ".join(text[start:end].split())
+            match = GOAL_SENTENCE.match(sentence)
+            if match:
+                rest = match["rest"]
+                out.append(Part("Goal", rest[0].upper() + rest[1:], start, end, "", cue=sentence.split(" att ", 1)[0], statement=sentence))
+            elif VISION_SENTENCE.match(sentence):
+                out.append(Part("Goal", _label(sentence), start, end, "", cue="… ska vara"))
+    return out
 
 
 def _number_and_slug(parts: list[Part], doc_slug: str) -> None:

@@ -101,7 +101,8 @@ class Compounds:
     The known words are the stems of the words that occur on their own in the texts given
     (the frameworks' wordings and the document itself) plus the lexicon's cue words; a split
     needs a known first part (optionally with a linking -s- or -e-) of at least three letters
-    and a known or recursively splittable rest.
+    and a known or recursively splittable rest of at least four letters (so that endings like
+    "-ell" in "kulturell" are not taken for words).
     """
 
     def __init__(self, vocabulary: set[str]) -> None:
@@ -110,9 +111,10 @@ class Compounds:
     @classmethod
     def from_texts(cls, *texts: str) -> "Compounds":
         vocabulary: set[str] = set()
+        stop = stopwords()
         for text in texts:
             for token in words(text):
-                if not token.isdigit():
+                if not token.isdigit() and token not in stop and len(token) >= 3:
                     vocabulary.add(stem(token))
                     vocabulary.add(token)
         for section in ("part_cues", "kinds", "body_heads"):
@@ -136,7 +138,7 @@ class Compounds:
             if not any(self._is_known(f) for f in firsts):
                 continue
             first = next(f for f in firsts if self._is_known(f))
-            if len(rest) >= 3 and self._is_known(rest):
+            if len(rest) >= 4 and self._is_known(rest):
                 return [first, rest]
             deeper = self.split(rest, depth + 1)
             if deeper:
