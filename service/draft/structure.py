@@ -187,7 +187,10 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
             else:
                 parts.append(part)
             owner[item_index] = part
-    parts.extend(_goal_sentences(text, layout, owner, compounds))
+    committed = _commitments(text, layout, owner, compounds)
+    taken = {p.start for p in committed}
+    parts.extend(committed)
+    parts.extend(p for p in _goal_sentences(text, layout, owner, compounds) if p.start not in taken)
     parts.sort(key=lambda p: p.start)
     structure = Structure(parts, unclassified, owner)
     _number_and_slug(structure.parts, doc_slug)
@@ -198,6 +201,30 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
 GOAL_SENTENCE = re.compile(r"^(?:målet|vårt mål|vår målsättning|målsättningen|det övergripande målet)\s+(?:är|blir)\s+att\s+(?P<rest>\S.*?)[.!]?$", re.IGNORECASE)
 # "Kalmar kommun ska vara en öppen plats …": the municipality's own aim, in its own words
 VISION_SENTENCE = re.compile(r"^(?:[A-ZÅÄÖ][\w-]+\s+(?:kommun|stad)|Kommunen|Staden)\s+ska\s+(?:vara|bli)\b.+")
+
+
+COMMITMENT = re.compile(r"\b(?:ska|skall|kommer att)\b", re.IGNORECASE)
+_SECTION_CLASSES = {"Goal", "Action", "Direction"}
+
+
+def _commitments(text: str, layout: list[Block], owner: dict[int, Part], compounds: Compounds) -> list[Part]:
+    """In running text under a heading that announces goals, directions or actions ("Mål för
+    integrationen", "Genomförande"), each sentence that commits to something ("ska", "skall",
+    "kommer att") is one of them."""
+    out: list[Part] = []
+    section: tuple[str, str] | None = None
+    for index, block in enumerate(layout):
+        if block.kind == "heading":
+            found = cue_class(block.text, compounds)
+            section = found if found and found[0] in _SECTION_CLASSES else None
+            continue
+        if block.kind != "paragraph" or section is None or index in owner:
+            continue
+        for start, end in sentences(text, block.start, block.end):
+            sentence = " ".join(text[start:end].split())
+            if COMMITMENT.search(sentence):
+                out.append(Part(section[0], _label(sentence), start, end, "", cue=section[1]))
+    return out
 
 
 def _goal_sentences(text: str, layout: list[Block], owner: dict[int, Part], compounds: Compounds) -> list[Part]:

@@ -1,0 +1,252 @@
+"""Scoring the drafter against the curated data: precision and recall by category.
+
+For each source text data/sources/{kommunkod}-{slug}.txt the drafter runs on the text; its draft
+is compared with the curated document of that source (see MATCHING_RULES).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
+
+from . import draft_document, read_source_text
+from .rdf import DEFAULT_BASE
+from .text import fold
+
+MATCHING_RULES = """\
+Matching rules
+  document   the curated document of a source text is the one with dcterms:source → the source
+             whose ikg:textFile is the file; when a source has several (a web page about a strategy
+             and the strategy), the one whose IRI is doc:{kommunkod}/{slug of the file name}
+  metadata   one item per (field, value) of the document: kind (its ikg class), title, issued,
+             modified, last reviewed, valid until, diarienummer, version, adopted by, revision
+             responsibility, responsible office, responsible post, applies to. Dates must agree in
+             value and datatype; bodies by IRI; texts folded and compared without case
+  structure  parts that are dcterms:isPartOf the document (at any depth), matched by their
+             skos:prefLabel@sv folded, without case and final punctuation ("label"); "label+class"
+             also needs the same class
+  citations  the citations derived from the source whose citing resource is the document or one
+             of its parts, matched as (target, kind) pairs per document, whatever part cites them;
+             scored per kind (explicit, paraphrase, thematic), for explicit+paraphrase together, and
+             for explicit+paraphrase citations of frameworks, principles and goals only (the drafter
+             does not suggest citations of a municipality's other documents)
+  totals     micro-averaged over the documents: P = matched / drafted, R = matched / curated
+"""
+
+IKG = Namespace(DEFAULT_BASE + "ontology#")
+PART_CLASSES = {"FocusArea", "Factor", "Goal", "Direction", "Action", "Purpose", "DocumentPart"}
+DOC_CLASSES = {"Strategy", "Policy", "Programme", "Plan", "Guideline", "Rules", "InformationPage", "PolicyDocument"}
+METADATA = [
+    ("title", DCTERMS.title), ("issued", DCTERMS.issued), ("modified", DCTERMS.modified),
+    ("lastReviewed", IKG.lastReviewed), ("validUntil", IKG.validUntil), ("identifier", DCTERMS.identifier),
+    ("version", OWL.versionInfo), ("adoptedBy", IKG.adoptedBy), ("revisionResponsibility", IKG.revisionResponsibility),
+    ("responsibleOffice", IKG.responsibleOffice), ("responsiblePost", IKG.responsiblePost), ("appliesTo", IKG.appliesTo),
+]
+KIND_NAMES = {"ExplicitCitation": "explicit", "Paraphrase": "paraphrase", "ThematicAlignment": "thematic"}
+
+
+@dataclass
+class Tally:
+    drafted: int = 0
+    curated: int = 0
+    matched: int = 0
+
+    def add(self, drafted: set[object], curated: set[object]) -> None:
+        self.drafted += len(drafted)
+        self.curated += len(curated)
+        self.matched += len(drafted & curated)
+
+    @property
+    def precision(self) -> float | None:
+        return self.matched / self.drafted if self.drafted else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.matched / self.curated if self.curated else None
+
+
+@dataclass
+class Result:
+    tallies: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    per_document: list[tuple[str, dict[str, Tally]]] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+
+def _norm(value: object) -> object:
+    if isinstance(value, Literal):
+        if value.datatype is not None:
+            return (str(value), str(value.datatype))
+        return fold(str(value)).lower().rstrip(".;: ")
+    return str(value)
+
+
+def _local(iri: object) -> str:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _metadata(graph: Graph, document: URIRef) -> set[object]:
+    items: set[object] = set()
+    for cls in graph.objects(document, RDF.type):
+        if _local(cls) in DOC_CLASSES:
+            items.add(("kind", _local(cls)))
+    for name, predicate in METADATA:
+        for value in graph.objects(document, predicate):
+            if isinstance(value, Literal) and value.language not in (None, "sv"):
+                continue
+            items.add((name, _norm(value)))
+    return items
+
+
+def _parts(graph: Graph, document: URIRef) -> list[URIRef]:
+    found: list[URIRef] = []
+    frontier = [document]
+    while frontier:
+        parent = frontier.pop()
+        for child in graph.subjects(DCTERMS.isPartOf, parent):
+            if isinstance(child, URIRef) and child not in found:
+                found.append(child)
+                frontier.append(child)
+    return found
+
+
+def _structure(graph: Graph, document: URIRef) -> tuple[set[object], set[object]]:
+    labels: set[object] = set()
+    labelled: set[object] = set()
+    for part in _parts(graph, document):
+        classes = {_local(c) for c in graph.objects(part, RDF.type)} & PART_CLASSES
+        for label in graph.objects(part, SKOS.prefLabel):
+            if isinstance(label, Literal) and label.language == "sv":
+                key = _norm(Literal(str(label)))
+                labels.add(key)
+                labelled.update((key, cls) for cls in classes)
+    return labels, labelled
+
+
+def _citations(graph: Graph, document: URIRef, source: URIRef | None) -> set[tuple[str, str]]:
+    citing = [document, *_parts(graph, document)]
+    pairs: set[tuple[str, str]] = set()
+    for node in citing:
+        for citation in graph.objects(node, IKG.citation):
+            if source is not None and (citation, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), source) not in graph:
+                continue
+            for target in graph.objects(citation, IKG.target):
+                for kind in graph.objects(citation, IKG.citationKind):
+                    pairs.add((str(target), KIND_NAMES.get(_local(kind), _local(kind))))
+    return pairs
+
+
+def curated_document(curated: Graph, file_name: str, base: str = DEFAULT_BASE) -> tuple[URIRef, URIRef] | None:
+    """The curated document and source of a source text file (see MATCHING_RULES)."""
+    sources = list(curated.subjects(IKG.textFile, Literal(file_name)))
+    if not sources:
+        return None
+    source = URIRef(str(sources[0]))
+    documents = [d for d in curated.subjects(DCTERMS.source, source) if isinstance(d, URIRef)]
+    if not documents:
+        return None
+    stem = Path(file_name).stem
+    wanted = URIRef(f"{base}id/document/{stem[:4]}/{stem[5:]}")
+    document = wanted if wanted in documents else sorted(documents)[0]
+    return document, source
+
+
+def evaluate(data_dir: Path, *, base: str = DEFAULT_BASE) -> Result:
+    curated = Graph()
+    for path in sorted((data_dir / "documents").glob("*.ttl")):
+        curated.parse(path)
+    frameworks = Graph()
+    for path in sorted((data_dir / "frameworks").glob("*.ttl")):
+        frameworks.parse(path)
+    municipalities = Graph()
+    for path in sorted((data_dir / "municipalities").glob("*.ttl")):
+        municipalities.parse(path)
+    result = Result()
+    for path in sorted((data_dir / "sources").glob("*.txt")):
+        found = curated_document(curated, path.name, base)
+        if found is None:
+            result.misses.append(f"{path.name}: no curated document")
+            continue
+        gold_document, gold_source = found
+        draft = draft_document(read_source_text(path), path.name[:4], frameworks=frameworks, municipalities=municipalities, source_name=path.name, base=base)
+        drafted_document = URIRef(draft.document)
+        tallies: dict[str, Tally] = defaultdict(Tally)
+
+        gold_meta, drafted_meta = _metadata(curated, gold_document), _metadata(draft.graph, drafted_document)
+        tallies["metadata"].add(drafted_meta, gold_meta)
+        for name in ["kind"] + [n for n, _ in METADATA]:
+            tallies[f"  {name}"].add({m for m in drafted_meta if m[0] == name}, {m for m in gold_meta if m[0] == name})  # type: ignore[index]
+        for item in sorted(map(str, gold_meta - drafted_meta)):
+            result.misses.append(f"{path.name}: metadata missed {item}")
+        for item in sorted(map(str, drafted_meta - gold_meta)):
+            result.misses.append(f"{path.name}: metadata not curated {item}")
+
+        gold_labels, gold_labelled = _structure(curated, gold_document)
+        drafted_labels, drafted_labelled = _structure(draft.graph, drafted_document)
+        tallies["structure (label)"].add(drafted_labels, gold_labels)
+        tallies["structure (label+class)"].add(drafted_labelled, gold_labelled)
+        for item in sorted(map(str, gold_labels - drafted_labels)):
+            result.misses.append(f"{path.name}: part missed {item[:90]}")
+        for item in sorted(map(str, drafted_labels - gold_labels)):
+            result.misses.append(f"{path.name}: part not curated {item[:90]}")
+
+        gold_citations = _citations(curated, gold_document, gold_source)
+        drafted_citations = _citations(draft.graph, drafted_document, None)
+        for kind in ("explicit", "paraphrase", "thematic"):
+            tallies[f"citations {kind}"].add({c for c in drafted_citations if c[1] == kind}, {c for c in gold_citations if c[1] == kind})
+        core = ("explicit", "paraphrase")
+        tallies["citations explicit+paraphrase"].add({c for c in drafted_citations if c[1] in core}, {c for c in gold_citations if c[1] in core})
+        fw = f"{base}id/framework/"
+        tallies["citations of frameworks expl.+para."].add({c for c in drafted_citations if c[1] in core and c[0].startswith(fw)}, {c for c in gold_citations if c[1] in core and c[0].startswith(fw)})
+        tallies["citations all kinds"].add(drafted_citations, gold_citations)
+        tallies["citations target only"].add({c[0] for c in drafted_citations}, {c[0] for c in gold_citations})
+        for item in sorted(gold_citations - drafted_citations):
+            result.misses.append(f"{path.name}: citation missed {item[0].split('/id/')[-1]} ({item[1]})")
+        for item in sorted(drafted_citations - gold_citations):
+            result.misses.append(f"{path.name}: citation not curated {item[0].split('/id/')[-1]} ({item[1]})")
+
+        for name, tally in tallies.items():
+            total = result.tallies[name]
+            total.drafted += tally.drafted
+            total.curated += tally.curated
+            total.matched += tally.matched
+        result.per_document.append((path.name, tallies))
+    return result
+
+
+def _fmt(value: float | None) -> str:
+    return "   –" if value is None else f"{value:.2f}"
+
+
+def table(result: Result) -> str:
+    lines = [f"{'category':34} {'drafted':>7} {'curated':>7} {'matched':>7} {'P':>5} {'R':>5}"]
+    for name, tally in result.tallies.items():
+        lines.append(f"{name:34} {tally.drafted:7d} {tally.curated:7d} {tally.matched:7d} {_fmt(tally.precision):>5} {_fmt(tally.recall):>5}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Score the drafter against the curated documents in data/.")
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "data", help="the data folder (default: the project's data/)")
+    parser.add_argument("--details", action="store_true", help="list every miss and every suggestion the curators did not make")
+    args = parser.parse_args(argv)
+    result = evaluate(args.data)
+    print(MATCHING_RULES)
+    print(table(result))
+    if args.details:
+        print("\nPer document")
+        for name, tallies in result.per_document:
+            print(f"  {name}: " + ", ".join(f"{k.strip()} {t.matched}/{t.curated} (of {t.drafted})" for k, t in tallies.items() if not k.startswith("  ")))
+        print("\nDifferences")
+        for miss in result.misses:
+            print("  " + miss)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
