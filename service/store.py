@@ -8,13 +8,16 @@ one in-memory RDF model.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import threading
+import weakref
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -22,6 +25,11 @@ from rdflib.term import Node
 
 from .rdfterms import graph_of, to_oxigraph, to_rdflib
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import anyio
+
+    from .sparql import QueryWorkers
 
 Row = dict[str, Node]
 
@@ -39,6 +47,38 @@ QueryResult = SelectResult | bool | Graph
 
 class StoreUnavailable(RuntimeError):
     """No built store yet (run `integration-kg build`), or the remote server does not answer."""
+
+
+class QueryError(Exception):
+    """A user query that cannot be answered; `status` is the HTTP status that says why."""
+
+    def __init__(self, message: str, *, status: int = 400, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.status, self.line, self.column = message, status, line, column
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse; line and column say where, when the parser knows."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran past its time limit and was stopped."""
+
+
+class ResultTooLarge(QueryError):
+    """The query's result has more rows or triples than the limit."""
+
+
+class StoreBusy(QueryError):
+    """No capacity to run the query before its deadline."""
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The SPARQL protocol's dataset: default-graph-uri and named-graph-uri values (IRIs)."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,14 +116,31 @@ class GraphStore(Protocol):
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph: ...
 
+    async def run_bounded(self, query: str, *, result_format: str, dataset: QueryDataset | None,
+                          timeout: float, max_results: int) -> bytes:
+        """Run a user's read-only query within a time limit and serialise the result.
+
+        result_format is a media type: a SPARQL results format for SELECT/ASK, an RDF format for
+        CONSTRUCT/DESCRIBE. dataset None means the query's own FROM clauses or, without them, the union
+        of all named graphs as default graph. Raises QueryError (QuerySyntaxError, QueryTimeout,
+        ResultTooLarge, StoreBusy). The work stops at the time limit; it never blocks the event loop.
+        """
+        ...
+
 
 class EmbeddedStore:
-    """A pyoxigraph store opened read-only: safe to share between processes and threads."""
+    """A pyoxigraph store opened read-only: safe to share between processes and threads.
 
-    def __init__(self, store_path: Path) -> None:
+    User queries (`run_bounded`) run in worker processes (service.sparql.QueryWorkers) that open the
+    same store read-only; the store's own queries (`query`, `select`, …) run in this process.
+    """
+
+    def __init__(self, store_path: Path, workers: "QueryWorkers | None" = None) -> None:
         self.path = store_path
         self._info = BuildInfo.read(store_path)
         self.oxigraph = ox.Store.read_only(str(store_path / "oxigraph"))
+        self._workers = workers
+        self._own_workers = False
 
     @property
     def info(self) -> BuildInfo:
@@ -109,6 +166,51 @@ class EmbeddedStore:
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
         return graph_of(self._run(query, bindings))
+
+    @property
+    def workers(self) -> "QueryWorkers":
+        if self._workers is None:
+            from .sparql import QueryWorkers
+
+            self._workers, self._own_workers = QueryWorkers(1), True
+        return self._workers
+
+    async def run_bounded(self, query: str, *, result_format: str, dataset: QueryDataset | None,
+                          timeout: float, max_results: int) -> bytes:
+        import anyio
+
+        from .sparql import check_query, execute_query
+
+        checked = check_query(query)
+        deadline = time.monotonic() + timeout
+        kwargs = {
+            "store_path": str(self.path), "query": checked.text, "media_type": result_format,
+            "default_graphs": dataset.default_graphs if dataset else None,
+            "named_graphs": dataset.named_graphs if dataset else None,
+            "use_union": dataset is None and not checked.has_dataset_clause,
+            "max_results": max_results,
+        }
+        return await anyio.to_thread.run_sync(self.workers.run, execute_query, kwargs, deadline,
+                                              limiter=_query_limiter())
+
+    def close(self) -> None:
+        if self._own_workers and self._workers is not None:
+            self._workers.close()
+
+
+_limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]" = weakref.WeakKeyDictionary()
+
+
+def _query_limiter() -> "anyio.CapacityLimiter":
+    """Threads that wait for query workers come from their own small pool (one per event loop), never
+    from the one that serves pages, so waiting queries cannot starve IRI lookups."""
+    import anyio
+
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(16)
+    return limiter
 
 
 def _select_result(solutions: ox.QuerySolutions) -> SelectResult:
@@ -152,6 +254,20 @@ class CurrentStore:
         self._lock = threading.Lock()
         self._path: Path | None = None
         self._store: GraphStore | None = None
+        self._workers: QueryWorkers | None = None
+
+    @property
+    def workers(self) -> "QueryWorkers":
+        """The query worker processes, shared by every build this service opens."""
+        if self._workers is None:
+            from .sparql import QueryWorkers
+
+            self._workers = QueryWorkers(self.settings.query_workers)
+        return self._workers
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
 
     def get(self) -> GraphStore:
         path = current_store_path(self.settings)
@@ -160,19 +276,23 @@ class CurrentStore:
         if path != self._path or self._store is None:
             with self._lock:
                 if path != self._path or self._store is None:
-                    self._store = open_store(self.settings, path)
+                    self._store = open_store(self.settings, path, workers=self.workers)
                     self._path = path
         return self._store
 
 
-def open_store(settings: Settings, path: Path | None = None) -> GraphStore:
-    """The configured back end over the current build."""
-    if settings.store_backend != "embedded":
-        raise StoreUnavailable(f"unknown store back end {settings.store_backend!r}")
+def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryWorkers | None" = None) -> GraphStore:
+    """The configured back end over the current build (workers: the processes that run user queries)."""
+    if settings.store_backend not in ("embedded", "remote"):
+        raise StoreUnavailable(f"unknown store back end {settings.store_backend!r} (embedded or remote)")
     path = path or current_store_path(settings)
     if path is None:
         raise StoreUnavailable("no store has been built yet: run `integration-kg build`")
-    return EmbeddedStore(path)
+    if settings.store_backend == "remote":
+        from .remote_store import RemoteStore
+
+        return RemoteStore(settings, path)
+    return EmbeddedStore(path, workers=workers)
 
 
 def swap_current(settings: Settings, store_path: Path) -> None:

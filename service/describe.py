@@ -1,0 +1,269 @@
+"""What a resource answers with, and how a page about it reads.
+
+`describe` gathers, with the queries in service/queries/describe-*.rq: the resource's own triples,
+the labels of everything it links to, what links to it, the citations it makes and receives (with
+their quotes and kinds) and the document hierarchy around it. Every representation (HTML, Turtle,
+JSON-LD, N-Triples, RDF/XML) is made from that one graph. `ResourceView` reads it for a page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from .queries import load_query
+from .store import GraphStore
+
+DESCRIBE_QUERIES = ("describe-description", "describe-linked-labels", "describe-incoming",
+                    "describe-citations", "describe-hierarchy")
+LABEL_PROPERTIES = (SKOS.prefLabel, DCTERMS.title, RDFS.label, FOAF.name)
+VOCABULARY_LABELS = Path(__file__).parent / "static" / "vocabulary-labels.ttl"
+
+
+def describe(store: GraphStore, iri: str) -> Graph | None:
+    """Everything the resource answers with, or None when the graph does not know it."""
+    return _describe_cached(store, store.info.build_id, iri)
+
+
+@lru_cache(maxsize=512)
+def _describe_cached(store: GraphStore, build_id: str, iri: str) -> Graph | None:
+    """Keyed by the build: the graph is immutable per build, so this never goes stale."""
+    base = store.info.base_iri
+    this = {"this": URIRef(iri)}
+    if not store.ask(load_query("describe-exists", base), this):
+        return None
+    graph = Graph()
+    for name in DESCRIBE_QUERIES:
+        graph += store.construct(load_query(name, base), this)
+    return graph
+
+
+def ontology_graph(store: GraphStore) -> Graph:
+    """The ontology as loaded into the store."""
+    return _ontology_cached(store, store.info.build_id)
+
+
+@lru_cache(maxsize=4)
+def _ontology_cached(store: GraphStore, build_id: str) -> Graph:
+    base = store.info.base_iri
+    return store.construct(load_query("describe-ontology", base), {"ontologyGraph": URIRef(base + "graph/ontology")})
+
+
+def graph_counts(store: GraphStore) -> dict[str, int]:
+    """How many frameworks, principles, municipalities, documents, parts and citations (also by kind)."""
+    return _counts_cached(store, store.info.build_id)
+
+
+@lru_cache(maxsize=4)
+def _counts_cached(store: GraphStore, build_id: str) -> dict[str, int]:
+    rows = store.select(load_query("describe-graph-counts", store.info.base_iri))
+    return {str(row["what"]): int(row["count"]) for row in rows if "what" in row}
+
+
+@lru_cache(maxsize=1)
+def vocabulary_labels() -> Graph:
+    """Swedish and English labels for the external terms pages show (skos:prefLabel, dcterms:title, …)."""
+    graph = Graph()
+    graph.parse(VOCABULARY_LABELS, format="turtle")
+    return graph
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading the graph for a page
+# ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Value:
+    """One value on a page: a link (href set) or a literal (language or datatype noted)."""
+
+    text: str
+    href: str | None = None
+    iri: str | None = None
+    language: str | None = None
+    datatype: str | None = None
+
+
+@dataclass
+class Row:
+    predicate: Value
+    values: list[Value]
+
+
+@dataclass
+class CitationView:
+    citation: Value
+    citing: Value | None
+    document: Value | None
+    target: Value | None
+    kind: Value | None
+    kind_iri: str
+    quotes: list[Value]
+    attributed_to: list[Value]
+    confidence: str | None
+
+
+@dataclass
+class PartView:
+    node: Value
+    kind: str
+    children: list["PartView"] = field(default_factory=list)
+    current: bool = False
+
+
+@dataclass
+class ResourceView:
+    iri: str
+    title: str
+    types: list[Value]
+    rows: list[Row]
+    ancestors: list[Value]
+    parts: list[PartView]
+    citations_made: list[CitationView]
+    cited_by: list[CitationView]
+    incoming: list[Row]
+
+
+def natural_key(text: str) -> list[object]:
+    """Order notations as people do: 2 before 10, 1.2 before 1.10."""
+    return [int(piece) if piece.isdigit() else piece for piece in re.split(r"(\d+)", text)]
+
+
+class Labeller:
+    """Labels and links for the terms of one graph, in one language, falling back sensibly."""
+
+    def __init__(self, graph: Graph, language: str, link: Callable[[str], str | None]) -> None:
+        self.graph = graph
+        self.vocabulary = vocabulary_labels()
+        self.language = language
+        self.link = link
+
+    def label(self, node: Node) -> str:
+        for source in (self.graph, self.vocabulary):
+            for prop in LABEL_PROPERTIES:
+                found = self._in_language(source.objects(node, prop))
+                if found:
+                    return found
+        notation = self.graph.value(node, SKOS.notation)
+        if notation is not None:
+            return str(notation)
+        text = str(node)
+        return re.split(r"[#/]", text.rstrip("/"))[-1] or text
+
+    def _in_language(self, literals: Iterable[Node]) -> str | None:
+        by_language: dict[str, str] = {}
+        for literal in literals:
+            if isinstance(literal, Literal):
+                by_language.setdefault(literal.language or "", str(literal))
+        for language in (self.language, "sv", "en", ""):
+            if language in by_language:
+                return by_language[language]
+        return next(iter(by_language.values()), None)
+
+    def value(self, node: Node) -> Value:
+        if isinstance(node, Literal):
+            datatype = str(node.datatype) if node.datatype is not None else None
+            short = datatype.rsplit("#", 1)[-1] if datatype else None
+            return Value(text=str(node), language=node.language, datatype=short)
+        if isinstance(node, BNode):
+            return Value(text=self._blank_summary(node))
+        return Value(text=self.label(node), href=self.link(str(node)), iri=str(node))
+
+    def _blank_summary(self, node: BNode) -> str:
+        parts = [str(o) for _, o in sorted(self.graph.predicate_objects(node)) if isinstance(o, Literal)]
+        return ", ".join(parts) if parts else "[…]"
+
+
+
+
+def resource_view(graph: Graph, iri: str, *, base_iri: str, language: str,
+                  link: Callable[[str], str | None]) -> ResourceView:
+    """A page's content: the description as rows, the hierarchy, the citations both ways, incoming links."""
+    ikg = base_iri + "ontology#"
+    this = URIRef(iri)
+    labels = Labeller(graph, language, link)
+    citation_p, cites_p, target_p = URIRef(ikg + "citation"), URIRef(ikg + "cites"), URIRef(ikg + "target")
+    hidden = {RDF.type, citation_p, cites_p}
+
+    rows: dict[Node, list[Node]] = {}
+    for predicate, obj in graph.predicate_objects(this):
+        if predicate not in hidden:
+            rows.setdefault(predicate, []).append(obj)
+    ordered_rows = [Row(labels.value(p), [labels.value(o) for o in sorted(objs, key=_value_order)])
+                    for p, objs in sorted(rows.items(), key=lambda item: _predicate_order(item[0]))]
+
+    ancestors: list[Value] = []
+    seen = {this}
+    parent = graph.value(this, DCTERMS.isPartOf)
+    while isinstance(parent, URIRef) and parent not in seen:
+        ancestors.insert(0, labels.value(parent))
+        seen.add(parent)
+        parent = graph.value(parent, DCTERMS.isPartOf)
+
+    def part(node: URIRef, depth: int) -> PartView:
+        kinds = [labels.label(t) for t in graph.objects(node, RDF.type)]
+        children = sorted((c for c in graph.subjects(DCTERMS.isPartOf, node) if isinstance(c, URIRef)),
+                          key=lambda c: natural_key(str(graph.value(c, SKOS.notation) or labels.label(c))))
+        return PartView(node=labels.value(node), kind=", ".join(sorted(kinds)), current=node == this,
+                        children=[part(c, depth + 1) for c in children] if depth < 8 else [])
+
+    top = URIRef(ancestors[0].iri) if ancestors else this
+    parts = [part(top, 0)] if any(graph.subjects(DCTERMS.isPartOf, top)) else []
+
+    def citation_view(citation: Node) -> CitationView:
+        citing = next(graph.subjects(citation_p, citation), None)
+        document = None
+        if citing is not None:
+            node, guard = citing, 0
+            while (up := graph.value(node, DCTERMS.isPartOf)) is not None and guard < 10:
+                node, guard = up, guard + 1
+            document = labels.value(node) if node != citing else None
+        kind = graph.value(citation, URIRef(ikg + "citationKind"))
+        confidence = graph.value(citation, URIRef(ikg + "confidence"))
+        return CitationView(
+            citation=labels.value(citation),
+            citing=labels.value(citing) if citing is not None else None,
+            document=document,
+            target=labels.value(t) if (t := graph.value(citation, target_p)) is not None else None,
+            kind=labels.value(kind) if kind is not None else None,
+            kind_iri=str(kind or ""),
+            quotes=[labels.value(q) for q in graph.objects(citation, URIRef(ikg + "quote"))],
+            attributed_to=[labels.value(a) for a in graph.objects(citation, URIRef("http://www.w3.org/ns/prov#wasAttributedTo"))],
+            confidence=str(confidence) if confidence is not None else None,
+        )
+
+    made = sorted((citation_view(c) for c in graph.objects(this, citation_p)),
+                  key=lambda c: natural_key(c.target.text if c.target else ""))
+    received = sorted((citation_view(c) for c in graph.subjects(target_p, this)),
+                      key=lambda c: (c.document.text if c.document else "", c.citing.text if c.citing else ""))
+
+    incoming: dict[Node, list[Node]] = {}
+    for subject, predicate in graph.subject_predicates(this):
+        if predicate not in (target_p, cites_p, DCTERMS.isPartOf, RDF.type) and subject != this:
+            incoming.setdefault(predicate, []).append(subject)
+    incoming_rows = [Row(labels.value(p), sorted((labels.value(s) for s in subjects), key=lambda v: natural_key(v.text)))
+                     for p, subjects in sorted(incoming.items(), key=lambda item: str(item[0]))]
+
+    return ResourceView(
+        iri=iri, title=labels.label(this),
+        types=[labels.value(t) for t in sorted(graph.objects(this, RDF.type))],
+        rows=ordered_rows, ancestors=ancestors, parts=parts,
+        citations_made=made, cited_by=received, incoming=incoming_rows,
+    )
+
+
+_FIRST = [SKOS.prefLabel, DCTERMS.title, SKOS.notation, SKOS.definition, SKOS.inScheme, DCTERMS.isPartOf]
+
+
+def _predicate_order(predicate: Node) -> tuple[int, str]:
+    return (_FIRST.index(predicate) if predicate in _FIRST else len(_FIRST), str(predicate))
+
+
+def _value_order(node: Node) -> tuple[str, str]:
+    return (getattr(node, "language", None) or "", str(node))

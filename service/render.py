@@ -1,0 +1,198 @@
+"""One renderer for every RDF format, and content negotiation with q-values.
+
+Every RDF response of the service (resources, ontology, shapes, catalogue, trace, SPARQL CONSTRUCT)
+goes through `render_graph`, so Turtle, JSON-LD, N-Triples and RDF/XML always hold the same triples.
+JSON-LD is compacted with the project's context (ontology/context.jsonld) and refers to it by its
+public URL; nothing here ever fetches a context.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+
+from .rdfterms import to_oxigraph
+from .settings import DEFAULT_BASE_IRI, Settings
+
+CONTEXT_FILE = "context.jsonld"
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    """A serialisation of a graph: its name (also the `format=` value), media type and file suffix."""
+
+    name: str
+    media_type: str
+    suffix: str
+    aliases: tuple[str, ...] = ()
+
+
+TURTLE = RdfFormat("turtle", "text/turtle", ".ttl", ("application/x-turtle", "ttl"))
+JSON_LD = RdfFormat("jsonld", "application/ld+json", ".jsonld", ("application/json", "json-ld", "json"))
+N_TRIPLES = RdfFormat("ntriples", "application/n-triples", ".nt", ("text/plain", "nt"))
+RDF_XML = RdfFormat("rdfxml", "application/rdf+xml", ".rdf", ("application/xml", "text/xml", "rdf", "xml"))
+HTML = RdfFormat("html", "text/html", ".html", ("application/xhtml+xml",))
+
+RDF_FORMATS: tuple[RdfFormat, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
+
+_OXIGRAPH_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, N_TRIPLES: ox.RdfFormat.N_TRIPLES, RDF_XML: ox.RdfFormat.RDF_XML}
+
+
+# ------------------------------------------------------------------------------------------------
+# Negotiation
+# ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+    def matches(self, media_type: str) -> bool:
+        kind, _, sub = media_type.partition("/")
+        return self.type in ("*", kind) and self.subtype in ("*", sub)
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The media ranges of an Accept header; a missing or empty header accepts anything."""
+    if not header or not header.strip():
+        return [MediaRange("*", "*", 1.0)]
+    ranges: list[MediaRange] = []
+    for part in header.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        kind, _, sub = pieces[0].lower().partition("/")
+        if not kind or not sub:
+            continue
+        q = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value.strip())))
+                except ValueError:
+                    q = 0.0
+        ranges.append(MediaRange(kind, sub, q))
+    return ranges
+
+
+def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offered media type the client prefers most, or None when it accepts none of them.
+
+    Each offer takes the q of the most specific range matching it (RFC 9110 §12.5.1); ties go to the
+    earlier offer, so `offers` lists the server's preference first.
+    """
+    ranges = parse_accept(accept)
+    best: tuple[float, int] | None = None
+    chosen: str | None = None
+    for index, offer in enumerate(offers):
+        matching = [r for r in ranges if r.matches(offer)]
+        if not matching:
+            continue
+        q = max(matching, key=lambda r: (r.specificity, r.q)).q
+        if q <= 0:
+            continue
+        if best is None or q > best[0]:
+            best, chosen = (q, index), offer
+    return chosen
+
+
+def rdf_format_named(name: str, formats: Sequence[RdfFormat] = RDF_FORMATS) -> RdfFormat | None:
+    """The format a `format=` value or a media type names (`turtle`, `ttl`, `text/turtle`, …)."""
+    wanted = name.strip().lower()
+    for fmt in formats:
+        if wanted in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or wanted in fmt.aliases:
+            return fmt
+    return None
+
+
+def rdf_format_for(accept: str | None, formats: Sequence[RdfFormat] = RDF_FORMATS) -> RdfFormat | None:
+    """Negotiate among formats by Accept; each format's aliases count as the same format."""
+    offers: list[tuple[str, RdfFormat]] = []
+    for fmt in formats:
+        offers.append((fmt.media_type, fmt))
+    for fmt in formats:
+        offers.extend((alias, fmt) for alias in fmt.aliases if "/" in alias)
+    chosen = negotiate(accept, [media for media, _ in offers])
+    return next((fmt for media, fmt in offers if media == chosen), None)
+
+
+# ------------------------------------------------------------------------------------------------
+# The JSON-LD context
+# ------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _read_context(path: Path, mtime: float, base_iri: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    return text if base_iri == DEFAULT_BASE_IRI else text.replace(DEFAULT_BASE_IRI, base_iri)
+
+
+def context_text(settings: Settings) -> str:
+    """ontology/context.jsonld, with the default base rewritten to the configured one."""
+    path = settings.ontology_dir / CONTEXT_FILE
+    return _read_context(path, path.stat().st_mtime, settings.base_iri)
+
+
+def context_document(settings: Settings) -> dict[str, Any]:
+    """The context file as JSON (a fresh copy each call: callers may not share it)."""
+    return json.loads(context_text(settings))
+
+
+def prefixes(settings: Settings) -> dict[str, str]:
+    """The prefixes declared in the context (name → namespace), for Turtle and the query page."""
+    context = context_document(settings)["@context"]
+    return {k: v for k, v in context.items()
+            if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))}
+
+
+# ------------------------------------------------------------------------------------------------
+# Rendering
+# ------------------------------------------------------------------------------------------------
+
+def render_graph(graph: Graph, fmt: RdfFormat, *, settings: Settings, context_url: str) -> bytes:
+    """The graph in one RDF format. JSON-LD is compacted with our context and names it by context_url."""
+    if fmt is JSON_LD:
+        return render_json_ld(graph, settings=settings, context_url=context_url)
+    oxigraph_format = _OXIGRAPH_FORMATS.get(fmt)
+    if oxigraph_format is None:
+        raise ValueError(f"{fmt.name} is not an RDF format")
+    triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    triples.sort(key=str)
+    if oxigraph_format is ox.RdfFormat.TURTLE:
+        used = _used_prefixes(graph, prefixes(settings))
+        return ox.serialize(triples, format=oxigraph_format, prefixes=used)
+    return ox.serialize(triples, format=oxigraph_format)
+
+
+def render_json_ld(graph: Graph, *, settings: Settings, context_url: str) -> bytes:
+    """Compact JSON-LD: `{"@context": context_url, "@graph": [...]}`, expanding to exactly `graph`."""
+    context = context_document(settings)["@context"]
+    compacted = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    if isinstance(compacted, list):
+        compacted = {"@graph": compacted}
+    compacted.pop("@context", None)
+    if "@graph" not in compacted:
+        compacted = {"@graph": [compacted]} if compacted else {"@graph": []}
+    document = {"@context": context_url, **compacted}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _used_prefixes(graph: Graph, declared: dict[str, str]) -> dict[str, str]:
+    """Only the prefixes whose namespace some IRI of the graph starts with (a tidy Turtle head)."""
+    iris = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+    iris |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype is not None}
+    used: dict[str, str] = {}
+    for name, namespace in declared.items():
+        if any(iri.startswith(namespace) for iri in iris):
+            used[name] = namespace
+    return used

@@ -1,0 +1,387 @@
+"""The SPARQL protocol's domain: what a query may do, over which dataset, in which format, within
+which bounds.
+
+- Safety: the endpoint is read-only and never talks to another host. Updates (INSERT, DELETE, LOAD,
+  CLEAR, …) and SERVICE are refused before anything runs, by a lexical check that skips strings,
+  IRIs and comments, so `"SERVICE"` in a literal is fine. (pyoxigraph would otherwise execute
+  SERVICE itself, posting the query to the named host.)
+- Dataset: `default-graph-uri` / `named-graph-uri` of the protocol; without them (and without FROM in
+  the query) the default graph is the union of all named graphs.
+- Formats: one table of result media types, chosen by `format=` or by Accept with q-values.
+- Bounds: user queries run in a small pool of worker processes (`QueryWorkers`), each opening the
+  store read-only. A query past its time limit has its worker killed and replaced, so the work really
+  stops; results are capped at `max_results`; serialisation uses pyoxigraph's own writers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .render import RDF_FORMATS, RdfFormat, negotiate, rdf_format_named
+from .store import QueryDataset, QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, StoreBusy
+
+# ------------------------------------------------------------------------------------------------
+# Safety
+# ------------------------------------------------------------------------------------------------
+
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+_TOKENS = re.compile(
+    r'''(?P<comment>\#[^\n\r]*)
+      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""
+                  | \'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+                  | "(?:[^"\\\n\r]|\\.)*"
+                  | '(?:[^'\\\n\r]|\\.)*')
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<word>[?$]?[\w:][\w\-.:%]*)
+      | (?P<other>\S)''',
+    re.VERBOSE | re.DOTALL,
+)
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+class QueryRefused(QueryError):
+    """A query the public endpoint will not run (an update, SERVICE), refused before it runs."""
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query that passed the safety check: its text, its form and whether it names its own dataset."""
+
+    text: str
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    has_dataset_clause: bool
+
+
+def keywords(query: str) -> list[str]:
+    """The bare words of a query (upper case), outside strings, IRIs and comments.
+
+    Variables (`?service`), prefixed names (`ex:load`) and blank nodes are not bare words.
+    """
+    words: list[str] = []
+    for match in _TOKENS.finditer(query):
+        word = match.group("word")
+        if word and word[0] not in "?$" and ":" not in word:
+            words.append(word.rstrip(".").upper())
+    return words
+
+
+def unescape_codepoints(query: str) -> str:
+    r"""SPARQL allows \uXXXX and \UXXXXXXXX escapes anywhere in a query; check what a parser may see."""
+    def replace(match: re.Match[str]) -> str:
+        try:
+            return chr(int(match.group(1) or match.group(2), 16))
+        except (ValueError, OverflowError):
+            return match.group(0)
+    return _CODEPOINT.sub(replace, query)
+
+
+def check_query(query: str) -> CheckedQuery:
+    """Refuse what the public endpoint never does; name the query form. Raises QueryRefused or QuerySyntaxError."""
+    if not query.strip():
+        raise QuerySyntaxError("the query is empty")
+    words = keywords(query)
+    for variant in {unescape_codepoints(query)} - {query}:
+        words += keywords(variant)
+    updates = sorted(UPDATE_KEYWORDS.intersection(words))
+    if "LOAD" in updates:
+        raise QueryRefused("LOAD is not allowed: this endpoint is read-only and never fetches data from another host",
+                           status=400)
+    if updates:
+        raise QueryRefused(f"SPARQL Update ({', '.join(updates)}) is not allowed: this endpoint is read-only",
+                           status=400)
+    if "SERVICE" in words:
+        raise QueryRefused("SERVICE (federated query) is not allowed: this endpoint never connects to another host",
+                           status=403)
+    form = next((w for w in words if w in QUERY_FORMS), None)
+    if form is None:
+        raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return CheckedQuery(text=query, form=form, has_dataset_clause="FROM" in words)
+
+
+def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> QueryDataset | None:
+    """The protocol's dataset (None: the query's own FROM, or else the union default graph)."""
+    if not default_graph_uris and not named_graph_uris:
+        return None
+    for iri in [*default_graph_uris, *named_graph_uris]:
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise QuerySyntaxError(f"not an absolute IRI in default-graph-uri or named-graph-uri: {iri!r}") from None
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", iri):
+            raise QuerySyntaxError(f"not an absolute IRI in default-graph-uri or named-graph-uri: {iri!r}")
+    return QueryDataset(default_graphs=tuple(default_graph_uris), named_graphs=tuple(named_graph_uris))
+
+
+# ------------------------------------------------------------------------------------------------
+# Result formats: one table
+# ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResultsFormat:
+    """A serialisation of SELECT or ASK results."""
+
+    name: str
+    media_type: str
+    suffix: str
+    aliases: tuple[str, ...] = ()
+
+
+SPARQL_JSON = ResultsFormat("json", "application/sparql-results+json", ".srj", ("application/json",))
+SPARQL_XML = ResultsFormat("xml", "application/sparql-results+xml", ".srx", ("application/xml", "text/xml"))
+SPARQL_CSV = ResultsFormat("csv", "text/csv", ".csv")
+SPARQL_TSV = ResultsFormat("tsv", "text/tab-separated-values", ".tsv")
+RESULTS_FORMATS: tuple[ResultsFormat, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
+
+Format = ResultsFormat | RdfFormat
+
+
+class NotAcceptable(QueryError):
+    """Nothing the client accepts can be produced for this query."""
+
+
+def formats_for(form: str) -> tuple[Format, ...]:
+    return RESULTS_FORMATS if form in ("SELECT", "ASK") else RDF_FORMATS
+
+
+def choose_format(form: str, accept: str | None, format_parameter: str | None) -> Format:
+    """`format=` (a name such as `csv` or a media type) wins over Accept; 406 when nothing fits."""
+    offered = formats_for(form)
+    kind = "SELECT and ASK" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE"
+    names = ", ".join(f.name for f in offered)
+    if format_parameter:
+        wanted = format_parameter.strip().lower()
+        for fmt in offered:
+            if wanted in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or wanted in fmt.aliases:
+                return fmt
+        if form not in ("SELECT", "ASK") and (fmt := rdf_format_named(wanted)) is not None:
+            return fmt
+        raise NotAcceptable(f"format={format_parameter!r} is not available for {kind} queries (use one of: {names})",
+                            status=406)
+    offers: list[tuple[str, Format]] = [(f.media_type, f) for f in offered]
+    offers += [(alias, f) for f in offered for alias in f.aliases if "/" in alias]
+    chosen = negotiate(accept, [media for media, _ in offers])
+    if chosen is None:
+        types = ", ".join(f.media_type for f in offered)
+        raise NotAcceptable(f"none of the accepted media types ({accept}) can be produced for {kind} queries: "
+                            f"the endpoint offers {types}", status=406)
+    return next(f for media, f in offers if media == chosen)
+
+
+# ------------------------------------------------------------------------------------------------
+# Execution in a worker process (this part runs in the worker)
+# ------------------------------------------------------------------------------------------------
+
+_open_stores: dict[str, ox.Store] = {}
+
+
+def open_read_only(store_path: str) -> ox.Store:
+    """The worker's store for one build, opened read-only once."""
+    store = _open_stores.get(store_path)
+    if store is None:
+        _open_stores.clear()
+        store = ox.Store.read_only(str(Path(store_path) / "oxigraph"))
+        _open_stores[store_path] = store
+    return store
+
+
+def execute_query(store_path: str, query: str, media_type: str, default_graphs: tuple[str, ...] | None,
+                  named_graphs: tuple[str, ...] | None, use_union: bool, max_results: int) -> bytes:
+    """Run one query on the store and serialise at most max_results rows or triples (worker side)."""
+    store = open_read_only(store_path)
+    options: dict[str, Any] = {}
+    if default_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
+    elif use_union:
+        options["use_default_graph_as_union"] = True
+    try:
+        result = store.query(query, **options)
+        if isinstance(result, ox.QueryBoolean):
+            return result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                if len(rows) == max_results:
+                    raise ResultTooLarge(f"the result has more than {max_results} rows: add a LIMIT (at most {max_results})",
+                                         status=400)
+                rows.append({name: _json_term(solution[name]) for name in variables if solution[name] is not None})
+            document = json.dumps({"head": {"vars": variables}, "results": {"bindings": rows}}).encode()
+            if media_type == SPARQL_JSON.media_type:
+                return document
+            parsed = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+            return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+        triples = []
+        for triple in result:
+            if len(triples) == max_results:
+                raise ResultTooLarge(f"the result has more than {max_results} triples: add a LIMIT "
+                                     f"(at most {max_results})", status=400)
+            triples.append(triple)
+        return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type))
+    except SyntaxError as error:
+        raise syntax_error(error) from None
+    except OSError as error:
+        raise QueryError(f"the query failed: {error}", status=400) from None
+
+
+def syntax_error(error: SyntaxError) -> QuerySyntaxError:
+    """pyoxigraph says "error at L:C: expected …": keep the position and say it plainly."""
+    text = str(error.msg if getattr(error, "msg", None) else error)
+    match = re.match(r"error at (\d+):(\d+): (.*)", text, re.DOTALL)
+    if match:
+        line, column = int(match.group(1)), int(match.group(2))
+        return QuerySyntaxError(f"syntax error at line {line}, column {column}: {match.group(3)}", line=line, column=column)
+    return QuerySyntaxError(f"syntax error: {text}")
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+                                             "object": _json_term(term.object)}}
+    raise QueryError(f"cannot serialise the term {term!r}", status=400)
+
+
+def _worker_main(connection: Connection) -> None:
+    """The worker loop: receive (function, kwargs), call it, send back ("ok", value) or ("error", …)."""
+    while True:
+        try:
+            function_path, kwargs = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            module_name, _, name = function_path.partition(":")
+            function = getattr(importlib.import_module(module_name), name)
+            reply: tuple[Any, ...] = ("ok", function(**kwargs))
+        except QueryError as error:
+            reply = ("error", type(error).__name__, error.message, error.status, error.line, error.column)
+        except Exception as error:  # the worker must survive anything a task raises
+            reply = ("error", "QueryError", f"the task failed: {type(error).__name__}: {error}", 500, None, None)
+        try:
+            connection.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+# ------------------------------------------------------------------------------------------------
+# The pool (this part runs in the service)
+# ------------------------------------------------------------------------------------------------
+
+_ERRORS: dict[str, type[QueryError]] = {cls.__name__: cls for cls in
+                                         (QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, StoreBusy,
+                                          QueryRefused, NotAcceptable)}
+
+
+_WORKER_COMMAND = "import sys; from service.sparql import worker_process_main; worker_process_main(int(sys.argv[1]))"
+
+
+def worker_process_main(fd: int) -> None:
+    """Entry point of a worker process: serve tasks over the socket inherited as file descriptor fd."""
+    _worker_main(Connection(fd))
+
+
+class _Worker:
+    """One worker: a fresh Python process (not a fork of the service) talking over a socket pair."""
+
+    def __init__(self) -> None:
+        parent, child = socket.socketpair()
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen([sys.executable, "-c", _WORKER_COMMAND, str(child.fileno())],
+                                        pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
+                                        close_fds=True)
+        child.close()
+        self.connection = Connection(parent.detach())
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=5)
+        self.connection.close()
+
+
+class QueryWorkers:
+    """A fixed number of worker processes; each call borrows one, and a call past its deadline kills it.
+
+    Blocking: call `run` from a thread (the service does, through anyio), never on the event loop.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._started:
+                for _ in range(self.size):
+                    self._idle.put(_Worker())
+                self._started = True
+
+    def run(self, function: Callable[..., Any], kwargs: Mapping[str, Any], deadline: float) -> Any:
+        """Call a module-level function in a worker; raise QueryTimeout at the deadline (and kill the worker)."""
+        if self._closed:
+            raise StoreBusy("the service is shutting down", status=503)
+        self._start()
+        try:
+            worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise StoreBusy("every query worker is busy with another query; try again shortly", status=503) from None
+        healthy = False
+        try:
+            worker.connection.send((f"{function.__module__}:{function.__name__}", dict(kwargs)))
+            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
+                raise QueryTimeout("the query ran past the time limit and was stopped", status=503)
+            reply = worker.connection.recv()
+            healthy = True
+        except (EOFError, OSError, BrokenPipeError):
+            raise QueryError("the query worker stopped (the query may need more memory than it may use)",
+                             status=503) from None
+        finally:
+            if healthy:
+                self._idle.put(worker)
+            else:
+                worker.stop()
+                if not self._closed:
+                    self._idle.put(_Worker())
+        if reply[0] == "ok":
+            return reply[1]
+        _, kind, message, status, line, column = reply
+        raise _ERRORS.get(kind, QueryError)(message, status=status, line=line, column=column)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().stop()
+            except queue.Empty:
+                break
