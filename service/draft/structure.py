@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import Block, Compounds, ends_with_inflected, inflects, lexicon, sentences, slugify, words
+from .text import Block, Compounds, ends_with_inflected, inflects, lexicon, repair_line_breaks, sentences, slugify, words
 
 # what a list under a part holds when its own introduction has no cue
 _CHILD_DEFAULT = {"FocusArea": "Goal", "Goal": "Action", "Direction": "Action"}
@@ -166,7 +166,7 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
         intro = _intro_sentence(text, previous) if previous is not None and previous.kind == "paragraph" else ""
         decided = list_cue(intro, compounds) if intro else None
         cue_words = intro
-        if decided is None and heading_text and not intro.rstrip().endswith(":"):
+        if decided is None and heading_text and section_part is None and not intro.rstrip().endswith(":"):
             decided = cue_class(heading_text, compounds)
             cue_words = heading_text
         if decided is None and section_part is not None and section_part.cls in _CHILD_DEFAULT:
@@ -178,7 +178,7 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
         cls = decided[0]
         for item_index in items:
             item = layout[item_index]
-            part = Part(cls, _label(item.text), item.start, item.end, "", cue=cue_words)
+            part = Part(cls, _label(repair_line_breaks(text[item.start : item.end])), item.start, item.end, "", cue=cue_words)
             if section_part is not None:
                 part.parent = section_part
                 section_part.children.append(part)
@@ -221,7 +221,7 @@ def _commitments(text: str, layout: list[Block], owner: dict[int, Part], compoun
         if block.kind != "paragraph" or section is None or index in owner:
             continue
         for start, end in sentences(text, block.start, block.end):
-            sentence = " ".join(text[start:end].split())
+            sentence = repair_line_breaks(text[start:end])
             if COMMITMENT.search(sentence):
                 out.append(Part(section[0], _label(sentence), start, end, "", cue=section[1]))
     return out
@@ -234,7 +234,7 @@ def _goal_sentences(text: str, layout: list[Block], owner: dict[int, Part], comp
         if block.kind != "paragraph" or index in owner:
             continue
         for start, end in sentences(text, block.start, block.end):
-            sentence = " ".join(text[start:end].split())
+            sentence = repair_line_breaks(text[start:end])
             match = GOAL_SENTENCE.match(sentence)
             if match:
                 rest = match["rest"]

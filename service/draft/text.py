@@ -134,7 +134,7 @@ class Compounds:
             head, rest = word[:i], word[i:]
             firsts = [head]
             if head.endswith(("s", "e")) and len(head) > 3:
-                firsts.append(head[:-1])
+                firsts.insert(0, head[:-1])  # the linking -s-/-e- is not part of the word
             if not any(self._is_known(f) for f in firsts):
                 continue
             first = next(f for f in firsts if self._is_known(f))
@@ -299,8 +299,8 @@ def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block
             (not current or current_kind != "paragraph" or _ends_sentence(current[-1].text))
             and following
             and looks_like_heading(line.text)
-            and len(line.text) < 0.6 * longest
             and (following[:1].isupper() or BULLET.match(following) is not None)
+            and (len(line.text) < 0.6 * longest or not _ends_sentence(line.text))
         ):
             # a heading set directly above its text, without a blank line (common in PDF copies)
             emit()
@@ -340,6 +340,13 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if piece_start < end:
         spans.append((piece_start, end))
     return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def repair_line_breaks(span: str) -> str:
+    """A span's words as one line: PDF hyphenation across a line break joined ("etablerings-\n
+    programmet" → "etableringsprogrammet"; "Utbildnings- och" is left alone), then folded."""
+    span = re.sub(r"(\w)[-\u00ad][ \t]*\n[ \t]*(?!(?:och|eller|samt)\b)(?=[a-zåäö])", r"\1", span)
+    return fold(span.replace("\u00ad", ""))
 
 
 def slugify(text: str, max_words: int = 8) -> str:
