@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from . import __version__
+from .http import catalog as catalog_http
 from .http import health
 from .settings import Settings
 from .store import CurrentStore
@@ -26,4 +27,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = CurrentStore(settings)
     app.include_router(health.router)
+    app.include_router(catalog_http.router)
     return app

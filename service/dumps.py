@@ -10,7 +10,8 @@ catalogue and VoID never carry a hand-typed figure.
 - The gzip header carries no time stamp, so the same data gives the same bytes and the same
   checksum: a harvester (and a cache) sees a change only when the data changed.
 - A dataset's modification time carries over from the previous build while the data files it is
-  made of are unchanged.
+  made of are unchanged; its issue time is that of the first build (in this store folder) that
+  published it.
 """
 
 from __future__ import annotations
@@ -129,15 +130,17 @@ def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> d
         digest = hashlib.sha256("\n".join(f"{g} {graph_files.get(g, '')}" for g in part.graphs).encode()).hexdigest()
         old = previous.get("datasets", {}).get(part.slug, {}) if isinstance(previous.get("datasets"), dict) else {}
         modified = old.get("modified") if old.get("content_sha256") == digest and old.get("modified") else now
+        issued = old.get("issued") or now
         for fmt in FORMATS:
             name = file_name(part.slug, fmt)
             statements = part_quads if fmt.keeps_graphs else triples
             size, sha256 = _write_gzip(folder / name, statements, fmt, dump_prefixes(settings.base_iri))
             files[name] = {"dataset": part.slug, "format": fmt.key, "media_type": fmt.media_type,
-                           "bytes": size, "sha256": sha256, "statements": len(statements), "modified": modified}
+                           "bytes": size, "sha256": sha256, "statements": len(statements),
+                           "issued": issued, "modified": modified}
         datasets[part.slug] = {"kind": part.kind, "subject": part.subject, "graphs": list(part.graphs),
                                "triples": len(triples), "quads": len(part_quads),
-                               "content_sha256": digest, "modified": modified}
+                               "content_sha256": digest, "issued": issued, "modified": modified}
     manifest: dict[str, object] = {"build_id": info.build_id, "written_at": now, "datasets": datasets, "files": files}
     (folder / DUMPS_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest

@@ -1,0 +1,179 @@
+"""Open-data publishing: GET /catalog (DCAT-AP-SE), GET /.well-known/void, GET /dumps/ and /dumps/{file}.
+
+Identifiers are under the base IRI; every URL (downloads, endpoint, landing pages) under the public
+address: settings.public_url, or the address the request came to.
+"""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF
+
+from ..catalog import Addresses, CatalogCache, public_base
+from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
+from ..render import HTML, RDF_FORMATS, RdfFormat, negotiate, rdf_format_for, rdf_format_named, render_graph
+from ..settings import Settings
+from ..store import GraphStore, current_store_path
+from ..void import VoidCache
+from .deps import get_settings, get_store
+
+router = APIRouter(tags=["open data"])
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+CACHE_CONTROL = "public, max-age=300"
+DUMP_CACHE_CONTROL = "public, max-age=3600, must-revalidate"
+_catalogs = CatalogCache()
+_voids = VoidCache()
+
+
+def _addresses(request: Request, settings: Settings) -> Addresses:
+    return Addresses(settings.base_iri, public_base(settings, str(request.base_url)))
+
+
+def _store_path(settings: Settings) -> Path:
+    path = current_store_path(settings)
+    if path is None:
+        raise HTTPException(status_code=503, detail="no store has been built yet: run `integration-kg build`")
+    return path
+
+
+def _choose(request: Request, offers: tuple[RdfFormat, ...]) -> RdfFormat:
+    """format= first, then Accept; 406 naming the offers when neither matches."""
+    named = request.query_params.get("format")
+    if named:
+        fmt = rdf_format_named(named, offers)
+        if fmt is None:
+            raise HTTPException(status_code=400, detail=f"unknown format {named!r}; use one of "
+                                + ", ".join(f.name for f in offers))
+        return fmt
+    fmt = rdf_format_for(request.headers.get("accept"), offers)
+    if fmt is None:
+        raise HTTPException(status_code=406, detail="not acceptable; this resource is offered as "
+                            + ", ".join(f.media_type for f in offers))
+    return fmt
+
+
+def _rdf_response(graph: Graph, fmt: RdfFormat, request: Request, settings: Settings, build_id: str) -> Response:
+    at = _addresses(request, settings)
+    body = render_graph(graph, fmt, settings=settings, context_url=at.public_url + "/context.jsonld")
+    return Response(body, media_type=fmt.media_type,
+                    headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL, "ETag": f'"{build_id}-{fmt.name}"'})
+
+
+@router.get("/catalog", summary="The DCAT-AP-SE catalogue (Turtle, RDF/XML, JSON-LD, N-Triples, HTML)")
+def catalog(request: Request, settings: Settings = Depends(get_settings),
+            store: GraphStore = Depends(get_store)) -> Response:
+    fmt = _choose(request, (*RDF_FORMATS, HTML))  # RDF first: */* (a harvester) gets Turtle, a browser HTML
+    at = _addresses(request, settings)
+    graph = _catalogs.get(settings, store, _store_path(settings), at.public_url)
+    if fmt is HTML:
+        return templates.TemplateResponse(request, "catalog.html", _catalog_page(graph, at),
+                                          headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
+    return _rdf_response(graph, fmt, request, settings, store.info.build_id)
+
+
+@router.get("/.well-known/void", summary="The VoID description with statistics")
+def void(request: Request, settings: Settings = Depends(get_settings),
+         store: GraphStore = Depends(get_store)) -> Response:
+    fmt = _choose(request, RDF_FORMATS)
+    graph = _voids.get(store, _store_path(settings), _addresses(request, settings))
+    return _rdf_response(graph, fmt, request, settings, store.info.build_id)
+
+
+@router.get("/dumps", include_in_schema=False)
+def dumps_redirect() -> Response:
+    return Response(status_code=308, headers={"Location": "/dumps/"})
+
+
+@router.get("/dumps/", summary="The dump files of the current build: sizes, SHA-256, counts")
+def dumps_listing(request: Request, settings: Settings = Depends(get_settings),
+                  store: GraphStore = Depends(get_store)) -> Response:
+    manifest = read_manifest(_store_path(settings))
+    at = _addresses(request, settings)
+    files = [{"name": name, "url": f"{at.public_url}/dumps/{name}", **figures}
+             for name, figures in sorted(manifest.get("files", {}).items())]
+    wants_html = negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html"
+    if wants_html:
+        return templates.TemplateResponse(request, "catalog-dumps.html",
+                                          {"files": files, "build_id": store.info.build_id},
+                                          headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
+    return JSONResponse({"build": store.info.build_id, "files": files},
+                        headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
+
+
+@router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="One dump file, as stored (gzip)")
+def dump_file(name: str, request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    store_path = _store_path(settings)
+    manifest = read_manifest(store_path)
+    files: dict[str, Any] = manifest.get("files", {})
+    if name != DUMPS_MANIFEST and name not in files:
+        raise HTTPException(status_code=404, detail=f"no dump named {name!r}; see /dumps/ for the list")
+    path = store_path / DUMPS_FOLDER / name
+    stat = path.stat()
+    if name == DUMPS_MANIFEST:
+        etag, media_type = f'"{manifest.get("build_id", "")}-manifest"', "application/json"
+    else:
+        etag, media_type = f'"{files[name]["sha256"]}"', "application/gzip"
+    headers = {"ETag": etag, "Cache-Control": DUMP_CACHE_CONTROL,
+               "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
+    if name != DUMPS_MANIFEST:
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        headers["Link"] = '</catalog>; rel="describedby"'
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    # A .gz dump is a file of type application/gzip: no Content-Encoding, so clients keep it compressed.
+    return FileResponse(path, media_type=media_type, headers=headers, stat_result=stat)
+
+
+def _text(graph: Graph, subject: Any, predicate: URIRef, language: str) -> str:
+    values = [o for o in graph.objects(subject, predicate) if isinstance(o, Literal)]
+    chosen = [o for o in values if o.language == language] or values
+    return str(chosen[0]) if chosen else ""
+
+
+def _catalog_page(graph: Graph, at: Addresses) -> dict[str, Any]:
+    """What catalog.html shows: the catalogue, each dataset and its distributions."""
+    catalog = at.catalog
+    datasets = []
+    for dataset in sorted(graph.objects(catalog, DCAT.dataset)):
+        distributions = []
+        for distribution in sorted(graph.objects(dataset, DCAT.distribution)):
+            checksum = graph.value(distribution, URIRef("http://spdx.org/rdf/terms#checksum"))
+            distributions.append({
+                "title": _text(graph, distribution, DCTERMS.title, "sv"),
+                "title_en": _text(graph, distribution, DCTERMS.title, "en"),
+                "url": str(graph.value(distribution, DCAT.downloadURL) or graph.value(distribution, DCAT.accessURL)),
+                "media_type": str(graph.value(distribution, DCAT.mediaType) or "").rsplit("media-types/", 1)[-1],
+                "bytes": graph.value(distribution, DCAT.byteSize),
+                "sha256": str(graph.value(checksum, URIRef("http://spdx.org/rdf/terms#checksumValue")) or "") if checksum else "",
+            })
+        period = graph.value(dataset, DCTERMS.temporal)
+        datasets.append({
+            "iri": str(dataset),
+            "title": _text(graph, dataset, DCTERMS.title, "sv"),
+            "title_en": _text(graph, dataset, DCTERMS.title, "en"),
+            "description": _text(graph, dataset, DCTERMS.description, "sv"),
+            "description_en": _text(graph, dataset, DCTERMS.description, "en"),
+            "landing": str(graph.value(dataset, DCAT.landingPage) or ""),
+            "modified": str(graph.value(dataset, DCTERMS.modified) or ""),
+            "temporal": (f"{graph.value(period, DCAT.startDate)} – {graph.value(period, DCAT.endDate)}" if period else ""),
+            "distributions": distributions,
+        })
+    service = at.service
+    return {
+        "title": _text(graph, catalog, DCTERMS.title, "sv"),
+        "title_en": _text(graph, catalog, DCTERMS.title, "en"),
+        "description": _text(graph, catalog, DCTERMS.description, "sv"),
+        "description_en": _text(graph, catalog, DCTERMS.description, "en"),
+        "datasets": datasets,
+        "service": {"title": _text(graph, service, DCTERMS.title, "sv"),
+                    "endpoint": str(graph.value(service, DCAT.endpointURL) or "")},
+        "has_service": (service, RDF.type, DCAT.DataService) in graph,
+        "formats": [f.name for f in RDF_FORMATS],
+    }
