@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from . import __version__
 from .http import catalog as catalog_http
 from .http import health
+from .http import trace as trace_http
 from .settings import Settings
 from .store import CurrentStore
 
@@ -28,4 +29,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = CurrentStore(settings)
     app.include_router(health.router)
     app.include_router(catalog_http.router)
+    app.include_router(trace_http.router)
     return app

@@ -59,6 +59,20 @@ def make_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=["table", "json", "csv", "tsv", "ttl"], default="table")
     query.set_defaults(handler=run_query)
 
+    trace = commands.add_parser("trace", help="what traces to a principle or goal (or, with --drawn-on, what a municipality draws on)")
+    trace.add_argument("target", nargs="?", metavar="NOTATION|IRI", help="a notation (with --framework), FRAMEWORK/NOTATION, or an IRI")
+    trace.add_argument("--framework", default="eu-cbp-2004", help="framework slug of a notation (default eu-cbp-2004)")
+    trace.add_argument("--municipality", metavar="KOMMUNKOD", help="only this municipality's documents")
+    trace.add_argument("--kind", action="append", choices=["explicit", "paraphrase", "thematic"],
+                       help="only paths of this kind (the weakest step); repeatable")
+    trace.add_argument("--document-type", metavar="TYPE", help="Strategy, Policy, Programme, Plan, Guideline, Rules, InformationPage")
+    trace.add_argument("--direct", action="store_true", help="only the origin's own citations, nothing inherited")
+    trace.add_argument("--in-force-on", metavar="DATE", help="only documents in force on YYYY-MM-DD (or in YYYY-MM, YYYY)")
+    trace.add_argument("--drawn-on", metavar="KOMMUNKOD|DOCUMENT-IRI", help="the reverse question: what it draws on, what it never mentions")
+    trace.add_argument("--matrix", action="store_true", help="municipalities x principles and goals: links by kind")
+    trace.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    trace.set_defaults(handler=run_trace)
+
     draft = commands.add_parser("draft", help="turn a policy text into a Turtle draft with suggested citations")
     draft.add_argument("source", type=Path, metavar="SOURCE.txt")
     draft.add_argument("--municipality", required=True, metavar="KOMMUNKOD")
@@ -212,6 +226,81 @@ def _json_term(term: object) -> dict[str, str]:
     if isinstance(term, BNode):
         return {"type": "bnode", "value": str(term)}
     return {"type": "uri", "value": str(term)}
+
+
+def run_trace(args: argparse.Namespace, settings: Settings) -> int:
+    from . import trace as tr
+    from .store import StoreUnavailable, open_store
+
+    if bool(args.target) + bool(args.drawn_on) + bool(args.matrix) != 1:
+        print("give one of: a target (NOTATION|IRI), --drawn-on KOMMUNKOD|IRI, or --matrix", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = open_store(settings)
+        filters = tr.make_filters(settings, municipality=args.municipality, kinds=args.kind, direct=args.direct,
+                                  document_type=args.document_type, in_force_on=args.in_force_on)
+        if args.matrix:
+            m = tr.matrix(store, settings, tr.DEFAULT_MATRIX_FRAMEWORKS, filters)
+            records = tr.matrix_records(m)
+            return _print_records(args.format, tr.MATRIX_CSV_HEADER, records, [
+                [r["kommunkod"], r["municipality_label"], f"{r['framework']} {r['notation']}", r["explicit"],
+                 r["paraphrase"], r["thematic"], r["links"]] for r in records if r["links"] != "0"],
+                ["kommunkod", "municipality", "target", "explicit", "paraphrase", "thematic", "links"],
+                f"{sum(int(r['links']) for r in records)} links in {sum(r['links'] != '0' for r in records)} cells")
+        if args.drawn_on:
+            answer = tr.drawn_on(store, settings, args.drawn_on, filters)
+            paths = [p for ps in answer.paths.values() for p in ps]
+            if args.format == "json":
+                print(json.dumps({"subject": answer.subject.iri, "paths": [tr.path_dict(p, answer.catalogue) for p in paths],
+                                  "neverMentioned": [c.iri for c in answer.never_mentioned]}, ensure_ascii=False, indent=1))
+                return EXIT_OK
+            cat = answer.catalogue
+            rows = [[cat.get(t).label(), str(len({p.link for p in ps})), str(len(ps)),
+                     max((p.kind for p in ps if p.kind), key=lambda k: tr.STRENGTH[k], default="")]
+                    for t, ps in answer.paths.items()]
+            code = _print_records(args.format, tr.TRACE_CSV_HEADER, tr.path_records(paths, cat), rows,
+                                  ["draws on", "links", "paths", "strongest"], f"{answer.subject.label()}")
+            if args.format == "table":
+                print(f"Never mentioned ({answer.framework.label()}): "
+                      + (", ".join(c.notation for c in answer.never_mentioned) or "none"))
+            return code
+        target = tr.resolve_target(store, settings, args.target, args.framework if "/" not in args.target else None)
+        answer = tr.trace(store, settings, target, filters)
+    except StoreUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_FAILED
+    except tr.TraceInputError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    cat = answer.catalogue
+    if args.format == "json":
+        print(json.dumps({"target": target, "filters": filters.describe(), "links": len(answer.links()),
+                          "paths": [tr.path_dict(p, cat) for p in answer.paths]}, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    rows = []
+    for path in answer.paths:
+        municipality = cat.municipality_of(path.origin)
+        rows.append([municipality.label() if municipality else "", cat.get(path.origin).label(), path.kind,
+                     " > ".join(s.relation for s in path.steps),
+                     " | ".join(s.quote for s in path.steps if s.quote)])
+    return _print_records(args.format, tr.TRACE_CSV_HEADER, tr.path_records(answer.paths, cat), rows,
+                          ["municipality", "origin", "kind", "path", "quotes"],
+                          f"{cat.get(target).label()}: {len(answer.paths)} paths, {len(answer.links())} links")
+
+
+def _print_records(output: str, header: tuple[str, ...], records: list[dict[str, str]], rows: list[list[str]],
+                   table_header: list[str], caption: str) -> int:
+    """CSV (the API's header) or a readable table with a caption line."""
+    if output == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(header), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    elif output == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        print(caption)
+        print(render_table(table_header, rows))
+    return EXIT_OK
 
 
 def run_draft(args: argparse.Namespace, settings: Settings) -> int:

@@ -653,3 +653,18 @@ def matrix_records(m: Matrix) -> list[dict[str, str]]:
                 "thematic": str(cell.counts.get("thematic", 0)), "links": str(cell.total),
             })
     return out
+
+
+def path_dict(path: TracePath, cat: Catalogue) -> dict[str, object]:
+    """One path as plain JSON (the command line's --format json; the API's JSON-LD has the same facts)."""
+    document = cat.document_of(path.origin)
+    municipality = cat.municipality_of(path.origin)
+    return {
+        "origin": path.origin, "originLabel": cat.get(path.origin).label(), "target": path.target,
+        "document": document.iri if document else None, "municipality": municipality.iri if municipality else None,
+        "kommunkod": municipality.identifier if municipality else None, "kind": path.kind, "direct": path.direct,
+        "link": list(path.link),
+        "steps": [{"from": s.source_node, "relation": s.relation, "to": s.to, "citation": s.citation or None,
+                   "citationKind": s.kind or None, "quote": s.quote or None, "quoteLanguage": s.quote_language or None,
+                   "source": s.source or None} for s in path.steps],
+    }
