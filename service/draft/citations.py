@@ -386,7 +386,8 @@ def _resolve_versions(suggestions: list[Suggestion], catalogue: Catalogue, on: s
         top = max(s.confidence for s in group)
         close = [s for s in group if s.confidence >= top - 0.02 or any(_same_wording(catalogue, s.target, t.target) for t in group if t.confidence >= top - 0.02)]
         in_force = _in_force(catalogue, scheme, on)
-        preferred = [s for s in close if s.target in in_force] or close
+        latest = [s for s in close if not any(s.target in catalogue.concepts[t.target].replaces for t in close)]
+        preferred = [s for s in close if s.target in in_force] or latest or close
         keep = {id(s) for s in preferred[:1]} if len(preferred) else set()
         for s in group:
             if id(s) not in keep:

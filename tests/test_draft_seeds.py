@@ -1,0 +1,80 @@
+"""The drafts of the five source texts: they conform to the shapes (validated with the frameworks,
+municipalities and agents they reference), every quote is verbatim, every suggestion is marked as
+the drafter's; and the evaluation against the curated data meets the aims the figures are reported for."""
+
+from pathlib import Path
+
+import pyshacl
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import PROV, RDF, XSD
+
+from service.draft import Draft, draft_document, format_summary, read_source_text
+from service.draft.evaluate import evaluate
+from service.draft.text import fold
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SOURCES = sorted(p for p in (DATA / "sources").glob("*.txt"))
+IKG = Namespace("https://w3id.org/integration-kg/ontology#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+
+def load(*globs: str) -> Graph:
+    graph = Graph()
+    for pattern in globs:
+        for path in sorted(ROOT.glob(pattern)):
+            graph.parse(path)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def context() -> dict[str, Graph]:
+    return {
+        "frameworks": load("data/frameworks/*.ttl"),
+        "municipalities": load("data/municipalities/*.ttl"),
+        "agents": load("data/agents.ttl"),
+        "shapes": load("shapes/*.ttl"),
+        "ontology": load("ontology/*.ttl"),
+    }
+
+
+def draft_for(path: Path, context: dict[str, Graph]) -> Draft:
+    return draft_document(read_source_text(path), path.name[:4], frameworks=context["frameworks"], municipalities=context["municipalities"], source_name=path.name)
+
+
+def test_there_are_five_source_texts() -> None:
+    assert len(SOURCES) == 5
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_draft_conforms_to_the_shapes(path: Path, context: dict[str, Graph]) -> None:
+    draft = draft_for(path, context)
+    data = draft.graph + context["frameworks"] + context["municipalities"] + context["agents"]
+    _, report, text = pyshacl.validate(data, shacl_graph=context["shapes"], ont_graph=context["ontology"], inference="rdfs")
+    violations = [r for r in report.subjects(RDF.type, SH.ValidationResult) if (r, SH.resultSeverity, SH.Violation) in report]
+    assert violations == [], text
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_quotes_are_verbatim_and_suggestions_are_the_drafters(path: Path, context: dict[str, Graph]) -> None:
+    draft = draft_for(path, context)
+    source = fold(path.read_text(encoding="utf-8"))
+    citations = list(draft.graph.subjects(RDF.type, IKG.Citation))
+    for citation in citations:
+        quote = draft.graph.value(citation, IKG.quote)
+        assert isinstance(quote, Literal) and quote.language == "sv" and fold(str(quote)) in source
+        assert draft.graph.value(citation, PROV.wasAttributedTo) == URIRef("https://w3id.org/integration-kg/id/agent/drafter")
+        confidence = draft.graph.value(citation, IKG.confidence)
+        assert isinstance(confidence, Literal) and confidence.datatype == XSD.decimal and 0 < float(confidence) <= 1
+    summary = format_summary(draft)
+    assert "Metadata" in summary and "Structure" in summary and "Suggested citations" in summary
+
+
+def test_evaluation_meets_the_aims_for_metadata_and_citations() -> None:
+    tallies = evaluate(DATA).tallies
+    assert tallies["metadata"].recall >= 0.9  # type: ignore[operator]
+    core = tallies["citations of frameworks expl.+para."]
+    assert core.precision >= 0.8 and core.recall >= 0.8  # type: ignore[operator]
+    # structure is at 0.86 (aim 0.9): guard against regressions, see the README for what is missed
+    assert tallies["structure (label)"].recall >= 0.8  # type: ignore[operator]
