@@ -29,7 +29,7 @@ from .rdf import DEFAULT_BASE, Namespaces, build_graph
 from .structure import Part, Structure
 from .text import Compounds, blocks, fold
 
-__all__ = ["Draft", "DraftInputError", "draft_document", "read_source_text", "format_summary", "draft_as_dict"]
+__all__ = ["Draft", "DraftInputError", "draft_document", "read_source_text", "format_summary", "draft_as_dict", "summary_json"]
 
 
 class DraftInputError(ValueError):
