@@ -309,7 +309,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     from rdflib import Graph
 
     from .datafiles import DataFileError, discover, parse_file
-    from .draft import DraftInputError, draft_document, format_summary, read_source_text
+    from .draft import DraftInputError, draft_document, format_summary, read_source_text, summary_json
     from .rdfterms import graph_of
 
     if not re.fullmatch(r"[0-9]{4}", args.municipality):
@@ -332,13 +332,13 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_FAILED
     draft = draft_document(text, args.municipality, frameworks=frameworks, municipalities=municipalities,
                            source_name=args.source.name)
-    turtle = draft.graph.serialize(format="turtle")
+    turtle = draft.turtle()
     if args.out:
         args.out.write_text(turtle, encoding="utf-8")
     else:
         sys.stdout.write(turtle)
     if args.format == "json":
-        print(json.dumps(draft.summary_data(), ensure_ascii=False, indent=1), file=sys.stderr)
+        print(summary_json(draft), file=sys.stderr)
     else:
         print(format_summary(draft), file=sys.stderr)
     return EXIT_OK
