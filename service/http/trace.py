@@ -26,7 +26,7 @@ from .. import trace as tr
 from ..render import JSON_LD, TURTLE, negotiate, render_graph
 from ..settings import Settings
 from ..store import GraphStore
-from .deps import get_settings, get_store
+from .deps import context_url, get_settings, get_store, page_language, public_root
 
 router = APIRouter()
 
@@ -59,8 +59,7 @@ def _bad(error: Exception) -> HTTPException:
 
 
 def _context_url(request: Request, settings: Settings) -> str:
-    root = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
-    return f"{root}/context.jsonld"
+    return context_url(request, settings)
 
 
 def local(settings: Settings, iri: str) -> str:
@@ -92,9 +91,14 @@ def _csv(header: tuple[str, ...], records: list[dict[str, str]], filename: str) 
         "Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"})
 
 
-def _page(name: str, **values: Any) -> HTMLResponse:
+def _page(request: Request, settings: Settings, name: str, **values: Any) -> HTMLResponse:
+    """A page on the site's base template (its `ui` texts, language and root), or on our own when absent."""
     base = "base.html" if (TEMPLATES / "base.html").exists() else "trace_base.html"
-    return HTMLResponse(_env.get_template(name).render(base_template=base, **values), headers={"Vary": "Accept"})
+    ui_file = TEMPLATES / "ui.json"
+    ui = json.loads(ui_file.read_text(encoding="utf-8")) if ui_file.exists() else {}
+    html = _env.get_template(name).render(base_template=base, ui=ui, lang=page_language(request),
+                                          root=public_root(request, settings), **values)
+    return HTMLResponse(html, headers={"Vary": "Accept, Accept-Language"})
 
 
 # ------------------------------------------------------------------------------------------ RDF of an answer
@@ -399,7 +403,7 @@ def trace_page(request: Request, framework: list[str] | None = Query(None), muni
                      "href": "/trace/drawn-on?" + _query_string({"municipality": row.identifier}), "cells": cells})
     columns = [{"label": c.label(), "short": f"{_short_framework(c.scheme)} {c.notation}",
                 "href": f"/trace/{c.scheme.rsplit('/', 1)[-1]}/{c.iri[len(c.scheme) + 1:]}"} for c in m.columns]
-    return _page("trace.html", title="Spårning · Trace", groups=groups, columns=columns, rows=rows,
+    return _page(request, settings, "trace.html", title="Spårning · Trace", groups=groups, columns=columns, rows=rows,
                  query=query, filters=filter_values, kinds=tr.KINDS, kind_labels=KIND_LABELS,
                  document_types=tr.DOCUMENT_TYPES, municipalities=[(r.identifier, r.label()) for r in m.catalogue.municipalities()],
                  frameworks=frameworks)
@@ -423,7 +427,7 @@ def drawn_on_page(request: Request, municipality: str | None = None, document: s
                         "framework": cat.get(node.scheme).label() if node.scheme else node.label(),
                         "paths": [_view_path(settings, p, cat) for p in paths]})
     query = _query_string({"municipality": municipality, "document": document, "framework": framework})
-    return _page("trace_drawn_on.html", title=f"{answer.subject.label()} · Spårning", subject=answer.subject.label(),
+    return _page(request, settings, "trace_drawn_on.html", title=f"{answer.subject.label()} · Spårning", subject=answer.subject.label(),
                  subject_href=local(settings, answer.subject.iri), targets=targets, query=query,
                  framework=answer.framework.label(),
                  never=[{"label": c.label(), "href": local(settings, c.iri)} for c in answer.never_mentioned])
@@ -459,7 +463,7 @@ def principle_page(request: Request, framework: str, notation: str, municipality
     filter_values = {"municipality": municipality, "kind": kind or [], "document_type": document_type,
                      "in_force_on": in_force_on, "direct": direct}
     api_query = _query_string({"target": iri, **filter_values})
-    return _page("trace_principle.html", title=f"{target.label()} · Spårning", target=target.label(),
+    return _page(request, settings, "trace_principle.html", title=f"{target.label()} · Spårning", target=target.label(),
                  target_href=local(settings, iri), definition=target.definition, framework=cat.get(target.scheme).label(),
                  municipalities=sorted(by_municipality.values(), key=lambda e: e["label"]), evidence=evidence,
                  concepts=concepts, api_query=api_query, kinds=tr.KINDS, kind_labels=KIND_LABELS,

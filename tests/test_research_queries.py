@@ -1,0 +1,71 @@
+"""The researchers' named SPARQL queries run on the built store and agree with the trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service import trace as tr
+from service.settings import Settings
+from service.store import open_store
+
+RESEARCH = Path(tr.__file__).parent / "queries" / "research"
+FW = "https://w3id.org/integration-kg/id/framework/"
+
+
+def run(settings: Settings, name: str) -> list[dict[str, str]]:
+    rows = open_store(settings).select((RESEARCH / f"{name}.rq").read_text(encoding="utf-8"))
+    return [{k: str(v) for k, v in row.items()} for row in rows]
+
+
+@pytest.mark.parametrize("path", sorted(RESEARCH.glob("*.rq")), ids=lambda p: p.stem)
+def test_each_query_has_a_title_and_runs(path: Path, settings: Settings) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("# Title: ") and len(lines[0]) > 12 and lines[1].startswith("# ")
+    open_store(settings).select(path.read_text(encoding="utf-8"))
+
+
+def test_principles_by_municipalities_agree_with_the_matrix(settings: Settings) -> None:
+    store = open_store(settings)
+    m = tr.matrix(store, settings, ["eu-cbp-2004"])
+    rows = run(settings, "principles-by-municipalities")
+    assert len(rows) == 11
+    for row in rows:
+        expected = sum(1 for r in m.rows if m.cell(r.iri, row["principle"]).total)
+        assert int(row["municipalities"]) == expected, row["notation"]
+    counts = {r["notation"]: int(r["municipalities"]) for r in rows}
+    assert counts["1"] == 3  # Mölndal, Kalmar, Trollhättan
+    assert [int(r["municipalities"]) for r in rows] == sorted((int(r["municipalities"]) for r in rows), reverse=True)
+
+
+def test_coverage_agrees_with_never_mentioned(settings: Settings) -> None:
+    store = open_store(settings)
+    for row in run(settings, "municipalities-by-coverage"):
+        never = tr.drawn_on(store, settings, row["kommunkod"]).never_mentioned
+        assert int(row["principles"]) == 11 - len(never), row["label"]
+
+
+def test_explicit_versus_implicit(settings: Settings) -> None:
+    rows = {r["label"]: r for r in run(settings, "explicit-versus-implicit")}
+    assert int(rows["Mölndals stad"]["explicit"]) > 0
+    for name in ("Kalmar kommun", "Trollhättans Stad", "Vårgårda kommun"):
+        assert int(rows[name]["explicit"]) == 0 and int(rows[name]["implicit"]) > 0
+    for row in rows.values():
+        assert int(row["implicit"]) == int(row["paraphrase"]) + int(row["thematic"])
+
+
+def test_validity_ended(settings: Settings) -> None:
+    """Vårgårda's strategy: "Dokumentet gäller till och med: 2023-12-11"."""
+    rows = run(settings, "validity-ended")
+    assert "https://w3id.org/integration-kg/id/document/1442/strategi-for-integration" in {r["document"] for r in rows}
+    assert all(r["validUntil"] < "2100" for r in rows)
+
+
+def test_chain_rows_are_real_chains(settings: Settings) -> None:
+    """Every row's goal cites a national goal that cites an EU principle (checked against the trace)."""
+    store = open_store(settings)
+    for row in run(settings, "chain-action-goal-national-eu"):
+        answer = tr.trace(store, settings, row["principle"])
+        assert any(p.origin == row["goal"] and [s.to for s in p.steps][-2:] == [row["nationalGoal"], row["principle"]]
+                   for p in answer.paths)
