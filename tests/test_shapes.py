@@ -200,10 +200,9 @@ def _components_of(shapes: Graph, shape: Node) -> set[URIRef]:
         if (shape, parameter, None) in shapes:
             components.add(component)
     for component in shapes.subjects(RDF.type, SH.ConstraintComponent):
-        for parameter in shapes.objects(component, SH.parameter):
-            if (shape, shapes.value(parameter, SH.path), None) in shapes:
-                components.add(component)  # type: ignore[arg-type]
-    # qualifiedMinCount/MaxCount carry their own shape; its parameters are not separate rules
+        parameters = [shapes.value(p, SH.path) for p in shapes.objects(component, SH.parameter)]
+        if parameters and all((shape, p, None) in shapes for p in parameters):
+            components.add(component)  # type: ignore[arg-type]
     return components
 
 
