@@ -147,7 +147,7 @@ class Labeller:
     def label(self, node: Node) -> str:
         for source in (self.graph, self.vocabulary):
             for prop in LABEL_PROPERTIES:
-                found = self._in_language(source.objects(node, prop))
+                found = self.in_language(source.objects(node, prop))
                 if found:
                     return found
         notation = self.graph.value(node, SKOS.notation)
@@ -156,7 +156,7 @@ class Labeller:
         text = str(node)
         return re.split(r"[#/]", text.rstrip("/"))[-1] or text
 
-    def _in_language(self, literals: Iterable[Node]) -> str | None:
+    def in_language(self, literals: Iterable[Node]) -> str | None:
         by_language: dict[str, str] = {}
         for literal in literals:
             if isinstance(literal, Literal):
@@ -267,3 +267,120 @@ def _predicate_order(predicate: Node) -> tuple[int, str]:
 
 def _value_order(node: Node) -> tuple[str, str]:
     return (getattr(node, "language", None) or "", str(node))
+
+
+# ------------------------------------------------------------------------------------------------
+# The ontology and the shapes, for their pages
+# ------------------------------------------------------------------------------------------------
+
+@dataclass
+class TermRow:
+    name: str
+    values: list[Value]
+
+
+@dataclass
+class TermView:
+    name: str
+    label: str
+    other_label: str
+    comment: str
+    rows: list[TermRow]
+
+
+@dataclass
+class TermSection:
+    title: str
+    terms: list[TermView]
+
+
+OWL = "http://www.w3.org/2002/07/owl#"
+SECTIONS = (("classes", (OWL + "Class",)),
+            ("properties", (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty",
+                            "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property")),
+            ("datatypes", ("http://www.w3.org/2000/01/rdf-schema#Datatype",)),
+            ("individuals", (OWL + "NamedIndividual",)))
+
+
+def ontology_sections(graph: Graph, *, base_iri: str, language: str, titles: dict[str, str],
+                      link: Callable[[str], str | None]) -> list[TermSection]:
+    """Every ikg: term, grouped into classes, properties, datatypes and the other named terms."""
+    namespace = base_iri + "ontology#"
+    labels = Labeller(graph, language, link)
+    other_language = "en" if language == "sv" else "sv"
+    terms = sorted({s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(namespace)}, key=str)
+    placed: set[URIRef] = set()
+    sections: list[TermSection] = []
+    for key, types in SECTIONS + (("other", ()),):
+        members = [t for t in terms if t not in placed
+                   and (not types or any((t, RDF.type, URIRef(k)) in graph for k in types))]
+        if key == "individuals":
+            members = [t for t in terms if t not in placed and any(
+                str(c).startswith(namespace) for c in graph.objects(t, RDF.type))] + members
+        views = []
+        for term in dict.fromkeys(members):
+            placed.add(term)
+            rows = [TermRow(labels.label(p), [labels.value(o) for o in sorted(graph.objects(term, p), key=_value_order)])
+                    for p in sorted(set(graph.predicates(term)), key=str)
+                    if p not in (RDFS.label, RDFS.comment, RDFS.isDefinedBy)]
+            other = Labeller(graph, other_language, link)
+            views.append(TermView(name=str(term)[len(namespace):], label=labels.label(term),
+                                  other_label=other.label(term) if other.label(term) != labels.label(term) else "",
+                                  comment=labels.in_language(graph.objects(term, RDFS.comment)) or "", rows=rows))
+        if views:
+            sections.append(TermSection(titles.get(key, key), views))
+    return sections
+
+
+@dataclass
+class ShapePropertyView:
+    path: str
+    constraints: str
+    message: str
+
+
+@dataclass
+class ShapeView:
+    name: str
+    anchor: str
+    targets: list[str]
+    message: str
+    properties: list[ShapePropertyView]
+
+
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def shapes_view(graph: Graph, language: str, short: Callable[[str], str]) -> list[ShapeView]:
+    """The node shapes, each with its targets and its property constraints, for the /shapes page."""
+    sh = lambda name: URIRef(SH + name)  # noqa: E731
+    labels = Labeller(graph, language, lambda iri: None)
+
+    def text(node: Node) -> str:
+        if isinstance(node, URIRef):
+            return short(str(node))
+        if isinstance(node, BNode):
+            items = list(graph.items(node))
+            if items:
+                return " | ".join(text(i) for i in items)
+            return ", ".join(f"{short(str(p))} {text(o)}" for p, o in graph.predicate_objects(node))
+        return str(node)
+
+    views: list[ShapeView] = []
+    for shape in sorted(set(graph.subjects(RDF.type, sh("NodeShape"))), key=str):
+        targets = [text(t) for p in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
+                   for t in graph.objects(shape, sh(p))]
+        properties = []
+        for prop in graph.objects(shape, sh("property")):
+            path = graph.value(prop, sh("path"))
+            constraints = [f"{str(p)[len(SH):]} {text(o)}" for p, o in sorted(graph.predicate_objects(prop))
+                           if str(p).startswith(SH) and str(p)[len(SH):] not in ("path", "message", "name", "description", "severity", "order", "group")]
+            properties.append(ShapePropertyView(path=text(path) if path is not None else "",
+                                                constraints="; ".join(constraints),
+                                                message=labels.in_language(graph.objects(prop, sh("message"))) or ""))
+        properties.sort(key=lambda p: p.path)
+        name = short(str(shape)) if isinstance(shape, URIRef) else "[]"
+        views.append(ShapeView(name=name, anchor=re.sub(r"[^A-Za-z0-9_-]", "-", name), targets=targets,
+                               message=labels.in_language(graph.objects(shape, sh("message"))) or "",
+                               properties=properties))
+    return views

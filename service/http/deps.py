@@ -1,8 +1,16 @@
-"""FastAPI dependencies shared by the routers: the settings and the current store."""
+"""FastAPI dependencies shared by the routers (the settings, the current store) and the helpers the
+linked-data routers share: public links, the page language, conditional requests."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+import hashlib
+import re
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+from fastapi import HTTPException, Request, Response
+from fastapi.templating import Jinja2Templates
 
 from ..settings import Settings
 from ..store import GraphStore, StoreUnavailable
@@ -18,3 +26,99 @@ def get_store(request: Request) -> GraphStore:
         return request.app.state.store.get()
     except StoreUnavailable as error:
         raise HTTPException(status_code=503, detail=str(error)) from None
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared by the linked-data routers: links, conditional requests, RDF responses
+# ------------------------------------------------------------------------------------------------
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+LANGUAGES = ("sv", "en")
+_SAFE_ROOT = re.compile(r"^https?://[A-Za-z0-9.\-_~:\[\]%]+(/[A-Za-z0-9.\-_~/%]*)?$")
+
+
+def public_root(request: Request, settings: Settings) -> str:
+    """Where this service is reached, without a trailing slash: the public_url setting or the request's own host."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    root = str(request.base_url).rstrip("/")
+    return root if _SAFE_ROOT.match(root) else "http://localhost"
+
+
+def context_url(request: Request, settings: Settings) -> str:
+    """The public URL of the JSON-LD context every JSON-LD response names."""
+    return public_root(request, settings) + "/context.jsonld"
+
+
+def local_link(iri: str, *, base_iri: str, root: str) -> str | None:
+    """Where a browser follows an IRI: ours to this service's pages, other http(s) IRIs as they are."""
+    if iri.startswith(base_iri):
+        rest = iri[len(base_iri):]
+        if rest.startswith(("id/", "ontology", "shapes", "catalog", "trace")):
+            return f"{root}/{rest}"
+        return None
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
+def page_language(request: Request) -> str:
+    """?lang=sv|en, else the browser's preference among Swedish and English, else Swedish."""
+    asked = request.query_params.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    best, best_q = "sv", 0.0
+    for part in request.headers.get("accept-language", "").split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if primary in LANGUAGES and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+def entity_tag(*parts: str) -> str:
+    return '"' + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str, last_modified: datetime | None = None) -> bool:
+    """True when the client's copy is current (If-None-Match, else If-Modified-Since)."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    since = request.headers.get("if-modified-since")
+    if since and last_modified is not None:
+        try:
+            return last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def cached_response(request: Request, body: bytes, media_type: str, *, etag: str,
+                    last_modified: datetime | None = None, vary: str | None = None,
+                    extra_headers: dict[str, str] | None = None) -> Response:
+    """A response with validators; 304 without a body when the client's copy is current."""
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+    if last_modified is not None:
+        headers["Last-Modified"] = format_datetime(last_modified, usegmt=True)
+    if vary:
+        headers["Vary"] = vary
+    headers.update(extra_headers or {})
+    if not_modified(request, etag, last_modified):
+        return Response(status_code=304, headers=headers)
+    if media_type.startswith("text/") or media_type in ("application/n-triples",):
+        media_type += "; charset=utf-8"
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def built_at(store: GraphStore) -> datetime | None:
+    try:
+        return datetime.fromisoformat(store.info.built_at)
+    except ValueError:
+        return None

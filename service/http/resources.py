@@ -1,0 +1,253 @@
+"""Linked Data: GET / (home), /id/… (every IRI under the base), /ontology, /shapes, /context.jsonld.
+
+Each resource answers in HTML, Turtle, JSON-LD, N-Triples or RDF/XML, by Accept or by suffix
+(.html .ttl .jsonld .nt .rdf), with `Vary: Accept`, an ETag from the build and 304 on a repeat.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from ..describe import (Labeller, describe, graph_counts, ontology_graph, ontology_sections, resource_view,
+                        shapes_view)
+from ..queries import load_query
+from ..render import HTML, JSON_LD, RDF_FORMATS, RdfFormat, context_text, prefixes, rdf_format_for, render_graph
+from ..settings import Settings
+from ..store import GraphStore
+from ..validation import shapes_graph
+from .deps import (TEMPLATES, TEMPLATES_DIR, built_at, cached_response, context_url, entity_tag, get_settings, get_store,
+                   local_link, page_language, public_root)
+
+router = APIRouter()
+UI_TEXT: dict[str, dict[str, str]] = json.loads((TEMPLATES_DIR / "ui.json").read_text(encoding="utf-8"))
+TEMPLATES.env.globals["ui"] = UI_TEXT
+PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
+FORMAT_LABELS = {"html": "HTML", "turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
+VARY = "Accept, Accept-Language"
+
+
+def choose_representation(request: Request, suffix_format: RdfFormat | None) -> RdfFormat:
+    """The suffix wins, then `format=`, then Accept; 406 when nothing acceptable can be produced."""
+    if suffix_format is not None:
+        return suffix_format
+    asked = request.query_params.get("format")
+    if asked:
+        for fmt in PAGE_FORMATS:
+            if asked.lower() in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or asked.lower() in fmt.aliases:
+                return fmt
+        raise HTTPException(406, f"format={asked!r} is not available: use html, turtle, jsonld, ntriples or rdfxml")
+    chosen = rdf_format_for(request.headers.get("accept"), PAGE_FORMATS)
+    if chosen is None:
+        offered = ", ".join(f.media_type for f in PAGE_FORMATS)
+        raise HTTPException(406, f"none of the accepted media types can be produced; this resource is available as {offered}")
+    return chosen
+
+
+def split_suffix(path: str) -> tuple[str, RdfFormat | None]:
+    for fmt in PAGE_FORMATS:
+        if path.endswith(fmt.suffix) and len(path) > len(fmt.suffix):
+            return path[: -len(fmt.suffix)], fmt
+    return path, None
+
+
+def format_links(href: str) -> list[dict[str, str]]:
+    return [{"href": href + f.suffix, "media_type": f.media_type, "label": FORMAT_LABELS[f.name]} for f in PAGE_FORMATS]
+
+
+def page_context(request: Request, settings: Settings, **values: object) -> dict[str, object]:
+    return {"request": request, "root": public_root(request, settings), "lang": page_language(request), **values}
+
+
+# ------------------------------------------------------------------------------------------------
+# /id/…
+# ------------------------------------------------------------------------------------------------
+
+@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="A resource of the graph, by Accept or suffix",
+                  response_class=Response)
+def resource(path: str, request: Request, settings: Settings = Depends(get_settings),
+             store: GraphStore = Depends(get_store)) -> Response:
+    stem, suffix_format = split_suffix(path)
+    iri = settings.base_iri + "id/" + stem
+    graph = describe(store, iri) if stem else None
+    if graph is None and suffix_format is not None:
+        stem, suffix_format, iri = path, None, settings.base_iri + "id/" + path
+        graph = describe(store, iri)
+    if graph is None:
+        raise HTTPException(404, f"the graph has no resource {iri}")
+    fmt = choose_representation(request, suffix_format)
+    root = public_root(request, settings)
+    language = page_language(request) if fmt is HTML else ""
+    etag = entity_tag(store.info.build_id, iri, fmt.name, language, root)
+    headers = {} if suffix_format else {"Content-Location": f"{root}/id/{stem}{fmt.suffix}"}
+    if _matches(request, etag):
+        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
+    body = _rendered(store, store.info.build_id, settings, iri, stem, fmt.name, language, root)
+    return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store),
+                           extra_headers=headers)
+
+
+def _matches(request: Request, etag: str) -> bool:
+    tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
+    return "*" in tags or etag in tags
+
+
+@lru_cache(maxsize=1024)
+def _rendered(store: GraphStore, build_id: str, settings: Settings, iri: str, stem: str, fmt_name: str,
+              language: str, root: str) -> bytes:
+    """One representation of one resource, rendered once per build (the key holds the build id)."""
+    graph = describe(store, iri)
+    assert graph is not None
+    ctx_url = root + "/context.jsonld"
+    fmt = next(f for f in PAGE_FORMATS if f.name == fmt_name)
+    if fmt is not HTML:
+        return render_graph(graph, fmt, settings=settings, context_url=ctx_url)
+    link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
+    view = resource_view(graph, iri, base_iri=settings.base_iri, language=language, link=link)
+    json_ld = render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
+    html = TEMPLATES.get_template("resource.html").render(
+        root=root, lang=language, view=view, formats=format_links(f"{root}/id/{stem}"),
+        json_ld=json_ld.replace("</", "<\\/"))
+    return html.encode("utf-8")
+
+
+# ------------------------------------------------------------------------------------------------
+# Home
+# ------------------------------------------------------------------------------------------------
+
+COUNT_KEYS = ("frameworks", "principles", "national goals", "sdg goals", "sdg targets", "municipalities",
+              "documents", "document parts", "citations")
+
+
+@router.api_route("/", methods=["GET", "HEAD"], summary="What the graph holds, and where to go from here",
+                  response_class=Response)
+def home(request: Request, settings: Settings = Depends(get_settings),
+         store: GraphStore = Depends(get_store)) -> Response:
+    language = page_language(request)
+    root = public_root(request, settings)
+    etag = entity_tag(store.info.build_id, "home", language, root)
+    if _matches(request, etag):
+        return cached_response(request, b"", "text/html", etag=etag, vary="Accept-Language")
+    counts = graph_counts(store)
+    link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
+    listed = store.construct(load_query("describe-home", settings.base_iri))
+    labels = Labeller(listed, language, link)
+    ikg = settings.ikg
+
+    def members(cls: str) -> list[object]:
+        return sorted((labels.value(s) for s in listed.subjects(RDF.type, URIRef(ikg + cls))), key=lambda v: v.text)
+
+    kinds = []
+    ontology = ontology_graph(store)
+    kind_labels = Labeller(ontology, language, link)
+    for key, count in sorted(counts.items()):
+        if key.startswith("kind:"):
+            kind = URIRef(key[5:])
+            kinds.append({"label": kind_labels.label(kind), "count": count, "href": link(str(kind))})
+    ui = UI_TEXT[language]
+    html = TEMPLATES.get_template("home.html").render(
+        **page_context(request, settings), counts=counts, kinds=kinds,
+        count_labels=[(key, ui["count_" + key.replace(" ", "_")]) for key in COUNT_KEYS],
+        frameworks=members("Framework"), municipalities=members("Municipality"),
+        build_id=store.info.build_id, triples=store.info.triples)
+    return cached_response(request, html.encode("utf-8"), "text/html", etag=etag, vary="Accept-Language",
+                           last_modified=built_at(store))
+
+
+# ------------------------------------------------------------------------------------------------
+# /ontology, /shapes, /context.jsonld
+# ------------------------------------------------------------------------------------------------
+
+@router.api_route("/ontology", methods=["GET", "HEAD"], summary="The ontology: documentation or RDF",
+                  response_class=Response)
+@router.api_route("/ontology{suffix}", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response)
+def ontology(request: Request, suffix: str = "", settings: Settings = Depends(get_settings),
+             store: GraphStore = Depends(get_store)) -> Response:
+    fmt = _suffix_or_negotiate(request, suffix)
+    root = public_root(request, settings)
+    language = page_language(request) if fmt is HTML else ""
+    etag = entity_tag(store.info.build_id, "ontology", fmt.name, language, root)
+    if _matches(request, etag):
+        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY)
+    body = _ontology_rendered(store, store.info.build_id, settings, fmt.name, language, root)
+    return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store))
+
+
+@lru_cache(maxsize=32)
+def _ontology_rendered(store: GraphStore, build_id: str, settings: Settings, fmt_name: str, language: str,
+                       root: str) -> bytes:
+    graph = ontology_graph(store)
+    fmt = next(f for f in PAGE_FORMATS if f.name == fmt_name)
+    if fmt is not HTML:
+        return render_graph(graph, fmt, settings=settings, context_url=root + "/context.jsonld")
+    link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
+    ui = UI_TEXT[language]
+    sections = ontology_sections(graph, base_iri=settings.base_iri, language=language, link=link,
+                                 titles={k: ui["section_" + k] for k in ("classes", "properties", "datatypes", "individuals", "other")})
+    head = URIRef(settings.base_iri + "ontology")
+    labels = Labeller(graph, language, link)
+    from rdflib.namespace import DCTERMS, OWL
+    title = labels.in_language(graph.objects(head, DCTERMS.title)) or "integration-kg"
+    html = TEMPLATES.get_template("ontology.html").render(
+        root=root, lang=language, title=title, iri=str(head), version=graph.value(head, OWL.versionInfo),
+        description=labels.in_language(graph.objects(head, DCTERMS.description)) or "",
+        sections=sections, formats=format_links(f"{root}/ontology"))
+    return html.encode("utf-8")
+
+
+@router.api_route("/shapes", methods=["GET", "HEAD"], summary="The SHACL shapes the data is validated with",
+                  response_class=Response)
+@router.api_route("/shapes{suffix}", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response)
+def shapes(request: Request, suffix: str = "", settings: Settings = Depends(get_settings)) -> Response:
+    fmt = _suffix_or_negotiate(request, suffix)
+    path = settings.shapes_dir / "integration.ttl"
+    try:
+        graph = shapes_graph(settings.shapes_dir)
+        stamp = str(path.stat().st_mtime_ns)
+    except (OSError, ValueError) as error:
+        raise HTTPException(503, f"the shapes cannot be read: {error}") from None
+    root = public_root(request, settings)
+    language = page_language(request) if fmt is HTML else ""
+    etag = entity_tag(stamp, "shapes", fmt.name, language, root)
+    if _matches(request, etag):
+        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY)
+    if fmt is not HTML:
+        body = render_graph(graph, fmt, settings=settings, context_url=context_url(request, settings))
+    else:
+        names = {ns: name for name, ns in prefixes(settings).items()}
+
+        def short(iri: str) -> str:
+            for namespace, name in sorted(names.items(), key=lambda item: -len(item[0])):
+                if iri.startswith(namespace):
+                    return f"{name}:{iri[len(namespace):]}"
+            return f"<{iri}>"
+
+        body = TEMPLATES.get_template("shapes.html").render(
+            **page_context(request, settings), shapes=shapes_view(graph, language, short),
+            formats=format_links(f"{root}/shapes")).encode("utf-8")
+    return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY)
+
+
+def _suffix_or_negotiate(request: Request, suffix: str) -> RdfFormat:
+    if not suffix:
+        return choose_representation(request, None)
+    fmt = next((f for f in PAGE_FORMATS if f.suffix == suffix), None)
+    if fmt is None:
+        raise HTTPException(404, f"no such representation {suffix!r}: use .html, .ttl, .jsonld, .nt or .rdf")
+    return fmt
+
+
+@router.api_route("/context.jsonld", methods=["GET", "HEAD"], summary="The JSON-LD context of every JSON-LD response",
+                  response_class=Response)
+def context(request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    try:
+        text = context_text(settings)
+    except OSError as error:
+        raise HTTPException(503, f"the JSON-LD context cannot be read: {error}") from None
+    body = text.encode("utf-8")
+    json.loads(body)
+    return cached_response(request, body, "application/ld+json", etag=entity_tag("context", text))
