@@ -116,7 +116,7 @@ def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> d
     parts = dataset_parts(store, settings.base_iri, info.graphs)
     del store
     by_graph: dict[str, list[ox.Quad]] = {}
-    for quad in quads:
+    for quad in stable_blank_nodes(quads):
         by_graph.setdefault(quad.graph_name.value, []).append(quad)
     graph_files = graph_file_digests(settings, info)
     previous = previous_manifest(settings, store_path)
@@ -144,6 +144,40 @@ def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> d
     manifest: dict[str, object] = {"build_id": info.build_id, "written_at": now, "datasets": datasets, "files": files}
     (folder / DUMPS_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest
+
+
+def stable_blank_nodes(quads: list[ox.Quad], rounds: int = 6) -> list[ox.Quad]:
+    """The quads with each blank node renamed after what it says, so that parsing the same files again
+    gives the same dump bytes. A node's name is a hash of its triples in both directions, with the
+    names of neighbouring blank nodes from the previous round (refined a few rounds, so lists and
+    nested nodes are told apart); nodes that still look alike are numbered in a stable order."""
+    names = sorted({t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)})
+    if not names:
+        return quads
+    signature = {name: "" for name in names}
+
+    def text(term: object) -> str:
+        return "_" + signature[term.value] if isinstance(term, ox.BlankNode) else str(term)
+
+    for _ in range(rounds):
+        parts: dict[str, list[str]] = {name: [] for name in names}
+        for q in quads:
+            if isinstance(q.subject, ox.BlankNode):
+                parts[q.subject.value].append(f"> {q.predicate} {text(q.object)} {q.graph_name}")
+            if isinstance(q.object, ox.BlankNode):
+                parts[q.object.value].append(f"< {text(q.subject)} {q.predicate} {q.graph_name}")
+        signature = {name: hashlib.sha256("\n".join(sorted(parts[name])).encode()).hexdigest()[:20] for name in names}
+    renamed: dict[str, ox.BlankNode] = {}
+    seen: dict[str, int] = {}
+    for name in sorted(names, key=lambda n: signature[n]):
+        count = seen.get(signature[name], 0)
+        seen[signature[name]] = count + 1
+        renamed[name] = ox.BlankNode(f"b{signature[name]}{'x' + str(count) if count else ''}")
+
+    def move(term: object) -> object:
+        return renamed[term.value] if isinstance(term, ox.BlankNode) else term
+
+    return [ox.Quad(move(q.subject), q.predicate, move(q.object), q.graph_name) for q in quads]  # type: ignore[arg-type]
 
 
 def graph_file_digests(settings: Settings, info: BuildInfo) -> dict[str, str]:

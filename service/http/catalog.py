@@ -16,13 +16,13 @@ from fastapi.templating import Jinja2Templates
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from ..catalog import Addresses, CatalogCache, public_base
+from ..catalog import Addresses, CatalogCache
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
 from ..render import HTML, RDF_FORMATS, RdfFormat, negotiate, rdf_format_for, rdf_format_named, render_graph
 from ..settings import Settings
 from ..store import GraphStore, current_store_path
 from ..void import VoidCache
-from .deps import get_settings, get_store
+from .deps import get_settings, get_store, public_root
 
 router = APIRouter(tags=["open data"])
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -33,7 +33,8 @@ _voids = VoidCache()
 
 
 def _addresses(request: Request, settings: Settings) -> Addresses:
-    return Addresses(settings.base_iri, public_base(settings, str(request.base_url)))
+    """public_root checks the Host the request names before it goes into any published URL."""
+    return Addresses(settings.base_iri, public_root(request, settings))
 
 
 def _store_path(settings: Settings) -> Path:

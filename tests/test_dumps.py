@@ -1,0 +1,94 @@
+"""The dumps the build writes and GET /dumps/: files as stored, media types, cache headers, and
+checksums that change only when the data does."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.build import BuildResult
+from service.catalog import schema_org_dataset
+from service.dumps import DUMPS_FOLDER, DUMPS_MANIFEST, FORMATS, file_name, write_dumps
+from service.datafiles import discover, parse_file
+from service.settings import Settings
+from service.store import open_store
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> TestClient:
+    return TestClient(create_app(settings))
+
+
+def test_the_build_writes_every_format_of_the_whole_graph(built: BuildResult) -> None:
+    folder = built.store_path / DUMPS_FOLDER
+    manifest = json.loads((folder / DUMPS_MANIFEST).read_text(encoding="utf-8"))
+    for fmt in FORMATS:
+        name = file_name("integration-kg", fmt)
+        figures = manifest["files"][name]
+        data = (folder / name).read_bytes()
+        assert len(data) == figures["bytes"]
+        assert hashlib.sha256(data).hexdigest() == figures["sha256"]
+        assert data[:2] == b"\x1f\x8b"
+    whole = manifest["datasets"]["integration-kg"]
+    assert whole["triples"] == built.info.triples
+    assert whole["quads"] == sum(built.info.graphs.values())
+
+
+def test_same_data_same_bytes(built: BuildResult, settings: Settings, tmp_path) -> None:  # noqa: ANN001
+    """Written again from the same data, every dump has the same checksum (no time stamp in the gzip)."""
+    before = json.loads((built.store_path / DUMPS_FOLDER / DUMPS_MANIFEST).read_text(encoding="utf-8"))
+    quads = [q for f in discover(settings) for q in parse_file(f, settings)]
+    copy = tmp_path / "store"
+    copy.mkdir()
+    (copy / "manifest.json").write_text((built.store_path / "manifest.json").read_text(encoding="utf-8"), encoding="utf-8")
+    import shutil
+    shutil.copytree(built.store_path / "oxigraph", copy / "oxigraph")
+    again = write_dumps(settings, copy, quads)
+    assert {n: f["sha256"] for n, f in again["files"].items()} == {n: f["sha256"] for n, f in before["files"].items()}
+    # the data files did not change, so the modification dates carry over from the current build
+    assert {s: d["modified"] for s, d in again["datasets"].items()} == {s: d["modified"] for s, d in before["datasets"].items()}
+
+
+def test_dump_download_headers_and_revalidation(client: TestClient, built: BuildResult) -> None:
+    name = "integration-kg.ttl.gz"
+    response = client.get(f"/dumps/{name}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/gzip"
+    assert "content-encoding" not in response.headers
+    assert "max-age" in response.headers["cache-control"]
+    assert response.headers["last-modified"]
+    etag = response.headers["etag"]
+    assert etag == '"' + hashlib.sha256(response.content).hexdigest() + '"'
+    again = client.get(f"/dumps/{name}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    head = client.head(f"/dumps/{name}")
+    assert head.status_code == 200 and int(head.headers["content-length"]) == len(response.content)
+
+
+def test_unknown_dumps_are_404_and_no_path_escapes(client: TestClient) -> None:
+    for path in ("/dumps/nothing.ttl.gz", "/dumps/..%2Fmanifest.json", "/dumps/oxigraph"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Traceback" not in response.text
+
+
+def test_listing_json_and_html(client: TestClient, built: BuildResult) -> None:
+    listing = client.get("/dumps/", headers={"Accept": "application/json"}).json()
+    names = {f["name"] for f in listing["files"]}
+    assert {file_name("integration-kg", fmt) for fmt in FORMATS} <= names
+    assert all(f["url"].startswith("http://testserver/dumps/") for f in listing["files"])
+    html = client.get("/dumps/", headers={"Accept": "text/html"})
+    assert html.headers["content-type"].startswith("text/html") and "integration-kg.nq.gz" in html.text
+
+
+def test_schema_org_dataset_markup(settings: Settings, built: BuildResult) -> None:
+    markup = schema_org_dataset(settings, open_store(settings), built.store_path, "https://data.example.org")
+    assert markup["@type"] == "Dataset" and markup["@context"] == "https://schema.org/"
+    assert markup["name"] and markup["description"] and markup["license"]
+    urls = {d["contentUrl"] for d in markup["distribution"]}
+    assert "https://data.example.org/dumps/integration-kg.nq.gz" in urls
+    json.dumps(markup)
