@@ -138,9 +138,10 @@ def natural_key(text: str) -> list[object]:
 class Labeller:
     """Labels and links for the terms of one graph, in one language, falling back sensibly."""
 
-    def __init__(self, graph: Graph, language: str, link: Callable[[str], str | None]) -> None:
+    def __init__(self, graph: Graph, language: str, link: Callable[[str], str | None],
+                 terms: Graph | None = None) -> None:
         self.graph = graph
-        self.vocabulary = vocabulary_labels()
+        self.vocabulary = vocabulary_labels() if terms is None else vocabulary_labels() + terms
         self.language = language
         self.link = link
 
@@ -183,11 +184,11 @@ class Labeller:
 
 
 def resource_view(graph: Graph, iri: str, *, base_iri: str, language: str,
-                  link: Callable[[str], str | None]) -> ResourceView:
+                  link: Callable[[str], str | None], terms: Graph | None = None) -> ResourceView:
     """A page's content: the description as rows, the hierarchy, the citations both ways, incoming links."""
     ikg = base_iri + "ontology#"
     this = URIRef(iri)
-    labels = Labeller(graph, language, link)
+    labels = Labeller(graph, language, link, terms)
     citation_p, cites_p, target_p = URIRef(ikg + "citation"), URIRef(ikg + "cites"), URIRef(ikg + "target")
     hidden = {RDF.type, citation_p, cites_p}
 

@@ -107,7 +107,8 @@ def _rendered(store: GraphStore, build_id: str, settings: Settings, iri: str, st
     if fmt is not HTML:
         return render_graph(graph, fmt, settings=settings, context_url=ctx_url)
     link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
-    view = resource_view(graph, iri, base_iri=settings.base_iri, language=language, link=link)
+    view = resource_view(graph, iri, base_iri=settings.base_iri, language=language, link=link,
+                         terms=ontology_graph(store))
     json_ld = render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
     html = TEMPLATES.get_template("resource.html").render(
         root=root, lang=language, view=view, formats=format_links(f"{root}/id/{stem}"),

@@ -7,6 +7,7 @@ clients, the query page for a browser. The work happens in service.sparql and th
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -154,7 +155,7 @@ def research_examples() -> list[dict[str, str]]:
 @lru_cache(maxsize=128)
 def _example(path: Path, mtime: int) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
-    title = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#") and line.lstrip("#").strip()),
+    title = next((re.sub(r"^(title|titel)\s*:\s*", "", line.lstrip("#").strip(), flags=re.IGNORECASE) for line in text.splitlines() if line.startswith("#") and line.lstrip("#").strip()),
                  path.stem.replace("-", " "))
     return {"title": title, "text": text, "name": path.stem}
 
