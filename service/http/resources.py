@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+import pyoxigraph as ox
+
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -73,6 +75,10 @@ def resource(path: str, request: Request, settings: Settings = Depends(get_setti
              store: GraphStore = Depends(get_store)) -> Response:
     stem, suffix_format = split_suffix(path)
     iri = settings.base_iri + "id/" + stem
+    try:
+        ox.NamedNode(settings.base_iri + "id/" + path)
+    except ValueError as error:
+        raise HTTPException(404, f"not an IRI of this graph ({error}): {iri!r}") from None
     graph = describe(store, iri) if stem else None
     if graph is None and suffix_format is not None:
         stem, suffix_format, iri = path, None, settings.base_iri + "id/" + path
