@@ -87,7 +87,7 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
     from .progress import Progress
 
     try:
-        result = build(settings, Progress(steps=6, quiet=args.quiet))
+        result = build(settings, Progress(steps=7, quiet=args.quiet))
     except BuildFailed as failure:
         print(failure.report, file=sys.stderr)
         print("\nThe previous store, if any, is unchanged.", file=sys.stderr)
@@ -105,7 +105,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if needs_build(settings):
         try:
-            print(build(settings, Progress(steps=6)).summary(), file=sys.stderr)
+            print(build(settings, Progress(steps=7)).summary(), file=sys.stderr)
         except BuildFailed as failure:
             print(failure.report, file=sys.stderr)
             if current_store_path(settings) is None:

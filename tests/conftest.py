@@ -22,7 +22,7 @@ def project_settings(store_dir: Path, root: Path = PROJECT_ROOT, **overrides: ob
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """The real data/, ontology/ and shapes/, built once for the whole test session."""
     settings = project_settings(tmp_path_factory.mktemp("store"))
-    return build(settings, Progress(steps=6, quiet=True))
+    return build(settings, Progress(steps=7, quiet=True))
 
 
 @pytest.fixture(scope="session")

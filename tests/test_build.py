@@ -13,7 +13,7 @@ from service.store import current_store_path, open_store
 
 from .conftest import project_settings
 
-QUIET = Progress(steps=6, quiet=True)
+QUIET = Progress(steps=7, quiet=True)
 
 
 def first_document_file(root: Path) -> Path:
