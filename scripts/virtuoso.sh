@@ -154,7 +154,7 @@ DefaultHost         = 127.0.0.1:$http_port
 ; The service bounds results itself (max_results); the server must not cut them shorter.
 ResultSetMaxRows           = 1000000
 MaxSortedTopRows           = 1000000
-MaxQueryCostEstimationTime = 400
+MaxQueryCostEstimationTime = 0   ; the estimate is far off for union + path queries: bound by time instead
 MaxQueryExecutionTime      = 60
 DefaultQuery               = SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }
 DeferInferenceRulesInit    = 0
@@ -200,9 +200,12 @@ start_instance() {
 
     # A new database has the well-known dba/dba: replace it before anything else can connect.
     local password=${VIRTUOSO_DBA_PASSWORD:-}
-    [ -n "$password" ] || password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+    [ -n "$password" ] || password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    case "$password" in *[!A-Za-z0-9]*) die "VIRTUOSO_DBA_PASSWORD: letters and digits only" ;; esac
     if [ ! -f "$dir/password" ]; then
-        "$ISQL" "127.0.0.1:$isql_port" dba dba "EXEC=SET PASSWORD dba $password;" >/dev/null \
+        "$ISQL" "127.0.0.1:$isql_port" dba dba "EXEC=USER_SET_PASSWORD('dba', '$password');" >/dev/null 2>&1 || true
+        # isql exits 0 even when a statement fails: check that the new password is the one that works.
+        "$ISQL" "127.0.0.1:$isql_port" dba "$password" "EXEC=select 1;" >/dev/null 2>&1 \
             || die "could not set the dba password (isql on port $isql_port)"
         (umask 077 && printf '%s' "$password" >"$dir/password")
     fi

@@ -139,6 +139,7 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
         all_quads = [q for quads in quads_by_file.values() for q in quads]
         write_embedded_store(store_path, all_quads)
         per_graph = Counter(q.graph_name.value for q in all_quads)
+        remote = load_remote_graphs(settings, files, quads_by_file, progress) if settings.store_backend == "remote" else None
         manifest = {
             "build_id": build_id,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -150,6 +151,8 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
             "inputs_sha256": digest,
             "shapes_checked": shapes_checked,
         }
+        if remote is not None:
+            manifest["remote"] = remote
         (store_path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     except Exception:
         shutil.rmtree(store_path, ignore_errors=True)
@@ -166,6 +169,32 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
     progress.done()
     return BuildResult(info=BuildInfo.read(store_path), store_path=store_path, seconds=progress.elapsed,
                        shapes_checked=shapes_checked, reports=reports)
+
+
+def load_remote_graphs(settings: Settings, files: list[DataFile], quads_by_file: dict[DataFile, list[ox.Quad]],
+                       progress: Progress) -> dict[str, object]:
+    """Bring the remote SPARQL server in line with this build (store_backend = remote): only the
+    graphs whose files changed since the last load to that server are written. The local store
+    written beside the manifest stays the source of the dumps and of the build information."""
+    import httpx
+
+    from .remote_store import RemoteQueryError, graph_keys, load_remote
+
+    quads_by_graph: dict[str, list[ox.Quad]] = {}
+    hashes: dict[str, list[str]] = {}
+    for data_file in files:
+        quads_by_graph.setdefault(data_file.graph_iri, []).extend(quads_by_file[data_file])
+        hashes.setdefault(data_file.graph_iri, []).append(data_file.sha256())
+    previous_path = current_store_path(settings)
+    previous = BuildInfo.read(previous_path).manifest.get("remote") if previous_path else None
+    try:
+        report, record = load_remote(settings, quads_by_graph, graph_keys(quads_by_graph, hashes, settings.base_iri),
+                                     previous if isinstance(previous, dict) else None)
+    except (RemoteQueryError, ValueError, OSError, httpx.HTTPError) as error:
+        raise BuildFailed(f"The build stopped: the remote SPARQL server did not take the graph: {error}") from None
+    progress.detail(f"remote: {len(report.loaded)} graphs loaded, {len(report.kept)} unchanged, "
+                    f"{len(report.dropped)} dropped ({report.seconds:.1f} s)")
+    return record
 
 
 def validate_units(settings: Settings, graphs: dict[DataFile, Graph], progress: Progress) -> dict[str, ValidationReport]:

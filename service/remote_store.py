@@ -1,0 +1,599 @@
+"""The remote back end: the same GraphStore over a SPARQL 1.1 server (Virtuoso, Fuseki, GraphDB, QLever).
+
+Queries go over the SPARQL 1.1 Protocol (POST, form-encoded), loading over the Graph Store Protocol
+(PUT/POST of N-Triples per named graph) or, without a GSP address, SPARQL 1.1 Update in chunks.
+Credentials come from the settings; the scheme (Basic or Digest) is the one the server asks for.
+
+The build information stays local: the build writes var/stores/<id>/manifest.json as for the embedded
+store, and that manifest says which named graphs make up the graph. What the default graph is differs
+between servers:
+
+* Virtuoso: a query without FROM sees every graph on the server, its own system graphs too
+  (virtrdf#, the DAV and service-description graphs). `RemoteStore` therefore asks Virtuoso, with
+  its `DEFINE input:default-graph-exclude` / `input:named-graph-exclude` pragmas, to leave out every
+  graph the build did not write, so the default graph is exactly the union of the build's graphs.
+* Fuseki (TDB2): the union only when the dataset says `tdb2:unionDefaultGraph true`.
+* GraphDB: the union of all graphs of the repository (give the graph a repository of its own).
+* QLever: one index per dataset; the default graph is the union of its graphs.
+
+Bindings are never pasted into the query as text: each bound term is serialised as a SPARQL term
+(IRIs checked, literals escaped) and put in place of the variable's tokens (see bind_values).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Generator, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .rdfterms import XSD_STRING, graph_of
+from .settings import Settings
+from .store import QueryDataset, QuerySyntaxError, QueryTimeout, ResultTooLarge
+
+Row = dict[str, Node]
+
+SPARQL_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+LOAD_TIMEOUT = 600.0
+GSP_CHUNK = 200_000  # triples per Graph Store Protocol request
+UPDATE_CHUNK = 20_000  # triples per INSERT DATA
+
+
+class RemoteQueryError(QuerySyntaxError, ValueError):
+    """The server refused the query (a syntax error, an unsupported feature): its message, verbatim."""
+
+    def __init__(self, message: str, *, status: int = 400, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message, status=status, line=line, column=column)
+
+
+class RemoteTimeout(QueryTimeout, TimeoutError):
+    """The query ran out of time on the server (or the answer did not arrive in time)."""
+
+    def __init__(self, message: str, *, status: int = 503, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message, status=status, line=line, column=column)
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+class ServerAuth(httpx.Auth):
+    """User and password sent the way the server asks: Digest (Virtuoso's /sparql-auth) or Basic.
+
+    Nothing is sent until the server answers 401, so an anonymous read endpoint never sees them.
+    """
+
+    def __init__(self, user: str, password: str) -> None:
+        self._basic = httpx.BasicAuth(user, password)
+        self._digest = httpx.DigestAuth(user, password)
+        self._use_basic = False
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._use_basic:
+            yield from self._basic.auth_flow(request)
+            return
+        flow = self._digest.auth_flow(request)
+        response = yield next(flow)
+        while True:
+            challenges = [h.lower() for h in response.headers.get_list("www-authenticate")]
+            if response.status_code == 401 and any(c.startswith("basic") for c in challenges) \
+                    and not any(c.startswith("digest") for c in challenges):
+                self._use_basic = True
+                yield from self._basic.auth_flow(request)
+                return
+            try:
+                next_request = flow.send(response)
+            except StopIteration:
+                return
+            response = yield next_request
+
+
+def client_for(settings: Settings, timeout: float) -> httpx.Client:
+    auth = ServerAuth(settings.remote_user, settings.remote_password) if settings.remote_user else None
+    return httpx.Client(auth=auth, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                        headers={"User-Agent": "integration-kg"}, follow_redirects=False)
+
+
+# --- query text: form, bindings ----------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                   |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<var>[?$][A-Za-z0-9_\u00B7-\U000EFFFF]+)
+      | (?P<open>\{) | (?P<close>\})
+      | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_IRI_OK = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')
+_LANG_OK = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(query: str) -> list[_Token]:
+    """The significant tokens of a query (comments and white space dropped), with their depth in braces."""
+    out: list[_Token] = []
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup or "other"
+        if kind == "comment" or (kind == "other" and match.group().isspace()):
+            continue
+        out.append(_Token(kind, match.group(), match.start(), match.end()))
+    return out
+
+
+def _keyword(tokens: list[_Token], index: int) -> str | None:
+    """The keyword at tokens[index], if it is a bare word (not part of a prefixed name)."""
+    token = tokens[index]
+    if token.kind != "word":
+        return None
+    before = tokens[index - 1] if index else None
+    after = tokens[index + 1] if index + 1 < len(tokens) else None
+    if (before and before.text == ":" and before.end == token.start) or (after and after.text == ":" and after.start == token.end):
+        return None
+    return token.text.upper()
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; ValueError when the text is none of them (an update, say)."""
+    tokens = _tokens(query)
+    for index in range(len(tokens)):
+        word = _keyword(tokens, index)
+        if word in _FORMS:
+            return word
+    raise RemoteQueryError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+
+
+def sparql_term(node: Node) -> str:
+    """One RDF term in SPARQL syntax, checked and escaped: what bindings are injected as."""
+    if isinstance(node, URIRef):
+        text = str(node)
+        if not _IRI_OK.fullmatch(text):
+            raise ValueError(f"not an IRI that can be written in SPARQL: {text!r}")
+        return f"<{text}>"
+    if isinstance(node, Literal):
+        lexical = str(node)
+        escaped = (lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                   .replace("\r", "\\r").replace("\t", "\\t").replace("\b", "\\b").replace("\f", "\\f"))
+        # Other control characters have no short escape: \u escapes keep them inside the string.
+        escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04X}", escaped)
+        if node.language:
+            if not _LANG_OK.fullmatch(node.language):
+                raise ValueError(f"not a language tag: {node.language!r}")
+            return f'"{escaped}"@{node.language}'
+        if node.datatype is not None and str(node.datatype) != XSD_STRING:
+            return f'"{escaped}"^^{sparql_term(URIRef(node.datatype))}'
+        return f'"{escaped}"'
+    if isinstance(node, BNode):
+        raise ValueError("a blank node cannot be bound in a query sent to a remote server")
+    raise TypeError(f"no SPARQL form for {node!r}")
+
+
+_VAR_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\u00B7-\U000EFFFF]*")
+
+
+def bind_values(query: str, bindings: Mapping[str, Node] | None) -> str:
+    """The query with each bound variable replaced by its term, as the embedded store's substitutions do.
+
+    Only variable tokens are replaced (never text inside strings, IRIs or comments), and only by terms
+    that went through sparql_term (IRIs checked, literals escaped), so a binding is always one term.
+    Where a bare term is not allowed the replacement keeps the query valid: in a SELECT projection
+    `?v` becomes `(term AS ?v)`, after GROUP BY / ORDER BY it becomes `(term)`.
+
+    Substitution rather than a VALUES join: a VALUES block at the top of the WHERE group is not seen
+    inside nested groups (`{ BIND(?this AS ?node) } UNION …`), which would change the answers.
+    """
+    if not bindings:
+        return query
+    terms: dict[str, str] = {}
+    for name, node in bindings.items():
+        if not _VAR_NAME.fullmatch(name):
+            raise ValueError(f"not a variable name: {name!r}")
+        terms[name] = sparql_term(node)
+    query_form(query)
+    tokens = _tokens(query)
+    out: list[str] = []
+    position = 0
+    region = "pattern"  # "projection" after SELECT, "modifier" after GROUP BY / ORDER BY at depth 0
+    depth = 0
+    for index, token in enumerate(tokens):
+        word = _keyword(tokens, index)
+        if word == "SELECT":
+            region = "projection"
+        elif word == "WHERE" or token.kind == "open":
+            region = "pattern"
+        elif word in ("GROUP", "ORDER") and depth == 0:
+            region = "modifier"
+        elif word in ("LIMIT", "OFFSET", "VALUES", "HAVING") and depth == 0:
+            region = "pattern"
+        if token.kind == "open":
+            depth += 1
+        elif token.kind == "close":
+            depth -= 1
+        if token.kind != "var" or token.text[1:] not in terms:
+            continue
+        name = token.text[1:]
+        if region == "projection":
+            previous = tokens[index - 1] if index else None
+            if previous is not None and _keyword(tokens, index - 1) == "AS":
+                raise ValueError(f"?{name} is bound and cannot be assigned in the projection")
+            replacement = f"({terms[name]} AS ?{name})"
+        elif region == "modifier":
+            replacement = f"({terms[name]})"
+        else:
+            replacement = terms[name]
+        out.append(query[position:token.start])
+        out.append(replacement)
+        position = token.end
+    out.append(query[position:])
+    return "".join(out)
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+def term_from_json(value: Mapping[str, str]) -> Node:
+    """One term of SPARQL 1.1 Query Results JSON (Virtuoso's older `typed-literal` too)."""
+    kind = value["type"]
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if kind in ("literal", "typed-literal"):
+        language = value.get("xml:lang")
+        datatype = value.get("datatype")
+        if language:
+            return Literal(value["value"], lang=language)
+        if datatype and datatype != XSD_STRING:
+            return Literal(value["value"], datatype=URIRef(datatype))
+        return Literal(value["value"])
+    raise RemoteQueryError(f"unknown term type in the server's answer: {kind!r}")
+
+
+def dict_or_pairs(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Form fields for httpx, repeated names (default-graph-uri) as lists."""
+    out: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        if name in out:
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[name] = value
+    return out
+
+
+def _clean_json_term(value: Mapping[str, str]) -> dict[str, str]:
+    """A SPARQL JSON term in the standard's form (Virtuoso writes `typed-literal`, xsd:string datatypes)."""
+    term = term_from_json(value)
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if isinstance(term, Literal) and term.language:
+        out["xml:lang"] = term.language
+    elif isinstance(term, Literal) and term.datatype is not None:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def _boolean_document(value: bool, media_type: str) -> bytes:
+    document = json.dumps({"head": {}, "boolean": value}).encode()
+    if media_type == SPARQL_JSON:
+        return document
+    parsed = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+    return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+
+
+def server_message(response: httpx.Response) -> str:
+    text = response.text.strip()
+    return re.sub(r"\s+", " ", text)[:2000] or f"HTTP {response.status_code}"
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+class RemoteStore:
+    """The GraphStore over a SPARQL 1.1 server, for the build whose manifest is at store_path."""
+
+    def __init__(self, settings: Settings, store_path: Path) -> None:
+        from .store import BuildInfo, StoreUnavailable
+
+        if not settings.remote_query_url:
+            raise StoreUnavailable("the remote back end needs INTEGRATION_KG_REMOTE_QUERY_URL")
+        self.settings = settings
+        self.path = store_path
+        self._info = BuildInfo.read(store_path)
+        self.url = settings.remote_query_url
+        self._client = client_for(settings, settings.query_timeout + 5.0)
+        self.server = self._probe()
+        self._prologue = self._scope_prologue() if self.server == "virtuoso" else ""
+
+    @property
+    def info(self):  # -> BuildInfo
+        return self._info
+
+    def close(self) -> None:
+        self._client.close()
+
+    # The GraphStore interface.
+
+    def query(self, query: str, bindings: Mapping[str, Node] | None = None):  # -> QueryResult
+        return self._query(bind_values(query, bindings))
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+        from .store import SelectResult
+
+        result = self.query(query, bindings)
+        if not isinstance(result, SelectResult):
+            raise RemoteQueryError("not a SELECT query")
+        return result.rows
+
+    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        result = self.query(query, bindings)
+        if not isinstance(result, bool):
+            raise RemoteQueryError("not an ASK query")
+        return result
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        result = self.query(query, bindings)
+        if not isinstance(result, Graph):
+            raise RemoteQueryError("not a CONSTRUCT or DESCRIBE query")
+        return result
+
+    async def run_bounded(self, query: str, *, result_format: str, dataset: QueryDataset | None,
+                          timeout: float, max_results: int) -> bytes:
+        """A user's query, bounded in time (the server's own limit and ours) and in result size,
+        serialised as result_format; the seam's contract (see GraphStore.run_bounded).
+
+        The safety check runs here too, before the server is reached, as it does for the embedded store.
+        """
+        import anyio
+
+        from .sparql import check_query
+        from .store import _query_limiter
+
+        checked = check_query(query)
+        return await anyio.to_thread.run_sync(self._run_bounded, checked.text, result_format, dataset, timeout,
+                                              max_results, limiter=_query_limiter())
+
+    def _run_bounded(self, query: str, media_type: str, dataset: QueryDataset | None, timeout: float,
+                     max_results: int) -> bytes:
+        result = self._query(query, timeout=timeout, dataset=dataset, raw=True)
+        if isinstance(result, bool):
+            return _boolean_document(result, media_type)
+        if isinstance(result, bytes):  # SPARQL JSON of a SELECT
+            document = json.loads(result)
+            rows = document.get("results", {}).get("bindings", [])
+            if len(rows) > max_results:
+                raise ResultTooLarge(f"the result has more than {max_results} rows: add a LIMIT (at most {max_results})",
+                                     status=400)
+            clean = json.dumps({"head": {"vars": document.get("head", {}).get("vars", [])},
+                                "results": {"bindings": [{k: _clean_json_term(v) for k, v in row.items()} for row in rows]}})
+            if media_type == SPARQL_JSON:
+                return clean.encode()
+            parsed = ox.parse_query_results(clean.encode(), format=ox.QueryResultsFormat.JSON)
+            return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+        triples = list(result)
+        if len(triples) > max_results:
+            raise ResultTooLarge(f"the result has more than {max_results} triples: add a LIMIT (at most {max_results})",
+                                 status=400)
+        return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type))
+
+    # The protocol.
+
+    def _query(self, query: str, timeout: float | None = None, dataset: QueryDataset | None = None,
+               raw: bool = False):
+        """Send one query. raw: SELECT answers as the server's JSON bytes, graphs as pyoxigraph triples."""
+        from .store import SelectResult, StoreUnavailable
+
+        form = query_form(query)
+        accept = SPARQL_JSON if form in ("SELECT", "ASK") else N_TRIPLES
+        timeout = self.settings.query_timeout if timeout is None else timeout
+        data: list[tuple[str, str]] = [("query", self._prologue + query)]
+        if dataset is not None:
+            data += [("default-graph-uri", g) for g in dataset.default_graphs]
+            data += [("named-graph-uri", g) for g in dataset.named_graphs]
+        if self.server == "virtuoso":
+            # Virtuoso's own limit, in milliseconds; an "anytime" answer past it is refused below.
+            data.append(("timeout", str(int(timeout * 1000))))
+        try:
+            response = self._client.post(self.url, data=dict_or_pairs(data), headers={"Accept": accept},
+                                         timeout=httpx.Timeout(timeout + 2.0, connect=min(timeout, 10.0)))
+        except httpx.TimeoutException:
+            raise RemoteTimeout(f"the query took longer than {timeout:g} s") from None
+        except httpx.TransportError as error:
+            raise StoreUnavailable(f"the SPARQL server at {self.url} does not answer: {error}") from None
+        if response.headers.get("x-sql-state") == "S1TAT" or "x-exec-dbactivity" in response.headers \
+                and response.headers.get("x-sql-state"):
+            raise RemoteTimeout(f"the query took longer than {timeout:g} s (the server's answer would be partial)")
+        message = server_message(response).replace(self._prologue.strip(), "").replace("  ", " ") \
+            if response.status_code >= 400 else ""
+        if response.status_code >= 500:
+            if any(sign in message for sign in ("S1T00", "SR171", "estimated execution time", "timed out", "Timeout")):
+                raise RemoteTimeout(f"the query took longer than {timeout:g} s: {message}")
+            raise RemoteQueryError(message)
+        if response.status_code in (401, 403):
+            raise StoreUnavailable(f"the SPARQL server refused the credentials: {message}")
+        if response.status_code >= 400:
+            raise RemoteQueryError(message)
+        if form in ("SELECT", "ASK"):
+            body = json.loads(response.content)
+            if "boolean" in body:
+                return bool(body["boolean"])
+            if raw:
+                return response.content
+            variables = list(body.get("head", {}).get("vars", []))
+            rows = [{name: term_from_json(value) for name, value in binding.items()}
+                    for binding in body.get("results", {}).get("bindings", [])]
+            return SelectResult(variables, rows)
+        content_type = response.headers.get("content-type", N_TRIPLES).split(";")[0].strip()
+        fmt = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
+               "text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+               "application/ld+json": ox.RdfFormat.JSON_LD}.get(content_type, ox.RdfFormat.N_TRIPLES)
+        triples = ox.parse(response.content, format=fmt)
+        return triples if raw else graph_of(triples)
+
+    def _probe(self) -> str:
+        """Which server this is (only Virtuoso needs handling of its own); StoreUnavailable when none answers."""
+        from .store import StoreUnavailable
+
+        try:
+            response = self._client.post(self.url, data={"query": "ASK {}"}, headers={"Accept": SPARQL_JSON})
+        except httpx.TransportError as error:
+            raise StoreUnavailable(f"the SPARQL server at {self.url} does not answer: {error}") from None
+        if response.status_code >= 400:
+            raise StoreUnavailable(f"the SPARQL server at {self.url} answered {response.status_code}: "
+                                   f"{server_message(response)}")
+        return "virtuoso" if "virtuoso" in response.headers.get("server", "").lower() else "sparql"
+
+    def _scope_prologue(self) -> str:
+        """Virtuoso pragmas that leave out every graph on the server that the build did not write."""
+        graphs = server_graphs(self._client, self.url)
+        ours = set(self._info.graphs)
+        lines = []
+        for graph in sorted(set(graphs) - ours):
+            iri = sparql_term(URIRef(graph))
+            lines.append(f"DEFINE input:default-graph-exclude {iri} DEFINE input:named-graph-exclude {iri} ")
+        # One line, no line break: the server's error messages keep the line numbers of the query.
+        return "".join(lines)
+
+
+def server_graphs(client: httpx.Client, url: str) -> dict[str, int]:
+    """Every named graph on the server with its number of triples."""
+    response = client.post(url, data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
+                           headers={"Accept": SPARQL_JSON}, timeout=LOAD_TIMEOUT)
+    if response.status_code >= 400:
+        raise RemoteQueryError(server_message(response))
+    rows = json.loads(response.content)["results"]["bindings"]
+    return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+
+# --- loading (used by the build) ---------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    """What a remote load did: graphs written, left as they were, and removed."""
+
+    loaded: list[str]
+    kept: list[str]
+    dropped: list[str]
+    seconds: float
+
+
+def graph_keys(quads_by_graph: Mapping[str, Iterable[ox.Quad]], file_hashes: Mapping[str, list[str]],
+               base_iri: str) -> dict[str, str]:
+    """A key per graph that changes when any file feeding it (or the base IRI) changes."""
+    keys = {}
+    for graph in quads_by_graph:
+        digest = hashlib.sha256(base_iri.encode())
+        for sha in sorted(file_hashes.get(graph, [])):
+            digest.update(sha.encode())
+        keys[graph] = digest.hexdigest()
+    return keys
+
+
+def load_remote(settings: Settings, quads_by_graph: Mapping[str, list[ox.Quad]], keys: Mapping[str, str],
+                previous: Mapping[str, object] | None) -> tuple[LoadReport, dict[str, object]]:
+    """Bring the server's named graphs in line with this build: write the graphs that changed, drop
+    the ones that are gone. A graph is left alone only when its key is the one recorded by the previous
+    remote load to the same server and the server still holds as many triples in it as expected.
+
+    Returns the report and the record for the manifest (`remote`: server, graph keys).
+    """
+    started = time.perf_counter()
+    target = settings.remote_gsp_url or settings.remote_update_url
+    if not target:
+        raise ValueError("the remote back end needs INTEGRATION_KG_REMOTE_GSP_URL or INTEGRATION_KG_REMOTE_UPDATE_URL to load")
+    expected = {g: len({(q.subject, q.predicate, q.object) for q in quads}) for g, quads in quads_by_graph.items()}
+    old_keys: Mapping[str, str] = {}
+    if previous and previous.get("server") == target and isinstance(previous.get("graphs"), dict):
+        old_keys = previous["graphs"]  # type: ignore[assignment]
+    loaded, kept, dropped = [], [], []
+    with client_for(settings, LOAD_TIMEOUT) as client:
+        on_server = server_graphs(client, settings.remote_query_url)
+        for graph, quads in quads_by_graph.items():
+            if old_keys.get(graph) == keys[graph] and on_server.get(graph) == expected[graph]:
+                kept.append(graph)
+                continue
+            if settings.remote_gsp_url:
+                _put_graph(client, settings.remote_gsp_url, graph, quads)
+            else:
+                _update_graph(client, settings.remote_update_url, graph, quads)
+            loaded.append(graph)
+        for graph in sorted(set(old_keys) - set(quads_by_graph)):
+            if graph in on_server:
+                _drop_graph(client, settings, graph)
+                dropped.append(graph)
+    record = {"server": target, "graphs": dict(keys)}
+    return LoadReport(loaded, kept, dropped, time.perf_counter() - started), record
+
+
+def _check(response: httpx.Response, what: str) -> None:
+    if response.status_code >= 300:
+        raise RemoteQueryError(f"{what}: HTTP {response.status_code}: {server_message(response)}")
+
+
+def _ntriples(quads: list[ox.Quad]) -> bytes:
+    return ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
+
+
+def _chunk(quads: list[ox.Quad], size: int) -> int:
+    """Chunk size for a graph: all of it in one request when it has blank nodes, which a server
+    scopes to one request (a blank node split over two would become two)."""
+    if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads):
+        return max(len(quads), 1)
+    return size
+
+
+def _put_graph(client: httpx.Client, gsp_url: str, graph: str, quads: list[ox.Quad]) -> None:
+    """PUT replaces the graph with the first chunk, POST adds the rest (Graph Store Protocol)."""
+    params = {"graph": graph}
+    headers = {"Content-Type": N_TRIPLES}
+    if not quads:
+        _check(client.put(gsp_url, params=params, content=b"", headers=headers), f"PUT {graph}")
+        return
+    for start in range(0, len(quads), _chunk(quads, GSP_CHUNK)):
+        body = _ntriples(quads[start:start + _chunk(quads, GSP_CHUNK)])
+        method = client.put if start == 0 else client.post
+        _check(method(gsp_url, params=params, content=body, headers=headers), f"loading {graph}")
+
+
+def _update_graph(client: httpx.Client, update_url: str, graph: str, quads: list[ox.Quad]) -> None:
+    """SPARQL Update: CLEAR the graph, then INSERT DATA in chunks."""
+    name = sparql_term(URIRef(graph))
+    _check(client.post(update_url, data={"update": f"CLEAR SILENT GRAPH {name}"}), f"clearing {graph}")
+    size = _chunk(quads, UPDATE_CHUNK)
+    for start in range(0, len(quads), size):
+        triples = _ntriples(quads[start:start + size]).decode("utf-8")
+        # INSERT … WHERE {} rather than INSERT DATA: Virtuoso refuses blank nodes in INSERT DATA.
+        update = f"INSERT {{ GRAPH {name} {{\n{triples}}} }} WHERE {{ }}"
+        _check(client.post(update_url, data={"update": update}), f"loading {graph}")
+
+
+def _drop_graph(client: httpx.Client, settings: Settings, graph: str) -> None:
+    if settings.remote_gsp_url:
+        response = client.delete(settings.remote_gsp_url, params={"graph": graph})
+        if response.status_code != 404:
+            _check(response, f"DELETE {graph}")
+        return
+    name = sparql_term(URIRef(graph))
+    _check(client.post(settings.remote_update_url, data={"update": f"DROP SILENT GRAPH {name}"}), f"dropping {graph}")
