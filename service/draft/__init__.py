@@ -22,8 +22,10 @@ from rdflib import Graph
 
 from . import citations as citations_module
 from . import metadata as metadata_module
+from . import references as references_module
 from . import structure as structure_module
-from .citations import Suggestion, load_catalogue
+from .citations import EXPLICIT, Suggestion, load_catalogue
+from .references import DocumentReference
 from .metadata import Actor, DateValue, Found, Metadata
 from .rdf import DEFAULT_BASE, Namespaces, build_graph
 from .structure import Part, Structure
@@ -49,6 +51,7 @@ class Draft:
     suggestions: list[Suggestion]
     part_iris: dict[int, str]
     notes: list[str] = field(default_factory=list)
+    documents_named: list[DocumentReference] = field(default_factory=list)
 
     def turtle(self) -> str:
         return self.graph.serialize(format="turtle")
@@ -146,13 +149,23 @@ def draft_document(
         *(found.value if found else None for found in (meta.issued, meta.modified, meta.last_reviewed))  # type: ignore[misc]
     )
     suggestions, citation_notes = citations_module.suggest(text, layout, structure, compounds, catalogue, date)
+    named = references_module.recognise(
+        text, layout, compounds, doc_slug, lambda label: any(kind == "explicit" and pattern.search(label) for pattern, _, kind in catalogue.names)
+    )
+    ns = Namespaces(base)
+    for reference in named:
+        suggestions.append(Suggestion(
+            citations_module.owner_of(structure, reference.start, reference.end), str(ns.doc[f"{municipality}/{reference.slug}"]), EXPLICIT,
+            reference.confidence, reference.quote, reference.start, reference.end, reference.reason, (reference.start, reference.end),
+        ))
     graph, document, part_iris = build_graph(
-        ns=Namespaces(base),
+        ns=ns,
         municipality=municipality,
         doc_slug=doc_slug,
         meta=meta,
         structure=structure,
         suggestions=suggestions,
+        documents_named=named,
         municipalities=municipalities,
         source_name=source_name,
     )
@@ -163,7 +176,7 @@ def draft_document(
         notes.append(f"no title recognised; the file name was used ({title})")
     if municipalities is not None and not any(municipalities.triples((Namespaces(base).mun[municipality], None, None))):
         notes.append(f"municipality {municipality} is not in the municipalities graph: add data/municipalities/ first")
-    return Draft(graph, str(document), source_name, municipality, meta, structure, suggestions, {k: str(v) for k, v in part_iris.items()}, notes)
+    return Draft(graph, str(document), source_name, municipality, meta, structure, suggestions, {k: str(v) for k, v in part_iris.items()}, notes, named)
 
 
 # ---------------------------------------------------------------- the summary
@@ -211,6 +224,7 @@ def draft_as_dict(draft: Draft) -> dict[str, Any]:
             }
             for s in draft.suggestions
         ],
+        "documents_named": [{"label": d.label, "class": d.cls, "slug": d.slug, "quote": d.quote} for d in draft.documents_named],
         "notes": draft.notes,
     }
 
@@ -238,6 +252,10 @@ def format_summary(draft: Draft) -> str:
     walk(draft.structure.parts, 0)
     for unclassified in draft.structure.unclassified:
         lines.append(f"  (list not made into parts, no cue words: {unclassified.heading or unclassified.intro[:40]!s} — {len(unclassified.items)} items)")
+    if draft.documents_named:
+        lines += ["", "Other steering documents named (minimal ikg:PolicyDocument resources in the draft)"]
+        for named in draft.documents_named:
+            lines.append(f"  {named.cls:18} {named.label}  (doc:{draft.municipality}/{named.slug})")
     lines += ["", "Suggested citations (prov:wasAttributedTo agent:drafter — review before use)"]
     if not draft.suggestions:
         lines.append("  (none)")

@@ -252,7 +252,8 @@ def _units(text: str, layout: list[Block]) -> list[_Unit]:
     return out
 
 
-def _owner(structure: Structure, start: int, end: int) -> Part | None:
+def owner_of(structure: Structure, start: int, end: int) -> Part | None:
+    """The smallest part whose span holds the span (None: the document)."""
     best: Part | None = None
     for part in structure.all_parts():
         if part.start <= start and end <= part.end + 1:
@@ -284,7 +285,7 @@ def suggest(
     for unit in _units(text, layout):
         first = len(raw)
         sentence = text[unit.start : unit.end]
-        owner = _owner(structure, unit.start, unit.end)
+        owner = owner_of(structure, unit.start, unit.end)
         tokens = _tokens(text, unit.start, unit.end, compounds)
         wording_matches = _wording_matches(tokens, definition_stems, catalogue)
         named = _named(sentence, catalogue)
@@ -417,4 +418,5 @@ def document_date(issued: DateValue | None, modified: DateValue | None, reviewed
     return issued or modified or reviewed
 
 
-__all__ = ["Catalogue", "Suggestion", "load_catalogue", "suggest", "document_date", "find_date"]
+__all__ = ["Catalogue", "Suggestion", "load_catalogue", "suggest", "document_date", "find_date", "owner_of"]
+

@@ -8,6 +8,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .citations import Suggestion
 from .metadata import Actor, DateValue, Metadata
+from .references import DocumentReference
 from .structure import Part, Structure
 from .text import fold
 
@@ -67,6 +68,7 @@ def build_graph(
     suggestions: list[Suggestion],
     municipalities: Graph | None,
     source_name: str,
+    documents_named: list[DocumentReference] | None = None,
 ) -> tuple[Graph, URIRef, dict[int, URIRef]]:
     """The draft graph, the document IRI and the IRI of every part (by id)."""
     graph = Graph()
@@ -125,6 +127,15 @@ def build_graph(
             graph.add((iri, ikg.statement, Literal(part.statement, lang="sv")))
         if part.implements is not None:
             graph.add((iri, ikg.implements, part_iris[id(part.implements)]))
+
+    for named in documents_named or []:
+        # known only by its name in this text: a minimal document of the same municipality
+        iri = ns.doc[f"{municipality}/{named.slug}"]
+        graph.add((iri, RDF.type, ikg[named.cls]))
+        graph.add((iri, DCTERMS.title, Literal(named.label, lang="sv")))
+        graph.add((iri, SKOS.prefLabel, Literal(named.label, lang="sv")))
+        graph.add((iri, DCTERMS.publisher, mun))
+        graph.add((iri, SKOS.editorialNote, Literal(f"Known only as a steering document named in {source_name}: «{named.quote}». Suggested by the drafter; check its title and kind.", lang="en")))
 
     drafter = ns.agent["drafter"]
     for suggestion in suggestions:

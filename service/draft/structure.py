@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import Block, Compounds, ends_with_inflected, inflects, lexicon, repair_line_breaks, sentences, slugify, words
+from .text import Block, Compounds, ends_with_inflected, fold, inflects, lexicon, repair_line_breaks, sentences, slugify, stopwords, words
 
 # what a list under a part holds when its own introduction has no cue
 _CHILD_DEFAULT = {"FocusArea": "Goal", "Goal": "Action", "Direction": "Action"}
@@ -131,10 +131,118 @@ def _intro_sentence(text: str, block: Block) -> str:
     return text[start:end]
 
 
+@dataclass
+class _List:
+    """A list made into top-level parts: its class, the cue word, the paragraph introducing it."""
+
+    cls: str
+    cue: str
+    intro_index: int | None
+    parts: list[Part]
+
+
+# words before a cue that count or point rather than name a kind ("följande fem faktorer")
+_NOT_MODIFIERS = {
+    "följande", "de", "dessa", "den", "det", "våra", "vår", "vårt", "kommunens", "stadens", "olika", "flera", "några",
+    "alla", "andra", "övriga", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv",
+}
+
+
+def _group_label(intro: str, cue: str) -> str | None:
+    """"… följande generella faktorer …" → "Generella faktorer": the cue with the word that sets
+    this list apart (the word before the cue, when it is not a count or a pointer)."""
+    if not cue:
+        return None
+    pattern = re.compile(r"(?:\b([A-Za-zÅÄÖåäöé]+)\s+)?\b(" + re.escape(cue) + r")\b", re.IGNORECASE)
+    following = re.search(r"\bföljande\b", intro, re.IGNORECASE)
+    match = pattern.search(intro, following.end() - len("följande") if following else 0)
+    if match is None or match.group(1) is None:
+        return None
+    modifier = match.group(1)
+    if modifier.lower() in _NOT_MODIFIERS or modifier.lower() in stopwords():
+        return None
+    return modifier[0].upper() + modifier[1:].lower() + " " + match.group(2)
+
+
+def _group_lists(text: str, layout: list[Block], lists: list[_List], parts: list[Part], owner: dict[int, Part]) -> None:
+    """Two or more lists of the same kind, each introduced by its own sentence ("följande generella
+    faktorer: …", "De specifika faktorer som identifierats är: …"), are groups: each becomes a
+    plain ikg:DocumentPart labelled by what sets it apart, and its items are parts of the group."""
+    by_class: dict[str, list[_List]] = {}
+    for listed in lists:
+        by_class.setdefault(listed.cls, []).append(listed)
+    for group_lists in by_class.values():
+        if len(group_lists) < 2 or any(g.intro_index is None or not g.parts for g in group_lists):
+            continue
+        labels = [_group_label(_intro_sentence(text, layout[g.intro_index]), g.cue) for g in group_lists]  # type: ignore[index]
+        if any(label is None for label in labels) or len({str(label).lower() for label in labels}) < len(labels):
+            continue
+        for listed, label in zip(group_lists, labels):
+            intro = layout[listed.intro_index]  # type: ignore[index]
+            group = Part("DocumentPart", str(label), intro.start, listed.parts[-1].end, "", cue=_intro_sentence(text, intro), statement=repair_line_breaks(text[intro.start : intro.end]))
+            for part in listed.parts:
+                parts.remove(part)
+                part.parent = group
+                group.children.append(part)
+            parts.append(group)
+            owner[listed.intro_index] = group  # type: ignore[index]
+
+
+def _named_sections(text: str, layout: list[Block], parts: list[Part], owner: dict[int, Part]) -> list[Part]:
+    """Headed sections of running text in a document built of part sections.
+
+    When a document is a sequence of headed sections whose contents are parts ("Syfte" with its
+    purposes, "Inriktning" with its directions, "Genomförande" with its actions), a section of
+    running text between two of them whose heading is a term of one or two words ("Grundsyn",
+    "Integration") is a part of the document in its own right: a plain ikg:DocumentPart labelled
+    by its heading, its text as ikg:statement. Front and back matter ("Inledning", "Bakgrund"),
+    questions and headings in capitals are not.
+    """
+    headings = [i for i, block in enumerate(layout) if block.kind == "heading"]
+    if len(headings) < 3:
+        return []
+    starts = sorted(p.start for p in _walk(parts))
+    spans = []
+    for n, index in enumerate(headings):
+        end_index = headings[n + 1] if n + 1 < len(headings) else len(layout)
+        begin = layout[index].start
+        finish = layout[end_index].start if end_index < len(layout) else len(text) + 1
+        bearing = any(begin <= start < finish for start in starts)
+        spans.append((index, end_index, bearing))
+    not_sections = {str(w) for w in lexicon()["section_headings"]["not_sections"]}
+    out: list[Part] = []
+    for n, (index, end_index, bearing) in enumerate(spans):
+        if bearing or not any(b for _, _, b in spans[:n]) or not any(b for _, _, b in spans[n + 1 :]):
+            continue
+        heading = layout[index].text
+        inside = layout[index + 1 : end_index]
+        paragraphs = [i for i in range(index + 1, end_index) if layout[i].kind == "paragraph"]
+        if (
+            len(heading.split()) > 2 or heading.endswith("?") or heading.isupper() or fold(heading).lower() in not_sections
+            or not paragraphs or any(b.kind not in ("paragraph", "noise") for b in inside) or any(i in owner for i in paragraphs)
+        ):
+            continue
+        statement = " ".join(repair_line_breaks(text[layout[i].start : layout[i].end]) for i in paragraphs)
+        section = Part("DocumentPart", _label(heading), layout[index].start, layout[paragraphs[-1]].end, "", cue="a section between part sections", statement=statement)
+        for i in paragraphs:
+            owner[i] = section
+        out.append(section)
+    return out
+
+
+def _walk(parts: list[Part]) -> list[Part]:
+    out: list[Part] = []
+    for part in parts:
+        out.append(part)
+        out.extend(_walk(part.children))
+    return out
+
+
 def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: str) -> Structure:
     parts: list[Part] = []
     unclassified: list[UnclassifiedList] = []
     owner: dict[int, Part] = {}
+    lists: list[_List] = []
     heading_text = ""
     section_part: Part | None = None
     index = 0
@@ -176,6 +284,9 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
             unclassified.append(UnclassifiedList(heading_text, intro, [layout[i].text for i in items]))
             continue
         cls = decided[0]
+        listed = _List(cls, decided[1], first - 1 if intro and section_part is None else None, [])
+        if section_part is None:
+            lists.append(listed)
         for item_index in items:
             item = layout[item_index]
             part = Part(cls, _label(repair_line_breaks(text[item.start : item.end])), item.start, item.end, "", cue=cue_words)
@@ -186,11 +297,14 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
                     part.implements = section_part
             else:
                 parts.append(part)
+                listed.parts.append(part)
             owner[item_index] = part
+    _group_lists(text, layout, lists, parts, owner)
     committed = _commitments(text, layout, owner, compounds)
     taken = {p.start for p in committed}
     parts.extend(committed)
     parts.extend(p for p in _goal_sentences(text, layout, owner, compounds) if p.start not in taken)
+    parts.extend(_named_sections(text, layout, parts, owner))
     parts.sort(key=lambda p: p.start)
     structure = Structure(parts, unclassified, owner)
     _number_and_slug(structure.parts, doc_slug)
@@ -204,13 +318,18 @@ VISION_SENTENCE = re.compile(r"^(?:[A-ZÅÄÖ][\w-]+\s+(?:kommun|stad)|Kommunen|
 
 
 COMMITMENT = re.compile(r"\b(?:ska|skall|kommer att)\b", re.IGNORECASE)
+# "Kommunens roll … innebär ett aktivt samarbete …": what a role or task entails is the action
+# (not "… som innebär …", a relative clause about something else)
+ENTAILS = re.compile(r"^(?P<subject>[A-ZÅÄÖ][^,;:]{2,80}?)(?<!\bsom)(?<!\bvilket)\s+innebär\s+(?P<rest>(?:en|ett)\b.+)$")
 _SECTION_CLASSES = {"Goal", "Action", "Direction"}
 
 
 def _commitments(text: str, layout: list[Block], owner: dict[int, Part], compounds: Compounds) -> list[Part]:
     """In running text under a heading that announces goals, directions or actions ("Mål för
     integrationen", "Genomförande"), each sentence that commits to something ("ska", "skall",
-    "kommer att") is one of them."""
+    "kommer att") is one of them; under actions and directions also a sentence saying what a
+    role or task entails ("X innebär ett …"): the action is what it entails, the sentence its
+    ikg:statement."""
     out: list[Part] = []
     section: tuple[str, str] | None = None
     for index, block in enumerate(layout):
@@ -222,8 +341,12 @@ def _commitments(text: str, layout: list[Block], owner: dict[int, Part], compoun
             continue
         for start, end in sentences(text, block.start, block.end):
             sentence = repair_line_breaks(text[start:end])
+            entails = ENTAILS.match(sentence)
             if COMMITMENT.search(sentence):
                 out.append(Part(section[0], _label(sentence), start, end, "", cue=section[1]))
+            elif entails and section[0] in ("Action", "Direction"):
+                rest = _label(entails["rest"])
+                out.append(Part(section[0], rest[0].upper() + rest[1:], start, end, "", cue=section[1] + " … innebär", statement=sentence))
     return out
 
 
