@@ -335,12 +335,15 @@ class CatalogCache:
             return self._graphs[key]
 
 
-def schema_org_dataset(settings: Settings, store: GraphStore, store_path: Path, public_url: str) -> dict[str, Any]:
+CATALOGS = CatalogCache()
+"""The catalogues of this process, shared by GET /catalog and the home page's markup."""
+
+
+def schema_org_dataset(settings: Settings, catalog: Graph, public_url: str) -> dict[str, Any]:
     """schema.org Dataset markup (JSON-LD) for the home page, so that dataset search engines find it.
 
-    Built from the same catalogue as GET /catalog: the whole-graph dataset and its downloads."""
+    Read from the same catalogue as GET /catalog: the whole-graph dataset and its downloads."""
     at = Addresses(settings.base_iri, public_url.rstrip("/"))
-    catalog = build_catalog(settings, store, store_path, public_url)
     dataset = at.dataset(WHOLE_GRAPH)
 
     def text(subject: Node, predicate: URIRef, language: str = "en") -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.build import BuildResult
-from service.catalog import schema_org_dataset
+from service.catalog import CATALOGS, schema_org_dataset
 from service.dumps import DUMPS_FOLDER, DUMPS_MANIFEST, FORMATS, file_name, write_dumps
 from service.datafiles import discover, parse_file
 from service.settings import Settings
@@ -86,9 +87,20 @@ def test_listing_json_and_html(client: TestClient, built: BuildResult) -> None:
 
 
 def test_schema_org_dataset_markup(settings: Settings, built: BuildResult) -> None:
-    markup = schema_org_dataset(settings, open_store(settings), built.store_path, "https://data.example.org")
+    catalog = CATALOGS.get(settings, open_store(settings), built.store_path, "https://data.example.org")
+    markup = schema_org_dataset(settings, catalog, "https://data.example.org")
     assert markup["@type"] == "Dataset" and markup["@context"] == "https://schema.org/"
     assert markup["name"] and markup["description"] and markup["license"]
     urls = {d["contentUrl"] for d in markup["distribution"]}
     assert "https://data.example.org/dumps/integration-kg.nq.gz" in urls
     json.dumps(markup)
+
+
+def test_home_page_carries_the_dataset_markup(client) -> None:
+    """Dataset search engines read the schema.org JSON-LD in the home page's head."""
+    html = client.get("/", headers={"Accept": "text/html"}).text
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert found, "no JSON-LD block on the home page"
+    markup = json.loads(found.group(1))
+    assert markup["@type"] == "Dataset"
+    assert any(d["contentUrl"].endswith("/dumps/integration-kg.ttl.gz") for d in markup["distribution"])

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from ..catalog import Addresses, CatalogCache
+from ..catalog import CATALOGS, Addresses
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
 from ..render import HTML, RDF_FORMATS, RdfFormat, negotiate, rdf_format_for, rdf_format_named, render_graph
 from ..settings import Settings
@@ -28,7 +28,6 @@ router = APIRouter(tags=["open data"])
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 CACHE_CONTROL = "public, max-age=300"
 DUMP_CACHE_CONTROL = "public, max-age=3600, must-revalidate"
-_catalogs = CatalogCache()
 _voids = VoidCache()
 
 
@@ -72,7 +71,7 @@ def catalog(request: Request, settings: Settings = Depends(get_settings),
             store: GraphStore = Depends(get_store)) -> Response:
     fmt = _choose(request, (*RDF_FORMATS, HTML))  # RDF first: */* (a harvester) gets Turtle, a browser HTML
     at = _addresses(request, settings)
-    graph = _catalogs.get(settings, store, _store_path(settings), at.public_url)
+    graph = CATALOGS.get(settings, store, _store_path(settings), at.public_url)
     if fmt is HTML:
         return templates.TemplateResponse(request, "catalog.html", _catalog_page(graph, at),
                                           headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})

@@ -20,7 +20,8 @@ from ..describe import (Labeller, describe, graph_counts, ontology_graph, ontolo
 from ..queries import load_query
 from ..render import HTML, JSON_LD, RDF_FORMATS, RdfFormat, context_text, prefixes, rdf_format_for, render_graph
 from ..settings import Settings
-from ..store import GraphStore
+from ..catalog import CATALOGS, schema_org_dataset
+from ..store import GraphStore, current_store_path
 from ..validation import shapes_graph
 from .deps import (TEMPLATES, TEMPLATES_DIR, built_at, cached_response, context_url, entity_tag, get_settings, get_store,
                    local_link, page_language, public_root)
@@ -130,6 +131,15 @@ COUNT_KEYS = ("frameworks", "principles", "national goals", "sdg goals", "sdg ta
               "documents", "document parts", "citations")
 
 
+def home_dataset_markup(settings: Settings, store: GraphStore, root: str) -> dict[str, object] | None:
+    """schema.org Dataset markup from the current build's catalogue (None before dumps exist)."""
+    store_path = current_store_path(settings)
+    if store_path is None:
+        return None
+    catalog = CATALOGS.get(settings, store, store_path, root)
+    return schema_org_dataset(settings, catalog, root)
+
+
 @router.api_route("/", methods=["GET", "HEAD"], summary="What the graph holds, and where to go from here",
                   response_class=Response)
 def home(request: Request, settings: Settings = Depends(get_settings),
@@ -160,7 +170,8 @@ def home(request: Request, settings: Settings = Depends(get_settings),
         **page_context(request, settings), counts=counts, kinds=kinds,
         count_labels=[(key, ui["count_" + key.replace(" ", "_")]) for key in COUNT_KEYS],
         frameworks=members("Framework"), municipalities=members("Municipality"),
-        build_id=store.info.build_id, triples=store.info.triples)
+        build_id=store.info.build_id, triples=store.info.triples,
+        schema_org_dataset=home_dataset_markup(settings, store, root))
     return cached_response(request, html.encode("utf-8"), "text/html", etag=etag, vary="Accept-Language",
                            last_modified=built_at(store))
 
