@@ -73,3 +73,10 @@ def test_a_part_cites_what_its_item_restates(frameworks: Graph) -> None:
     draft = draft_of("Policy\n\nMål\n\n- En samhällsgemenskap med samhällets mångfald som grund.\n", frameworks)
     suggestion = next(s for s in draft.suggestions if s.target.endswith("1997-2"))
     assert suggestion.citing is not None and suggestion.citing.cls == "Goal"
+
+
+def test_the_municipalitys_own_integration_policy_heading_names_no_framework(frameworks: Graph) -> None:
+    own = "Policy\n\nIntegrationspolitikens inriktning\n\n- Ge stöd till föreningar\n"
+    assert not any(target == "se-integration-policy" for target, _ in cites(own, frameworks))
+    national = "Plan\n\nVi följer den nationella integrationspolitikens mål i vårt arbete.\n"
+    assert ("se-integration-policy", "ExplicitCitation") in cites(national, frameworks)

@@ -60,3 +60,55 @@ def test_commitments_in_an_action_section_and_goal_sentences() -> None:
 def test_slugs_are_unique() -> None:
     s = structure("Mål\n\n- Boende\n- Boende\n")
     assert [p.slug for p in s.all_parts()] == ["boende", "boende-2"]
+
+
+def test_two_lists_of_the_same_kind_are_groups_named_by_their_introductions() -> None:
+    text = (
+        "Viktiga områden\n\nKommunen har valt följande långsiktiga insatsområden för arbetet.\n\n- Språk\n- Arbete\n\n"
+        "Varje år prövas också vilka behov som finns. De tillfälliga insatsområden som gäller är:\n\n- Boende\n- Hälsa\n- Föreningsliv\n"
+    )
+    s = structure(text)
+    assert [(p.cls, p.notation, p.label) for p in s.parts] == [("DocumentPart", "1", "Långsiktiga insatsområden"), ("DocumentPart", "2", "Tillfälliga insatsområden")]
+    assert [(c.cls, c.notation, c.label) for c in s.parts[1].children] == [("FocusArea", "1", "Boende"), ("FocusArea", "2", "Hälsa"), ("FocusArea", "3", "Föreningsliv")]
+    assert all(c.parent is s.parts[0] for c in s.parts[0].children)
+    assert s.parts[1].statement.startswith("Varje år prövas")
+
+
+def test_lists_of_the_same_kind_without_distinguishing_words_stay_ungrouped() -> None:
+    text = "Mål\n\nVåra mål är följande:\n\n- Fler i arbete\n\nMer arbete\n\nDe mål som gäller är:\n\n- Fler i skolan\n"
+    s = structure(text)
+    assert [(p.cls, p.label) for p in s.parts] == [("Goal", "Fler i arbete"), ("Goal", "Fler i skolan")]
+
+
+def test_a_section_of_running_text_between_part_sections_is_a_part() -> None:
+    text = (
+        "Inledning\n\nKommunen vill stärka arbetet. Policyn gäller alla.\n\n"
+        "Syfte\n\n- Att samordna arbetet\n\n"
+        "Människosyn\n\nAlla har samma värde. Alla ska bemötas med respekt.\n\n"
+        "Vad menar vi?\n\nVi menar delaktighet.\n\n"
+        "Genomförande\n\nNämnderna ska följa upp arbetet varje år.\n\n"
+        "Om arbetet framåt\n\nArbetet fortsätter.\n"
+    )
+    s = structure(text)
+    assert [(p.cls, p.label) for p in s.parts] == [
+        ("Purpose", "Att samordna arbetet"),
+        ("DocumentPart", "Människosyn"),
+        ("Action", "Nämnderna ska följa upp arbetet varje år"),
+    ]
+    assert s.parts[1].statement == "Alla har samma värde. Alla ska bemötas med respekt."
+
+
+def test_a_section_of_running_text_outside_part_sections_is_not_a_part() -> None:
+    text = "Människosyn\n\nAlla har samma värde.\n\nMål\n\n- Fler i arbete\n\nSamverkan\n\nVi samverkar.\n"
+    assert [(p.cls, p.label) for p in structure(text).parts] == [("Goal", "Fler i arbete")]
+
+
+def test_what_a_role_entails_in_an_action_section_is_an_action() -> None:
+    text = (
+        "Genomförande\n\nNämndens uppdrag innebär en nära dialog med föreningarna. Personalen har en viktig roll. "
+        "Arbetet följer planen som innebär ett tydligt ansvar.\n\n"
+        "Mål\n\nKommunens ansvar innebär en god service.\n"
+    )
+    s = structure(text)
+    assert [(p.cls, p.label) for p in s.parts] == [("Action", "En nära dialog med föreningarna")]
+    assert s.parts[0].statement == "Nämndens uppdrag innebär en nära dialog med föreningarna."

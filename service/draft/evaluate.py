@@ -33,9 +33,11 @@ Matching rules
              also needs the same class
   citations  the citations derived from the source whose citing resource is the document or one
              of its parts, matched as (target, kind) pairs per document, whatever part cites them;
-             scored per kind (explicit, paraphrase, thematic), for explicit+paraphrase together, and
-             for explicit+paraphrase citations of frameworks, principles and goals only (the drafter
-             does not suggest citations of a municipality's other documents)
+             a cited document of the municipality matches by IRI, or by its Swedish label
+             (skos:prefLabel or dcterms:title, folded, without case and final punctuation) when the
+             slugs differ; scored per kind (explicit, paraphrase, thematic), for explicit+paraphrase
+             together (frameworks and the municipality's other documents), and for
+             explicit+paraphrase citations of frameworks, principles and goals only
   totals     micro-averaged over the documents: P = matched / drafted, R = matched / curated
 """
 
@@ -141,6 +143,29 @@ def _citations(graph: Graph, document: URIRef, source: URIRef | None) -> set[tup
     return pairs
 
 
+def _labels(graph: Graph, node: URIRef) -> set[object]:
+    return {_norm(Literal(str(label))) for predicate in (SKOS.prefLabel, DCTERMS.title) for label in graph.objects(node, predicate) if isinstance(label, Literal) and label.language == "sv"}
+
+
+def _same_documents(drafted: set[tuple[str, str]], draft: Graph, curated_pairs: set[tuple[str, str]], curated: Graph, base: str) -> set[tuple[str, str]]:
+    """Drafted citations of municipal documents, with a target the curators named by another slug
+    but the same label, rewritten to the curated IRI (see MATCHING_RULES)."""
+    doc_base = f"{base}id/document/"
+    curated_targets = {target for target, _ in curated_pairs if target.startswith(doc_base)}
+    by_label: dict[tuple[str, object], str] = {}
+    for target in curated_targets:
+        municipality = target[len(doc_base) :].split("/", 1)[0]
+        for label in _labels(curated, URIRef(target)):
+            by_label[(municipality, label)] = target
+    out: set[tuple[str, str]] = set()
+    for target, kind in drafted:
+        if target.startswith(doc_base) and target not in curated_targets:
+            municipality = target[len(doc_base) :].split("/", 1)[0]
+            target = next((by_label[(municipality, label)] for label in _labels(draft, URIRef(target)) if (municipality, label) in by_label), target)
+        out.add((target, kind))
+    return out
+
+
 def curated_document(curated: Graph, file_name: str, base: str = DEFAULT_BASE) -> tuple[URIRef, URIRef] | None:
     """The curated document and source of a source text file (see MATCHING_RULES)."""
     sources = list(curated.subjects(IKG.textFile, Literal(file_name)))
@@ -196,7 +221,7 @@ def evaluate(data_dir: Path, *, base: str = DEFAULT_BASE) -> Result:
             result.misses.append(f"{path.name}: part not curated {item[:90]}")
 
         gold_citations = _citations(curated, gold_document, gold_source)
-        drafted_citations = _citations(draft.graph, drafted_document, None)
+        drafted_citations = _same_documents(_citations(draft.graph, drafted_document, None), draft.graph, gold_citations, curated, base)
         for kind in ("explicit", "paraphrase", "thematic"):
             tallies[f"citations {kind}"].add({c for c in drafted_citations if c[1] == kind}, {c for c in gold_citations if c[1] == kind})
         core = ("explicit", "paraphrase")

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import INFLECTIONS, WORD, Block, Compounds, fold, lexicon, repair_line_breaks, sentences, slugify
+from .text import INFLECTIONS, WORD, Block, Compounds, fold, lexicon, repair_line_breaks, sentences, slugify, stopwords
 
 
 @dataclass
@@ -106,12 +106,12 @@ def analyse_name(phrase_words: list[_Word], compounds: Compounds) -> _Name | Non
     if phrase_words[0].lower in self_reference:
         return None
     items = list(phrase_words)
-    # the municipality's genitive: "Vårgårdas vision", "kommunens plan", "Mölndals stads …"
-    if len(items) > 1 and (re.fullmatch(r"[A-ZÅÄÖ][a-zåäöé]+s", items[0].text) or items[0].lower in ("kommunens", "stadens")):
+    # the municipality's genitive: "Vårgårdas vision", "kommunens plan", "Testby kommuns program"
+    if len(items) > 2 and items[0].text[:1].isupper() and items[1].lower in ("kommuns", "stads"):
+        items = items[2:]
+    elif len(items) > 1 and (re.fullmatch(r"[A-ZÅÄÖ][a-zåäöé]+s", items[0].text) or items[0].lower in ("kommunens", "stadens")):
         if head_lemma(items[0].lower[:-1], compounds) is None:
             items = items[1:]
-            if items and items[0].lower in ("kommuns", "stads"):
-                items = items[1:]
     # "… i Vårgårda", "… i Mölndals stad": the place is not part of the slug
     if len(items) > 2 and items[-2].lower == "i" and items[-1].text[:1].isupper():
         items = items[:-2]
@@ -123,6 +123,9 @@ def analyse_name(phrase_words: list[_Word], compounds: Compounds) -> _Name | Non
             break
         pre.append(word)
     if not pre or len(pre) > 4:
+        return None
+    # a name, not a clause: "Ta fram en plan" has an article, "Vision och värdegrund" does not
+    if any(w.lower in stopwords() and w.lower not in ("och", "samt") for w in pre):
         return None
     found = head_lemma(pre[-1].lower, compounds)
     if found is None:
@@ -186,9 +189,12 @@ def recognise(
             if not _is_steering([w.lower for w in _words(intro, 0, len(intro))]):
                 continue
             for item in layout[first:index]:
-                name = analyse_name(_words(text, item.start, item.end), compounds)
+                # the name ends where a comment on it begins: "Översiktsplanen (2018)", "…, som antogs 2018"
+                cut = re.compile(r",|\(|\s[–—-]\s|:\s").search(text, item.start, item.end)
+                name_end = cut.start() if cut else item.end
+                name = analyse_name(_words(text, item.start, name_end), compounds)
                 if name is not None:
-                    add(name, item.start, item.end, item.start, item.end, 0.8, f"an item of a list of steering documents («{fold(intro)[:60]}…»)")
+                    add(name, item.start, name_end, item.start, item.end, 0.8, f"an item of a list of steering documents («{fold(intro)[:60]}…»)")
             continue
         if block.kind == "paragraph":
             for start, end in sentences(text, block.start, block.end):
