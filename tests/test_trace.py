@@ -245,7 +245,7 @@ def test_json_ld_expands_to_the_paths(client: TestClient, settings: Settings) ->
     document = response.json()
     context = json.loads((settings.ontology_dir / "context.jsonld").read_text(encoding="utf-8"))
     loader = lambda url, options=None: {"contextUrl": None, "documentUrl": url, "document": context}  # noqa: E731
-    expanded = jsonld.expand(document, {"documentLoader": loader})
+    expanded = jsonld.flatten(document, None, {"documentLoader": loader})
     ikg = settings.ikg
     quotes = [q["@value"] for node in expanded for q in node.get(ikg + "quote", [])]
     assert any("dynamisk dubbelriktad process" in q for q in quotes)
