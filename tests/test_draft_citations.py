@@ -80,3 +80,16 @@ def test_the_municipalitys_own_integration_policy_heading_names_no_framework(fra
     assert not any(target == "se-integration-policy" for target, _ in cites(own, frameworks))
     national = "Plan\n\nVi följer den nationella integrationspolitikens mål i vårt arbete.\n"
     assert ("se-integration-policy", "ExplicitCitation") in cites(national, frameworks)
+
+
+def test_a_part_restating_one_version_of_a_goal_is_not_aligned_with_another(frameworks: Graph) -> None:
+    text = (
+        "Policy\n\nAntagen av kommunfullmäktige 2015-03-02.\n\nSyfte\n\n- Att samordna arbetet\n\n"
+        "Grundsyn\n\nAlla människor har samma värde oavsett etnisk, kulturell eller religiös bakgrund. "
+        "Invandrare ska ha samma rättigheter, möjligheter och skyldigheter som andra.\n\n"
+        "Genomförande\n\nNämnderna ska följa upp arbetet.\n"
+    )
+    draft = draft_of(text, frameworks)
+    on_section = {(s.target.removeprefix(FW), s.kind) for s in draft.suggestions if s.citing is not None and s.citing.label == "Grundsyn"}
+    assert ("se-integration-policy/2008", "Paraphrase") in on_section
+    assert not any(target.startswith("se-integration-policy/") and target != "se-integration-policy/2008" for target, _ in on_section)

@@ -312,7 +312,7 @@ def suggest(
                 raw.append(Suggestion(owner, concept_iri, THEMATIC, round(0.15 + 0.5 * score, 2), _quote(text, s, e), s, e, f"shares distinctive words with {concept.label_sv} (overlap {score:.2f})"))
         for suggestion in raw[first:]:
             suggestion.unit = (unit.start, unit.end)
-    return _resolve_versions(_best_per_target(raw), catalogue, on, notes), notes
+    return _drop_other_versions(_resolve_versions(_best_per_target(raw), catalogue, on, notes), catalogue), notes
 
 
 def _wording_matches(
@@ -396,6 +396,28 @@ def _resolve_versions(suggestions: list[Suggestion], catalogue: Catalogue, on: s
         if preferred and len(close) > 1:
             notes.append(f"several versions fit «{preferred[0].quote[:60]}»; chose {preferred[0].target.rsplit('/', 1)[-1]} (in force at the document's date or best wording)")
     return [s for s in suggestions if id(s) not in dropped]
+
+
+def _drop_other_versions(suggestions: list[Suggestion], catalogue: Catalogue) -> list[Suggestion]:
+    """A part that cites or restates one version of a goal is not also aligned with another
+    version of the same goal (the same wording, or one replacing the other): one goal, one link."""
+    strong: dict[tuple[int, str], set[str]] = {}
+    for s in suggestions:
+        concept = catalogue.concepts.get(s.target)
+        if concept is not None and s.kind in (EXPLICIT, PARAPHRASE):
+            strong.setdefault((id(s.citing), concept.scheme), set()).add(s.target)
+
+    def other_version(target: str, cited: str) -> bool:
+        a, b = catalogue.concepts[target], catalogue.concepts[cited]
+        return target != cited and (_same_wording(catalogue, target, cited) or target in b.replaces or cited in a.replaces)
+
+    out: list[Suggestion] = []
+    for s in suggestions:
+        concept = catalogue.concepts.get(s.target)
+        if s.kind == THEMATIC and concept is not None and any(other_version(s.target, c) for c in strong.get((id(s.citing), concept.scheme), ())):
+            continue
+        out.append(s)
+    return out
 
 
 def _same_wording(catalogue: Catalogue, a: str, b: str) -> bool:
