@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 
 from .rdfterms import to_oxigraph
@@ -175,16 +176,24 @@ def render_graph(graph: Graph, fmt: RdfFormat, *, settings: Settings, context_ur
 
 
 def render_json_ld(graph: Graph, *, settings: Settings, context_url: str) -> bytes:
-    """Compact JSON-LD: `{"@context": context_url, "@graph": [...]}`, expanding to exactly `graph`."""
-    context = context_document(settings)["@context"]
-    compacted = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    if isinstance(compacted, list):
-        compacted = {"@graph": compacted}
+    """Compact JSON-LD: `{"@context": context_url, "@graph": [...]}`, expanding to exactly `graph`.
+
+    rdflib writes the expanded form (every node, blank nodes included) and pyld compacts it with our
+    context. rdflib's own compaction is not used: for a property typed "@id" in the context it writes
+    a blank node's reference but drops the node's own triples.
+    """
+    expanded = json.loads(graph.serialize(format="json-ld"))
+    compacted = jsonld.compact(expanded, context_document(settings), {"documentLoader": _no_remote_documents})
     compacted.pop("@context", None)
     if "@graph" not in compacted:
         compacted = {"@graph": [compacted]} if compacted else {"@graph": []}
     document = {"@context": context_url, **compacted}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _no_remote_documents(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """pyld's document loader: our context is given inline, so nothing is ever fetched."""
+    raise jsonld.JsonLdError(f"refusing to fetch {url}: no remote documents", "loading document failed")
 
 
 def _used_prefixes(graph: Graph, declared: dict[str, str]) -> dict[str, str]:
