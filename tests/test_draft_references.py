@@ -58,6 +58,8 @@ def test_items_of_a_list_introduced_by_a_steering_sentence() -> None:
 
 def test_a_list_without_a_steering_sentence_names_no_documents() -> None:
     assert named("Parter\n\nVi samarbetar med följande parter:\n\n- Biblioteksplanen\n- Arbetsförmedlingen\n") == []
+    # "styrka" and "styrelse" are not about steering documents
+    assert named("Styrkor\n\nStyrelsen ser stora styrkor i planer som dessa:\n\n- Trafikplanen\n- Kulturplanen\n") == []
 
 
 def test_an_enumeration_after_a_steering_word_and_not_other_authorities_documents() -> None:

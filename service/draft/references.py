@@ -146,12 +146,15 @@ def _label(text: str, start: int, end: int) -> str:
     return label[:1].upper() + label[1:]
 
 
+def _steering_word(word: str) -> bool:
+    return re.match(str(_config()["steering_pattern"]), word) is not None
+
+
 def _is_steering(sentence_words: list[str]) -> bool:
-    config = _config()
-    prefixes = tuple(config["steering_prefixes"])  # type: ignore[arg-type]
-    generic = set(config["steering_words"])  # type: ignore[arg-type]
-    return any(w.startswith(prefixes) for w in sentence_words) and any(
-        w.startswith(prefixes) or w in generic or head_lemma(w) is not None for w in sentence_words
+    """A sentence about steering that speaks of documents: "… styrs via strategier och program"."""
+    generic = set(_config()["steering_words"])  # type: ignore[arg-type]
+    return any(_steering_word(w) for w in sentence_words) and any(
+        "dokument" in w or w in generic or head_lemma(w) is not None for w in sentence_words
     )
 
 
@@ -207,11 +210,10 @@ def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: ob
     """Documents named in "… styrdokument … såsom A, B och C" within one sentence."""
     config = _config()
     markers = "|".join(config["enumeration_markers"])  # type: ignore[arg-type]
-    prefixes = tuple(config["steering_prefixes"])  # type: ignore[arg-type]
     generic = set(config["steering_words"])  # type: ignore[arg-type]
     sentence_words = _words(text, start, end)
     for position, word in enumerate(sentence_words):
-        if not (word.lower.startswith(prefixes) or word.lower in generic):
+        if not (_steering_word(word.lower) or word.lower in generic):
             continue
         window_end = sentence_words[min(position + 6, len(sentence_words) - 1)].end
         marker = re.compile(r"(?:,\s*|\s+)(?:" + markers + r")(?:\s*,)?\s+", re.IGNORECASE).search(text, word.end, window_end)
