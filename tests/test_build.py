@@ -11,7 +11,7 @@ from service.build import BuildFailed, BuildResult, build, needs_build
 from service.progress import Progress
 from service.store import current_store_path, open_store
 
-from .conftest import project_settings
+from conftest import project_settings
 
 QUIET = Progress(steps=7, quiet=True)
 
