@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -199,27 +200,47 @@ def load_remote_graphs(settings: Settings, files: list[DataFile], quads_by_file:
 
 def validate_units(settings: Settings, graphs: dict[DataFile, Graph], progress: Progress) -> dict[str, ValidationReport]:
     """Validate the shared context (frameworks, municipalities, agents) once, then each document file
-    together with that context, checking only the document's own resources as focus nodes."""
+    together with that context, checking only the document's own resources as focus nodes.
+
+    A unit whose files, context, shapes and ontology are unchanged since a previous build takes its
+    outcome from the cache (service/build_cache.py); the others are validated in parallel."""
+    from .build_cache import ValidationCache, folder_digest, unit_key, validate_many
+
     shapes = shapes_graph(settings.shapes_dir)
     ontology = ontology_graph(settings.ontology_dir)
     context = Graph()
     for data_file, graph in graphs.items():
         if data_file.role != "documents":
             context += graph
-    units: list[tuple[str, list[Graph]]] = [("context (frameworks, municipalities, agents)",
-                                             [g for f, g in graphs.items() if f.role != "documents"])]
-    units += [(f.path.relative_to(settings.data_dir.parent).as_posix(), [g]) for f, g in graphs.items() if f.role == "documents"]
+    context_files = [f for f in graphs if f.role != "documents"]
+    units: list[tuple[str, list[DataFile]]] = [("context (frameworks, municipalities, agents)", context_files)]
+    units += [(f.path.relative_to(settings.data_dir.parent).as_posix(), [f]) for f in graphs if f.role == "documents"]
+
+    hashes = {f: f.sha256() for f in graphs}
+    context_hashes = [hashes[f] for f in context_files]
+    shapes_sha = folder_digest(settings.shapes_dir.glob("*.ttl"))
+    ontology_sha = folder_digest(settings.ontology_dir.glob("*.ttl"))
+    cache = ValidationCache(settings.store_dir)
+    keys = {label: unit_key(own=[hashes[f] for f in own], context=context_hashes, shapes=shapes_sha,
+                            ontology=ontology_sha, base_iri=settings.base_iri) for label, own in units}
     reports: dict[str, ValidationReport] = {}
-    for index, (label, own_graphs) in enumerate(units, start=1):
-        data = Graph()
-        data += context
-        focus: set[URIRef] = set()
-        for graph in own_graphs:
-            data += graph
-            focus.update(s for s in graph.subjects() if isinstance(s, URIRef))
-        progress.detail(f"{index}/{len(units)} {label}")
-        reports[label] = validate_graph(data, shapes=shapes, ontology=ontology, focus_nodes=sorted(focus))
-    return reports
+    missing: list[tuple[str, list[DataFile]]] = []
+    for label, own in units:
+        cached = cache.get(keys[label])
+        if cached is None:
+            missing.append((label, own))
+        else:
+            reports[label] = cached
+    progress.detail(f"{len(units) - len(missing)} of {len(units)} units unchanged since a previous build")
+    for index, (label, _) in enumerate(missing, start=1):
+        progress.detail(f"{index}/{len(missing)} {label}")
+    fresh = validate_many([[graphs[f] for f in own] for _, own in missing], context=context, shapes=shapes,
+                          ontology=ontology, workers=min(2, os.cpu_count() or 1))
+    for (label, _), report in zip(missing, fresh):
+        reports[label] = report
+        cache.put(keys[label], report)
+    cache.prune(set(keys.values()))
+    return {label: reports[label] for label, _ in units}
 
 
 def prune_old_builds(settings: Settings, keep: Path) -> None:

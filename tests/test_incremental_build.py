@@ -1,0 +1,87 @@
+"""Incremental builds: an unchanged file is not validated again, a changed one is, and the reports
+are those of a build from scratch."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from service.build import BuildFailed, BuildResult, build
+from service.progress import Progress
+from tests.conftest import project_settings
+
+
+class Recorder(Progress):
+    """Progress that keeps the detail lines."""
+
+    def __init__(self) -> None:
+        super().__init__(steps=7, quiet=True)
+        self.lines: list[str] = []
+
+    def detail(self, text: str) -> None:
+        self.lines.append(text)
+
+    def unchanged(self) -> tuple[int, int]:
+        line = next(l for l in self.lines if "units unchanged" in l)
+        match = re.match(r"(\d+) of (\d+) units unchanged", line)
+        assert match, line
+        return int(match.group(1)), int(match.group(2))
+
+
+def run(settings) -> tuple[BuildResult, Recorder]:
+    recorder = Recorder()
+    return build(settings, recorder), recorder
+
+
+def texts(result: BuildResult) -> dict[str, str]:
+    return {label: report.text() for label, report in result.reports.items()}
+
+
+def test_unchanged_files_are_not_validated_again(project_copy: Path, tmp_path: Path) -> None:
+    settings = project_settings(tmp_path / "var", root=project_copy)
+    first, progress = run(settings)
+    hit, total = progress.unchanged()
+    assert hit == 0 and total == len(first.reports) > 2
+
+    second, progress = run(settings)
+    assert progress.unchanged() == (total, total)
+    assert texts(second) == texts(first)
+    assert second.shapes_checked == first.shapes_checked
+
+    document = sorted((project_copy / "data" / "documents").glob("*.ttl"))[0]
+    document.write_text(document.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    third, progress = run(settings)
+    assert progress.unchanged() == (total - 1, total)
+    assert any(document.name in line for line in progress.lines)
+    assert texts(third) == texts(first)
+
+
+def test_a_context_or_shapes_change_validates_everything_again(project_copy: Path, tmp_path: Path) -> None:
+    settings = project_settings(tmp_path / "var", root=project_copy)
+    _, progress = run(settings)
+    _, total = progress.unchanged()
+    shapes = project_copy / "shapes" / "integration.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    _, progress = run(settings)
+    assert progress.unchanged() == (0, total)
+    municipality = sorted((project_copy / "data" / "municipalities").glob("*.ttl"))[0]
+    municipality.write_text(municipality.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    _, progress = run(settings)
+    assert progress.unchanged() == (0, total)
+
+
+def test_a_broken_file_fails_with_the_report_of_a_build_from_scratch(project_copy: Path, tmp_path: Path) -> None:
+    cached = project_settings(tmp_path / "cached", root=project_copy)
+    run(cached)
+    document = sorted((project_copy / "data" / "documents").glob("*.ttl"))[0]
+    # A document with nothing but its kind: no title, no publisher, no source.
+    document.write_text(document.read_text(encoding="utf-8") + "\n<https://w3id.org/integration-kg/id/document/0880/"
+                        "utan-titel> a <https://w3id.org/integration-kg/ontology#Strategy> .\n", encoding="utf-8")
+    with pytest.raises(BuildFailed) as with_cache:
+        build(cached, Recorder())
+    with pytest.raises(BuildFailed) as from_scratch:
+        build(project_settings(tmp_path / "fresh", root=project_copy), Recorder())
+    assert with_cache.value.report == from_scratch.value.report
+    assert document.name in with_cache.value.report and "utan-titel" in with_cache.value.report
