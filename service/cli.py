@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -111,6 +112,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             if current_store_path(settings) is None:
                 return EXIT_FAILED
             print("Serving the last good store instead.", file=sys.stderr)
+    # The app factory reads its settings from the environment, in this process and in every worker.
+    os.environ.update(settings.to_environ())
     uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="info")
     return EXIT_OK

@@ -51,6 +51,10 @@ class Settings:
             settings = replace(settings, base_iri=settings.base_iri + "/")
         return settings
 
+    def to_environ(self) -> dict[str, str]:
+        """These settings as INTEGRATION_KG_* variables: how the server's worker processes get them."""
+        return {ENV_PREFIX + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+
     @classmethod
     def describe(cls) -> str:
         """A table of every setting, its variable and default, for --help."""

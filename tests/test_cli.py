@@ -124,3 +124,12 @@ def test_help_lists_settings(capsys) -> None:
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "INTEGRATION_KG_BASE_IRI" in out and "INTEGRATION_KG_QUERY_TIMEOUT" in out
+
+
+def test_settings_round_trip_through_the_environment(tmp_path: Path) -> None:
+    """`serve` hands its options to the server's workers as INTEGRATION_KG_* variables."""
+    from service.settings import Settings
+
+    chosen = Settings.from_env(environ={}, store_dir=tmp_path / "var", base_iri="http://example.org/kg/",
+                               query_timeout=2.5, max_results=7)
+    assert Settings.from_env(environ=chosen.to_environ()) == chosen
