@@ -20,7 +20,7 @@ class Settings:
     """
 
     base_iri: str = field(default=DEFAULT_BASE_IRI, metadata={"help": "base IRI of every identifier"})
-    public_url: str = field(default="", metadata={"help": "public address the service is reached at (default: from each request)"})
+    public_url: str = field(default="", metadata={"help": "public address the service is reached at; unset: each request's own host"})
     data_dir: Path = field(default=PROJECT_ROOT / "data", metadata={"help": "the graph's source files"})
     ontology_dir: Path = field(default=PROJECT_ROOT / "ontology", metadata={"help": "the OWL ontology"})
     shapes_dir: Path = field(default=PROJECT_ROOT / "shapes", metadata={"help": "the SHACL shapes"})
@@ -60,7 +60,8 @@ class Settings:
         """A table of every setting, its variable and default, for --help."""
         lines = []
         for f in fields(cls):
-            lines.append(f"  {ENV_PREFIX + f.name.upper():<34} {f.metadata.get('help', '')} (default: {f.default})")
+            default = f.default if f.default != "" else "unset"
+            lines.append(f"  {ENV_PREFIX + f.name.upper():<34} {f.metadata.get('help', '')} (default: {default})")
         return "\n".join(lines)
 
     @property
