@@ -155,7 +155,12 @@ class Labeller:
         if notation is not None:
             return str(notation)
         text = str(node)
-        return re.split(r"[#/]", text.rstrip("/"))[-1] or text
+        last = re.split(r"[#/]", text.rstrip("/"))[-1]
+        if self.link(text) == text and ("?" in text or "." in last or not last):
+            # a web page elsewhere (a source, say): its address says more than its last segment
+            address = text.split("://", 1)[-1]
+            return address if len(address) <= 70 else address[:69] + "…"
+        return last or text
 
     def in_language(self, literals: Iterable[Node]) -> str | None:
         by_language: dict[str, str] = {}
