@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
@@ -22,10 +21,9 @@ from ..render import HTML, RDF_FORMATS, RdfFormat, negotiate, rdf_format_for, rd
 from ..settings import Settings
 from ..store import GraphStore, current_store_path
 from ..void import VoidCache
-from .deps import get_settings, get_store, public_root
+from .deps import TEMPLATES, get_settings, get_store, page_context, public_root
 
 router = APIRouter(tags=["open data"])
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 CACHE_CONTROL = "public, max-age=300"
 DUMP_CACHE_CONTROL = "public, max-age=3600, must-revalidate"
 _voids = VoidCache()
@@ -73,7 +71,8 @@ def catalog(request: Request, settings: Settings = Depends(get_settings),
     at = _addresses(request, settings)
     graph = CATALOGS.get(settings, store, _store_path(settings), at.public_url)
     if fmt is HTML:
-        return templates.TemplateResponse(request, "catalog.html", _catalog_page(graph, at),
+        return TEMPLATES.TemplateResponse(request, "catalog.html",
+                                          page_context(request, settings, **_catalog_page(graph, at)),
                                           headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
     return _rdf_response(graph, fmt, request, settings, store.info.build_id)
 
@@ -100,8 +99,8 @@ def dumps_listing(request: Request, settings: Settings = Depends(get_settings),
              for name, figures in sorted(manifest.get("files", {}).items())]
     wants_html = negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html"
     if wants_html:
-        return templates.TemplateResponse(request, "catalog-dumps.html",
-                                          {"files": files, "build_id": store.info.build_id},
+        return TEMPLATES.TemplateResponse(request, "catalog-dumps.html",
+                                          page_context(request, settings, files=files, build_id=store.info.build_id),
                                           headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
     return JSONResponse({"build": store.info.build_id, "files": files},
                         headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})

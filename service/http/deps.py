@@ -4,6 +4,7 @@ linked-data routers share: public links, the page language, conditional requests
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -34,6 +35,9 @@ def get_store(request: Request) -> GraphStore:
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+"""The one template environment of every page; they all extend base.html."""
+UI_TEXT: dict[str, dict[str, str]] = json.loads((TEMPLATES_DIR / "ui.json").read_text(encoding="utf-8"))
+TEMPLATES.env.globals["ui"] = UI_TEXT
 LANGUAGES = ("sv", "en")
 _SAFE_ROOT = re.compile(r"^https?://[A-Za-z0-9.\-_~:\[\]%]+(/[A-Za-z0-9.\-_~/%]*)?$")
 
@@ -44,6 +48,11 @@ def public_root(request: Request, settings: Settings) -> str:
         return settings.public_url.rstrip("/")
     root = str(request.base_url).rstrip("/")
     return root if _SAFE_ROOT.match(root) else "http://localhost"
+
+
+def page_context(request: Request, settings: Settings, **values: object) -> dict[str, object]:
+    """What every page's template needs: the request, the public root and the page language."""
+    return {"request": request, "root": public_root(request, settings), "lang": page_language(request), **values}
 
 
 def context_url(request: Request, settings: Settings) -> str:

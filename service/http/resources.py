@@ -15,20 +15,18 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from ..catalog import CATALOGS, schema_org_dataset
 from ..describe import (Labeller, describe, graph_counts, ontology_graph, ontology_sections, resource_view,
                         shapes_view)
 from ..queries import load_query
 from ..render import HTML, JSON_LD, RDF_FORMATS, RdfFormat, context_text, prefixes, rdf_format_for, render_graph
 from ..settings import Settings
-from ..catalog import CATALOGS, schema_org_dataset
 from ..store import GraphStore, current_store_path
 from ..validation import shapes_graph
-from .deps import (TEMPLATES, TEMPLATES_DIR, built_at, cached_response, context_url, entity_tag, get_settings, get_store,
-                   local_link, page_language, public_root)
+from .deps import (TEMPLATES, UI_TEXT, built_at, cached_response, context_url, entity_tag, get_settings,
+                   get_store, local_link, page_context, page_language, public_root)
 
 router = APIRouter()
-UI_TEXT: dict[str, dict[str, str]] = json.loads((TEMPLATES_DIR / "ui.json").read_text(encoding="utf-8"))
-TEMPLATES.env.globals["ui"] = UI_TEXT
 PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
 FORMAT_LABELS = {"html": "HTML", "turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
 VARY = "Accept, Accept-Language"
@@ -60,10 +58,6 @@ def split_suffix(path: str) -> tuple[str, RdfFormat | None]:
 
 def format_links(href: str) -> list[dict[str, str]]:
     return [{"href": href + f.suffix, "media_type": f.media_type, "label": FORMAT_LABELS[f.name]} for f in PAGE_FORMATS]
-
-
-def page_context(request: Request, settings: Settings, **values: object) -> dict[str, object]:
-    return {"request": request, "root": public_root(request, settings), "lang": page_language(request), **values}
 
 
 # ------------------------------------------------------------------------------------------------

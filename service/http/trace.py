@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
@@ -26,13 +24,9 @@ from .. import trace as tr
 from ..render import JSON_LD, TURTLE, negotiate, render_graph
 from ..settings import Settings
 from ..store import GraphStore
-from .deps import context_url, get_settings, get_store, page_language, public_root
+from .deps import TEMPLATES, context_url, get_settings, get_store, page_context
 
 router = APIRouter()
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True)
 
 CSV_TYPE = "text/csv; charset=utf-8"
 KIND_LABELS = {"explicit": ("uttrycklig hänvisning", "explicit citation"),
@@ -92,12 +86,8 @@ def _csv(header: tuple[str, ...], records: list[dict[str, str]], filename: str) 
 
 
 def _page(request: Request, settings: Settings, name: str, **values: Any) -> HTMLResponse:
-    """A page on the site's base template (its `ui` texts, language and root), or on our own when absent."""
-    base = "base.html" if (TEMPLATES / "base.html").exists() else "trace_base.html"
-    ui_file = TEMPLATES / "ui.json"
-    ui = json.loads(ui_file.read_text(encoding="utf-8")) if ui_file.exists() else {}
-    html = _env.get_template(name).render(base_template=base, ui=ui, lang=page_language(request),
-                                          root=public_root(request, settings), **values)
+    """A trace page on the site's base template."""
+    html = TEMPLATES.get_template(name).render(**page_context(request, settings, **values))
     return HTMLResponse(html, headers={"Vary": "Accept, Accept-Language"})
 
 
