@@ -15,6 +15,10 @@ from pathlib import Path
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
+from rdflib.plugins.sparql import processor as sparql_processor
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.sparql import Query
 
 SHAPES_FILE = "integration.ttl"
 
@@ -88,6 +92,37 @@ def ontology_graph(ontology_dir: Path) -> Graph:
     for path in sorted(ontology_dir.glob("*.ttl")):
         graph += load_graph(path)
     return graph
+
+
+@lru_cache(maxsize=1024)
+def _prepared_query(text: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Query:
+    return translateQuery(parseQuery(text), base, dict(namespaces))
+
+
+def _install_query_cache() -> None:
+    """Parse each SPARQL text once per process instead of once per focus node.
+
+    pyshacl runs a SPARQL-based constraint component's query (shapes/integration.ttl) once per focus
+    node, and rdflib parses the text anew every time: measured at 1 000 focus nodes, parsing was
+    ~85 % of a validation, evaluation ~5 %. The parsed and translated query is rdflib's own
+    reusable form (what `prepareQuery` returns), keyed by the text, the base and the namespaces, so
+    the answers are those of rdflib parsing it again.
+    """
+    original = sparql_processor.SPARQLProcessor.query
+    if getattr(original, "cached_parse", False):
+        return
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(strOrQuery, str):
+            namespaces = tuple(sorted((str(k), str(v)) for k, v in (initNs or {}).items()))
+            strOrQuery = _prepared_query(strOrQuery, base, namespaces)
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    query.cached_parse = True  # type: ignore[attr-defined]
+    sparql_processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
+
+
+_install_query_cache()
 
 
 def validate_graph(data: Graph, *, shapes: Graph, ontology: Graph,
