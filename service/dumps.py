@@ -12,6 +12,10 @@ catalogue and VoID never carry a hand-typed figure.
 - A dataset's modification time carries over from the previous build while the data files it is
   made of are unchanged; its issue time is that of the first build (in this store folder) that
   published it.
+- A dataset whose data files are unchanged since the previous build (same content hash, same dump
+  writer) is not serialised again: its files are hard-linked (or copied) from the previous build's
+  dumps, with their recorded figures. At 1 000 municipalities that turns the dumps of an incremental
+  build from every dataset's into the changed municipality's and the whole graph's.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,6 +37,9 @@ from .settings import Settings
 from .store import BuildInfo
 
 DUMPS_FOLDER = "dumps"
+# What else the bytes of a dump depend on besides the data: a previous build's files are reused only
+# when this is unchanged (bump it when the serialisation changes).
+WRITER = f"1 pyoxigraph {ox.__version__}"
 DUMPS_MANIFEST = "dumps.json"
 WHOLE_GRAPH = "integration-kg"
 
@@ -124,13 +133,20 @@ def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> d
 
     datasets: dict[str, object] = {}
     files: dict[str, object] = {}
+    previous_folder = previous_dumps_folder(settings, store_path)
+    reused = 0
     for part in parts:
-        part_quads = sorted((q for g in part.graphs for q in by_graph.get(g, [])), key=_quad_key)
-        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in part_quads}, key=_triple_key)
         digest = hashlib.sha256("\n".join(f"{g} {graph_files.get(g, '')}" for g in part.graphs).encode()).hexdigest()
         old = previous.get("datasets", {}).get(part.slug, {}) if isinstance(previous.get("datasets"), dict) else {}
         modified = old.get("modified") if old.get("content_sha256") == digest and old.get("modified") else now
         issued = old.get("issued") or now
+        if previous.get("writer") == WRITER and old.get("content_sha256") == digest and previous_folder is not None \
+                and _reuse(previous_folder, folder, part.slug, previous.get("files"), files):
+            datasets[part.slug] = {**old, "graphs": list(part.graphs)}
+            reused += 1
+            continue
+        part_quads = sorted((q for g in part.graphs for q in by_graph.get(g, [])), key=_quad_key)
+        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in part_quads}, key=_triple_key)
         for fmt in FORMATS:
             name = file_name(part.slug, fmt)
             statements = part_quads if fmt.keeps_graphs else triples
@@ -141,9 +157,42 @@ def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> d
         datasets[part.slug] = {"kind": part.kind, "subject": part.subject, "graphs": list(part.graphs),
                                "triples": len(triples), "quads": len(part_quads),
                                "content_sha256": digest, "issued": issued, "modified": modified}
-    manifest: dict[str, object] = {"build_id": info.build_id, "written_at": now, "datasets": datasets, "files": files}
+    manifest: dict[str, object] = {"build_id": info.build_id, "written_at": now, "writer": WRITER,
+                                   "reused_datasets": reused, "datasets": datasets, "files": files}
     (folder / DUMPS_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest
+
+
+def _reuse(previous_folder: Path, folder: Path, slug: str, previous_files: object,
+           files: dict[str, object]) -> bool:
+    """Link (or copy) every file of one dataset from the previous build when all are there and still
+    have the recorded size; False (and nothing added to `files`) otherwise."""
+    if not isinstance(previous_files, dict):
+        return False
+    names = [file_name(slug, fmt) for fmt in FORMATS]
+    figures = [previous_files.get(name) for name in names]
+    if not all(isinstance(f, dict) and (previous_folder / n).is_file()
+               and (previous_folder / n).stat().st_size == f.get("bytes") for n, f in zip(names, figures)):
+        return False
+    for name, figure in zip(names, figures):
+        target = folder / name
+        target.unlink(missing_ok=True)
+        try:
+            os.link(previous_folder / name, target)
+        except OSError:
+            shutil.copy2(previous_folder / name, target)
+        files[name] = dict(figure)  # type: ignore[arg-type]
+    return True
+
+
+def previous_dumps_folder(settings: Settings, new_store: Path) -> Path | None:
+    """The dumps folder of the build being replaced (None when there is none)."""
+    try:
+        path = settings.current_store.resolve()
+    except OSError:
+        return None
+    folder = path / DUMPS_FOLDER
+    return folder if path != new_store and folder.is_dir() else None
 
 
 def stable_blank_nodes(quads: list[ox.Quad], rounds: int = 6) -> list[ox.Quad]:

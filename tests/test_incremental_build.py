@@ -85,3 +85,32 @@ def test_a_broken_file_fails_with_the_report_of_a_build_from_scratch(project_cop
         build(project_settings(tmp_path / "fresh", root=project_copy), Recorder())
     assert with_cache.value.report == from_scratch.value.report
     assert document.name in with_cache.value.report and "utan-titel" in with_cache.value.report
+
+
+def test_unchanged_datasets_reuse_the_previous_dumps(project_copy: Path, tmp_path: Path) -> None:
+    import json
+
+    from service.dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
+
+    settings = project_settings(tmp_path / "var", root=project_copy)
+    first, _ = run(settings)
+    before = read_manifest(first.store_path)
+    assert before["reused_datasets"] == 0
+    document = project_copy / "data" / "documents" / "kalmar-integration.ttl"
+    document.write_text(document.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    second, _ = run(settings)
+    after = json.loads((second.store_path / DUMPS_FOLDER / DUMPS_MANIFEST).read_text(encoding="utf-8"))
+    changed = {"integration-kg", "municipality-0880"}
+    assert after["reused_datasets"] == len(after["datasets"]) - len(changed)
+    assert after["datasets"].keys() == before["datasets"].keys()
+    for name, figures in after["files"].items():
+        old, new = first.store_path / DUMPS_FOLDER / name, second.store_path / DUMPS_FOLDER / name
+        assert new.read_bytes()[:2] == b"\x1f\x8b" and new.stat().st_size == figures["bytes"]
+        if figures["dataset"] in changed:
+            assert not new.samefile(old)
+        else:
+            assert new.samefile(old) and figures == before["files"][name]
+    # The reused files are the bytes a fresh build writes.
+    fresh = build(project_settings(tmp_path / "fresh", root=project_copy), Recorder())
+    for name, figures in after["files"].items():
+        assert read_manifest(fresh.store_path)["files"][name]["sha256"] == figures["sha256"]
