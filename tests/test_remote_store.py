@@ -225,10 +225,11 @@ def test_service_answers_over_virtuoso(remote_built: tuple[Settings, BuildResult
     assert answers["remote"][0] == answers["embedded"][0]
     remote_page, embedded_page = answers["remote"][1], answers["embedded"][1]
     assert len(remote_page) > 5
-    # Every triple of the page over Virtuoso is on the embedded page. (Not yet equal: pyoxigraph does
-    # not carry a substituted variable into a nested `{ BIND(?this AS ?node) }`, so the embedded page
-    # of describe-hierarchy.rq holds unrelated parts; Virtuoso answers as the query means.)
-    assert not {t for t in remote_page if not any(isinstance(x, BNode) for x in t)} - set(embedded_page)
+    # The same page over either back end (describe-hierarchy.rq walks `?this dcterms:isPartOf+ ?node`
+    # and its inverse, which both engines evaluate alike; blank nodes are compared by shape, not name).
+    ground = lambda page: {t for t in page if not any(isinstance(x, BNode) for x in t)}  # noqa: E731
+    assert ground(remote_page) == ground(embedded_page)
+    assert len(remote_page) == len(embedded_page)
 
 
 def test_incremental_load_writes_only_changed_graphs_and_drops_removed_ones(
