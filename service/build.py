@@ -31,6 +31,7 @@ from .store import BuildInfo, current_store_path, swap_current, write_embedded_s
 from .validation import ValidationReport, ontology_graph, shapes_graph, validate_graph
 
 KEEP_BUILDS = 2
+SOURCES_FOLDER = "sources"
 
 
 class BuildFailed(Exception):
@@ -139,6 +140,7 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
     try:
         all_quads = [q for quads in quads_by_file.values() for q in quads]
         write_embedded_store(store_path, all_quads)
+        publish_source_texts(settings.data_dir / "sources", store_path / SOURCES_FOLDER)
         per_graph = Counter(q.graph_name.value for q in all_quads)
         remote = load_remote_graphs(settings, files, quads_by_file, progress) if settings.store_backend == "remote" else None
         manifest = {
@@ -241,6 +243,14 @@ def validate_units(settings: Settings, graphs: dict[DataFile, Graph], progress: 
         cache.put(keys[label], report)
     cache.prune(set(keys.values()))
     return {label: reports[label] for label, _ in units}
+
+
+def publish_source_texts(sources: Path, target: Path) -> None:
+    """The source texts the quotes come from, beside the store: the service serves them from there."""
+    target.mkdir()
+    for path in sorted(sources.glob("*")):
+        if path.is_file():
+            shutil.copy2(path, target / path.name)
 
 
 def prune_old_builds(settings: Settings, keep: Path) -> None:

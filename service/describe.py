@@ -201,7 +201,15 @@ def resource_view(graph: Graph, iri: str, *, base_iri: str, language: str,
     for predicate, obj in graph.predicate_objects(this):
         if predicate not in hidden:
             rows.setdefault(predicate, []).append(obj)
-    ordered_rows = [Row(labels.value(p), [labels.value(o) for o in sorted(objs, key=_value_order)])
+    text_file = URIRef(ikg + "textFile")
+
+    def shown(predicate: Node, obj: Node) -> Value:
+        if predicate == text_file and isinstance(obj, Literal):
+            # the source text itself, as the build published it beside the store
+            return Value(text=str(obj), href=link(base_iri + "sources/" + str(obj)))
+        return labels.value(obj)
+
+    ordered_rows = [Row(labels.value(p), [shown(p, o) for o in sorted(objs, key=_value_order)])
                     for p, objs in sorted(rows.items(), key=lambda item: _predicate_order(item[0]))]
 
     ancestors: list[Value] = []

@@ -158,3 +158,22 @@ def test_home_page_counts_what_the_graph_holds(live: Live) -> None:
     assert re.search(rf"Frameworks</th><td>{frameworks}</td>", html)
     for link in ("/sparql", "/trace", "/catalog", "/ontology", "/shapes", "/.well-known/void", "/dumps/", "/api/docs"):
         assert f'href="{live.url}{link}"' in html, link
+
+
+def test_source_texts_are_served_as_received(settings) -> None:
+    """The evidence links end at the source text itself, byte for byte, from the build's copy."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import PROJECT_ROOT
+
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/id/source/1442/strategi-for-integration", headers={"Accept": "text/html"})
+        assert "/sources/1442-strategi-for-integration.txt" in page.text
+        text = client.get("/sources/1442-strategi-for-integration.txt")
+        assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+        assert text.content == (PROJECT_ROOT / "data" / "sources" / "1442-strategi-for-integration.txt").read_bytes()
+        again = client.get("/sources/1442-strategi-for-integration.txt", headers={"If-None-Match": text.headers["ETag"]})
+        assert again.status_code == 304
+        assert client.get("/sources/nonexistent.txt").status_code == 404
+        assert client.get("/sources/..%2Fmanifest.json").status_code == 404

@@ -64,7 +64,7 @@ def local_link(iri: str, *, base_iri: str, root: str) -> str | None:
     """Where a browser follows an IRI: ours to this service's pages, other http(s) IRIs as they are."""
     if iri.startswith(base_iri):
         rest = iri[len(base_iri):]
-        if rest.startswith(("id/", "ontology", "shapes", "catalog", "trace")):
+        if rest.startswith(("id/", "ontology", "shapes", "catalog", "trace", "sources/")):
             return f"{root}/{rest}"
         return None
     return iri if iri.startswith(("http://", "https://")) else None
