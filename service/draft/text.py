@@ -151,21 +151,6 @@ class Compounds:
         return parts[-1] if parts else word
 
 
-def content_stems(text: str, compounds: Compounds | None = None) -> list[str]:
-    """The stems of the content words of a text, in order, each compound followed by its parts."""
-    stop = stopwords()
-    out: list[str] = []
-    for token in words(text):
-        if token in stop:
-            continue
-        out.append(stem(token))
-        if compounds is not None:
-            parts = compounds.split(token)
-            if parts:
-                out.extend(stem(p) for p in parts if p not in stop)
-    return out
-
-
 @dataclass
 class Block:
     """A unit of layout: a heading, a paragraph, a bullet item or a "Label: value" field.
