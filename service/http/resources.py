@@ -7,6 +7,7 @@ Each resource answers in HTML, Turtle, JSON-LD, N-Triples or RDF/XML, by Accept 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -21,10 +22,11 @@ from ..describe import (Labeller, describe, graph_counts, ontology_graph, ontolo
 from ..queries import load_query
 from ..render import HTML, JSON_LD, RDF_FORMATS, RdfFormat, context_text, prefixes, rdf_format_for, render_graph
 from ..settings import Settings
-from ..store import GraphStore, current_store_path
+from ..store import GraphStore, StoreUnavailable, current_store_path
 from ..validation import shapes_graph
 from .deps import (TEMPLATES, UI_TEXT, built_at, cached_response, context_url, entity_tag, get_settings,
                    get_store, local_link, page_context, page_language, public_root)
+from .lookup_cache import PAGES, PageKey
 
 router = APIRouter()
 PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
@@ -81,14 +83,51 @@ def resource(path: str, request: Request, settings: Settings = Depends(get_setti
     if graph is None:
         raise HTTPException(404, f"the graph has no resource {iri}")
     fmt = choose_representation(request, suffix_format)
-    root = public_root(request, settings)
+    key = _page_key(request, settings, store, iri, fmt)
+    return _answer(request, store, key, stem, suffix_format, fmt,
+                   lambda: PAGES.get_or_render(key, lambda: _render(store, settings, key, stem)))
+
+
+def cached_lookup(request: Request) -> Response | None:
+    """The answer to GET/HEAD /id/… when its page is already rendered for this build, else None.
+
+    The lookup_cache fast path calls this before FastAPI's routing; None (a miss, or anything the route
+    must decide: 404, 406, no store) sends the request on to `resource`, which gives the same answer.
+    Only a page that was rendered proves its IRI is a resource of this build, so a hit needs no query.
+    """
+    settings: Settings = request.app.state.settings
+    try:
+        store: GraphStore = request.app.state.store.get()
+    except StoreUnavailable:
+        return None
+    path = request.scope["path"][len("/id/"):]
+    stem, suffix_format = split_suffix(path)
+    if not stem:
+        return None
+    try:
+        fmt = choose_representation(request, suffix_format)
+    except HTTPException:
+        return None
+    key = _page_key(request, settings, store, settings.base_iri + "id/" + stem, fmt)
+    body = PAGES.get(key)
+    if body is None:
+        return None
+    return _answer(request, store, key, stem, suffix_format, fmt, lambda: body)
+
+
+def _page_key(request: Request, settings: Settings, store: GraphStore, iri: str, fmt: RdfFormat) -> PageKey:
     language = page_language(request) if fmt is HTML else ""
-    etag = entity_tag(store.info.build_id, iri, fmt.name, language, root)
-    headers = {} if suffix_format else {"Content-Location": f"{root}/id/{stem}{fmt.suffix}"}
+    return PageKey(store.info.build_id, settings.base_iri, iri, fmt.name, language, public_root(request, settings))
+
+
+def _answer(request: Request, store: GraphStore, key: PageKey, stem: str, suffix_format: RdfFormat | None,
+            fmt: RdfFormat, body: Callable[[], bytes]) -> Response:
+    """The response for one representation: 304 when the client's copy is current, else the page with validators."""
+    etag = entity_tag(key.build_id, key.iri, key.format, key.language, key.root)
+    headers = {} if suffix_format else {"Content-Location": f"{key.root}/id/{stem}{fmt.suffix}"}
     if _matches(request, etag):
         return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
-    body = _rendered(store, store.info.build_id, settings, iri, stem, fmt.name, language, root)
-    return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store),
+    return cached_response(request, body(), fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store),
                            extra_headers=headers)
 
 
@@ -97,14 +136,13 @@ def _matches(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-@lru_cache(maxsize=1024)
-def _rendered(store: GraphStore, build_id: str, settings: Settings, iri: str, stem: str, fmt_name: str,
-              language: str, root: str) -> bytes:
-    """One representation of one resource, rendered once per build (the key holds the build id)."""
+def _render(store: GraphStore, settings: Settings, key: PageKey, stem: str) -> bytes:
+    """One representation of one resource (rendered once per build: PAGES keeps it under a key with the build id)."""
+    iri, language, root = key.iri, key.language, key.root
     graph = describe(store, iri)
     assert graph is not None
     ctx_url = root + "/context.jsonld"
-    fmt = next(f for f in PAGE_FORMATS if f.name == fmt_name)
+    fmt = next(f for f in PAGE_FORMATS if f.name == key.format)
     if fmt is not HTML:
         return render_graph(graph, fmt, settings=settings, context_url=ctx_url)
     link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
