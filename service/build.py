@@ -114,18 +114,18 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
 
     progress.step("Checking that every quote is verbatim in its source text")
     data_files = [f for f in files if f.role != "ontology"]
-    graphs = {f: graph_of(quads_by_file[f]) for f in data_files}
-    everything = Graph()
-    for graph in graphs.values():
-        everything += graph
-    problems = check_quotes(everything, settings.data_dir / "sources", settings.base_iri)
+    quoted = ox.Store()
+    quoted.bulk_extend(q for f in data_files for q in quads_by_file[f])
+    problems = check_quotes(quoted, settings.data_dir / "sources", settings.base_iri)
     if problems:
         raise BuildFailed("The build stopped: these quotes are not verbatim in their source texts.\n"
                           + "\n".join(f"  {p}" for p in problems))
-    progress.done(f"{sum(1 for _ in everything.subjects(predicate=URIRef(settings.ikg + 'quote')))} quotes")
+    quote = ox.NamedNode(settings.ikg + "quote")
+    progress.done(f"{len({q.subject for f in data_files for q in quads_by_file[f] if q.predicate == quote})} quotes")
+    del quoted
 
     progress.step("Validating with the SHACL shapes")
-    reports = validate_units(settings, graphs, progress)
+    reports = validate_units(settings, {f: quads_by_file[f] for f in data_files}, progress)
     failing = {label: report for label, report in reports.items() if not report.conforms}
     if failing:
         raise BuildFailed("The build stopped: these files do not conform to the shapes.\n\n"
@@ -200,49 +200,110 @@ def load_remote_graphs(settings: Settings, files: list[DataFile], quads_by_file:
     return record
 
 
-def validate_units(settings: Settings, graphs: dict[DataFile, Graph], progress: Progress) -> dict[str, ValidationReport]:
-    """Validate the shared context (frameworks, municipalities, agents) once, then each document file
-    together with that context, checking only the document's own resources as focus nodes.
+def referenced_context(quads_by_file: dict[DataFile, list[ox.Quad]]) -> dict[DataFile, list[DataFile]]:
+    """For each documents file, the municipality files it needs as context when it is validated.
 
-    A unit whose files, context, shapes and ontology are unchanged since a previous build takes its
-    outcome from the cache (service/build_cache.py); the others are validated in parallel."""
+    A municipality file is needed when the documents file names (as subject or object) a resource
+    the municipality file describes (has as subject), or when the municipality file names a resource
+    the documents file describes; then, in turn, the municipality files those files name. The shapes
+    only follow links between resources, so a documents file's resources never meet a municipality
+    file outside this closure, and its report is the one it gets with every municipality as context.
+    """
+    def iris(quads: list[ox.Quad], subjects_only: bool = False) -> set[str]:
+        found = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
+        if not subjects_only:
+            found.update(q.object.value for q in quads if isinstance(q.object, ox.NamedNode))
+        return found
+
+    municipalities = [f for f in quads_by_file if f.role == "municipalities"]
+    described_by: dict[str, list[DataFile]] = {}
+    named_by: dict[str, list[DataFile]] = {}
+    mentions: dict[DataFile, set[str]] = {}
+    for data_file in municipalities:
+        quads = quads_by_file[data_file]
+        mentions[data_file] = iris(quads)
+        for iri in iris(quads, subjects_only=True):
+            described_by.setdefault(iri, []).append(data_file)
+        for iri in {q.object.value for q in quads if isinstance(q.object, ox.NamedNode)}:
+            named_by.setdefault(iri, []).append(data_file)
+    needs: dict[DataFile, list[DataFile]] = {}
+    for data_file, quads in quads_by_file.items():
+        if data_file.role != "documents":
+            continue
+        found: set[DataFile] = set()
+        for iri in iris(quads):
+            found.update(described_by.get(iri, ()))
+        for iri in iris(quads, subjects_only=True):
+            found.update(named_by.get(iri, ()))
+        todo = list(found)
+        while todo:
+            for iri in mentions[todo.pop()]:
+                for other in described_by.get(iri, ()):
+                    if other not in found:
+                        found.add(other)
+                        todo.append(other)
+        needs[data_file] = sorted(found, key=lambda f: f.path)
+    return needs
+
+
+def validate_units(settings: Settings, quads_by_file: dict[DataFile, list[ox.Quad]],
+                   progress: Progress) -> dict[str, ValidationReport]:
+    """Validate the shared context (frameworks, municipalities, agents) once, then each document file
+    with the context it needs (frameworks, agents, catalog, and the municipality files it references:
+    `referenced_context`), checking only the document's own resources as focus nodes.
+
+    A unit whose files, context files, shapes and ontology are unchanged since a previous build takes
+    its outcome from the cache (service/build_cache.py) without an rdflib graph ever being made of
+    its files; the others are validated in parallel."""
     from .build_cache import ValidationCache, folder_digest, unit_key, validate_many
 
-    shapes = shapes_graph(settings.shapes_dir)
-    ontology = ontology_graph(settings.ontology_dir)
-    context = Graph()
-    for data_file, graph in graphs.items():
-        if data_file.role != "documents":
-            context += graph
-    context_files = [f for f in graphs if f.role != "documents"]
-    units: list[tuple[str, list[DataFile]]] = [("context (frameworks, municipalities, agents)", context_files)]
-    units += [(f.path.relative_to(settings.data_dir.parent).as_posix(), [f]) for f in graphs if f.role == "documents"]
+    context_files = [f for f in quads_by_file if f.role != "documents"]
+    always = [f for f in context_files if f.role != "municipalities"]
+    needs = referenced_context(quads_by_file)
+    # A unit: its label, its own files, the context files it is validated with beyond `always`.
+    units: list[tuple[str, list[DataFile], list[DataFile]]] = [
+        ("context (frameworks, municipalities, agents)", context_files, [])]
+    units += [(f.path.relative_to(settings.data_dir.parent).as_posix(), [f], needs[f])
+              for f in quads_by_file if f.role == "documents"]
 
-    hashes = {f: f.sha256() for f in graphs}
-    context_hashes = [hashes[f] for f in context_files]
+    hashes = {f: f.sha256() for f in quads_by_file}
     shapes_sha = folder_digest(settings.shapes_dir.glob("*.ttl"))
     ontology_sha = folder_digest(settings.ontology_dir.glob("*.ttl"))
     cache = ValidationCache(settings.store_dir)
-    keys = {label: unit_key(own=[hashes[f] for f in own], context=context_hashes, shapes=shapes_sha,
-                            ontology=ontology_sha, base_iri=settings.base_iri) for label, own in units}
+    keys = {label: unit_key(own=[hashes[f] for f in own], context=[hashes[f] for f in always + extra],
+                            shapes=shapes_sha, ontology=ontology_sha, base_iri=settings.base_iri)
+            for label, own, extra in units}
     reports: dict[str, ValidationReport] = {}
-    missing: list[tuple[str, list[DataFile]]] = []
-    for label, own in units:
+    missing: list[tuple[str, list[DataFile], list[DataFile]]] = []
+    for label, own, extra in units:
         cached = cache.get(keys[label])
         if cached is None:
-            missing.append((label, own))
+            missing.append((label, own, extra))
         else:
             reports[label] = cached
     progress.detail(f"{len(units) - len(missing)} of {len(units)} units unchanged since a previous build")
-    for index, (label, _) in enumerate(missing, start=1):
-        progress.detail(f"{index}/{len(missing)} {label}")
-    fresh = validate_many([[graphs[f] for f in own] for _, own in missing], context=context, shapes=shapes,
-                          ontology=ontology, workers=min(2, os.cpu_count() or 1))
-    for (label, _), report in zip(missing, fresh):
-        reports[label] = report
-        cache.put(keys[label], report)
+    for index, (label, _, extra) in enumerate(missing, start=1):
+        with_context = f" (with {len(extra)} municipality file(s))" if extra else ""
+        progress.detail(f"{index}/{len(missing)} {label}{with_context}")
+    if missing:
+        graphs: dict[DataFile, Graph] = {}
+
+        def graph(data_file: DataFile) -> Graph:
+            if data_file not in graphs:
+                graphs[data_file] = graph_of(quads_by_file[data_file])
+            return graphs[data_file]
+
+        shared = Graph()
+        for data_file in always:
+            shared += graph(data_file)
+        work = [([graph(f) for f in own], [graph(f) for f in extra]) for _, own, extra in missing]
+        fresh = validate_many(work, context=shared, shapes=shapes_graph(settings.shapes_dir),
+                              ontology=ontology_graph(settings.ontology_dir), workers=min(2, os.cpu_count() or 1))
+        for (label, _, _), report in zip(missing, fresh):
+            reports[label] = report
+            cache.put(keys[label], report)
     cache.prune(set(keys.values()))
-    return {label: reports[label] for label, _ in units}
+    return {label: reports[label] for label, _, _ in units}
 
 
 def publish_source_texts(sources: Path, target: Path) -> None:

@@ -1,8 +1,10 @@
 """The build's cache of validation outcomes, so that an unchanged file is not validated again.
 
-A validation unit (the shared context, or one document file with that context) is validated with
-pyshacl, which is by far the slowest step of a build. Its outcome depends only on the unit's own
-files, the context files, the shapes, the ontology and the base IRI; the cache key is a hash over
+A validation unit (the shared context, or one document file with the context it needs: frameworks,
+agents, catalog, and only the municipality files whose resources it references or that reference
+its resources) is validated with pyshacl, which is by far the slowest step of a build. Its outcome
+depends only on the unit's own files, exactly those context files, the shapes, the ontology and the
+base IRI; the cache key is a hash over
 all of them, so any change to one of them misses the cache and validates again. Entries live under
 `{store_dir}/cache/validation/` as JSON (results and the SHACL report graph as N-Triples) and are
 written atomically; a damaged entry counts as a miss.
@@ -26,7 +28,7 @@ from rdflib import Graph, URIRef
 
 from .validation import ValidationReport, ValidationResult, validate_graph
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: a documents unit's context is the files it references, not all of them
 PARALLEL_FROM = 4  # units; below this, worker processes cost more than they save
 
 
@@ -87,11 +89,16 @@ class ValidationCache:
 
 # Set in the parent just before the worker processes fork; read by them.
 _shared: dict[str, Graph] = {}
+_shared_units: list[tuple[list[Graph], list[Graph]]] = []
 
 
-def _validate_unit(own: list[Graph]) -> ValidationReport:
+def _validate_unit(own: list[Graph], context: list[Graph]) -> ValidationReport:
+    """One unit: the always-shared context, the unit's own context files, its own graphs; its own
+    subjects are the focus nodes."""
     data = Graph()
     data += _shared["context"]
+    for graph in context:
+        data += graph
     focus: set[URIRef] = set()
     for graph in own:
         data += graph
@@ -100,16 +107,13 @@ def _validate_unit(own: list[Graph]) -> ValidationReport:
 
 
 def _validate_by_index(index: int) -> ValidationReport:
-    return _validate_unit(_shared_units[index])
+    return _validate_unit(*_shared_units[index])
 
 
-_shared_units: list[list[Graph]] = []
-
-
-def validate_many(units: list[list[Graph]], *, context: Graph, shapes: Graph, ontology: Graph,
+def validate_many(units: list[tuple[list[Graph], list[Graph]]], *, context: Graph, shapes: Graph, ontology: Graph,
                   workers: int) -> list[ValidationReport]:
-    """Validate each unit (its graphs, with the context, its own subjects as focus nodes), in parallel
-    when there are enough of them and fork is available."""
+    """Validate each unit (its own graphs, with `context` plus the unit's own context graphs, its own
+    subjects as focus nodes), in parallel when there are enough of them and fork is available."""
     global _shared_units
     _shared.update(context=context, shapes=shapes, ontology=ontology)
     _shared_units = units
@@ -117,7 +121,7 @@ def validate_many(units: list[list[Graph]], *, context: Graph, shapes: Graph, on
         if workers > 1 and len(units) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 return list(pool.map(_validate_by_index, range(len(units)), chunksize=max(1, len(units) // (workers * 8))))
-        return [_validate_unit(own) for own in units]
+        return [_validate_unit(own, context_graphs) for own, context_graphs in units]
     finally:
         _shared.clear()
         _shared_units = []

@@ -120,3 +120,29 @@ def test_other_base_iri_rewrites_identifiers(project_copy: Path, tmp_path: Path)
     store = open_store(settings)
     assert store.ask("ASK { ?s a <http://example.org/kg/ontology#Municipality> }")
     assert not store.ask("ASK { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'https://w3id.org/integration-kg/')) }")
+
+
+def test_documents_validated_with_their_references_report_as_with_every_file(built: BuildResult, settings) -> None:
+    """A documents file is validated with only the municipality files it references; its report is
+    the one it gets with every municipality, framework and agent file as context."""
+    from rdflib import Graph, URIRef
+
+    from service.build import context_graph
+    from service.datafiles import discover, parse_file
+    from service.rdfterms import graph_of
+    from service.validation import ontology_graph, shapes_graph, validate_graph
+
+    context = context_graph(settings)
+    documents = [f for f in discover(settings) if f.role == "documents"]
+    assert documents
+    for data_file in documents:
+        own = graph_of(parse_file(data_file, settings))
+        data = Graph()
+        data += context
+        data += own
+        wide = validate_graph(data, shapes=shapes_graph(settings.shapes_dir), ontology=ontology_graph(settings.ontology_dir),
+                              focus_nodes=sorted({s for s in own.subjects() if isinstance(s, URIRef)}))
+        label = data_file.path.relative_to(settings.data_dir.parent).as_posix()
+        narrow = built.reports[label]
+        assert narrow.text() == wide.text() and narrow.conforms == wide.conforms
+        assert sorted(map(repr, narrow.results)) == sorted(map(repr, wide.results))

@@ -58,18 +58,39 @@ def test_unchanged_files_are_not_validated_again(project_copy: Path, tmp_path: P
     assert texts(third) == texts(first)
 
 
-def test_a_context_or_shapes_change_validates_everything_again(project_copy: Path, tmp_path: Path) -> None:
+def revalidated(progress: Recorder) -> set[str]:
+    """The labels of the units a build validated (not taken from the cache)."""
+    return {m.group(1) for line in progress.lines if (m := re.match(r"\d+/\d+ (\S+)", line))}
+
+
+def test_a_context_or_shapes_change_validates_what_depends_on_it_again(project_copy: Path, tmp_path: Path) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
     _, progress = run(settings)
     _, total = progress.unchanged()
-    shapes = project_copy / "shapes" / "integration.ttl"
-    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    _, progress = run(settings)
-    assert progress.unchanged() == (0, total)
-    municipality = sorted((project_copy / "data" / "municipalities").glob("*.ttl"))[0]
+    # Shapes, ontology and the context every unit shares (frameworks, agents): everything again.
+    for edited in (project_copy / "shapes" / "integration.ttl", sorted((project_copy / "ontology").glob("*.ttl"))[0],
+                   sorted((project_copy / "data" / "frameworks").glob("*.ttl"))[0], project_copy / "data" / "agents.ttl"):
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        _, progress = run(settings)
+        assert progress.unchanged() == (0, total), edited
+    # A municipality file: the context unit and the documents that reference the municipality, no others.
+    municipality = project_copy / "data" / "municipalities" / "kalmar.ttl"
     municipality.write_text(municipality.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     _, progress = run(settings)
-    assert progress.unchanged() == (0, total)
+    assert revalidated(progress) == {"context", "data/documents/kalmar-integration.ttl"}
+    assert progress.unchanged() == (total - 2, total)
+
+
+def test_a_document_is_validated_with_the_municipality_files_it_references(project_copy: Path) -> None:
+    from service.build import referenced_context
+    from service.datafiles import discover, parse_file
+
+    settings = project_settings(project_copy / "var", root=project_copy)
+    quads = {f: parse_file(f, settings) for f in discover(settings) if f.role != "ontology"}
+    needs = {f.path.name: [m.path.name for m in context] for f, context in referenced_context(quads).items()}
+    assert needs["kalmar-integration.ttl"] == ["kalmar.ttl"]
+    assert needs["molndal-integrationsstrategi.ttl"] == ["molndal.ttl"]
+    assert len(needs) == len(list((project_copy / "data" / "documents").glob("*.ttl")))
 
 
 def test_a_broken_file_fails_with_the_report_of_a_build_from_scratch(project_copy: Path, tmp_path: Path) -> None:
