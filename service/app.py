@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import __version__
 from .http import catalog as catalog_http
 from .http import health
-from .http.lookup_cache import LookupFastPath
+from .http.lookup_cache import PAGES, LookupFastPath
 from .http import resources as resources_http
 from .http import sources as sources_http
 from .http import sparql as sparql_http
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = CurrentStore(settings)
     install_error_handlers(app)
     # Added first, so it runs inside CORS and the body limit: repeated /id/… lookups skip routing and dependencies.
+    PAGES.max_bytes = settings.page_cache_bytes
     app.add_middleware(LookupFastPath, answer=resources_http.cached_lookup)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],

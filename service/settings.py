@@ -35,6 +35,7 @@ class Settings:
     max_results: int = field(default=10_000, metadata={"help": "rows or triples a query may return"})
     max_body_bytes: int = field(default=1_000_000, metadata={"help": "largest request body accepted"})
     query_workers: int = field(default=2, metadata={"help": "processes that run SPARQL queries"})
+    page_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for rendered resource pages, per process"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":

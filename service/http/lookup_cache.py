@@ -10,7 +10,6 @@ renders, stores and answers — so a hit and a miss build their responses with t
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,8 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-"""64 MiB: every representation of a few thousand resources; INTEGRATION_KG_PAGE_CACHE_BYTES overrides it."""
+from ..settings import Settings
 
 
 class PageKey(NamedTuple):
@@ -89,16 +87,9 @@ class PageCache:
             self._size = 0
 
 
-def _max_bytes_from_env() -> int:
-    value = os.environ.get("INTEGRATION_KG_PAGE_CACHE_BYTES", "")
-    try:
-        return int(value) if value.strip() else DEFAULT_MAX_BYTES
-    except ValueError:
-        return DEFAULT_MAX_BYTES
-
-
-PAGES = PageCache(_max_bytes_from_env())
-"""The process's one page cache: shared by the /id/… route (which fills it) and the fast path (which reads it)."""
+PAGES = PageCache(Settings().page_cache_bytes)
+"""The process's one page cache: shared by the /id/… route (which fills it) and the fast path (which reads
+it). The app factory sets its size from the settings (INTEGRATION_KG_PAGE_CACHE_BYTES)."""
 
 
 class LookupFastPath:
