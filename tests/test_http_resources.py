@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
 from service.settings import Settings
-from test_http_sparql import Live, expand_to_graph, run_server
+from live_server import Live, expand_to_graph, run_server
 
 BASE = "https://w3id.org/integration-kg/"
 FORMATS = {".ttl": ("text/turtle", "turtle"), ".nt": ("application/n-triples", "nt"),

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from service.settings import Settings
-from test_http_sparql import Live, run_server
+from live_server import Live, run_server
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from service.settings import PROJECT_ROOT, Settings
-from test_http_sparql import Live, expand_to_graph, run_server
+from live_server import Live, expand_to_graph, run_server
 
 SH = "http://www.w3.org/ns/shacl#"
 DOCUMENT = sorted((PROJECT_ROOT / "data" / "documents").glob("*.ttl"))[0]
