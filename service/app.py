@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = CurrentStore(settings)
+    app.state.query_results = sparql_http.QueryResults(settings.query_cache_bytes)
     install_error_handlers(app)
     # Added first, so it runs inside CORS and the body limit: repeated /id/… lookups skip routing and dependencies.
     PAGES.max_bytes = settings.page_cache_bytes

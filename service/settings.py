@@ -36,6 +36,7 @@ class Settings:
     max_body_bytes: int = field(default=1_000_000, metadata={"help": "largest request body accepted"})
     query_workers: int = field(default=2, metadata={"help": "processes that run SPARQL queries"})
     page_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for rendered resource pages, per process"})
+    query_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for SPARQL answers kept per build, per process (0: none)"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":

@@ -1,25 +1,31 @@
-"""Rendered representations of /id/… resources, kept per build and bounded by bytes, and the ASGI fast path
-that answers repeated lookups from them before FastAPI's routing and dependency machinery runs.
+"""Answers kept per build and bounded by bytes, and the ASGI fast path that answers repeated /id/… lookups
+from them before FastAPI's routing and dependency machinery runs.
 
-The graph is immutable per build, so a representation keyed by (build id, base IRI, IRI, format, language,
-public root) never goes stale: a new build brings a new build id and so new keys, and the old pages age out
-of the least-recently-used order. The fast path only ever answers from this cache; on a miss (or anything it
-cannot decide by itself: a 406, an unknown store) it passes the request on to the FastAPI route, which
-renders, stores and answers — so a hit and a miss build their responses with the same function.
+The graph is immutable per build, so anything rendered from it and keyed by the build id never goes stale:
+a new build brings a new build id and so new keys, and the old entries age out of the least-recently-used
+order. `BytesLRU` is that cache for any hashable key (a NamedTuple whose first field is the build id);
+`PAGES` holds rendered /id/… pages (PageKey: build id, base IRI, IRI, format, language, public root), and
+the /sparql route keeps its answers in another one (service.http.sparql.QueryKey).
+
+The fast path only ever answers from PAGES; on a miss (or anything it cannot decide by itself: a 406, an
+unknown store) it passes the request on to the FastAPI route, which renders, stores and answers — so a hit
+and a miss build their responses with the same function.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Hashable
+from typing import Generic, NamedTuple, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import Settings
+
+K = TypeVar("K", bound=Hashable)
 
 
 class PageKey(NamedTuple):
@@ -31,43 +37,50 @@ class PageKey(NamedTuple):
     root: str
 
 
-class PageCache:
-    """A thread-safe LRU map from PageKey to rendered bytes, bounded by the total size of the bytes it holds."""
+class BytesLRU(Generic[K]):
+    """A thread-safe LRU map from keys to bytes, bounded by the total size of what it holds.
 
-    def __init__(self, max_bytes: int) -> None:
+    An entry costs the length of its bytes plus `key_bytes(key)` (nothing by default: keys that are a few
+    short strings; a key holding user input of any length, such as a query text, should be charged).
+    A bound of 0 keeps nothing.
+    """
+
+    def __init__(self, max_bytes: int, *, key_bytes: Callable[[K], int] | None = None) -> None:
         self.max_bytes = max_bytes
-        self._pages: OrderedDict[PageKey, bytes] = OrderedDict()
+        self._key_bytes = key_bytes or (lambda key: 0)
+        self._entries: OrderedDict[K, tuple[bytes, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: PageKey) -> bytes | None:
+    def get(self, key: K) -> bytes | None:
         with self._lock:
-            body = self._pages.get(key)
-            if body is None:
+            entry = self._entries.get(key)
+            if entry is None:
                 self.misses += 1
                 return None
-            self._pages.move_to_end(key)
+            self._entries.move_to_end(key)
             self.hits += 1
-            return body
+            return entry[0]
 
-    def put(self, key: PageKey, body: bytes) -> None:
-        """Keep body under key, evicting the least recently used pages; a page larger than the bound is not kept."""
-        if len(body) > self.max_bytes:
+    def put(self, key: K, body: bytes) -> None:
+        """Keep body under key, evicting the least recently used entries; one larger than the bound is not kept."""
+        cost = len(body) + self._key_bytes(key)
+        if cost > self.max_bytes or self.max_bytes <= 0:
             return
         with self._lock:
-            old = self._pages.pop(key, None)
+            old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old)
-            self._pages[key] = body
-            self._size += len(body)
+                self._size -= old[1]
+            self._entries[key] = (body, cost)
+            self._size += cost
             while self._size > self.max_bytes:
-                _, evicted = self._pages.popitem(last=False)
-                self._size -= len(evicted)
+                _, (_, evicted_cost) = self._entries.popitem(last=False)
+                self._size -= evicted_cost
 
-    def get_or_render(self, key: PageKey, render: Callable[[], bytes]) -> bytes:
-        """The cached page, or render it now and keep it (two racing misses render twice; both give equal bytes)."""
+    def get_or_render(self, key: K, render: Callable[[], bytes]) -> bytes:
+        """The cached bytes, or render them now and keep them (two racing misses render twice; both give equal bytes)."""
         body = self.get(key)
         if body is None:
             body = render()
@@ -76,15 +89,20 @@ class PageCache:
 
     @property
     def size(self) -> int:
+        """What the entries cost, in bytes (never more than max_bytes)."""
         return self._size
 
     def __len__(self) -> int:
-        return len(self._pages)
+        return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:
-            self._pages.clear()
+            self._entries.clear()
             self._size = 0
+
+
+class PageCache(BytesLRU[PageKey]):
+    """Rendered representations of /id/… resources."""
 
 
 PAGES = PageCache(Settings().page_cache_bytes)

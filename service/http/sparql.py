@@ -3,6 +3,14 @@
 GET with query=; POST form-encoded (query=) or application/sparql-query; default-graph-uri and
 named-graph-uri; results by `format=` or Accept. Without a query: the Service Description for RDF
 clients, the query page for a browser. The work happens in service.sparql and the store seam.
+
+Answers are kept per build (QueryResults, bounded by INTEGRATION_KG_QUERY_CACHE_BYTES): the graph is
+immutable per build, so the same query over the same dataset in the same format gives the same bytes
+until the next build, whose new build id makes new keys. The safety check and format negotiation run
+first on every request; only a successful answer is kept, and never one of a query that asks for
+something new on every run (RAND, NOW, UUID, STRUUID). GET answers carry an ETag derived from the key
+and `Cache-Control`, and `If-None-Match` gets a 304 without running the query; POST answers carry the
+ETag only.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -19,9 +28,11 @@ from starlette.concurrency import run_in_threadpool
 from ..queries import QUERY_DIR
 from ..render import HTML, JSON_LD, N_TRIPLES, RDF_FORMATS, context_text, prefixes, rdf_format_for, render_graph
 from ..settings import Settings
-from ..sparql import check_query, choose_format, dataset_for
-from ..store import GraphStore, QueryError
-from .deps import TEMPLATES, cached_response, context_url, entity_tag, get_settings, get_store, page_language, public_root
+from ..sparql import CheckedQuery, Format, check_query, choose_format, dataset_for, keywords, unescape_codepoints
+from ..store import GraphStore, QueryDataset, QueryError
+from .deps import (TEMPLATES, cached_response, context_url, entity_tag, get_settings, get_store, not_modified,
+                   page_language, public_root)
+from .lookup_cache import BytesLRU
 
 router = APIRouter()
 RESEARCH_QUERIES = QUERY_DIR / "research"
@@ -84,21 +95,89 @@ async def _answer(request: Request, settings: Settings, store: GraphStore, query
     checked = check_query(query)
     fmt = choose_format(checked.form, request.headers.get("accept"), format_parameter)
     dataset = dataset_for(default_graphs, named_graphs)
+    key = QueryKey(store.info.build_id, checked.text, tuple(default_graphs), tuple(named_graphs), fmt.media_type,
+                   settings.max_results, context_url(request, settings) if fmt is JSON_LD else "")
+    if not repeatable(checked):
+        body = await _run(store, settings, key, fmt, dataset)
+        return _response(request, body, fmt, etag=None)
+    etag = entity_tag("sparql", repr(key))
+    if request.method == "GET" and not_modified(request, etag):
+        return _response(request, b"", fmt, etag=etag)  # 304: the client's copy is this build's answer
+    results = query_results(request)
+    body = results.get(key)
+    if body is None:
+        body = await _run(store, settings, key, fmt, dataset)
+        results.put(key, body)
+    return _response(request, body, fmt, etag=etag)
+
+
+async def _run(store: GraphStore, settings: Settings, key: QueryKey, fmt: Format, dataset: QueryDataset | None) -> bytes:
+    """The answer's bytes from the store (in a worker process), JSON-LD rendered in the threadpool."""
     asked = N_TRIPLES.media_type if fmt is JSON_LD else fmt.media_type
-    body = await store.run_bounded(checked.text, result_format=asked, dataset=dataset,
-                                   timeout=settings.query_timeout, max_results=settings.max_results)
+    body = await store.run_bounded(key.query, result_format=asked, dataset=dataset,
+                                   timeout=settings.query_timeout, max_results=key.max_results)
     if fmt is JSON_LD:
-        body = await run_in_threadpool(_json_ld_from_ntriples, body, settings, context_url(request, settings))
+        body = await run_in_threadpool(_json_ld_from_ntriples, body, settings, key.context_url)
+    return body
+
+
+def _response(request: Request, body: bytes, fmt: Format, *, etag: str | None) -> Response:
+    """One answer, the same whether its bytes were just computed or kept: GET gets validators and 304,
+    POST the ETag only (a POST is not answered 304), an unrepeatable query neither."""
+    if etag is not None and request.method == "GET":
+        return cached_response(request, body, fmt.media_type, etag=etag, vary="Accept")
     media_type = fmt.media_type
     if media_type.startswith("text/") or media_type == N_TRIPLES.media_type:
         media_type += "; charset=utf-8"
-    return Response(content=body, media_type=media_type, headers={"Vary": "Accept"})
+    headers = {"Vary": "Accept"} if etag is None else {"ETag": etag, "Vary": "Accept"}
+    return Response(content=body, media_type=media_type, headers=headers)
 
 
 def _json_ld_from_ntriples(body: bytes, settings: Settings, ctx_url: str) -> bytes:
     graph = Graph()
     graph.parse(data=body.decode("utf-8"), format="nt")
     return render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url)
+
+
+# ------------------------------------------------------------------------------------------------
+# Answers kept per build
+# ------------------------------------------------------------------------------------------------
+
+class QueryKey(NamedTuple):
+    """Everything a /sparql answer's bytes depend on, besides the graph (named by its build id)."""
+
+    build_id: str
+    query: str
+    default_graphs: tuple[str, ...]  # default-graph-uri, as given
+    named_graphs: tuple[str, ...]  # named-graph-uri, as given
+    media_type: str  # of the answer (JSON-LD is asked of the store as N-Triples, then rendered)
+    max_results: int
+    context_url: str  # JSON-LD only: the context the body names (it follows the public root); else ""
+
+
+class QueryResults(BytesLRU[QueryKey]):
+    """Answers of /sparql, per build. An entry costs its body and its key's text (a query may be long)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, key_bytes=lambda key: sum(len(str(part)) for part in key))
+
+
+UNREPEATABLE_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID"})
+"""SPARQL functions whose value is new on every run: a query that calls one is answered afresh each time."""
+
+
+def repeatable(checked: CheckedQuery) -> bool:
+    """Whether the query gives the same answer each time it runs over the same graph (so it may be kept).
+
+    Blank nodes (BNODE(), [] in templates) are fine: their labels are local to one answer document.
+    """
+    words = set(keywords(checked.text)) | set(keywords(unescape_codepoints(checked.text)))
+    return not UNREPEATABLE_FUNCTIONS & words
+
+
+def query_results(request: Request) -> QueryResults:
+    """This app's answer cache (the app factory makes it, sized by INTEGRATION_KG_QUERY_CACHE_BYTES)."""
+    return request.app.state.query_results
 
 
 # ------------------------------------------------------------------------------------------------
