@@ -26,6 +26,7 @@ from service.settings import Settings
 from service.store import BuildInfo
 
 from conftest import project_settings
+from tests.conftest_virtuoso import Virtuoso, virtuoso  # noqa: F401  (the session fixture)
 
 IKG = "https://w3id.org/integration-kg/ontology#"
 SELECT = f"""PREFIX ikg: <{IKG}>
@@ -193,6 +194,30 @@ def test_a_new_build_answers_from_the_new_data(project_copy: Path, tmp_path: Pat
         stale = client.get("/sparql", params={"query": HERRLJUNGA_LABEL},
                            headers={"Accept": "text/csv", "If-None-Match": before.headers["etag"]})
         assert stale.status_code == 200 and stale.content == after.content
+
+
+def test_over_the_remote_back_end_the_key_is_the_local_manifests_build(virtuoso: Virtuoso,  # noqa: F811
+                                                                        tmp_path: Path) -> None:
+    """The remote back end names its build by the local manifest of the build that loaded the server: the
+    same data built again (a new build id, the same triples in Virtuoso) is a new key, not a stale hit."""
+    remote = {k.removeprefix("INTEGRATION_KG_").lower(): v for k, v in virtuoso.settings_env.items()}
+    settings = project_settings(tmp_path / "var", **remote)
+    assert settings.store_backend == "remote"
+    first_build = build(settings, Progress(steps=7, quiet=True))
+    with TestClient(create_app(settings)) as client:
+        cache = cache_of(client)
+        first = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "text/csv"})
+        assert first.status_code == 200, first.text
+        again = client.get("/sparql", params={"query": SELECT}, headers={"Accept": "text/csv"})
+        assert cache.hits == 1
+        same_answer(first, again)
+        assert "Herrljunga Municipality" in first.text
+        second_build = build(settings, Progress(steps=7, quiet=True))
+        assert second_build.info.build_id != first_build.info.build_id
+        rebuilt = client.get("/sparql", params={"query": SELECT},
+                             headers={"Accept": "text/csv", "If-None-Match": first.headers["etag"]})
+        assert rebuilt.status_code == 200 and rebuilt.headers["etag"] != first.headers["etag"]
+        assert rebuilt.content == first.content and cache.hits == 1 and len(cache) == 2
 
 
 def test_errors_refusals_and_timeouts_are_never_kept(client: TestClient, settings: Settings) -> None:
