@@ -199,7 +199,7 @@ def lookup_iris(store_path: Path, base: str, count: int) -> list[str]:
     import pyoxigraph as ox
 
     store = ox.Store.read_only(str(store_path / "oxigraph"))
-    subjects = sorted({q.subject.value for q in store.quads_for_pattern(None, None, None, None)
+    subjects = sorted({q.subject.value for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
                        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(base + "id/")})
     del store
     step = max(1, len(subjects) // count)

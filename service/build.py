@@ -1,36 +1,46 @@
-"""The build: data/ → parse → quote check → SHACL validation → a new store → swap it in.
+"""The build: data/ → parse → a new store → quote check → SHACL validation → dumps → swap it in.
 
-Nothing replaces the store until every check has passed: a failing build raises BuildFailed with a
-readable report and leaves the last good store serving.
+The store is written first, into a new build folder, because every later step reads it: the quote
+check and the validation query it, the dumps are serialised from it. Nothing replaces the serving
+store until every check has passed: a failing build raises BuildFailed with a readable report,
+removes its folder and leaves the last good store serving.
+
+Incremental builds: when the current build has the same store layout, base IRI, shapes and
+ontology, the next one starts from a copy of its store (service/build_store.py), parses only the
+files whose content hash changed, replaces their graphs, validates again only the resources those
+files describe and the resources of the files that link to them (`affected_graphs`), and carries
+every other file's results over from the previous build (validation.json beside the store).
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import json
-import os
 import shutil
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from .build_store import (OXIGRAPH_FOLDER, STORE_LAYOUT, StoreWriter, copy_store, finish_store, graph_quads,
+                          memory_store, replace_graphs, stable_blank_nodes)
 from .datafiles import DataFile, DataFileError, discover, parse_file
 from .dumps import write_dumps
 from .progress import Progress
 from .quotes import check_quotes
 from .rdfterms import graph_of
 from .settings import Settings
-from .store import BuildInfo, current_store_path, swap_current, write_embedded_store
-from .validation import ValidationReport, ontology_graph, shapes_graph, validate_graph
+from .store import BuildInfo, current_store_path, swap_current
+from .validation import ValidationReport, ValidationResult, ontology_graph, shapes_graph, validate_graph
 
 KEEP_BUILDS = 2
+BUILD_STEPS = 8  # the numbered steps the build reports through Progress
 SOURCES_FOLDER = "sources"
 
 
@@ -72,7 +82,7 @@ def needs_build(settings: Settings) -> bool:
     if path is None:
         return True
     manifest = BuildInfo.read(path).manifest
-    return manifest.get("inputs_sha256") != inputs_digest(settings)
+    return manifest.get("layout") != STORE_LAYOUT or manifest.get("inputs_sha256") != inputs_digest(settings)
 
 
 @contextmanager
@@ -88,83 +98,182 @@ def build_lock(settings: Settings) -> Iterator[None]:
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildResult:
-    progress = progress or Progress(steps=7)
+    progress = progress or Progress(steps=BUILD_STEPS)
     with build_lock(settings):
         return _build(settings, progress)
+
+
+@dataclass
+class PreviousBuild:
+    """The current build, when the next one may start from its store: same layout, base IRI, shapes
+    and ontology (otherwise everything is parsed, loaded and validated again)."""
+
+    path: Path
+    files: dict[str, str]  # data file (path relative to the project) → sha256
+    graphs: set[str]
+    validation: dict[str, list[ValidationResult]]  # file label → its results
+
+
+def previous_build(settings: Settings, shapes_sha: str, ontology_sha: str) -> PreviousBuild | None:
+    path = current_store_path(settings)
+    if path is None:
+        return None
+    try:
+        manifest = BuildInfo.read(path).manifest
+        validation = read_validation(path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if (manifest.get("layout") != STORE_LAYOUT or manifest.get("base_iri") != settings.base_iri
+            or manifest.get("shapes_sha256") != shapes_sha or manifest.get("ontology_sha256") != ontology_sha
+            or not (path / OXIGRAPH_FOLDER).is_dir()):
+        return None
+    return PreviousBuild(path=path, files=dict(manifest["files"]), graphs=set(manifest["graphs"]),  # type: ignore[arg-type]
+                         validation=validation)
 
 
 def _build(settings: Settings, progress: Progress) -> BuildResult:
     progress.step("Finding the data files")
     files = discover(settings)
     digest = inputs_digest(settings)
-    progress.done(f"{len(files)} files")
+    shapes_sha = folder_digest(settings.shapes_dir.glob("*.ttl"))
+    ontology_sha = folder_digest(settings.ontology_dir.glob("*.ttl"))
+    hashes = {f: f.sha256() for f in files}
+    label = {f: f.path.relative_to(settings.data_dir.parent).as_posix() for f in files}
+    previous = previous_build(settings, shapes_sha, ontology_sha)
+    if previous is None:
+        changed = list(files)
+        removed_graphs: list[str] = []
+        progress.done(f"{len(files)} files; a full build")
+    else:
+        changed = [f for f in files if previous.files.get(label[f]) != hashes[f]]
+        removed_graphs = sorted(previous.graphs - {f.graph_iri for f in files})
+        progress.done(f"{len(files)} files; {len(changed)} changed and {len(removed_graphs)} removed since build "
+                      f"{previous.path.name}")
 
     progress.step("Parsing")
     quads_by_file: dict[DataFile, list[ox.Quad]] = {}
     errors: list[str] = []
     for data_file in files:
         try:
-            quads_by_file[data_file] = parse_file(data_file, settings)
+            quads_by_file[data_file] = stable_blank_nodes(parse_file(data_file, settings, in_graph=False),
+                                                          data_file.graph_iri)
         except DataFileError as error:
             errors.append(str(error))
     if errors:
         raise BuildFailed("The build stopped: these files do not parse.\n" + "\n".join(f"  {e}" for e in errors))
-    total = sum(len(q) for q in quads_by_file.values())
-    progress.done(f"{total} triples")
+    progress.done(f"{sum(len(q) for q in quads_by_file.values())} triples in {len(quads_by_file)} files")
 
-    progress.step("Checking that every quote is verbatim in its source text")
-    data_files = [f for f in files if f.role != "ontology"]
-    quoted = ox.Store()
-    quoted.bulk_extend(q for f in data_files for q in quads_by_file[f])
-    problems = check_quotes(quoted, settings.data_dir / "sources", settings.base_iri)
-    if problems:
-        raise BuildFailed("The build stopped: these quotes are not verbatim in their source texts.\n"
-                          + "\n".join(f"  {p}" for p in problems))
-    quote = ox.NamedNode(settings.ikg + "quote")
-    progress.done(f"{len({q.subject for f in data_files for q in quads_by_file[f] if q.predicate == quote})} quotes")
-    del quoted
-
-    progress.step("Validating with the SHACL shapes")
-    reports = validate_units(settings, {f: quads_by_file[f] for f in data_files}, progress)
-    failing = {label: report for label, report in reports.items() if not report.conforms}
-    if failing:
-        raise BuildFailed("The build stopped: these files do not conform to the shapes.\n\n"
-                          + "\n\n".join(report.text(label=label) for label, report in failing.items()))
-    shapes_checked = next(iter(reports.values())).checked_shapes if reports else 0
-    progress.done(f"{len(reports)} units conform")
-
-    progress.step("Writing the store")
+    progress.step("Writing the store" if previous is None else "Patching a copy of the previous store")
     build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + digest[:8]
     store_path = settings.store_dir / "stores" / build_id
     store_path.mkdir(parents=True)
     try:
-        all_quads = [q for quads in quads_by_file.values() for q in quads]
-        write_embedded_store(store_path, all_quads)
-        publish_source_texts(settings.data_dir / "sources", store_path / SOURCES_FOLDER)
-        per_graph = Counter(q.graph_name.value for q in all_quads)
-        remote = load_remote_graphs(settings, files, quads_by_file, progress) if settings.store_backend == "remote" else None
-        manifest = {
-            "build_id": build_id,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "base_iri": settings.base_iri,
-            "triples": len(set((q.subject, q.predicate, q.object) for q in all_quads)),
-            "quads": len(all_quads),
-            "graphs": dict(sorted(per_graph.items())),
-            "files": {f.path.relative_to(settings.data_dir.parent).as_posix(): f.sha256() for f in files},
-            "inputs_sha256": digest,
-            "shapes_checked": shapes_checked,
-        }
-        if remote is not None:
-            manifest["remote"] = remote
-        (store_path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    except Exception:
+        return _build_into(settings, progress, store_path, files, label, hashes, quads_by_file, changed,
+                           removed_graphs, previous, digest, shapes_sha, ontology_sha)
+    except BaseException:
         shutil.rmtree(store_path, ignore_errors=True)
         raise
-    progress.done(f"{len(all_quads)} quads in {len(per_graph)} graphs")
+
+
+def _build_into(settings: Settings, progress: Progress, store_path: Path, files: list[DataFile],
+                label: dict[DataFile, str], hashes: dict[DataFile, str], quads_by_file: dict[DataFile, list[ox.Quad]],
+                changed: list[DataFile], removed_graphs: list[str], previous: PreviousBuild | None, digest: str, shapes_sha: str,
+                ontology_sha: str) -> BuildResult:
+    old_subjects: set[str] = set()
+    triples_by_graph: dict[str, list[ox.Quad]] = {}  # default-graph quads as parsed, by the graph they go to
+    for data_file, quads in quads_by_file.items():
+        triples_by_graph.setdefault(data_file.graph_iri, []).extend(quads)
+    writer: StoreWriter | None = None
+    if previous is None:
+        # The store is written on disk in a child process; the checks run on an in-memory copy of the
+        # default graph meanwhile.
+        writer = StoreWriter(store_path, [(f.path, f.graph_iri) for f in files], settings.base_iri)
+        store = memory_store(triples_by_graph)
+    else:
+        store = copy_store(previous.path, store_path)
+        for graph in [f.graph_iri for f in changed] + removed_graphs:
+            old_subjects.update(q.subject.value for q in graph_quads(store, graph) if isinstance(q.subject, ox.NamedNode))
+        replace_graphs(store, {f.graph_iri: triples_by_graph[f.graph_iri] for f in changed}, removed_graphs)
+    try:
+        return _check_and_publish(settings, progress, store_path, store, writer, files, label, hashes,
+                                  triples_by_graph, changed, removed_graphs, old_subjects, previous, digest,
+                                  shapes_sha, ontology_sha)
+    finally:
+        if writer is not None:
+            writer.cancel()
+
+
+def _check_and_publish(settings: Settings, progress: Progress, store_path: Path, store: ox.Store,
+                       writer: StoreWriter | None, files: list[DataFile], label: dict[DataFile, str],
+                       hashes: dict[DataFile, str], triples_by_graph: dict[str, list[ox.Quad]],
+                       changed: list[DataFile], removed_graphs: list[str], old_subjects: set[str],
+                       previous: PreviousBuild | None, digest: str, shapes_sha: str, ontology_sha: str) -> BuildResult:
+    triples = store_count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    progress.done(f"{triples} triples" + ("; a second process writes them to disk while the checks run" if writer else ""))
+
+    progress.step("Checking that every quote is verbatim in its source text")
+    problems = check_quotes(store, settings.data_dir / "sources", settings.base_iri)
+    if problems:
+        raise BuildFailed("The build stopped: these quotes are not verbatim in their source texts.\n"
+                          + "\n".join(f"  {p}" for p in problems))
+    quote = ox.NamedNode(settings.ikg + "quote")
+    progress.done(f"{len({q.subject for q in store.quads_for_pattern(None, quote, None, ox.DefaultGraph())})} quotes")
+
+    progress.step("Validating with the SHACL shapes")
+    data_files = [f for f in files if f.role != "ontology"]
+    if previous is None:
+        affected: set[str] | None = None
+    else:
+        affected = affected_graphs(store, [f.graph_iri for f in changed if f.role != "ontology"] + removed_graphs,
+                                   old_subjects)
+        if len(affected) * 2 > len(data_files):
+            affected = None
+    reports = validate_build(settings, store, triples_by_graph, data_files, label, affected, old_subjects, previous,
+                             progress)
+    failing = {name: report for name, report in reports.items() if not report.conforms}
+    if failing:
+        raise BuildFailed("The build stopped: these files do not conform to the shapes.\n\n"
+                          + "\n\n".join(report.text(label=name) for name, report in failing.items()))
+    shapes_checked = next(iter(reports.values())).checked_shapes if reports else 0
+    write_validation(store_path, reports)
+    warnings = sum(len(r.results) for r in reports.values())
+    progress.done(f"{len(reports)} files conform" + (f", {warnings} warning(s)" if warnings else ""))
+    if writer is not None:
+        del store  # the in-memory copy: the checks are done, its memory goes to the dumps
 
     progress.step("Writing the dumps")
-    dumps = write_dumps(settings, store_path, all_quads)
-    progress.done(f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets")
+    dumps = write_dumps(settings, store_path, triples_by_graph, {label[f]: hashes[f] for f in files})
+    progress.done(f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets, "
+                  f"{dumps['reused_datasets']} reused from the previous build")
+
+    progress.step("Writing the build information")
+    if writer is not None:
+        progress.detail("waiting for the store to be written")
+        writer.wait()
+    per_graph = {graph: len(set(graph_triples)) for graph, graph_triples in sorted(triples_by_graph.items())}
+    publish_source_texts(settings.data_dir / "sources", store_path / SOURCES_FOLDER)
+    manifest: dict[str, object] = {
+        "build_id": store_path.name,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "base_iri": settings.base_iri,
+        "layout": STORE_LAYOUT,
+        "triples": triples,
+        "quads": sum(per_graph.values()),
+        "graphs": per_graph,
+        "files": {label[f]: hashes[f] for f in files},
+        "inputs_sha256": digest,
+        "shapes_sha256": shapes_sha,
+        "ontology_sha256": ontology_sha,
+        "shapes_checked": shapes_checked,
+        "incremental_from": previous.path.name if previous is not None else None,
+    }
+    if settings.store_backend == "remote":
+        manifest["remote"] = load_remote_graphs(settings, files, triples_by_graph, progress)
+    (store_path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    if writer is None:
+        finish_store(store)
+        del store
+    progress.done(f"{manifest['quads']} quads in {len(per_graph)} graphs")
 
     progress.step("Switching the service to the new store")
     swap_current(settings, store_path)
@@ -174,7 +283,11 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
                        shapes_checked=shapes_checked, reports=reports)
 
 
-def load_remote_graphs(settings: Settings, files: list[DataFile], quads_by_file: dict[DataFile, list[ox.Quad]],
+def store_count(store: ox.Store, query: str) -> int:
+    return int(next(iter(store.query(query)))["n"].value)
+
+
+def load_remote_graphs(settings: Settings, files: list[DataFile], triples_by_graph: dict[str, list[ox.Quad]],
                        progress: Progress) -> dict[str, object]:
     """Bring the remote SPARQL server in line with this build (store_backend = remote): only the
     graphs whose files changed since the last load to that server are written. The local store
@@ -183,10 +296,10 @@ def load_remote_graphs(settings: Settings, files: list[DataFile], quads_by_file:
 
     from .remote_store import RemoteQueryError, graph_keys, load_remote
 
-    quads_by_graph: dict[str, list[ox.Quad]] = {}
+    quads_by_graph = {graph: [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]
+                      for graph, triples in triples_by_graph.items()}
     hashes: dict[str, list[str]] = {}
     for data_file in files:
-        quads_by_graph.setdefault(data_file.graph_iri, []).extend(quads_by_file[data_file])
         hashes.setdefault(data_file.graph_iri, []).append(data_file.sha256())
     previous_path = current_store_path(settings)
     previous = BuildInfo.read(previous_path).manifest.get("remote") if previous_path else None
@@ -200,110 +313,124 @@ def load_remote_graphs(settings: Settings, files: list[DataFile], quads_by_file:
     return record
 
 
-def referenced_context(quads_by_file: dict[DataFile, list[ox.Quad]]) -> dict[DataFile, list[DataFile]]:
-    """For each documents file, the municipality files it needs as context when it is validated.
+# ------------------------------------------------------------------------------------------------
+# Validation of a build
+# ------------------------------------------------------------------------------------------------
 
-    A municipality file is needed when the documents file names (as subject or object) a resource
-    the municipality file describes (has as subject), or when the municipality file names a resource
-    the documents file describes; then, in turn, the municipality files those files name. The shapes
-    only follow links between resources, so a documents file's resources never meet a municipality
-    file outside this closure, and its report is the one it gets with every municipality as context.
-    """
-    def iris(quads: list[ox.Quad], subjects_only: bool = False) -> set[str]:
-        found = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
-        if not subjects_only:
-            found.update(q.object.value for q in quads if isinstance(q.object, ox.NamedNode))
-        return found
+HOPS = 2  # how far a change reaches: the shapes look at most two links from a focus node across files
 
-    municipalities = [f for f in quads_by_file if f.role == "municipalities"]
-    described_by: dict[str, list[DataFile]] = {}
-    named_by: dict[str, list[DataFile]] = {}
-    mentions: dict[DataFile, set[str]] = {}
-    for data_file in municipalities:
-        quads = quads_by_file[data_file]
-        mentions[data_file] = iris(quads)
-        for iri in iris(quads, subjects_only=True):
-            described_by.setdefault(iri, []).append(data_file)
-        for iri in {q.object.value for q in quads if isinstance(q.object, ox.NamedNode)}:
-            named_by.setdefault(iri, []).append(data_file)
-    needs: dict[DataFile, list[DataFile]] = {}
-    for data_file, quads in quads_by_file.items():
-        if data_file.role != "documents":
+
+def affected_graphs(store: ox.Store, changed: list[str], old_subjects: set[str]) -> set[str]:
+    """The graphs whose resources an incremental build validates again: the changed files' graphs,
+    and, HOPS times over, every graph that names (as subject or object) a resource that those graphs
+    describe or described."""
+    affected = {g for g in changed if store.contains_named_graph(ox.NamedNode(g))}
+    frontier = set(old_subjects) | {s for g in affected for s in graph_subjects(store, g)}
+    for _ in range(HOPS):
+        found: set[str] = set()
+        for iri in frontier:
+            node = ox.NamedNode(iri)
+            for quad in itertools.chain(store.quads_for_pattern(None, None, node, None),
+                                        store.quads_for_pattern(node, None, None, None)):
+                if isinstance(quad.graph_name, ox.NamedNode):
+                    found.add(quad.graph_name.value)
+        found -= affected
+        if not found:
+            break
+        affected |= found
+        frontier = {s for g in found for s in graph_subjects(store, g)}
+    return affected
+
+
+def graph_subjects(store: ox.Store, graph: str) -> set[str]:
+    return {q.subject.value for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            if isinstance(q.subject, ox.NamedNode)}
+
+
+def validate_build(settings: Settings, store: ox.Store, triples_by_graph: dict[str, list[ox.Quad]],
+                   data_files: list[DataFile], label: dict[DataFile, str], affected: set[str] | None,
+                   old_subjects: set[str], previous: PreviousBuild | None, progress: Progress) -> dict[str, ValidationReport]:
+    """Validate the build's store and sort the results by the data file that describes each focus node.
+
+    A full build validates every resource. An incremental one validates the resources of the
+    `affected` graphs (and those the changed files used to describe) against the whole patched
+    store, and takes every other file's results from the previous build."""
+    shapes, ontology = shapes_graph(settings.shapes_dir), ontology_graph(settings.ontology_dir)
+    focus: set[str] | None = None
+    if affected is not None:
+        focus = set(old_subjects)
+        for graph in affected:
+            focus |= graph_subjects(store, graph)
+        progress.detail(f"{len(affected)} of {len(data_files)} files to validate again "
+                        f"({len(focus)} resources); the others are unchanged since the previous build")
+    else:
+        progress.detail(f"every file ({len(data_files)})")
+    report = validate_store_or_graph(store, shapes, ontology, focus, progress)
+    carried: list[ValidationResult] = []
+    if previous is not None and focus is not None:
+        carried = [r for results in previous.validation.values() for r in results if r.focus_node not in focus]
+    by_label: dict[str, list[ValidationResult]] = {label[f]: [] for f in data_files}
+    results = carried + report.results
+    home = home_files({r.focus_node for r in results}, triples_by_graph, {f.graph_iri: label[f] for f in data_files})
+    for result in results:
+        by_label.setdefault(home.get(result.focus_node, "other resources"), []).append(result)
+    return {name: ValidationReport(conforms=not any(r.severity == "Violation" for r in results),
+                                   results=sorted(results, key=lambda r: (r.focus_node, r.shape, r.constraint, r.value or "")),
+                                   checked_shapes=report.checked_shapes)
+            for name, results in by_label.items()}
+
+
+def validate_store_or_graph(store: ox.Store, shapes: Graph, ontology: Graph, focus: set[str] | None,
+                            progress: Progress) -> ValidationReport:
+    """The fast engine on the store (service/shacl.py); pyshacl over an rdflib copy when the shapes use
+    something the engine does not implement."""
+    from .shacl import UnsupportedShapes, compile_shapes, validate_store
+
+    try:
+        compiled = compile_shapes(shapes)
+    except UnsupportedShapes as unsupported:
+        progress.detail(f"validating with pyshacl: {unsupported}")
+        data = graph_of(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return validate_graph(data, shapes=shapes, ontology=ontology,
+                              focus_nodes=None if focus is None else sorted(URIRef(f) for f in focus))
+    return validate_store(store, compiled, ontology, focus_nodes=focus)
+
+
+def home_files(focus_nodes: set[str], triples_by_graph: dict[str, list[ox.Quad]],
+               label_of_graph: dict[str, str]) -> dict[str, str]:
+    """For each focus node, the data file a result about it belongs to: the first (by path) whose graph
+    describes it (has it as subject)."""
+    home: dict[str, str] = {}
+    if not focus_nodes:
+        return home
+    for graph, triples in sorted(triples_by_graph.items(), key=lambda item: label_of_graph.get(item[0], "~")):
+        if graph not in label_of_graph:
             continue
-        found: set[DataFile] = set()
-        for iri in iris(quads):
-            found.update(described_by.get(iri, ()))
-        for iri in iris(quads, subjects_only=True):
-            found.update(named_by.get(iri, ()))
-        todo = list(found)
-        while todo:
-            for iri in mentions[todo.pop()]:
-                for other in described_by.get(iri, ()):
-                    if other not in found:
-                        found.add(other)
-                        todo.append(other)
-        needs[data_file] = sorted(found, key=lambda f: f.path)
-    return needs
+        for subject in {t.subject.value for t in triples} & focus_nodes:
+            home.setdefault(subject, label_of_graph[graph])
+    return home
 
 
-def validate_units(settings: Settings, quads_by_file: dict[DataFile, list[ox.Quad]],
-                   progress: Progress) -> dict[str, ValidationReport]:
-    """Validate the shared context (frameworks, municipalities, agents) once, then each document file
-    with the context it needs (frameworks, agents, catalog, and the municipality files it references:
-    `referenced_context`), checking only the document's own resources as focus nodes.
+VALIDATION_FILE = "validation.json"
 
-    A unit whose files, context files, shapes and ontology are unchanged since a previous build takes
-    its outcome from the cache (service/build_cache.py) without an rdflib graph ever being made of
-    its files; the others are validated in parallel."""
-    from .build_cache import ValidationCache, folder_digest, unit_key, validate_many
 
-    context_files = [f for f in quads_by_file if f.role != "documents"]
-    always = [f for f in context_files if f.role != "municipalities"]
-    needs = referenced_context(quads_by_file)
-    # A unit: its label, its own files, the context files it is validated with beyond `always`.
-    units: list[tuple[str, list[DataFile], list[DataFile]]] = [
-        ("context (frameworks, municipalities, agents)", context_files, [])]
-    units += [(f.path.relative_to(settings.data_dir.parent).as_posix(), [f], needs[f])
-              for f in quads_by_file if f.role == "documents"]
+def write_validation(store_path: Path, reports: dict[str, ValidationReport]) -> None:
+    """Every file's results beside the store: the next incremental build carries them over."""
+    data = {name: [asdict(r) for r in report.results] for name, report in reports.items()}
+    (store_path / VALIDATION_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
-    hashes = {f: f.sha256() for f in quads_by_file}
-    shapes_sha = folder_digest(settings.shapes_dir.glob("*.ttl"))
-    ontology_sha = folder_digest(settings.ontology_dir.glob("*.ttl"))
-    cache = ValidationCache(settings.store_dir)
-    keys = {label: unit_key(own=[hashes[f] for f in own], context=[hashes[f] for f in always + extra],
-                            shapes=shapes_sha, ontology=ontology_sha, base_iri=settings.base_iri)
-            for label, own, extra in units}
-    reports: dict[str, ValidationReport] = {}
-    missing: list[tuple[str, list[DataFile], list[DataFile]]] = []
-    for label, own, extra in units:
-        cached = cache.get(keys[label])
-        if cached is None:
-            missing.append((label, own, extra))
-        else:
-            reports[label] = cached
-    progress.detail(f"{len(units) - len(missing)} of {len(units)} units unchanged since a previous build")
-    for index, (label, _, extra) in enumerate(missing, start=1):
-        with_context = f" (with {len(extra)} municipality file(s))" if extra else ""
-        progress.detail(f"{index}/{len(missing)} {label}{with_context}")
-    if missing:
-        graphs: dict[DataFile, Graph] = {}
 
-        def graph(data_file: DataFile) -> Graph:
-            if data_file not in graphs:
-                graphs[data_file] = graph_of(quads_by_file[data_file])
-            return graphs[data_file]
+def read_validation(store_path: Path) -> dict[str, list[ValidationResult]]:
+    data = json.loads((store_path / VALIDATION_FILE).read_text(encoding="utf-8"))
+    return {name: [ValidationResult(**r) for r in results] for name, results in data.items()}
 
-        shared = Graph()
-        for data_file in always:
-            shared += graph(data_file)
-        work = [([graph(f) for f in own], [graph(f) for f in extra]) for _, own, extra in missing]
-        fresh = validate_many(work, context=shared, shapes=shapes_graph(settings.shapes_dir),
-                              ontology=ontology_graph(settings.ontology_dir), workers=min(2, os.cpu_count() or 1))
-        for (label, _, _), report in zip(missing, fresh):
-            reports[label] = report
-            cache.put(keys[label], report)
-    cache.prune(set(keys.values()))
-    return {label: reports[label] for label, _, _ in units}
+
+def folder_digest(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def publish_source_texts(sources: Path, target: Path) -> None:

@@ -84,11 +84,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import BuildFailed, build
+    from .build import BUILD_STEPS, BuildFailed, build
     from .progress import Progress
 
     try:
-        result = build(settings, Progress(steps=7, quiet=args.quiet))
+        result = build(settings, Progress(steps=BUILD_STEPS, quiet=args.quiet))
     except BuildFailed as failure:
         print(failure.report, file=sys.stderr)
         print("\nThe previous store, if any, is unchanged.", file=sys.stderr)
@@ -100,13 +100,13 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .build import BuildFailed, build, needs_build
+    from .build import BUILD_STEPS, BuildFailed, build, needs_build
     from .progress import Progress
     from .store import current_store_path
 
     if needs_build(settings):
         try:
-            print(build(settings, Progress(steps=7)).summary(), file=sys.stderr)
+            print(build(settings, Progress(steps=BUILD_STEPS)).summary(), file=sys.stderr)
         except BuildFailed as failure:
             print(failure.report, file=sys.stderr)
             if current_store_path(settings) is None:

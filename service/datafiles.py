@@ -93,8 +93,11 @@ def parse_bytes(content: bytes, fmt: ox.RdfFormat, *, origin: Path, graph: ox.Na
     return quads
 
 
-def parse_file(data_file: DataFile, settings: Settings) -> list[ox.Quad]:
-    """Parse one data file into its named graph, rebased onto the configured base IRI."""
+def parse_file(data_file: DataFile, settings: Settings, *, in_graph: bool = True) -> list[ox.Quad]:
+    """Parse one data file into its named graph, rebased onto the configured base IRI.
+
+    With in_graph=False the quads stay in the default graph (the build attaches the graph name when it
+    writes the store, and serialises triples for the dumps without converting each quad)."""
     try:
         content = data_file.path.read_bytes()
     except OSError as error:
@@ -105,8 +108,11 @@ def parse_file(data_file: DataFile, settings: Settings) -> list[ox.Quad]:
         content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataFileError(data_file.path, f"is not UTF-8 (bad byte at offset {error.start})") from None
-    quads = parse_bytes(content, FORMATS[data_file.path.suffix], origin=data_file.path,
-                        graph=ox.NamedNode(data_file.graph_iri))
+    fmt = FORMATS[data_file.path.suffix]
+    graph = ox.NamedNode(data_file.graph_iri) if in_graph or fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG) else None
+    quads = parse_bytes(content, fmt, origin=data_file.path, graph=graph)
+    if not in_graph and graph is not None:
+        quads = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
     return rebase(quads, settings.base_iri)
 
 

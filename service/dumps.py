@@ -25,7 +25,8 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,13 +35,13 @@ import pyoxigraph as ox
 
 from .queries import load_query
 from .settings import Settings
-from .store import BuildInfo
 
 DUMPS_FOLDER = "dumps"
+DUMPS_MANIFEST = "dumps.json"
+GZIP_LEVEL = 6  # zlib's own default; Python's gzip module would take 9, its slowest
 # What else the bytes of a dump depend on besides the data: a previous build's files are reused only
 # when this is unchanged (bump it when the serialisation changes).
-WRITER = f"1 pyoxigraph {ox.__version__}"
-DUMPS_MANIFEST = "dumps.json"
+WRITER = f"2 pyoxigraph {ox.__version__} gzip-{GZIP_LEVEL}"
 WHOLE_GRAPH = "integration-kg"
 
 
@@ -113,28 +114,50 @@ def dataset_parts(store: ox.Store, base_iri: str, graphs: Iterable[str]) -> list
     return parts
 
 
-def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> dict[str, object]:
-    """Write every dump of every dataset into `{store_path}/dumps/` and the manifest beside them.
+PART_PREDICATES = (ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                   ox.NamedNode("http://purl.org/dc/terms/publisher"),
+                   ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"))
 
+
+def parts_store(triples_by_graph: Mapping[str, Sequence[ox.Quad]]) -> ox.Store:
+    """An in-memory store that answers the two catalog-*-graphs queries as the build's store would:
+    they read only rdf:type, dcterms:publisher and rdfs:subClassOf triples, so a store holding just
+    those (in their graphs, and in the default graph, the build's layout) gives the same answers
+    without waiting for the store on disk."""
+    store = ox.Store()
+    quads = []
+    for graph, triples in triples_by_graph.items():
+        name = ox.NamedNode(graph)
+        for triple in triples:
+            if triple.predicate in PART_PREDICATES:
+                quads += [triple, ox.Quad(triple.subject, triple.predicate, triple.object, name)]
+    store.bulk_extend(quads)
+    return store
+
+
+def write_dumps(settings: Settings, store_path: Path, triples_by_graph: Mapping[str, list[ox.Quad]],
+                file_hashes: Mapping[str, str]) -> dict[str, object]:
+    """Write every dump of every dataset into `{store_path}/dumps/`, and the manifest beside them.
     Returns the manifest (also written as dumps.json).
-    """
-    info = BuildInfo.read(store_path)
+
+    `triples_by_graph` holds each named graph's triples as parsed (default-graph quads, blank nodes
+    with stable names, service/build_store.py); statements are written graph by graph (graphs sorted)
+    in file order, so the same files give the same bytes. `file_hashes`: each data file (path relative
+    to the project, as in the build manifest) → its SHA-256. Files are compressed in two threads (zlib
+    works outside the GIL). Needs no store: the build writes the dumps while its store is being written."""
     folder = store_path / DUMPS_FOLDER
     folder.mkdir(exist_ok=True)
-    store = ox.Store.read_only(str(store_path / "oxigraph"))
-    parts = dataset_parts(store, settings.base_iri, info.graphs)
-    del store
-    by_graph: dict[str, list[ox.Quad]] = {}
-    for quad in stable_blank_nodes(quads):
-        by_graph.setdefault(quad.graph_name.value, []).append(quad)
-    graph_files = graph_file_digests(settings, info)
+    parts = dataset_parts(parts_store(triples_by_graph), settings.base_iri, triples_by_graph)
+    graph_files = graph_file_digests(settings, file_hashes)
     previous = previous_manifest(settings, store_path)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    prefixes = dump_prefixes(settings.base_iri)
 
     datasets: dict[str, object] = {}
     files: dict[str, object] = {}
     previous_folder = previous_dumps_folder(settings, store_path)
     reused = 0
+    work: list[tuple[str, Sequence[ox.Quad] | tuple[str, ...], DumpFormat, str, str, str]] = []
     for part in parts:
         digest = hashlib.sha256("\n".join(f"{g} {graph_files.get(g, '')}" for g in part.graphs).encode()).hexdigest()
         old = previous.get("datasets", {}).get(part.slug, {}) if isinstance(previous.get("datasets"), dict) else {}
@@ -145,20 +168,30 @@ def write_dumps(settings: Settings, store_path: Path, quads: list[ox.Quad]) -> d
             datasets[part.slug] = {**old, "graphs": list(part.graphs)}
             reused += 1
             continue
-        part_quads = sorted((q for g in part.graphs for q in by_graph.get(g, [])), key=_quad_key)
-        triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in part_quads}, key=_triple_key)
+        graphs = tuple(g for g in part.graphs if g in triples_by_graph)
+        triples = list(dict.fromkeys(t for g in graphs for t in triples_by_graph[g]))
         for fmt in FORMATS:
-            name = file_name(part.slug, fmt)
-            statements = part_quads if fmt.keeps_graphs else triples
-            size, sha256 = _write_gzip(folder / name, statements, fmt, dump_prefixes(settings.base_iri))
-            files[name] = {"dataset": part.slug, "format": fmt.key, "media_type": fmt.media_type,
-                           "bytes": size, "sha256": sha256, "statements": len(statements),
-                           "issued": issued, "modified": modified}
+            work.append((file_name(part.slug, fmt), graphs if fmt.keeps_graphs else triples, fmt, part.slug,
+                         issued, modified))
         datasets[part.slug] = {"kind": part.kind, "subject": part.subject, "graphs": list(part.graphs),
-                               "triples": len(triples), "quads": len(part_quads),
+                               "triples": len(triples), "quads": sum(len(triples_by_graph[g]) for g in graphs),
                                "content_sha256": digest, "issued": issued, "modified": modified}
-    manifest: dict[str, object] = {"build_id": info.build_id, "written_at": now, "writer": WRITER,
-                                   "reused_datasets": reused, "datasets": datasets, "files": files}
+
+    def write(item: tuple[str, Sequence[ox.Quad] | tuple[str, ...], DumpFormat, str, str, str]) -> None:
+        name, statements, fmt, slug, issued, modified = item
+        if fmt.keeps_graphs:  # statements: the dataset's graph names
+            data, count = nquads(triples_by_graph, statements), sum(len(triples_by_graph[g]) for g in statements)
+        else:
+            data, count = serialise(statements, fmt, prefixes), len(statements)  # type: ignore[arg-type]
+        size, sha256 = _write_gzip(folder / name, data)
+        files[name] = {"dataset": slug, "format": fmt.key, "media_type": fmt.media_type, "bytes": size,
+                       "sha256": sha256, "statements": count, "issued": issued, "modified": modified}
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(write, sorted(work, key=lambda item: -len(item[1]))))
+    manifest: dict[str, object] = {"build_id": store_path.name, "written_at": now, "writer": WRITER,
+                                   "reused_datasets": reused, "datasets": datasets,
+                                   "files": dict(sorted(files.items()))}
     (folder / DUMPS_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest
 
@@ -195,44 +228,10 @@ def previous_dumps_folder(settings: Settings, new_store: Path) -> Path | None:
     return folder if path != new_store and folder.is_dir() else None
 
 
-def stable_blank_nodes(quads: list[ox.Quad], rounds: int = 6) -> list[ox.Quad]:
-    """The quads with each blank node renamed after what it says, so that parsing the same files again
-    gives the same dump bytes. A node's name is a hash of its triples in both directions, with the
-    names of neighbouring blank nodes from the previous round (refined a few rounds, so lists and
-    nested nodes are told apart); nodes that still look alike are numbered in a stable order."""
-    names = sorted({t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)})
-    if not names:
-        return quads
-    signature = {name: "" for name in names}
-
-    def text(term: object) -> str:
-        return "_" + signature[term.value] if isinstance(term, ox.BlankNode) else str(term)
-
-    for _ in range(rounds):
-        parts: dict[str, list[str]] = {name: [] for name in names}
-        for q in quads:
-            if isinstance(q.subject, ox.BlankNode):
-                parts[q.subject.value].append(f"> {q.predicate} {text(q.object)} {q.graph_name}")
-            if isinstance(q.object, ox.BlankNode):
-                parts[q.object.value].append(f"< {text(q.subject)} {q.predicate} {q.graph_name}")
-        signature = {name: hashlib.sha256("\n".join(sorted(parts[name])).encode()).hexdigest()[:20] for name in names}
-    renamed: dict[str, ox.BlankNode] = {}
-    seen: dict[str, int] = {}
-    for name in sorted(names, key=lambda n: signature[n]):
-        count = seen.get(signature[name], 0)
-        seen[signature[name]] = count + 1
-        renamed[name] = ox.BlankNode(f"b{signature[name]}{'x' + str(count) if count else ''}")
-
-    def move(term: object) -> object:
-        return renamed[term.value] if isinstance(term, ox.BlankNode) else term
-
-    return [ox.Quad(move(q.subject), q.predicate, move(q.object), q.graph_name) for q in quads]  # type: ignore[arg-type]
-
-
-def graph_file_digests(settings: Settings, info: BuildInfo) -> dict[str, str]:
+def graph_file_digests(settings: Settings, file_hashes: Mapping[str, str]) -> dict[str, str]:
     """Named graph → SHA-256 of the data file(s) it was loaded from (the build manifest's `files`)."""
     digests: dict[str, list[str]] = {}
-    for relative, sha256 in sorted(info.files.items()):
+    for relative, sha256 in sorted(file_hashes.items()):
         path = Path(relative)
         if path.parts[0] == "data":
             graph = settings.base_iri + "graph/" + Path(*path.parts[1:]).with_suffix("").as_posix()
@@ -272,23 +271,24 @@ def dump_prefixes(base_iri: str) -> dict[str, str]:
             "mun": base_iri + "id/municipality/", "doc": base_iri + "id/document/"}
 
 
-def _write_gzip(path: Path, statements: list[ox.Quad] | list[ox.Triple], fmt: DumpFormat,
-                prefixes: dict[str, str]) -> tuple[int, str]:
-    """Serialise straight into a gzip stream without a time stamp; return the file's size and SHA-256."""
-    if fmt.rdf_format not in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD):
-        prefixes = {}
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as stream:
-        ox.serialize(statements, stream, fmt.rdf_format, prefixes=prefixes or None)
-    digest = hashlib.sha256()
-    with open(path, "rb") as written:
-        for block in iter(lambda: written.read(1 << 16), b""):
-            digest.update(block)
-    return path.stat().st_size, digest.hexdigest()
+def serialise(triples: Sequence[ox.Quad], fmt: DumpFormat, prefixes: dict[str, str]) -> bytes:
+    """Triples (default-graph quads) in one of the triple formats."""
+    keep = prefixes if fmt.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
+    return ox.serialize(triples, format=fmt.rdf_format, prefixes=keep)
 
 
-def _triple_key(triple: ox.Triple) -> tuple[str, str, str]:
-    return (str(triple.subject), str(triple.predicate), str(triple.object))
+def nquads(triples_by_graph: Mapping[str, Sequence[ox.Quad]], graphs: Iterable[str]) -> bytes:
+    """The graphs as N-Quads: each graph's N-Triples with its name put before every line's final " .".
+    N-Triples escapes line breaks inside literals, so " .\\n" only ever ends a statement."""
+    chunks = []
+    for graph in graphs:
+        lines = ox.serialize(triples_by_graph[graph], format=ox.RdfFormat.N_TRIPLES)
+        chunks.append(lines.replace(b" .\n", b" " + str(ox.NamedNode(graph)).encode() + b" .\n"))
+    return b"".join(chunks)
 
 
-def _quad_key(quad: ox.Quad) -> tuple[str, str, str, str]:
-    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
+def _write_gzip(path: Path, data: bytes) -> tuple[int, str]:
+    """Compress into a gzip file without a time stamp; return its size and SHA-256."""
+    compressed = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+    path.write_bytes(compressed)
+    return len(compressed), hashlib.sha256(compressed).hexdigest()

@@ -51,7 +51,7 @@ def _rows(data: Graph | ox.Store, query: str) -> list[tuple[str, str, str | None
         def value(term: object) -> str | None:
             return None if term is None else term.value  # type: ignore[attr-defined]
         return [(value(row["citation"]) or "", value(row["quote"]) or "", value(row["source"]), value(row["file"]))
-                for row in data.query(query, use_default_graph_as_union=True)]  # type: ignore[union-attr]
+                for row in data.query(query)]  # type: ignore[union-attr]
     return [(str(row.citation), str(row.quote), None if row.source is None else str(row.source),
              None if row.file is None else str(row.file)) for row in data.query(query)]  # type: ignore[union-attr]
 
@@ -59,16 +59,20 @@ def _rows(data: Graph | ox.Store, query: str) -> list[tuple[str, str, str | None
 def check_quotes(data: Graph | ox.Store, sources_dir: Path, base_iri: str) -> list[QuoteProblem]:
     """Every problem with a citation's quote: no source, no text file, or not found verbatim.
 
-    `data` is an rdflib Graph or a pyoxigraph Store (queried with its default graph as the union of
-    its named graphs); the build uses the Store, which answers the query far faster at scale."""
+    `data` is an rdflib Graph or a pyoxigraph Store (the build's, whose default graph holds the union
+    of its named graphs); the build uses the Store, which answers the query far faster at scale."""
     problems: list[QuoteProblem] = []
+    by_file: dict[str, list[tuple[str, str]]] = {}
     for citation, quote, source, file in _rows(data, load_query("citation-quotes", base_iri)):
         if source is None:
             problems.append(QuoteProblem(citation, quote, "has no prov:wasDerivedFrom source"))
         elif file is None:
             problems.append(QuoteProblem(citation, quote, f"its source {source} names no ikg:textFile"))
         else:
-            text = source_text(sources_dir, file)
+            by_file.setdefault(file, []).append((citation, quote))
+    for file, quotes in by_file.items():  # each text read and folded once
+        text = source_text(sources_dir, file)
+        for citation, quote in quotes:
             if text is None:
                 problems.append(QuoteProblem(citation, quote, f"source text data/sources/{file} is missing"))
             elif fold(quote) not in text:

@@ -6,7 +6,8 @@ which bounds.
   IRIs and comments, so `"SERVICE"` in a literal is fine. (pyoxigraph would otherwise execute
   SERVICE itself, posting the query to the named host.)
 - Dataset: `default-graph-uri` / `named-graph-uri` of the protocol; without them (and without FROM in
-  the query) the default graph is the union of all named graphs.
+  the query) the default graph is the union of all named graphs (the build writes that union into the
+  store's default graph, service/build_store.py).
 - Formats: one table of result media types, chosen by `format=` or by Accept with q-values.
 - Bounds: user queries run in a small pool of worker processes (`QueryWorkers`), each opening the
   store read-only. A query past its time limit has its worker killed and replaced, so the work really
@@ -203,15 +204,13 @@ def open_read_only(store_path: str) -> ox.Store:
 
 
 def execute_query(store_path: str, query: str, media_type: str, default_graphs: tuple[str, ...] | None,
-                  named_graphs: tuple[str, ...] | None, use_union: bool, max_results: int) -> bytes:
+                  named_graphs: tuple[str, ...] | None, max_results: int) -> bytes:
     """Run one query on the store and serialise at most max_results rows or triples (worker side)."""
     store = open_read_only(store_path)
     options: dict[str, Any] = {}
     if default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
-    elif use_union:
-        options["use_default_graph_as_union"] = True
     try:
         result = store.query(query, **options)
         if isinstance(result, ox.QueryBoolean):

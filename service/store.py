@@ -2,7 +2,7 @@
 
 `GraphStore` is what the domain (resources, trace, catalogue, SPARQL endpoint) talks to. The
 embedded back end is pyoxigraph over a store directory written by the build; the default graph
-of every query is the union of the named graphs. Results come back as rdflib terms, the project's
+of every query is the union of the named graphs (materialised by the build: service/build_store.py). Results come back as rdflib terms, the project's
 one in-memory RDF model.
 """
 
@@ -148,7 +148,7 @@ class EmbeddedStore:
 
     def _run(self, query: str, bindings: Mapping[str, Node] | None):
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
-        return self.oxigraph.query(query, use_default_graph_as_union=True, substitutions=substitutions or None)
+        return self.oxigraph.query(query, substitutions=substitutions or None)
 
     def query(self, query: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         result = self._run(query, bindings)
@@ -187,7 +187,6 @@ class EmbeddedStore:
             "store_path": str(self.path), "query": checked.text, "media_type": result_format,
             "default_graphs": dataset.default_graphs if dataset else None,
             "named_graphs": dataset.named_graphs if dataset else None,
-            "use_union": dataset is None and not checked.has_dataset_clause,
             "max_results": max_results,
         }
         return await anyio.to_thread.run_sync(self.workers.run, execute_query, kwargs, deadline,
@@ -227,12 +226,14 @@ def _select_result(solutions: ox.QuerySolutions) -> SelectResult:
 
 
 def write_embedded_store(store_path: Path, quads: list[ox.Quad]) -> None:
-    """Write the quads into a new pyoxigraph store at store_path/oxigraph (bulk load, then optimise)."""
-    store = ox.Store(str(store_path / "oxigraph"))
-    store.bulk_extend(quads)
-    store.flush()
-    store.optimize()
-    del store
+    """Write quads (each in a named graph) into a new pyoxigraph store at store_path/oxigraph in the
+    build's layout (each quad in its graph, their union in the default graph), then compact it."""
+    from .build_store import finish_store, write_new_store
+
+    triples: dict[str, list[ox.Quad]] = {}
+    for quad in quads:
+        triples.setdefault(quad.graph_name.value, []).append(ox.Quad(quad.subject, quad.predicate, quad.object))
+    finish_store(write_new_store(store_path, triples))
 
 
 def current_store_path(settings: Settings) -> Path | None:

@@ -1,33 +1,42 @@
-"""Incremental builds: an unchanged file is not validated again, a changed one is, and the reports
-are those of a build from scratch."""
+"""Incremental builds: the next build starts from a copy of the current store, replaces the graphs
+of the files that changed, validates again only what a change can reach, and ends with the store,
+the reports and the dumps of a build from scratch."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
-from service.build import BuildFailed, BuildResult, build
+from service.build import BUILD_STEPS, BuildFailed, BuildResult, build
 from service.progress import Progress
 from tests.conftest import project_settings
 
 
 class Recorder(Progress):
-    """Progress that keeps the detail lines."""
+    """Progress that keeps what each step reported."""
 
     def __init__(self) -> None:
-        super().__init__(steps=7, quiet=True)
+        super().__init__(steps=BUILD_STEPS, quiet=True)
         self.lines: list[str] = []
 
     def detail(self, text: str) -> None:
         self.lines.append(text)
 
-    def unchanged(self) -> tuple[int, int]:
-        line = next(l for l in self.lines if "units unchanged" in l)
-        match = re.match(r"(\d+) of (\d+) units unchanged", line)
-        assert match, line
-        return int(match.group(1)), int(match.group(2))
+    def done(self, text: str = "") -> None:
+        self.lines.append(text)
+        super().done(text)
+
+    def revalidated(self) -> int | None:
+        """How many files the build validated again; None for a full validation."""
+        line = next(l for l in self.lines if "to validate again" in l or l.startswith("every file"))
+        match = re.match(r"(\d+) of \d+ files to validate again", line)
+        return int(match.group(1)) if match else None
+
+    def patched(self) -> bool:
+        return any("changed and" in line and "removed since build" in line for line in self.lines)
 
 
 def run(settings) -> tuple[BuildResult, Recorder]:
@@ -39,58 +48,72 @@ def texts(result: BuildResult) -> dict[str, str]:
     return {label: report.text() for label, report in result.reports.items()}
 
 
-def test_unchanged_files_are_not_validated_again(project_copy: Path, tmp_path: Path) -> None:
+def store_content(result: BuildResult) -> set[tuple[str, str, str, str]]:
+    store = ox.Store.read_only(str(result.store_path / "oxigraph"))
+    return {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+            for q in store.quads_for_pattern(None, None, None, None)}
+
+
+def edit(path: Path, addition: str = "\n# edited\n") -> None:
+    path.write_text(path.read_text(encoding="utf-8") + addition, encoding="utf-8")
+
+
+def test_an_unchanged_or_edited_file_is_not_validated_again(project_copy: Path, tmp_path: Path) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
     first, progress = run(settings)
-    hit, total = progress.unchanged()
-    assert hit == 0 and total == len(first.reports) > 2
+    assert progress.revalidated() is None and not progress.patched()
 
     second, progress = run(settings)
-    assert progress.unchanged() == (total, total)
+    assert progress.patched() and progress.revalidated() == 0
     assert texts(second) == texts(first)
     assert second.shapes_checked == first.shapes_checked
 
-    document = sorted((project_copy / "data" / "documents").glob("*.ttl"))[0]
-    document.write_text(document.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    edit(project_copy / "data" / "documents" / "vargarda-strategi-for-integration.ttl")
     third, progress = run(settings)
-    assert progress.unchanged() == (total - 1, total)
-    assert any(document.name in line for line in progress.lines)
+    assert progress.revalidated() == 1
     assert texts(third) == texts(first)
 
 
-def revalidated(progress: Recorder) -> set[str]:
-    """The labels of the units a build validated (not taken from the cache)."""
-    return {m.group(1) for line in progress.lines if (m := re.match(r"\d+/\d+ (\S+)", line))}
-
-
-def test_a_context_or_shapes_change_validates_what_depends_on_it_again(project_copy: Path, tmp_path: Path) -> None:
+def test_a_municipality_change_reaches_the_documents_that_link_to_it(project_copy: Path, tmp_path: Path) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
+    run(settings)
+    edit(project_copy / "data" / "municipalities" / "kalmar.ttl")
     _, progress = run(settings)
-    _, total = progress.unchanged()
-    # Shapes, ontology and the context every unit shares (frameworks, agents): everything again.
-    for edited in (project_copy / "shapes" / "integration.ttl", sorted((project_copy / "ontology").glob("*.ttl"))[0],
-                   sorted((project_copy / "data" / "frameworks").glob("*.ttl"))[0], project_copy / "data" / "agents.ttl"):
-        edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert progress.revalidated() == 2  # kalmar.ttl and kalmar-integration.ttl
+
+
+def test_shapes_ontology_or_shared_context_changes_validate_everything(project_copy: Path, tmp_path: Path) -> None:
+    settings = project_settings(tmp_path / "var", root=project_copy)
+    run(settings)
+    for edited in (project_copy / "shapes" / "integration.ttl", sorted((project_copy / "ontology").glob("*.ttl"))[0]):
+        edit(edited)
         _, progress = run(settings)
-        assert progress.unchanged() == (0, total), edited
-    # A municipality file: the context unit and the documents that reference the municipality, no others.
-    municipality = project_copy / "data" / "municipalities" / "kalmar.ttl"
-    municipality.write_text(municipality.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        assert not progress.patched() and progress.revalidated() is None, edited
+    # Every citation names the curators: a change to agents.ttl reaches every documents file.
+    edit(project_copy / "data" / "agents.ttl")
     _, progress = run(settings)
-    assert revalidated(progress) == {"context", "data/documents/kalmar-integration.ttl"}
-    assert progress.unchanged() == (total - 2, total)
+    assert progress.patched() and progress.revalidated() is None
 
 
-def test_a_document_is_validated_with_the_municipality_files_it_references(project_copy: Path) -> None:
-    from service.build import referenced_context
-    from service.datafiles import discover, parse_file
-
-    settings = project_settings(project_copy / "var", root=project_copy)
-    quads = {f: parse_file(f, settings) for f in discover(settings) if f.role != "ontology"}
-    needs = {f.path.name: [m.path.name for m in context] for f, context in referenced_context(quads).items()}
-    assert needs["kalmar-integration.ttl"] == ["kalmar.ttl"]
-    assert needs["molndal-integrationsstrategi.ttl"] == ["molndal.ttl"]
-    assert len(needs) == len(list((project_copy / "data" / "documents").glob("*.ttl")))
+def test_the_patched_store_is_the_store_of_a_build_from_scratch(project_copy: Path, tmp_path: Path) -> None:
+    settings = project_settings(tmp_path / "var", root=project_copy)
+    run(settings)
+    documents = project_copy / "data" / "documents"
+    # a triple changed, a file removed, a file added, a triple both in a changed and an unchanged file
+    path = documents / "kalmar-integration.ttl"
+    path.write_text(path.read_text(encoding="utf-8").replace("Kalmar", "Kalmar ", 1), encoding="utf-8")
+    removed = documents / "herrljunga-integrationspolicy.ttl"
+    (documents / "tillagd.ttl").write_text(removed.read_text(encoding="utf-8"), encoding="utf-8")
+    removed.unlink()
+    edit(project_copy / "data" / "municipalities" / "molndal.ttl",
+         "\n<https://w3id.org/integration-kg/id/municipality/1466> a "
+         "<https://w3id.org/integration-kg/ontology#Municipality> .\n")
+    patched, progress = run(settings)
+    assert progress.patched()
+    fresh, _ = run(project_settings(tmp_path / "fresh", root=project_copy))
+    assert store_content(patched) == store_content(fresh)
+    assert texts(patched) == texts(fresh)
+    assert patched.info.triples == fresh.info.triples and patched.info.graphs == fresh.info.graphs
 
 
 def test_a_broken_file_fails_with_the_report_of_a_build_from_scratch(project_copy: Path, tmp_path: Path) -> None:

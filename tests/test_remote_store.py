@@ -18,7 +18,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from service.app import create_app
-from service.build import BuildFailed, BuildResult, build
+from service.build import BUILD_STEPS, BuildFailed, BuildResult, build
 from service.progress import Progress
 from service.remote_store import (RemoteQueryError, RemoteStore, RemoteTimeout, bind_values, query_form,
                                   server_graphs, sparql_term)
@@ -30,7 +30,7 @@ from service.store import (EmbeddedStore, QueryDataset, QueryTimeout, ResultTooL
 from tests.conftest import project_settings
 from tests.conftest_virtuoso import Virtuoso, virtuoso  # noqa: F401  (the session fixture)
 
-QUIET = Progress(steps=7, quiet=True)
+QUIET = Progress(steps=BUILD_STEPS, quiet=True)
 IKG = "PREFIX ikg: <https://w3id.org/integration-kg/ontology#>\n"
 
 
@@ -251,7 +251,7 @@ def test_incremental_load_writes_only_changed_graphs_and_drops_removed_ones(
         def detail(self, text: str) -> None:
             lines.append(text)
 
-    third = build(settings, Capture(steps=7, quiet=True))
+    third = build(settings, Capture(steps=BUILD_STEPS, quiet=True))
     summary = next(line for line in lines if line.startswith("remote:"))
     assert re.match(r"remote: 1 graphs loaded, \d+ unchanged, 1 dropped", summary), summary
     with httpx.Client() as client:
