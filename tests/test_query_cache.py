@@ -26,7 +26,11 @@ from service.settings import Settings
 from service.store import BuildInfo
 
 from conftest import project_settings
-from tests.conftest_virtuoso import Virtuoso, virtuoso  # noqa: F401  (the session fixture)
+
+try:  # the module name test_remote_store uses, so both share one session Virtuoso (`python -m pytest`, make test)
+    from tests.conftest_virtuoso import Virtuoso, virtuoso  # noqa: F401  (the session fixture)
+except ModuleNotFoundError:  # `.venv/bin/pytest` puts tests/, not the project, on sys.path
+    from conftest_virtuoso import Virtuoso, virtuoso  # noqa: F401
 
 IKG = "https://w3id.org/integration-kg/ontology#"
 SELECT = f"""PREFIX ikg: <{IKG}>
