@@ -64,10 +64,10 @@ def stable_blank_nodes(quads: list[ox.Quad], graph: str, rounds: int = 6) -> lis
     return [ox.Quad(move(q.subject), q.predicate, move(q.object), q.graph_name) for q in quads]  # type: ignore[arg-type]
 
 
-def in_graphs(triples_by_graph: Mapping[str, list[ox.Quad]]) -> Iterator[ox.Quad]:
-    """The store's layout from each graph's triples (default-graph quads as parsed): each triple in
-    its named graph, and once more in the default graph."""
-    for graph, triples in triples_by_graph.items():
+def in_graphs(graphs: Iterable[tuple[str, list[ox.Quad]]]) -> Iterator[ox.Quad]:
+    """The store's layout from (graph, its triples as default-graph quads) pairs: each triple in its
+    named graph, and once more in the default graph."""
+    for graph, triples in graphs:
         name = ox.NamedNode(graph)
         for triple in triples:
             yield ox.Quad(triple.subject, triple.predicate, triple.object, name)
@@ -77,11 +77,12 @@ def in_graphs(triples_by_graph: Mapping[str, list[ox.Quad]]) -> Iterator[ox.Quad
 BULK_BATCH = 400_000  # quads per bulk load: one load of 2.9 M quads peaked at 3 GB, batches at 1.3 GB
 
 
-def write_new_store(store_path: Path, triples_by_graph: Mapping[str, list[ox.Quad]]) -> ox.Store:
+def write_new_store(store_path: Path, graphs: Iterable[tuple[str, list[ox.Quad]]]) -> ox.Store:
     """A new store at store_path/oxigraph holding each graph's triples in that graph and their union in
-    the default graph (bulk loads in batches, to bound memory). Returns it open for writing."""
+    the default graph (bulk loads in batches, to bound memory; `graphs` may be a generator). Returns
+    it open for writing."""
     store = ox.Store(str(store_path / OXIGRAPH_FOLDER))
-    statements = in_graphs(triples_by_graph)
+    statements = in_graphs(graphs)
     while batch := list(itertools.islice(statements, BULK_BATCH)):
         store.bulk_extend(batch)
     return store
@@ -123,13 +124,14 @@ def _write_job(job: dict[str, object]) -> None:
     from .settings import Settings
 
     settings = Settings(base_iri=str(job["base_iri"]))
-    triples_by_graph: dict[str, list[ox.Quad]] = {}
-    for path, graph in job["files"]:  # type: ignore[union-attr]
-        data_file = DataFile(Path(path), graph, "data")
-        assert data_file.path.suffix in FORMATS
-        triples_by_graph.setdefault(graph, []).extend(
-            stable_blank_nodes(parse_file(data_file, settings, in_graph=False), graph))
-    finish_store(write_new_store(Path(str(job["store"])), triples_by_graph))
+
+    def parsed() -> Iterator[tuple[str, list[ox.Quad]]]:  # one file at a time: the writer's memory stays small
+        for path, graph in job["files"]:  # type: ignore[union-attr]
+            data_file = DataFile(Path(path), graph, "data")
+            assert data_file.path.suffix in FORMATS
+            yield graph, stable_blank_nodes(parse_file(data_file, settings, in_graph=False), graph)
+
+    finish_store(write_new_store(Path(str(job["store"])), parsed()))
 
 
 def memory_store(triples_by_graph: Mapping[str, list[ox.Quad]]) -> ox.Store:
@@ -164,7 +166,7 @@ def replace_graphs(store: ox.Store, new_triples: Mapping[str, list[ox.Quad]], re
             old_triples.add((quad.subject, quad.predicate, quad.object))
         if store.contains_named_graph(ox.NamedNode(graph)):
             store.remove_graph(ox.NamedNode(graph))
-    store.extend(in_graphs(new_triples))
+    store.extend(in_graphs(new_triples.items()))
     kept = {(q.subject, q.predicate, q.object) for triples in new_triples.values() for q in triples}
     for subject, predicate, obj in old_triples - kept:
         held = any(q.graph_name != DEFAULT_GRAPH for q in store.quads_for_pattern(subject, predicate, obj, None))

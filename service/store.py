@@ -233,7 +233,7 @@ def write_embedded_store(store_path: Path, quads: list[ox.Quad]) -> None:
     triples: dict[str, list[ox.Quad]] = {}
     for quad in quads:
         triples.setdefault(quad.graph_name.value, []).append(ox.Quad(quad.subject, quad.predicate, quad.object))
-    finish_store(write_new_store(store_path, triples))
+    finish_store(write_new_store(store_path, triples.items()))
 
 
 def current_store_path(settings: Settings) -> Path | None:

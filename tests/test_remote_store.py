@@ -19,6 +19,7 @@ from rdflib.compare import isomorphic
 
 from service.app import create_app
 from service.build import BUILD_STEPS, BuildFailed, BuildResult, build
+from service.http.lookup_cache import PAGES
 from service.progress import Progress
 from service.remote_store import (RemoteQueryError, RemoteStore, RemoteTimeout, bind_values, query_form,
                                   server_graphs, sparql_term)
@@ -209,6 +210,7 @@ def test_service_answers_over_virtuoso(remote_built: tuple[Settings, BuildResult
     query = "SELECT ?m WHERE { ?m a <https://w3id.org/integration-kg/ontology#Municipality> } ORDER BY ?m"
     answers = {}
     for name, config in (("remote", settings), ("embedded", embedded)):
+        PAGES.clear()  # the page cache is per process and keyed by build: each back end renders its own page
         with TestClient(create_app(config)) as client:
             health = client.get("/healthz")
             assert health.status_code == 200
