@@ -132,7 +132,7 @@ class SparqlQuery:
     prologue: str  # PREFIX lines as pyshacl writes them
     projection: tuple[str, ...]  # variables the original SELECT projects
     projection_text: str  # the original projection, expressions included
-    body_tokens: tuple[str, ...]  # the outer group's contents, parameters not yet substituted
+    body_tokens: tuple[str, ...]  # the outer group's contents, parameters not yet substituted (MINUS form)
     binds_this: bool
     binds_value: bool  # pyshacl pre-binds ?value (the query mentions it)
     binds_current_shape: bool
@@ -831,6 +831,10 @@ def _substitute(tokens: Iterable[str], texts: dict[str, str], terms: dict[str, s
             yield token
 
 
+# Where the engine joins its focus nodes into a MINUS group too: pyoxigraph evaluates the group of
+# MINUS on its own, and starting it from the focus nodes keeps it from walking the whole graph.
+FOCUS_PLACEHOLDER = "$__focus__"
+SMALL_SET = 5_000
 _NOT_MINUS_SAFE = {"OPTIONAL", "UNION", "BIND", "VALUES", "GRAPH", "EXISTS", "MINUS", "SERVICE", "SELECT", "{"}
 
 
@@ -870,7 +874,7 @@ def not_exists_to_minus(tokens: Sequence[str]) -> tuple[str, ...]:
             if _minus_safe(inner):
                 for i in range(significant[k], significant[end] + 1):
                     keep[i] = False
-                moved += [" ", "MINUS", " ", "{", *tokens[significant[k + 3] + 1:significant[end]], "}"]
+                moved += [" ", "MINUS", " ", "{", " ", FOCUS_PLACEHOLDER, *tokens[significant[k + 3] + 1:significant[end]], "}"]
             k = end + 1
             continue
         k += 1
@@ -1078,25 +1082,37 @@ class Rdfs:
         by_domain, by_range = self.typing_properties(classes)
         return bool(by_domain or by_range or {ox.NamedNode(RDFS_RESOURCE), ox.NamedNode(RDF_PROPERTY)} & classes)
 
-    def instance_pattern(self, cls: str, var: str, asserted: bool = True) -> str:
+    def instance_pattern(self, cls: str, var: str, asserted: bool = True, bound: bool = False) -> str:
         """A group pattern binding var to every instance of cls in the closure (duplicates possible);
-        without `asserted`, only the branches through rdfs:domain, rdfs:range and RDFS itself."""
+        without `asserted`, only the branches through rdfs:domain, rdfs:range and RDFS itself.
+
+        `bound`: var is bound where the pattern is used (an EXISTS on a value, a small set of focus
+        nodes). pyoxigraph starts a join `?x a ?t . VALUES ?t {…}` from the VALUES, which enumerates
+        every instance; with `FILTER(?t IN (…))` it follows ?x (1 000× faster for 200 nodes)."""
         run = self.run
         classes = self.subclasses(ox.NamedNode(cls))
         named = sorted(c.value for c in classes if isinstance(c, ox.NamedNode))
-        t = run.fresh()
-        branches = [f"{var} <{RDF.type}> {t} . VALUES {t} {{ {' '.join(f'<{c}>' for c in named)} }}"] if asserted else []
-        if asserted and any(isinstance(c, ox.BlankNode) for c in classes):
-            b, c2 = run.fresh(), run.fresh()
-            branches.append(f"{var} <{RDF.type}> {b} . FILTER(isBlank({b})) {b} <{RDFS.subClassOf}>+ {c2} . "
-                            f"VALUES {c2} {{ {' '.join(f'<{c}>' for c in named)} }}")
+
+        def one_of(var_: str, iris: Sequence[str]) -> str:
+            if bound:
+                return f"FILTER({var_} IN ({', '.join(f'<{x}>' for x in iris)}))"
+            return f"VALUES {var_} {{ {' '.join(f'<{x}>' for x in iris)} }}"
+
+        branches = []
+        if asserted:
+            t = run.fresh()
+            branches.append(f"{var} <{RDF.type}> {t} . {one_of(t, named)}")
+            if any(isinstance(c, ox.BlankNode) for c in classes):
+                b, c2 = run.fresh(), run.fresh()
+                branches.append(f"{var} <{RDF.type}> {b} . FILTER(isBlank({b})) {b} <{RDFS.subClassOf}>+ {c2} . "
+                                f"{one_of(c2, named)}")
         by_domain, by_range = self.typing_properties(classes)
         if by_domain:
             p, o = run.fresh(), run.fresh()
-            branches.append(f"{var} {p} {o} . VALUES {p} {{ {' '.join(f'<{x}>' for x in by_domain)} }}")
+            branches.append(f"{var} {p} {o} . {one_of(p, by_domain)}")
         if by_range:
             p, s = run.fresh(), run.fresh()
-            branches.append(f"{s} {p} {var} . VALUES {p} {{ {' '.join(f'<{x}>' for x in by_range)} }}")
+            branches.append(f"{s} {p} {var} . {one_of(p, by_range)}")
         outside = f"FILTER(!STRSTARTS(STR({var}), \"{RESERVED_PREFIX}\"))"
         if ox.NamedNode(RDFS_RESOURCE) in classes:  # every subject and object of the graph
             p, o = run.fresh(), run.fresh()
@@ -1104,6 +1120,8 @@ class Rdfs:
         if ox.NamedNode(RDF_PROPERTY) in classes:  # every predicate
             s, o = run.fresh(), run.fresh()
             branches.append(f"{s} {var} {o} {outside}")
+        if not branches:
+            return f"{{ VALUES {var} {{ }} }}"
         return " UNION ".join("{ " + b + " }" for b in branches)
 
     def types_pattern(self, subject: str, var: str, admitted: frozenset[str] | None = None) -> str:
@@ -1260,10 +1278,10 @@ class _Run:
     def fresh(self) -> str:
         return f"?_v{next(self.counter)}"
 
-    def select(self, query: str) -> list[ox.QuerySolution]:
+    def select(self, query: str, substitutions: dict[ox.Variable, ox.Term] | None = None) -> list[ox.QuerySolution]:
         self.queries += 1
         try:
-            return list(self.store.query(query, use_default_graph_as_union=True))
+            return list(self.store.query(query, use_default_graph_as_union=True, substitutions=substitutions or None))
         except SyntaxError as error:  # a query the engine wrote: a bug, say which
             raise RuntimeError(f"{error}\n{query}") from None
 
@@ -1342,7 +1360,9 @@ class _Run:
     def _targets(self, shape: Shape) -> NodeSet:
         t = shape.targets
         restriction = self.relevant(shape)
-        key = f"targets({shape.node}|{None if restriction is None else restriction.key})"
+        if restriction is not None:
+            return self.focus_targets(shape, self.materialise(restriction))
+        key = f"targets({shape.node})"
         parts: list[NodeSet] = []
         if t.nodes:
             nodes = t.nodes
@@ -1356,12 +1376,29 @@ class _Run:
                 f"{self.fresh()} {self.rdfs.predicate(p)} {var}"))))
 
         def build(var: str) -> str:
-            head = "" if restriction is None else restriction.pattern(var) + " "
-            return head + " UNION ".join("{ " + part.pattern(var) + " }" for part in parts)
+            return " UNION ".join("{ " + part.pattern(var) + " }" for part in parts)
 
         found = NodeSet(key, build)
         with self.lock:
             self.target_keys.add(key)
+        return found
+
+    def focus_targets(self, shape: Shape, candidates: NodeSet) -> NodeSet:
+        """With focus_nodes: the shape's targets among a few candidate nodes, tested one by one."""
+        t = shape.targets
+        x = "?x"
+        tests = []
+        if t.nodes:
+            tests.append(f"{x} IN ({', '.join(str(n) for n in t.nodes)})")
+        tests += [f"EXISTS {{ {self.rdfs.instance_pattern(c, x, bound=True)} }}" for c in t.classes]
+        tests += [f"EXISTS {{ {x} {self.rdfs.predicate(p)} {self.fresh()} }}" for p in t.subjects_of]
+        tests += [f"EXISTS {{ {self.fresh()} {self.rdfs.predicate(p)} {x} }}" for p in t.objects_of]
+        # One FILTER in the candidates' own group: a FILTER alone in a UNION branch would see ?x unbound.
+        rows = self.select(f"SELECT DISTINCT {x} WHERE {{ {candidates.pattern(x)} FILTER({' || '.join(tests)}) }}"
+                           ) if tests and candidates.members else []
+        found = self.term_set(r["x"] for r in rows)
+        with self.lock:
+            self.target_keys.add(found.key)
         return found
 
     def instances(self, cls: str) -> NodeSet:
@@ -1407,6 +1444,11 @@ class _Run:
             value_var, value_part = "?v", self.value_pattern(shape, "?this", "?v")
         else:
             value_var, value_part = "?this", ""
+        if self.focus is not None:  # few values: test each (MINUS would compute every instance)
+            tests = " || ".join(f"EXISTS {{ {self.rdfs.instance_pattern(cls, value_var, bound=True)} }}" for cls in classes)
+            rows = self.select(f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
+                               f"{focus.pattern('?this')} {value_part} FILTER(isLiteral({value_var}) || !({tests})) }}")
+            return [(r["this"], r["v"] if shape.is_property else r["this"]) for r in rows]
         minus, extras = [], []
         for cls in classes:
             self.instances(cls)
@@ -1515,10 +1557,10 @@ class _Run:
         return self.once.get(("outcome", id(shape), focus.key), lambda: self._evaluate(shape, focus))  # type: ignore[return-value]
 
     def _evaluate(self, shape: Shape, focus: NodeSet) -> Outcome:
-        if focus.members is not None and shape.targets:
+        targets = self.targets(shape) if shape.targets else None
+        if focus.members is not None and targets is not None and targets.key != focus.key:
             # A shape's results on a node do not depend on why the node is checked: when the nodes
             # are all among the shape's own targets, take them from that evaluation.
-            targets = self.targets(shape)
             outside = self.select(f"SELECT ?x WHERE {{ {focus.pattern('?x')} FILTER NOT EXISTS {{ "
                                   f"{targets.pattern('?x')} }} }} LIMIT 1")
             if not outside:
@@ -1668,7 +1710,7 @@ class _Run:
         """A SPARQL expression: the value node in var satisfies this value-local constraint."""
         v = var
         if c.kind == "class":
-            return f"(!isLiteral({v}) && EXISTS {{ {self.rdfs.instance_pattern(c.value, v)} }})"  # type: ignore[arg-type]
+            return f"(!isLiteral({v}) && EXISTS {{ {self.rdfs.instance_pattern(c.value, v, bound=True)} }})"  # type: ignore[arg-type]
         if c.kind == "nodeKind":
             iri, blank, literal = f"isIRI({v})", f"isBlank({v})", f"isLiteral({v})"
             return {SH.IRI: iri, SH.BlankNode: blank, SH.Literal: literal, SH.BlankNodeOrIRI: f"({blank} || {iri})",
@@ -1741,8 +1783,12 @@ class _Run:
         terms = {name: str(to_oxigraph(value)) for name, value in c.parameters}
         if q.binds_current_shape:
             terms["currentShape"] = f"<{shape.node}>"
-        body = "".join(_substitute(q.body_tokens, texts, terms))
-        self.materialise_for(q.prologue + "SELECT * WHERE { VALUES ?this { <urn:x:this> } " + body + "}")
+        self.materialise_for(q.prologue + "SELECT * WHERE { VALUES ?this { <urn:x:this> } " + "".join(
+            _substitute(q.body_tokens, dict(texts, __focus__=""), terms)) + "}")
+        # The focus nodes go into the MINUS groups too when they are few; for all of a shape's targets
+        # the anti-join over the whole graph is faster.
+        few = focus.members is not None and len(focus.members) <= SMALL_SET
+        body = "".join(_substitute(q.body_tokens, dict(texts, __focus__=focus.pattern("?this") if few else ""), terms))
         runs: list[tuple[str, str | None]] = []  # (injection, variable holding the value node)
         if c.kind == "sparql":
             runs.append((focus.pattern("?this"), None))
@@ -1778,31 +1824,36 @@ class _Run:
             for row in self.select(text):
                 f = row["this"]
                 bound = {name: row[name] for name in q.projection if row[name] is not None}
-                t, p, v = bound.get("this"), bound.get("path"), bound.get("value")
                 if c.kind == "component":
-                    vin = row[value_var] if value_var else None
-                    if _truthy(p) or _truthy(v) or _truthy(t):
-                        key: tuple = (f, vin, t, p, v)
-                    elif "failure" in bound and _truthy(bound["failure"]):
-                        key = (f, vin, True)
-                    else:
-                        continue
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    report_value = None if shape.is_property else vin
-                    if key[2] is True:
-                        yield f, self.result(shape, c, f, report_value)
-                        continue
-                    focus_node = t if _truthy(t) else f
-                    result = self.result(shape, c, focus_node, v if v is not None else report_value)
-                    if p is not None:
-                        result.path = p
-                    if not shape.messages:
-                        result.messages = (GENERIC_COMPONENT_MESSAGE,)
-                    yield f, result
+                    yield from self.component_result(shape, c, f, row[value_var] if value_var else None, bound, seen)
                 else:
                     yield from self.sparql_constraint_result(shape, c, f, bound, failed_foci, seen)
+
+    def component_result(self, shape: Shape, c: Constraint, f: ox.Term, vin: ox.Term | None,
+                         bound: dict[str, ox.Term], seen: set[tuple]) -> Iterator[tuple[ox.Term, Result]]:
+        """pyshacl's BoundShapeValidatorComponent for one row: a set of (value node, (this, path,
+        value)) per focus node; the shape's messages as they are (language kept)."""
+        t, p, v = bound.get("this"), bound.get("path"), bound.get("value")
+        if _truthy(p) or _truthy(v) or _truthy(t):
+            key: tuple = (f, vin, t, p, v)
+        elif "failure" in bound and _truthy(bound["failure"]):
+            key = (f, vin, True)
+        else:
+            return
+        if key in seen:
+            return
+        seen.add(key)
+        report_value = None if shape.is_property else vin
+        if key[2] is True:
+            yield f, self.result(shape, c, f, report_value)
+            return
+        focus_node = t if _truthy(t) else f
+        result = self.result(shape, c, focus_node, v if v is not None else report_value)
+        if p is not None:
+            result.path = p
+        if not shape.messages:
+            result.messages = (GENERIC_COMPONENT_MESSAGE,)
+        yield f, result
 
     def sparql_constraint_result(self, shape: Shape, c: Constraint, f: ox.Term, bound: dict[str, ox.Term],
                                  failed_foci: set[ox.Term], seen: set[tuple]) -> Iterator[tuple[ox.Term, Result]]:
