@@ -4,8 +4,10 @@
 For each scale (municipalities of ../shared/bench/gen.py, made buildable by bench/scale_data.py):
 
 1. build from scratch: wall time, peak RSS of the largest build process, store size on disk;
-2. build again after changing one municipality's documents file (an incremental build);
-3. serve, on loopback, (a) integration-kg on the embedded store, (b) integration-kg over Virtuoso
+2. build again after changing one municipality's file (an incremental build: the municipality's
+   documents are validated again too);
+3. serve, on loopback, (a) integration-kg on the embedded store, with its SPARQL result cache and
+   without it ("cold": what a first or distinct query costs), (b) integration-kg over Virtuoso
    (scripts/virtuoso.sh; the build loads it with INTEGRATION_KG_STORE_BACKEND=remote), (c)
    rdflib-endpoint over the same quads, (d) a bare ASGI app returning a fixed body (the HTTP ceiling);
 4. measure, with a bounded number of requests at a fixed concurrency and a time cap per case: IRI
@@ -223,8 +225,8 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
 
     report.triples = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["triples"]
 
-    documents = sorted((tree / "data" / "documents").glob("*.ttl"))
-    changed = documents[len(documents) // 2]
+    municipalities = sorted((tree / "data" / "municipalities").glob("*.ttl"))
+    changed = municipalities[len(municipalities) // 2]  # reaches that municipality's documents file too
     changed.write_text(changed.read_text(encoding="utf-8") + "\n# edited by bench/run.py\n", encoding="utf-8")
     print(f"[{scale}] incremental build after changing {changed.name}", file=sys.stderr)
     report.incremental_seconds, peak = run_build(env, log)
@@ -239,6 +241,9 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
     try:
         servers["bare ASGI"] = Server("bare ASGI", [sys.executable, "-c", BARE_ASGI, "{port}"], env, "/", log)
         servers["ikg embedded"] = Server("ikg embedded", uvicorn_args(), env, "/healthz", log)
+        # The same service with the SPARQL result cache off: what a first (or every distinct) query costs.
+        servers["ikg embedded, cold"] = Server("ikg embedded, cold", uvicorn_args(),
+                                               {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0"}, "/healthz", log)
         if not args.skip_virtuoso:
             try:
                 servers["ikg Virtuoso"] = start_over_virtuoso(tree, virtuoso_dir, env, log, report)
