@@ -2,10 +2,11 @@
 with the files that changed.
 
 Layout of the store (STORE_LAYOUT): each data file's triples in its own named graph, and their
-union once more in the store's default graph. Queries then read the default graph directly, which
-pyoxigraph answers several times faster than its "default graph as union" mode (measured at 1 000
-municipalities: the trace matrix 2.2 s instead of 26 s), at the price of the triples being stored
-twice.
+union once more in the store's default graph. Queries then read the default graph directly. Two
+reasons: pyoxigraph's "default graph as union" mode is a bag, not a set (a triple held by two files
+answers twice: 122 extra solutions for `?s ?p ?o` at 1 000 synthetic municipalities), and it is
+slower (the bench queries at 1 000 municipalities: 1.1–1.4× the time on the default graph). The price
+is the triples stored twice.
 
 Blank nodes get stable names here, before anything is written (`stable_blank_nodes`), so the
 same files give the same store and the dumps written from it are byte for byte reproducible.
