@@ -50,6 +50,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from itertools import count
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,23 @@ RDF_LANGSTRING = ox.NamedNode(str(RDF.langString))
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 RDFS_RESOURCE = str(RDFS.Resource)
 RDF_PROPERTY = str(RDF.Property)
+
+
+def _settle_literal_conversions() -> None:
+    """Put rdflib's lexical conversions in the state owlrl leaves them in after its first RDFS closure.
+
+    owlrl (which pyshacl runs for `inference="rdfs"`) installs its own converters for xsd:gYear,
+    xsd:gYearMonth, xsd:gDay, … and does not take them back. Until then rdflib has none for those
+    types, so pyshacl judges "2022-03-01"^^xsd:gYear well-typed in the first validation of a process
+    and ill-typed in every later one. Settling the state once makes every validation judge as the
+    later ones do, the engine (which asks rdflib) and pyshacl alike."""
+    from owlrl.DatatypeHandling import use_Alt_lexical_conversions, use_RDFLib_lexical_conversions
+
+    use_Alt_lexical_conversions()
+    use_RDFLib_lexical_conversions()
+
+
+_settle_literal_conversions()
 
 
 class Unsupported(Exception):
@@ -821,15 +839,28 @@ def parse_select(text: str) -> ParsedSelect:
 
 def _substitute(tokens: Iterable[str], texts: dict[str, str], terms: dict[str, str]) -> Iterator[str]:
     """Replace variables by text (`$PATH` by a path) or by a term (a parameter), token by token:
-    nothing inside strings, IRIs or comments is touched."""
+    nothing inside strings, IRIs or comments is touched. STR becomes rdflib's STR (RDFLIB_STR)."""
     for token in tokens:
-        if _is_var(token) and token[1:] in texts:
+        if token.upper() == "STR":
+            yield str(RDFLIB_STR)
+        elif _is_var(token) and token[1:] in texts:
             yield texts[token[1:]]
         elif _is_var(token) and token[1:] in terms:
             yield terms[token[1:]]
         else:
             yield token
 
+
+# SPARQL's STR of a blank node is an error (pyoxigraph); rdflib, which runs pyshacl's queries, gives
+# the node's label. The shapes' queries call this function instead, which does what rdflib does.
+RDFLIB_STR = ox.NamedNode(RESERVED_PREFIX + "rdflib-str")
+
+
+def _rdflib_str(term: ox.Term) -> ox.Literal:
+    return ox.Literal(term.value)
+
+
+CUSTOM_FUNCTIONS = {RDFLIB_STR: _rdflib_str}
 
 # Where the engine joins its focus nodes into a MINUS group too: pyoxigraph evaluates the group of
 # MINUS on its own, and starting it from the focus nodes keeps it from walking the whole graph.
@@ -909,6 +940,11 @@ def _minus_safe(inner: list[str]) -> bool:
 
 
 def check_pre_binding(query: str, pre_bound: set[str]) -> str | None:
+    return _check_pre_binding(query, frozenset(pre_bound))
+
+
+@lru_cache(maxsize=256)
+def _check_pre_binding(query: str, pre_bound: frozenset[str]) -> str | None:
     """Whether joining the focus nodes at the start of the outer group gives what pre-binding gives.
 
     pyshacl pre-binds $this (and ?value) in every scope; the engine joins them into the outer group
@@ -1281,7 +1317,8 @@ class _Run:
     def select(self, query: str, substitutions: dict[ox.Variable, ox.Term] | None = None) -> list[ox.QuerySolution]:
         self.queries += 1
         try:
-            return list(self.store.query(query, use_default_graph_as_union=True, substitutions=substitutions or None))
+            return list(self.store.query(query, use_default_graph_as_union=True, substitutions=substitutions or None,
+                                         custom_functions=CUSTOM_FUNCTIONS if str(RDFLIB_STR) in query else None))
         except SyntaxError as error:  # a query the engine wrote: a bug, say which
             raise RuntimeError(f"{error}\n{query}") from None
 
@@ -1819,7 +1856,8 @@ class _Run:
         failed_foci: set[ox.Term] = set()
         for injection, value_var in runs:
             extras = [v for v in ("this", value_var) if v is not None and v not in projection]
-            text = (f"{q.prologue}SELECT DISTINCT {' '.join('?' + v for v in dict.fromkeys(extras))} {q.projection_text} "
+            projection_text = "".join(_substitute(tokenize(q.projection_text), {}, terms))
+            text = (f"{q.prologue}SELECT DISTINCT {' '.join('?' + v for v in dict.fromkeys(extras))} {projection_text} "
                     f"WHERE {{ {injection} {body} }}")
             for row in self.select(text):
                 f = row["this"]
@@ -2017,6 +2055,12 @@ class Observed:
 def observe(query: str) -> Observed:
     """Which entailed triples a SPARQL query can see: its predicates, the classes it asks rdf:type
     of, or everything (a variable predicate, a negated property set, rdf:type with a variable class)."""
+    found = _observe(query)
+    return Observed(set(found.predicates), set(found.classes), found.all_types, found.everything)
+
+
+@lru_cache(maxsize=1024)
+def _observe(query: str) -> Observed:
     from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, SequencePath
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery

@@ -3,6 +3,10 @@
 Used by the build (every data file), the `validate` command and `POST /validate`. The ontology is
 given to pyshacl as its ontology graph with RDFS inference, so a shape targeting ikg:PolicyDocument
 also checks an ikg:Strategy.
+
+validate_graph runs service/shacl.py's engine, which gives pyshacl's results (as pyshacl is run
+here) from SPARQL queries over a pyoxigraph store; when the shapes use something that engine does
+not implement, it runs pyshacl itself.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.plugins.sparql import processor as sparql_processor
 from rdflib.plugins.sparql.algebra import translateQuery
@@ -129,9 +134,81 @@ def validate_graph(data: Graph, *, shapes: Graph, ontology: Graph,
                    focus_nodes: Sequence[URIRef] | None = None) -> ValidationReport:
     """Validate `data`; with focus_nodes, report (and judge conformance) only on those resources.
 
-    The whole graph is validated and the results filtered afterwards: pyshacl's own focus_nodes
-    option also filters inside nested shapes, which breaks sh:qualifiedValueShape checks.
+    The results are those of the whole graph, filtered: pyshacl's own focus_nodes option also
+    filters inside nested shapes, which breaks sh:qualifiedValueShape checks. The engine in
+    service/shacl.py gives them (evaluating only what the focus nodes need); pyshacl when the
+    shapes or the data use something the engine does not implement.
     """
+    if focus_nodes is not None and not focus_nodes:
+        return ValidationReport(conforms=True, checked_shapes=count_shapes(shapes))
+    from .shacl import Unsupported, validate_store
+
+    try:
+        compiled = _compiled(shapes)
+        store = _store_of(data)
+        return validate_store(store, compiled, ontology,
+                              focus_nodes=None if focus_nodes is None else [str(n) for n in focus_nodes])
+    except Unsupported:
+        return validate_graph_with_pyshacl(data, shapes=shapes, ontology=ontology, focus_nodes=focus_nodes)
+
+
+_COMPILED: dict[int, tuple[Graph, int, object]] = {}
+
+
+def _compiled(shapes: Graph):  # type: ignore[no-untyped-def]
+    """The shapes compiled once per graph (and again if it changed; pyshacl adds two triples to it)."""
+    from .shacl import compile_shapes
+
+    entry = _COMPILED.get(id(shapes))
+    if entry is None or entry[0] is not shapes or entry[1] != len(shapes):
+        entry = (shapes, len(shapes), compile_shapes(shapes))
+        _COMPILED.clear()
+        _COMPILED[id(shapes)] = entry
+    return entry[2]
+
+
+DATA_GRAPH = ox.NamedNode("urn:x-integration-kg:data")
+
+
+def _store_of(data: Graph) -> ox.Store:
+    """The graph in an in-memory pyoxigraph store (blank nodes keep their labels where pyoxigraph
+    accepts them, so results name them as pyshacl would)."""
+    from .rdfterms import to_oxigraph
+    from .shacl import UnsupportedData
+
+    blank: dict[BNode, ox.BlankNode] = {}
+
+    def term(node):  # type: ignore[no-untyped-def]
+        if isinstance(node, BNode):
+            if node not in blank:
+                try:
+                    blank[node] = ox.BlankNode(str(node))
+                except ValueError:
+                    blank[node] = ox.BlankNode()
+            return blank[node]
+        return to_oxigraph(node)
+
+    quads = []
+    literals: set[ox.Literal] = set()
+    for s, p, o in data:
+        if isinstance(s, Literal) or not isinstance(p, URIRef):
+            raise UnsupportedData("a literal subject or a non-IRI predicate in the data graph")
+        quad = ox.Quad(term(s), term(p), term(o), DATA_GRAPH)
+        if isinstance(quad.object, ox.Literal):
+            literals.add(quad.object)
+        quads.append(quad)
+    store = ox.Store()
+    store.extend(quads)
+    # A store keeps numbers and booleans in canonical form ("0.0"^^xsd:decimal comes back "0",
+    # "1"^^xsd:boolean "true"): then pyshacl, which sees the graph as written, is the reference.
+    if any(isinstance(q.object, ox.Literal) and q.object not in literals for q in store):
+        raise UnsupportedData("literals the store would write in canonical form")
+    return store
+
+
+def validate_graph_with_pyshacl(data: Graph, *, shapes: Graph, ontology: Graph,
+                                focus_nodes: Sequence[URIRef] | None = None) -> ValidationReport:
+    """validate_graph with pyshacl itself (the reference the engine is tested against)."""
     if focus_nodes is not None and not focus_nodes:
         return ValidationReport(conforms=True, checked_shapes=count_shapes(shapes))
     _, report_graph, _ = pyshacl_validate(
