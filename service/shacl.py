@@ -2,42 +2,52 @@
 
 The build validates the whole graph (1.45 M triples at 1 000 synthetic municipalities) with the
 shapes in shapes/integration.ttl. pyshacl, with the ontology as its ontology graph, RDFS inference
-and SHACL-AF, needs ~20 minutes for that; this engine evaluates the same shapes as SPARQL queries
-over the store that the build has loaded anyway, one query per constraint over all focus nodes.
+and SHACL-AF, needs 2–5 s per documents file (~40 minutes in one process); this engine evaluates the same shapes as SPARQL queries
+over the store the build has loaded anyway (~15–20 s on two cores; ~0.4 s for one file's resources).
 
-What "the same" means, precisely: the results pyshacl 0.40 reports when it is run as
-service.validation.validate_graph runs it (`ont_graph`, `inference="rdfs"`, `advanced=True`,
-`allow_warnings=True`), as a multiset of (severity, focus node, path, value, messages, constraint
-component, source shape), nested sh:detail results included (service.validation.read_results reads
-them too). That covers pyshacl's quirks as well as SHACL's rules: the RDFS closure that owlrl
-computes (every rdfs:range type, literals included), value nodes that pyshacl does not pre-bind in a
-SPARQL query because rdflib finds them falsy, one report per value node for a property validator
-that does not mention ?value, the element-wise inverse of a sequence path, how sh:node reports
-warnings, how allow_warnings changes the conformance of nested shapes.
+"The same": the results pyshacl 0.40 reports when run as service.validation.validate_graph runs it
+(`ont_graph`, `inference="rdfs"`, `advanced=True`, `allow_warnings=True`), as a multiset of
+(severity, focus node, path, value, messages, constraint component, source shape), sh:detail results
+included (read_results reads them too). pyshacl's quirks included: owlrl's RDFS closure (rdfs:range
+types literals too, which then are focus nodes), no pre-binding of a value node rdflib finds false
+("0", "", false), one report per value node for a property validator that does not mention ?value,
+the element-wise inverse of a sequence path, sh:node failing on warnings, allow_warnings changing
+the conformance of nested shapes, sh:sparql messages without their language.
 
 How:
+- RDFS entailment is virtual in the engine's own queries: "instance of C" is the asserted instances
+  of C's subclasses plus the (usually no) nodes typed only through rdfs:domain or rdfs:range; a path
+  step over p is `(p|sub-properties of p)`. SPARQL-based constraints run the shapes' own queries, so
+  the entailed triples those can see (triples of the sub-properties of the predicates they use,
+  types of the classes they test) are materialised into a scratch graph before they run.
+- A constraint runs once over all its focus nodes, as one query returning only violations. $this
+  of a SPARQL validator is joined with the focus nodes instead of pre-bound node by node; a
+  `FILTER NOT EXISTS { … $this … }` over triple patterns becomes the equivalent MINUS (pyoxigraph
+  plans the first per row). Nested shapes become SPARQL conditions when their constraints only look
+  at the node; otherwise they are evaluated on the outer values and their non-conforming nodes come
+  back as a set. Checks whose semantics are Python's (sh:pattern, value ranges, ill-typed literals)
+  fetch the candidate values and decide with pyshacl's own code.
+- Constraint queries run on WORKERS threads (pyoxigraph evaluates without the GIL); what two
+  constraints share (a nested shape's outcome, a set of focus nodes) is computed once.
+- focus_nodes: only the shapes' targets among the nodes whose results can name a focus node
+  (directly, by sh:property on values, as sh:node details) are evaluated, with those sets small
+  and materialised; the results are those of the whole graph, filtered.
 
-- RDFS entailment is virtual in the engine's own queries: "instance of C" is a union of asserted
-  types of C's subclasses, subjects of properties whose domain is one of them and objects of
-  properties whose range is one of them (sub-properties folded in), and a path step over p is
-  `(p|sub-properties of p)`. Nothing is materialised for that, so a query over 250 000 focus nodes
-  costs what the plain query costs.
-- SPARQL-based constraints run the shapes' own queries, which cannot be rewritten that way: before
-  they run, the entailed triples they can observe (sub-property triples of the predicates they
-  use, types of the classes they test) are materialised into a scratch graph.
-- A constraint runs once over all its focus nodes: the focus nodes are a SPARQL pattern (the
-  targets, or the values of an outer shape), $this of a SPARQL validator is joined with that
-  pattern instead of being pre-bound per node, and only violations come back to Python. Nested
-  shapes (sh:or, sh:not, sh:qualifiedValueShape, …) become SPARQL conditions when their constraints
-  are value-local; otherwise they are evaluated on the outer values and their non-conforming
-  nodes come back as a set.
-- Checks whose exact semantics are Python's (sh:pattern is a Python regular expression in pyshacl,
-  ranges compare rdflib values, ill-typed literals are rdflib's judgement) fetch the candidate
-  values and decide in Python, with the same code pyshacl uses.
-
-Scratch data goes into named graphs under RESERVED_PREFIX and is removed before validate_store
-returns, also on error. Whatever the engine does not implement is refused by compile_shapes
-(UnsupportedShapes, naming the shape and the feature); validate_graph then falls back to pyshacl.
+Where it knowingly differs from pyshacl (none of it arises with our shapes and data):
+- SPARQL-based constraints are evaluated by pyoxigraph, not rdflib, and the two disagree on some
+  edge cases: rdflib compares an ill-typed "abc"^^xsd:integer with > as a string, pyoxigraph treats
+  it as an error. (STR of a blank node, where rdflib gives the label, is rdflib's: RDFLIB_STR.)
+- The types owlrl gives literals are not seen by SPARQL-based constraints (a store has no literal
+  subjects); the engine's own checks see them.
+- A store writes numbers and booleans in canonical form ("0.50"^^xsd:decimal as "0.5"); results
+  name what the store holds. validate_graph hands a graph with such literals to pyshacl instead.
+  "x"^^xsd:string and "x" are one term in a store, two for rdflib (sh:in, sh:hasValue).
+- The report graph does not copy the data's description of a blank value node (pyshacl does).
+- The data must not make RDFS statements about RDFS itself (a sub-property of rdf:type, …):
+  UnsupportedData.
+Whatever else the engine does not implement, compile_shapes refuses (UnsupportedShapes, naming the
+shape and the feature), and validate_graph then runs pyshacl. Scratch data goes into named graphs
+under RESERVED_PREFIX and is removed before validate_store returns, also on error.
 """
 
 from __future__ import annotations
@@ -78,7 +88,6 @@ GENERIC_COMPONENT_MESSAGE = Literal("Parameterised SHACL Query generated constra
 PYSHACL_DEFAULT_PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL)}
 
 XSD_STRING = ox.NamedNode(str(XSD.string))
-RDF_LANGSTRING = ox.NamedNode(str(RDF.langString))
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 RDFS_RESOURCE = str(RDFS.Resource)
 RDF_PROPERTY = str(RDF.Property)
@@ -332,7 +341,8 @@ class _Compiler:
         severity = severities[0] if severities else SH.Violation
         return Shape(node=node, is_property=path_node is not None, path_node=path_node,
                      path=self.compile_path(node, path_node) if path_node is not None else None,
-                     severity=severity, messages=tuple(sorted(set(g.objects(node, SH.message)), key=str)),  # type: ignore[arg-type]
+                     severity=severity,
+                     messages=tuple(sorted(set(g.objects(node, SH.message)), key=str)),  # type: ignore[arg-type]
                      deactivated=deactivated, targets=self.targets(node))
 
     def targets(self, node: Node) -> Targets:
@@ -551,8 +561,7 @@ class _Compiler:
                                    pre_bound_value=False)
         if query is None:
             return
-        if query.binds_current_shape and isinstance(shape.node, BNode):
-            self.refuse(shape.node, "$currentShape in the query of a blank-node shape")
+        self.check_query_for_shape(shape, query)
         messages = tuple(sorted((m for m in g.objects(sparql_node, SH.message) if isinstance(m, Literal)), key=str))
         shape.constraints.append(Constraint(kind="sparql", component=SH.SPARQLConstraintComponent, query=query,
                                             messages=messages))
@@ -614,13 +623,15 @@ class _Compiler:
                 continue
             if len(found) > 1:
                 self.refuse(shape.node, f"more than one value for {path} (pyshacl picks one at random)")
-            parameters.append((_local_name(path), found[0]))
+            name = _local_name(path)
+            if name in ("this", "shapesGraph", "currentShape", "path", "PATH", "value"):
+                self.refuse(shape.node, f"a parameter named {name} (pyshacl refuses it)")
+            parameters.append((name, found[0]))
         query = self.prepare_query(shape.node, validator, str(selects[0]), prefixes_of=validator,
                                    pre_bound_value=True, parameters={n for n, _ in parameters})
         if query is None:
             return
-        if query.binds_current_shape and isinstance(shape.node, BNode):
-            self.refuse(shape.node, "$currentShape in the query of a blank-node shape")
+        self.check_query_for_shape(shape, query)
         shape.constraints.append(Constraint(kind="component", component=component.node, custom=True,  # type: ignore[arg-type]
                                             query=query, parameters=tuple(parameters)))
 
@@ -679,6 +690,12 @@ class _Compiler:
             self.refuse(shape_node, f"SPARQL query of {node}: {problem}")
             return None
         return query
+
+    def check_query_for_shape(self, shape: Shape, query: SparqlQuery) -> None:
+        if query.binds_current_shape and isinstance(shape.node, BNode):
+            self.refuse(shape.node, "$currentShape in the query of a blank-node shape")
+        if query.uses_path and not shape.is_property:
+            self.refuse(shape.node, "$PATH in the query of a node shape (pyshacl stops there)")
 
     # --- whole-graph checks
 
@@ -905,7 +922,8 @@ def not_exists_to_minus(tokens: Sequence[str]) -> tuple[str, ...]:
             if _minus_safe(inner):
                 for i in range(significant[k], significant[end] + 1):
                     keep[i] = False
-                moved += [" ", "MINUS", " ", "{", " ", FOCUS_PLACEHOLDER, *tokens[significant[k + 3] + 1:significant[end]], "}"]
+                group = tokens[significant[k + 3] + 1:significant[end]]
+                moved += [" ", "MINUS", " ", "{", " ", FOCUS_PLACEHOLDER, *group, "}"]
             k = end + 1
             continue
         k += 1
@@ -1310,13 +1328,11 @@ class _Run:
         self.target_keys: set[str] = set()
         self.instance_parts: dict[str, tuple[Callable[[str], str], list[ox.Term]]] = {}
         self.rdfs: Rdfs
-        self.queries = 0
 
     def fresh(self) -> str:
         return f"?_v{next(self.counter)}"
 
     def select(self, query: str, substitutions: dict[ox.Variable, ox.Term] | None = None) -> list[ox.QuerySolution]:
-        self.queries += 1
         try:
             return list(self.store.query(query, use_default_graph_as_union=True, substitutions=substitutions or None,
                                          custom_functions=CUSTOM_FUNCTIONS if str(RDFLIB_STR) in query else None))
@@ -1485,7 +1501,8 @@ class _Run:
         else:
             value_var, value_part = "?this", ""
         if self.focus is not None:  # few values: test each (MINUS would compute every instance)
-            tests = " || ".join(f"EXISTS {{ {self.rdfs.instance_pattern(cls, value_var, bound=True)} }}" for cls in classes)
+            tests = " || ".join(f"EXISTS {{ {self.rdfs.instance_pattern(cls, value_var, bound=True)} }}"
+                                for cls in classes)
             rows = self.select(f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
                                f"{focus.pattern('?this')} {value_part} FILTER(isLiteral({value_var}) || !({tests})) }}")
             return [(r["this"], r["v"] if shape.is_property else r["this"]) for r in rows]
@@ -1597,8 +1614,9 @@ class _Run:
         else:
             value_var, value_part = "?this", ""
         restrict = "" if only is None else f"FILTER({self.member(value_var, only)})"
+        where = f"FILTER({condition})" if condition else ""
         rows = self.select(f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
-                           f"{focus.pattern('?this')} {value_part} {restrict} {f'FILTER({condition})' if condition else ''} }}")
+                           f"{focus.pattern('?this')} {value_part} {restrict} {where} }}")
         return [(r["this"], r["v"] if shape.is_property else r["this"]) for r in rows]
 
     # --- evaluation of a shape on a set of focus nodes
@@ -1613,7 +1631,8 @@ class _Run:
             return self.evaluate(shape, self.targets(shape))
         if focus.key not in self.target_keys:
             focus = self.materialise(focus)
-        return self.once.get(("outcome", id(shape), focus.key), lambda: self._evaluate(shape, focus))  # type: ignore[return-value]
+        return self.once.get(("outcome", id(shape), focus.key),  # type: ignore[return-value]
+                             lambda: self._evaluate(shape, focus))
 
     def _evaluate(self, shape: Shape, focus: NodeSet) -> Outcome:
         targets = self.targets(shape) if shape.targets else None
@@ -1684,7 +1703,8 @@ class _Run:
             admitted = _admitted_iris(c.shapes[0])
             if low is not None and low > 0 and high is not None:  # both bounds: one count per focus node
                 for f, number in self.counts_outside(shape, focus, low, high, condition, admitted):
-                    component = SH.QualifiedMinCountConstraintComponent if number < low else SH.QualifiedMaxCountConstraintComponent
+                    component = (SH.QualifiedMinCountConstraintComponent if number < low
+                                 else SH.QualifiedMaxCountConstraintComponent)
                     yield f, self.result(shape, c, f, None, component)
                 return
             if low is not None and low > 0:
@@ -1786,8 +1806,9 @@ class _Run:
             return f"(!isLiteral({v}) && EXISTS {{ {self.rdfs.instance_pattern(c.value, v, bound=True)} }})"  # type: ignore[arg-type]
         if c.kind == "nodeKind":
             iri, blank, literal = f"isIRI({v})", f"isBlank({v})", f"isLiteral({v})"
-            return {SH.IRI: iri, SH.BlankNode: blank, SH.Literal: literal, SH.BlankNodeOrIRI: f"({blank} || {iri})",
-                    SH.BlankNodeOrLiteral: f"({blank} || {literal})", SH.IRIOrLiteral: f"({iri} || {literal})"}[c.value]  # type: ignore[index]
+            kinds = {SH.IRI: iri, SH.BlankNode: blank, SH.Literal: literal, SH.BlankNodeOrIRI: f"({blank} || {iri})",
+                     SH.BlankNodeOrLiteral: f"({blank} || {literal})", SH.IRIOrLiteral: f"({iri} || {literal})"}
+            return kinds[c.value]  # type: ignore[index]
         if c.kind == "datatype":
             return self.datatype_expression(c.value, candidates, v)  # type: ignore[arg-type]
         if c.kind == "in":
