@@ -212,25 +212,29 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
     report = ScaleReport(scale)
     tree = work / f"scale-{scale}"
     log = work / f"scale-{scale}.log"
-    print(f"[{scale}] writing the synthetic data/ tree to {tree}", file=sys.stderr)
-    write_tree(generate(scale, bench_dir=args.bench_dir), tree)
     store_dir = tree / "var"
     env = settings_env(tree, store_dir)
-
-    print(f"[{scale}] full build", file=sys.stderr)
-    report.build_seconds, report.build_peak_mb = run_build(env, log)
+    reuse = args.reuse and (store_dir / "current").exists()
+    if not reuse:
+        print(f"[{scale}] writing the synthetic data/ tree to {tree}", file=sys.stderr)
+        write_tree(generate(scale, bench_dir=args.bench_dir), tree)
+        print(f"[{scale}] full build", file=sys.stderr)
+        report.build_seconds, report.build_peak_mb = run_build(env, log)
+    else:
+        print(f"[{scale}] serving the tree and store already in {tree} (--reuse: no builds)", file=sys.stderr)
     current = (store_dir / "current").resolve()
     report.store_mb = folder_mb(current / "oxigraph")
     import json
 
     report.triples = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["triples"]
 
-    municipalities = sorted((tree / "data" / "municipalities").glob("*.ttl"))
-    changed = municipalities[len(municipalities) // 2]  # reaches that municipality's documents file too
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n# edited by bench/run.py\n", encoding="utf-8")
-    print(f"[{scale}] incremental build after changing {changed.name}", file=sys.stderr)
-    report.incremental_seconds, peak = run_build(env, log)
-    report.build_peak_mb = max(report.build_peak_mb, peak)
+    if not reuse:
+        municipalities = sorted((tree / "data" / "municipalities").glob("*.ttl"))
+        changed = municipalities[len(municipalities) // 2]  # reaches that municipality's documents file too
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n# edited by bench/run.py\n", encoding="utf-8")
+        print(f"[{scale}] incremental build after changing {changed.name}", file=sys.stderr)
+        report.incremental_seconds, peak = run_build(env, log)
+        report.build_peak_mb = max(report.build_peak_mb, peak)
     current = (store_dir / "current").resolve()
 
     base = "https://w3id.org/integration-kg/"
@@ -269,6 +273,8 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
         cases: list[tuple[str, dict[str, list[httpx.Request]]]] = [
             ("IRI lookup", {name: lookup_requests(s) for name, s in servers.items()})]
         for name, query in queries.items():
+            if args.lookups_only:
+                break
             cases.append((f"query {name}", {n: query_requests(s, query) for n, s in servers.items() if n != "bare ASGI"}))
         for case, by_server in cases:
             report.cases[case] = {}
@@ -341,6 +347,9 @@ def main() -> int:
     parser.add_argument("--skip-virtuoso", action="store_true")
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the data trees, stores and logs")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --work: serve the trees and stores a previous --keep run left there (no builds)")
+    parser.add_argument("--lookups-only", action="store_true", help="measure IRI lookups, not the queries")
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--bench-dir", type=Path, default=SHARED_BENCH)
     args = parser.parse_args()

@@ -37,7 +37,8 @@ from .quotes import check_quotes
 from .rdfterms import graph_of
 from .settings import Settings
 from .store import BuildInfo, current_store_path, swap_current
-from .validation import ValidationReport, ValidationResult, ontology_graph, shapes_graph, validate_graph
+from .validation import (ValidationReport, ValidationResult, ontology_graph, shapes_graph, validate_graph,
+                         validate_graph_with_pyshacl)
 
 KEEP_BUILDS = 2
 BUILD_STEPS = 8  # the numbered steps the build reports through Progress
@@ -384,16 +385,15 @@ def validate_store_or_graph(store: ox.Store, shapes: Graph, ontology: Graph, foc
                             progress: Progress) -> ValidationReport:
     """The fast engine on the store (service/shacl.py); pyshacl over an rdflib copy when the shapes use
     something the engine does not implement."""
-    from .shacl import UnsupportedShapes, compile_shapes, validate_store
+    from .shacl import Unsupported, compile_shapes, validate_store
 
     try:
-        compiled = compile_shapes(shapes)
-    except UnsupportedShapes as unsupported:
+        return validate_store(store, compile_shapes(shapes), ontology, focus_nodes=focus)
+    except Unsupported as unsupported:  # shapes or data the engine does not implement
         progress.detail(f"validating with pyshacl: {unsupported}")
         data = graph_of(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-        return validate_graph(data, shapes=shapes, ontology=ontology,
-                              focus_nodes=None if focus is None else sorted(URIRef(f) for f in focus))
-    return validate_store(store, compiled, ontology, focus_nodes=focus)
+        return validate_graph_with_pyshacl(data, shapes=shapes, ontology=ontology,
+                                           focus_nodes=None if focus is None else sorted(URIRef(f) for f in focus))
 
 
 def home_files(focus_nodes: set[str], triples_by_graph: dict[str, list[ox.Quad]],
