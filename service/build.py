@@ -115,6 +115,14 @@ class PreviousBuild:
     validation: dict[str, list[ValidationResult]]  # file label → its results
 
 
+def file_label(settings: Settings, data_file: DataFile) -> str:
+    """How reports and the manifest name a file: `data/…` for data files, `ontology/…` for the
+    ontology (which may live outside the data folder's parent)."""
+    if data_file.role == "ontology":
+        return f"{settings.ontology_dir.name}/{data_file.path.relative_to(settings.ontology_dir).as_posix()}"
+    return f"{settings.data_dir.name}/{data_file.path.relative_to(settings.data_dir).as_posix()}"
+
+
 def previous_build(settings: Settings, shapes_sha: str, ontology_sha: str) -> PreviousBuild | None:
     path = current_store_path(settings)
     if path is None:
@@ -139,7 +147,7 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
     shapes_sha = folder_digest(settings.shapes_dir.glob("*.ttl"))
     ontology_sha = folder_digest(settings.ontology_dir.glob("*.ttl"))
     hashes = {f: f.sha256() for f in files}
-    label = {f: f.path.relative_to(settings.data_dir.parent).as_posix() for f in files}
+    label = {f: file_label(settings, f) for f in files}
     previous = previous_build(settings, shapes_sha, ontology_sha)
     if previous is None:
         changed = list(files)
@@ -243,7 +251,7 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
         del store  # the in-memory copy: the checks are done, its memory goes to the dumps
 
     progress.step("Writing the dumps")
-    dumps = write_dumps(settings, store_path, triples_by_graph, {label[f]: hashes[f] for f in files})
+    dumps = write_dumps(settings, store_path, triples_by_graph, graph_hashes(files, hashes))
     progress.done(f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets, "
                   f"{dumps['reused_datasets']} reused from the previous build")
 
@@ -282,6 +290,14 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
     progress.done()
     return BuildResult(info=BuildInfo.read(store_path), store_path=store_path, seconds=progress.elapsed,
                        shapes_checked=shapes_checked, reports=reports)
+
+
+def graph_hashes(files: list[DataFile], hashes: dict[DataFile, str]) -> dict[str, str]:
+    """Named graph → the SHA-256 of the file(s) loaded into it."""
+    joined: dict[str, list[str]] = {}
+    for data_file in files:
+        joined.setdefault(data_file.graph_iri, []).append(hashes[data_file])
+    return {graph: "+".join(values) for graph, values in joined.items()}
 
 
 def store_count(store: ox.Store, query: str) -> int:

@@ -136,19 +136,19 @@ def parts_store(triples_by_graph: Mapping[str, Sequence[ox.Quad]]) -> ox.Store:
 
 
 def write_dumps(settings: Settings, store_path: Path, triples_by_graph: Mapping[str, list[ox.Quad]],
-                file_hashes: Mapping[str, str]) -> dict[str, object]:
+                graph_hashes: Mapping[str, str]) -> dict[str, object]:
     """Write every dump of every dataset into `{store_path}/dumps/`, and the manifest beside them.
     Returns the manifest (also written as dumps.json).
 
     `triples_by_graph` holds each named graph's triples as parsed (default-graph quads, blank nodes
     with stable names, service/build_store.py); statements are written graph by graph (graphs sorted)
-    in file order, so the same files give the same bytes. `file_hashes`: each data file (path relative
-    to the project, as in the build manifest) → its SHA-256. Files are compressed in two threads (zlib
+    in file order, so the same files give the same bytes. `graph_hashes`: each named graph → the
+    SHA-256 of the file(s) it was loaded from (a dataset is written again when one of them changed). Files are compressed in two threads (zlib
     works outside the GIL). Needs no store: the build writes the dumps while its store is being written."""
     folder = store_path / DUMPS_FOLDER
     folder.mkdir(exist_ok=True)
     parts = dataset_parts(parts_store(triples_by_graph), settings.base_iri, triples_by_graph)
-    graph_files = graph_file_digests(settings, file_hashes)
+    graph_files = graph_hashes
     previous = previous_manifest(settings, store_path)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     prefixes = dump_prefixes(settings.base_iri)
@@ -226,19 +226,6 @@ def previous_dumps_folder(settings: Settings, new_store: Path) -> Path | None:
         return None
     folder = path / DUMPS_FOLDER
     return folder if path != new_store and folder.is_dir() else None
-
-
-def graph_file_digests(settings: Settings, file_hashes: Mapping[str, str]) -> dict[str, str]:
-    """Named graph → SHA-256 of the data file(s) it was loaded from (the build manifest's `files`)."""
-    digests: dict[str, list[str]] = {}
-    for relative, sha256 in sorted(file_hashes.items()):
-        path = Path(relative)
-        if path.parts[0] == "data":
-            graph = settings.base_iri + "graph/" + Path(*path.parts[1:]).with_suffix("").as_posix()
-        else:
-            graph = settings.base_iri + "graph/" + path.parts[0]
-        digests.setdefault(graph, []).append(sha256)
-    return {graph: "+".join(values) for graph, values in digests.items()}
 
 
 def previous_manifest(settings: Settings, new_store: Path) -> Mapping[str, object]:
