@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -41,7 +42,7 @@ DUMPS_MANIFEST = "dumps.json"
 GZIP_LEVEL = 6  # zlib's own default; Python's gzip module would take 9, its slowest
 # What else the bytes of a dump depend on besides the data: a previous build's files are reused only
 # when this is unchanged (bump it when the serialisation changes).
-WRITER = f"2 pyoxigraph {ox.__version__} gzip-{GZIP_LEVEL}"
+WRITER = f"3 pyoxigraph {ox.__version__} gzip-{GZIP_LEVEL}"
 WHOLE_GRAPH = "integration-kg"
 
 
@@ -143,8 +144,10 @@ def write_dumps(settings: Settings, store_path: Path, triples_by_graph: Mapping[
     `triples_by_graph` holds each named graph's triples as parsed (default-graph quads, blank nodes
     with stable names, service/build_store.py); statements are written graph by graph (graphs sorted)
     in file order, so the same files give the same bytes. `graph_hashes`: each named graph → the
-    SHA-256 of the file(s) it was loaded from (a dataset is written again when one of them changed). Files are compressed in two threads (zlib
-    works outside the GIL). Needs no store: the build writes the dumps while its store is being written."""
+    SHA-256 of the file(s) it was loaded from (a dataset is written again when one of them changed).
+    Files are written in two threads (zlib works outside the GIL), each streamed into its gzip file,
+    so a whole-graph dump never sits in memory uncompressed. Needs no store: the build writes the
+    dumps while its store is being written."""
     folder = store_path / DUMPS_FOLDER
     folder.mkdir(exist_ok=True)
     parts = dataset_parts(parts_store(triples_by_graph), settings.base_iri, triples_by_graph)
@@ -179,11 +182,17 @@ def write_dumps(settings: Settings, store_path: Path, triples_by_graph: Mapping[
 
     def write(item: tuple[str, Sequence[ox.Quad] | tuple[str, ...], DumpFormat, str, str, str]) -> None:
         name, statements, fmt, slug, issued, modified = item
-        if fmt.keeps_graphs:  # statements: the dataset's graph names
-            data, count = nquads(triples_by_graph, statements), sum(len(triples_by_graph[g]) for g in statements)
-        else:
-            data, count = serialise(statements, fmt, prefixes), len(statements)  # type: ignore[arg-type]
-        size, sha256 = _write_gzip(folder / name, data)
+        path = folder / name
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                                    compresslevel=GZIP_LEVEL) as stream:
+            if fmt.keeps_graphs:  # statements: the dataset's graph names
+                for graph in statements:
+                    stream.write(nquads(triples_by_graph, (graph,)))  # type: ignore[arg-type]
+                count = sum(len(triples_by_graph[g]) for g in statements)  # type: ignore[arg-type]
+            else:  # streamed: a whole-graph dump never sits in memory uncompressed
+                serialise(statements, fmt, prefixes, stream)  # type: ignore[arg-type]
+                count = len(statements)
+        size, sha256 = path.stat().st_size, file_sha256(path)
         files[name] = {"dataset": slug, "format": fmt.key, "media_type": fmt.media_type, "bytes": size,
                        "sha256": sha256, "statements": count, "issued": issued, "modified": modified}
 
@@ -258,10 +267,10 @@ def dump_prefixes(base_iri: str) -> dict[str, str]:
             "mun": base_iri + "id/municipality/", "doc": base_iri + "id/document/"}
 
 
-def serialise(triples: Sequence[ox.Quad], fmt: DumpFormat, prefixes: dict[str, str]) -> bytes:
-    """Triples (default-graph quads) in one of the triple formats."""
+def serialise(triples: Sequence[ox.Quad], fmt: DumpFormat, prefixes: dict[str, str], output: BinaryIO) -> None:
+    """Triples (default-graph quads) in one of the triple formats, written to `output`."""
     keep = prefixes if fmt.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
-    return ox.serialize(triples, format=fmt.rdf_format, prefixes=keep)
+    ox.serialize(triples, output, fmt.rdf_format, prefixes=keep)
 
 
 def nquads(triples_by_graph: Mapping[str, Sequence[ox.Quad]], graphs: Iterable[str]) -> bytes:
@@ -274,8 +283,9 @@ def nquads(triples_by_graph: Mapping[str, Sequence[ox.Quad]], graphs: Iterable[s
     return b"".join(chunks)
 
 
-def _write_gzip(path: Path, data: bytes) -> tuple[int, str]:
-    """Compress into a gzip file without a time stamp; return its size and SHA-256."""
-    compressed = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
-    path.write_bytes(compressed)
-    return len(compressed), hashlib.sha256(compressed).hexdigest()
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as written:
+        for block in iter(lambda: written.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
