@@ -67,13 +67,15 @@ class BuildResult:
                 f"{self.shapes_checked} shapes checked, {self.seconds:.1f} s → {self.store_path}")
 
 
-def inputs_digest(settings: Settings) -> str:
-    """One hash over every input of the build (ontology, shapes, data incl. source texts, base IRI)."""
+def inputs_digest(settings: Settings, known: dict[Path, str] | None = None) -> str:
+    """One hash over every input of the build (ontology, shapes, data incl. source texts, base IRI).
+    `known`: SHA-256 (hex) of files already hashed, which are not read again."""
     digest = hashlib.sha256(settings.base_iri.encode())
     for folder in (settings.ontology_dir, settings.shapes_dir, settings.data_dir):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(path.relative_to(folder.parent).as_posix().encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            sha = (known or {}).get(path)
+            digest.update(bytes.fromhex(sha) if sha else hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -143,10 +145,10 @@ def previous_build(settings: Settings, shapes_sha: str, ontology_sha: str) -> Pr
 def _build(settings: Settings, progress: Progress) -> BuildResult:
     progress.step("Finding the data files")
     files = discover(settings)
-    digest = inputs_digest(settings)
     shapes_sha = folder_digest(settings.shapes_dir.glob("*.ttl"))
     ontology_sha = folder_digest(settings.ontology_dir.glob("*.ttl"))
     hashes = {f: f.sha256() for f in files}
+    digest = inputs_digest(settings, {f.path: sha for f, sha in hashes.items()})
     label = {f: file_label(settings, f) for f in files}
     previous = previous_build(settings, shapes_sha, ontology_sha)
     if previous is None:
