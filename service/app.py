@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
     yield
     app.state.store.close()  # stop the query worker processes
 

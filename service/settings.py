@@ -35,6 +35,7 @@ class Settings:
     max_results: int = field(default=10_000, metadata={"help": "rows or triples a query may return"})
     max_body_bytes: int = field(default=1_000_000, metadata={"help": "largest request body accepted"})
     query_workers: int = field(default=2, metadata={"help": "processes that run SPARQL queries"})
+    query_memory_triples: int = field(default=2_000_000, metadata={"help": "largest graph (triples) each query process copies into memory: ~450 bytes a triple each, 3-5x faster queries (0: never)"})
     page_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for rendered resource pages, per process"})
     query_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for SPARQL answers kept per build, per process (0: none)"})
 

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 
 from .render import RDF_FORMATS, RdfFormat, negotiate, rdf_format_named
 from .store import QueryDataset, QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, StoreBusy
+from .worker_store import worker_store
 
 # ------------------------------------------------------------------------------------------------
 # Safety
@@ -64,11 +65,18 @@ class QueryRefused(QueryError):
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    """A query that passed the safety check: its text, its form and whether it names its own dataset."""
+    """A query that passed the safety check: its text, its form, whether it names its own dataset
+    (FROM, FROM NAMED) and whether it reads named graphs (GRAPH)."""
 
     text: str
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
     has_dataset_clause: bool
+    reads_named_graphs: bool = False
+
+    @property
+    def default_graph_only(self) -> bool:
+        """True when the query reads nothing but the default graph (the union of all graphs)."""
+        return not (self.has_dataset_clause or self.reads_named_graphs)
 
 
 def keywords(query: str) -> list[str]:
@@ -114,7 +122,7 @@ def check_query(query: str) -> CheckedQuery:
     form = next((w for w in words if w in QUERY_FORMS), None)
     if form is None:
         raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return CheckedQuery(text=query, form=form, has_dataset_clause="FROM" in words)
+    return CheckedQuery(text=query, form=form, has_dataset_clause="FROM" in words, reads_named_graphs="GRAPH" in words)
 
 
 def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> QueryDataset | None:
@@ -190,23 +198,21 @@ def choose_format(form: str, accept: str | None, format_parameter: str | None) -
 # Execution in a worker process (this part runs in the worker)
 # ------------------------------------------------------------------------------------------------
 
-_open_stores: dict[str, ox.Store] = {}
-
-
-def open_read_only(store_path: str) -> ox.Store:
-    """The worker's store for one build, opened read-only once."""
-    store = _open_stores.get(store_path)
-    if store is None:
-        _open_stores.clear()
-        store = ox.Store.read_only(str(Path(store_path) / "oxigraph"))
-        _open_stores[store_path] = store
-    return store
+def prepare_store(store_path: str, memory_triples: int) -> bool:
+    """Open a build's store in this worker and start loading its copy in memory (worker side; sent to
+    every worker when the service opens a build, so the first queries need not do it)."""
+    return worker_store(store_path, memory_triples).in_memory
 
 
 def execute_query(store_path: str, query: str, media_type: str, default_graphs: tuple[str, ...] | None,
-                  named_graphs: tuple[str, ...] | None, max_results: int) -> bytes:
-    """Run one query on the store and serialise at most max_results rows or triples (worker side)."""
-    store = open_read_only(store_path)
+                  named_graphs: tuple[str, ...] | None, max_results: int, memory_triples: int = 0,
+                  default_graph_only: bool = False) -> bytes:
+    """Run one query on the store and serialise at most max_results rows or triples (worker side).
+    memory_triples: the largest graph the worker copies into memory (service/worker_store.py); the
+    copy holds the default graph only, so a query that reads named graphs (default_graph_only False)
+    runs on the store on disk."""
+    opened = worker_store(store_path, memory_triples)
+    store = opened.store if default_graph_only and default_graphs is None else opened.disk
     options: dict[str, Any] = {}
     if default_graphs is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -376,6 +382,39 @@ class QueryWorkers:
             return reply[1]
         _, kind, message, status, line, column = reply
         raise _ERRORS.get(kind, QueryError)(message, status=status, line=line, column=column)
+
+    def broadcast(self, function: Callable[..., Any], kwargs: Mapping[str, Any], deadline: float) -> int:
+        """Call a module-level function once in every worker that is free before the deadline (a worker
+        busy with a query past it is skipped); returns how many answered. For preparing a new build."""
+        if self._closed:
+            return 0
+        self._start()
+        borrowed: list[_Worker] = []
+        answered = 0
+        try:
+            for _ in range(self.size):
+                try:
+                    borrowed.append(self._idle.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            task = (f"{function.__module__}:{function.__name__}", dict(kwargs))
+            for worker in borrowed:
+                worker.connection.send(task)
+            for worker in borrowed:
+                if worker.connection.poll(max(0.0, deadline - time.monotonic())):
+                    answered += worker.connection.recv()[0] == "ok"
+                else:  # still busy: replace it rather than leave an unread reply behind
+                    worker.stop()
+                    borrowed[borrowed.index(worker)] = _Worker()
+        except (EOFError, OSError):
+            pass
+        finally:
+            for worker in borrowed:
+                if self._closed:
+                    worker.stop()
+                else:
+                    self._idle.put(worker)
+        return answered
 
     def close(self) -> None:
         self._closed = True

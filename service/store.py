@@ -132,15 +132,17 @@ class EmbeddedStore:
     """A pyoxigraph store opened read-only: safe to share between processes and threads.
 
     User queries (`run_bounded`) run in worker processes (service.sparql.QueryWorkers) that open the
-    same store read-only; the store's own queries (`query`, `select`, …) run in this process.
+    same store read-only, and copy it into memory when it has at most `memory_triples` triples
+    (service/worker_store.py); the store's own queries (`query`, `select`, …) run in this process.
     """
 
-    def __init__(self, store_path: Path, workers: "QueryWorkers | None" = None) -> None:
+    def __init__(self, store_path: Path, workers: "QueryWorkers | None" = None, *, memory_triples: int = 0) -> None:
         self.path = store_path
         self._info = BuildInfo.read(store_path)
         self.oxigraph = ox.Store.read_only(str(store_path / "oxigraph"))
         self._workers = workers
         self._own_workers = False
+        self.memory_triples = memory_triples
 
     @property
     def info(self) -> BuildInfo:
@@ -187,10 +189,19 @@ class EmbeddedStore:
             "store_path": str(self.path), "query": checked.text, "media_type": result_format,
             "default_graphs": dataset.default_graphs if dataset else None,
             "named_graphs": dataset.named_graphs if dataset else None,
-            "max_results": max_results,
+            "max_results": max_results, "memory_triples": self.memory_triples,
+            "default_graph_only": checked.default_graph_only and dataset is None,
         }
         return await anyio.to_thread.run_sync(self.workers.run, execute_query, kwargs, deadline,
                                               limiter=_query_limiter())
+
+    def prepare_workers(self, timeout: float = 30.0) -> int:
+        """Open this build in every query worker now and start their copies in memory, so the first
+        queries need not wait (blocking: the service calls it from a thread). Returns how many did."""
+        from .sparql import prepare_store
+
+        return self.workers.broadcast(prepare_store, {"store_path": str(self.path), "memory_triples": self.memory_triples},
+                                      time.monotonic() + timeout)
 
     def close(self) -> None:
         if self._own_workers and self._workers is not None:
@@ -256,6 +267,7 @@ class CurrentStore:
         self._path: Path | None = None
         self._store: GraphStore | None = None
         self._workers: QueryWorkers | None = None
+        self._prepare_workers = False
 
     @property
     def workers(self) -> "QueryWorkers":
@@ -270,6 +282,15 @@ class CurrentStore:
         if self._workers is not None:
             self._workers.close()
 
+    def start(self) -> None:
+        """From the service's start on, each build it opens is opened in the query workers at once
+        (in a background thread), not at their first query."""
+        self._prepare_workers = True
+        try:
+            self.get()
+        except StoreUnavailable:
+            pass
+
     def get(self) -> GraphStore:
         path = current_store_path(self.settings)
         if path is None:
@@ -279,6 +300,9 @@ class CurrentStore:
                 if path != self._path or self._store is None:
                     self._store = open_store(self.settings, path, workers=self.workers)
                     self._path = path
+                    if self._prepare_workers and isinstance(self._store, EmbeddedStore):
+                        threading.Thread(target=self._store.prepare_workers, daemon=True,
+                                         name="integration-kg prepare query workers").start()
         return self._store
 
 
@@ -293,7 +317,7 @@ def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryW
         from .remote_store import RemoteStore
 
         return RemoteStore(settings, path)
-    return EmbeddedStore(path, workers=workers)
+    return EmbeddedStore(path, workers=workers, memory_triples=settings.query_memory_triples)
 
 
 def swap_current(settings: Settings, store_path: Path) -> None:
