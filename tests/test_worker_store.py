@@ -22,7 +22,8 @@ from service.app import create_app
 from service.build import BuildResult
 from service.rdfterms import graph_of
 from service.settings import PROJECT_ROOT, Settings
-from service.sparql import QueryWorkers, prepare_store
+from service.sparql import QueryWorkers, execute_query, prepare_store
+from service.store import ResultTooLarge
 from service.worker_store import WorkerStore, whole_graph_ntriples
 
 from conftest import project_settings
@@ -138,3 +139,15 @@ def test_the_service_answers_the_same_with_and_without_the_copy(settings: Settin
             for _ in range(2):
                 answers.append([rows(sparql(client, query)) for query in queries])
     assert all(answers[0]) and all(answer == answers[0] for answer in answers)
+
+
+def test_the_row_limit_counts_rows_not_line_breaks(built: BuildResult) -> None:
+    """Results are written as TSV first to keep the row limit: a line break inside a value is escaped."""
+    query = 'SELECT ?x ?y WHERE { VALUES (?x ?y) { ("a\\nb" 1) ("c\\r\\nd\\n" UNDEF) } }'
+    for memory_triples in (0, 10_000_000):
+        answer = json.loads(execute_query(str(built.store_path), query, "application/sparql-results+json", None, None,
+                                          max_results=2, memory_triples=memory_triples, default_graph_only=True))
+        assert [b["x"]["value"] for b in answer["results"]["bindings"]] == ["a\nb", "c\r\nd\n"]
+        with pytest.raises(ResultTooLarge, match="more than 1 rows"):
+            execute_query(str(built.store_path), query, "text/csv", None, None, max_results=1,
+                          memory_triples=memory_triples, default_graph_only=True)
