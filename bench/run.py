@@ -7,7 +7,8 @@ For each scale (municipalities of ../shared/bench/gen.py, made buildable by benc
 2. build again after changing one municipality's file (an incremental build: the municipality's
    documents are validated again too);
 3. serve, on loopback, (a) integration-kg on the embedded store, with its SPARQL result cache and
-   without it ("cold": what a first or distinct query costs), (b) integration-kg over Virtuoso
+   without it ("cold": what a first or distinct query costs), cold again with its query workers on
+   the store on disk instead of their copy in memory ("cold, disk"), (b) integration-kg over Virtuoso
    (scripts/virtuoso.sh; the build loads it with INTEGRATION_KG_STORE_BACKEND=remote), (c)
    rdflib-endpoint over the same quads, (d) a bare ASGI app returning a fixed body (the HTTP ceiling);
 4. measure, with a bounded number of requests at a fixed concurrency and a time cap per case: IRI
@@ -248,6 +249,11 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
         # The same service with the SPARQL result cache off: what a first (or every distinct) query costs.
         servers["ikg embedded, cold"] = Server("ikg embedded, cold", uvicorn_args(),
                                                {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0"}, "/healthz", log)
+        # … and with its query workers reading the store on disk, not a copy in memory (what graphs
+        # above INTEGRATION_KG_QUERY_MEMORY_TRIPLES get).
+        servers["ikg embedded, cold, disk"] = Server(
+            "ikg embedded, cold, disk", uvicorn_args(),
+            {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0", "INTEGRATION_KG_QUERY_MEMORY_TRIPLES": "0"}, "/healthz", log)
         if not args.skip_virtuoso:
             try:
                 servers["ikg Virtuoso"] = start_over_virtuoso(tree, virtuoso_dir, env, log, report)
@@ -321,7 +327,7 @@ def print_report(reports: list[ScaleReport], args: argparse.Namespace) -> None:
               f"{r.build_peak_mb:>12.0f} {r.store_mb:>9.0f} {remote:>16}")
     for r in reports:
         print(f"\n{r.scale} municipalities")
-        print(f"  {'case':<26} {'server':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5}  ratio")
+        print(f"  {'case':<26} {'server':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5}  ratio")
         for case, by_server in r.cases.items():
             for server, f in by_server.items():
                 ratio = ""
@@ -330,7 +336,7 @@ def print_report(reports: list[ScaleReport], args: argparse.Namespace) -> None:
                 elif case.startswith("query") and server.startswith("ikg") and "rdflib-endpoint" in by_server \
                         and by_server["rdflib-endpoint"].rps > 0:
                     ratio = f"{f.rps / by_server['rdflib-endpoint'].rps:.1f}× rdflib-endpoint"
-                print(f"  {case[:26]:<26} {server:<16} {f.rps:>8.1f} {f.p50:>8.1f} {f.p99:>8.1f} {f.failures:>5}  {ratio}")
+                print(f"  {case[:26]:<26} {server:<24} {f.rps:>8.1f} {f.p50:>8.1f} {f.p99:>8.1f} {f.failures:>5}  {ratio}")
         for note in r.notes:
             print(f"  note: {note}")
 
