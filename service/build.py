@@ -7,9 +7,14 @@ removes its folder and leaves the last good store serving.
 
 Incremental builds: when the current build has the same store layout, base IRI, shapes and
 ontology, the next one starts from a copy of its store (service/build_store.py), parses only the
-files whose content hash changed, replaces their graphs, validates again only the resources those
-files describe and the resources of the files that link to them (`affected_graphs`), and carries
-every other file's results over from the previous build (validation.json beside the store).
+files whose content hash changed, replaces their graphs, checks again only the quotes of those files
+and the quotes that cite a source text that changed (`citations_to_check`), validates again only the
+resources those files describe and the resources of the files that link to them (`affected_graphs`),
+carries every other file's results over from the previous build (validation.json beside the store),
+and writes the dumps from the changed graphs' triples and the previous build's compressed pieces of
+every other graph (service/dumps.py). What needs a file that was not parsed reads its graph from the
+patched store or the previous build's records: the statement counts (the manifest's `graphs`), the
+datasets and their graphs (queried on the store), the home file of a validation result.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import hashlib
 import itertools
 import json
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -31,9 +36,9 @@ from rdflib import Graph, URIRef
 from .build_store import (OXIGRAPH_FOLDER, STORE_LAYOUT, StoreWriter, copy_store, graph_quads,
                           memory_store, replace_graphs, stable_blank_nodes)
 from .datafiles import DataFile, DataFileError, discover, parse_file
-from .dumps import write_dumps
+from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous_pieces, write_dumps
 from .progress import Progress
-from .quotes import check_quotes
+from .quotes import check_quotes, citations_to_check
 from .rdfterms import graph_of
 from .settings import Settings
 from .store import BuildInfo, current_store_path, swap_current
@@ -113,7 +118,7 @@ class PreviousBuild:
 
     path: Path
     files: dict[str, str]  # data file (path relative to the project) → sha256
-    graphs: set[str]
+    graphs: dict[str, int]  # named graph → its distinct triples
     validation: dict[str, list[ValidationResult]]  # file label → its results
 
 
@@ -138,109 +143,188 @@ def previous_build(settings: Settings, shapes_sha: str, ontology_sha: str) -> Pr
             or manifest.get("shapes_sha256") != shapes_sha or manifest.get("ontology_sha256") != ontology_sha
             or not (path / OXIGRAPH_FOLDER).is_dir()):
         return None
-    return PreviousBuild(path=path, files=dict(manifest["files"]), graphs=set(manifest["graphs"]),  # type: ignore[arg-type]
+    return PreviousBuild(path=path, files=dict(manifest["files"]), graphs=dict(manifest["graphs"]),  # type: ignore[arg-type]
                          validation=validation)
 
 
-def _build(settings: Settings, progress: Progress) -> BuildResult:
-    progress.step("Finding the data files")
+@dataclass
+class BuildPlan:
+    """What the first step found: the files, their hashes, and what changed since the previous build."""
+
+    files: list[DataFile]
+    label: dict[DataFile, str]
+    hashes: dict[DataFile, str]
+    graph_hashes: dict[str, str]  # named graph → the SHA-256 of its file(s)
+    changed: list[DataFile]       # every file when there is no previous build to start from
+    removed_graphs: list[str]
+    changed_texts: set[str]       # source texts (names under data/sources/) new, changed or gone since the previous build
+    previous: PreviousBuild | None
+    digest: str
+    shapes_sha: str
+    ontology_sha: str
+
+    @property
+    def changed_graphs(self) -> list[str]:
+        return sorted({f.graph_iri for f in self.changed})
+
+
+def plan_build(settings: Settings) -> BuildPlan:
     files = discover(settings)
     shapes_sha = folder_digest(settings.shapes_dir.glob("*.ttl"))
     ontology_sha = folder_digest(settings.ontology_dir.glob("*.ttl"))
     hashes = {f: f.sha256() for f in files}
-    digest = inputs_digest(settings, {f.path: sha for f, sha in hashes.items()})
+    sources = settings.data_dir / "sources"
+    text_hashes = source_text_hashes(sources)
+    digest = inputs_digest(settings, {**{f.path: sha for f, sha in hashes.items()}, **text_hashes})
     label = {f: file_label(settings, f) for f in files}
     previous = previous_build(settings, shapes_sha, ontology_sha)
     if previous is None:
-        changed = list(files)
-        removed_graphs: list[str] = []
-        progress.done(f"{len(files)} files; a full build")
+        changed, removed_graphs, changed_texts = list(files), [], set()
     else:
         changed = [f for f in files if previous.files.get(label[f]) != hashes[f]]
-        removed_graphs = sorted(previous.graphs - {f.graph_iri for f in files})
-        progress.done(f"{len(files)} files; {len(changed)} changed and {len(removed_graphs)} removed since build "
-                      f"{previous.path.name}")
+        removed_graphs = sorted(set(previous.graphs) - {f.graph_iri for f in files})
+        changed_texts = changed_source_texts(sources, text_hashes, previous.path / SOURCES_FOLDER)
+    return BuildPlan(files, label, hashes, graph_hashes(files, hashes), changed, removed_graphs, changed_texts,
+                     previous, digest, shapes_sha, ontology_sha)
+
+
+def source_text_hashes(sources: Path) -> dict[Path, str]:
+    """SHA-256 (hex) of every file under data/sources/."""
+    return {path: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(sources.rglob("*")) if path.is_file()} if sources.is_dir() else {}
+
+
+def changed_source_texts(sources: Path, text_hashes: Mapping[Path, str], published: Path) -> set[str]:
+    """The source texts (names relative to data/sources/) that differ from the copies the previous
+    build published beside its store, which are the texts its quote check read: new, changed or gone."""
+    current = {path.relative_to(sources).as_posix(): sha for path, sha in text_hashes.items()}
+    before = {path.name: path for path in published.glob("*") if path.is_file()} if published.is_dir() else {}
+    changed = set(before) - set(current)
+    for name, sha in current.items():
+        if name not in before or hashlib.sha256(before[name].read_bytes()).hexdigest() != sha:
+            changed.add(name)
+    return changed
+
+
+def _build(settings: Settings, progress: Progress) -> BuildResult:
+    progress.step("Finding the data files")
+    plan = plan_build(settings)
+    if plan.previous is None:
+        progress.done(f"{len(plan.files)} files; a full build")
+    else:
+        progress.done(f"{len(plan.files)} files; {len(plan.changed)} changed and {len(plan.removed_graphs)} removed "
+                      f"since build {plan.previous.path.name}"
+                      + (f", {len(plan.changed_texts)} source texts changed" if plan.changed_texts else ""))
 
     progress.step("Parsing")
-    quads_by_file: dict[DataFile, list[ox.Quad]] = {}
-    errors: list[str] = []
-    for data_file in files:
-        try:
-            quads_by_file[data_file] = stable_blank_nodes(parse_file(data_file, settings, in_graph=False),
-                                                          data_file.graph_iri)
-        except DataFileError as error:
-            errors.append(str(error))
-    if errors:
-        raise BuildFailed("The build stopped: these files do not parse.\n" + "\n".join(f"  {e}" for e in errors))
-    progress.done(f"{sum(len(q) for q in quads_by_file.values())} triples in {len(quads_by_file)} files")
+    if plan.previous is None:
+        to_parse = plan.files
+        unkept: set[str] = set()
+    else:
+        # An unchanged file is parsed only when the previous build kept no dump pieces of its graph.
+        pieces = previous_pieces(settings)
+        keys = piece_keys(settings.base_iri, plan.graph_hashes)
+        unkept = set(plan.graph_hashes) - (pieces.reusable(keys) if pieces is not None else set())
+        graphs = set(plan.changed_graphs) | unkept
+        to_parse = [f for f in plan.files if f.graph_iri in graphs]
+    triples_by_graph = parse_files(settings, to_parse)
+    parsed = (f"{len(to_parse)} file{'' if len(to_parse) == 1 else 's'} parsed, "
+              f"{sum(len(t) for t in triples_by_graph.values())} triples")
+    if plan.previous is not None:
+        skipped = len(plan.files) - len(to_parse)
+        parsed += f"; {skipped} unchanged and skipped"
+        extra = len([f for f in to_parse if f not in plan.changed])
+        if extra:
+            parsed += f" ({extra} unchanged files parsed for their dumps: the previous build kept no pieces of them)"
+    progress.done(parsed)
 
-    progress.step("Writing the store" if previous is None else "Patching a copy of the previous store")
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + digest[:8]
+    progress.step("Writing the store" if plan.previous is None else "Patching a copy of the previous store")
+    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + plan.digest[:8]
     store_path = settings.store_dir / "stores" / build_id
     store_path.mkdir(parents=True)
     try:
-        return _build_into(settings, progress, store_path, files, label, hashes, quads_by_file, changed,
-                           removed_graphs, previous, digest, shapes_sha, ontology_sha)
+        return _build_into(settings, progress, store_path, plan, triples_by_graph)
     except BaseException:
         shutil.rmtree(store_path, ignore_errors=True)
         raise
 
 
-def _build_into(settings: Settings, progress: Progress, store_path: Path, files: list[DataFile],
-                label: dict[DataFile, str], hashes: dict[DataFile, str], quads_by_file: dict[DataFile, list[ox.Quad]],
-                changed: list[DataFile], removed_graphs: list[str], previous: PreviousBuild | None, digest: str, shapes_sha: str,
-                ontology_sha: str) -> BuildResult:
+def parse_files(settings: Settings, files: list[DataFile]) -> dict[str, list[ox.Quad]]:
+    """Each graph's distinct triples (default-graph quads, blank nodes with stable names) from its files;
+    BuildFailed naming every file that does not parse."""
+    quads_by_graph: dict[str, list[ox.Quad]] = {}
+    errors: list[str] = []
+    for data_file in files:
+        try:
+            quads = stable_blank_nodes(parse_file(data_file, settings, in_graph=False), data_file.graph_iri)
+        except DataFileError as error:
+            errors.append(str(error))
+            continue
+        quads_by_graph.setdefault(data_file.graph_iri, []).extend(quads)
+    if errors:
+        raise BuildFailed("The build stopped: these files do not parse.\n" + "\n".join(f"  {e}" for e in errors))
+    return {graph: list(dict.fromkeys(quads)) for graph, quads in quads_by_graph.items()}
+
+
+def _build_into(settings: Settings, progress: Progress, store_path: Path, plan: BuildPlan,
+                triples_by_graph: dict[str, list[ox.Quad]]) -> BuildResult:
     old_subjects: set[str] = set()
-    triples_by_graph: dict[str, list[ox.Quad]] = {}  # default-graph quads as parsed, by the graph they go to
-    for data_file, quads in quads_by_file.items():
-        triples_by_graph.setdefault(data_file.graph_iri, []).extend(quads)
     writer: StoreWriter | None = None
-    if previous is None:
+    if plan.previous is None:
         # The store is written on disk in a child process; the checks run on an in-memory copy of the
         # default graph meanwhile.
-        writer = StoreWriter(store_path, [(f.path, f.graph_iri) for f in files], settings.base_iri)
+        writer = StoreWriter(store_path, [(f.path, f.graph_iri) for f in plan.files], settings.base_iri)
         store = memory_store(triples_by_graph)
     else:
-        store = copy_store(previous.path, store_path)
-        for graph in [f.graph_iri for f in changed] + removed_graphs:
+        store = copy_store(plan.previous.path, store_path)
+        for graph in plan.changed_graphs + plan.removed_graphs:
             old_subjects.update(q.subject.value for q in graph_quads(store, graph) if isinstance(q.subject, ox.NamedNode))
-        replace_graphs(store, {f.graph_iri: triples_by_graph[f.graph_iri] for f in changed}, removed_graphs)
+        replace_graphs(store, {g: triples_by_graph[g] for g in plan.changed_graphs}, plan.removed_graphs)
     try:
-        return _check_and_publish(settings, progress, store_path, store, writer, files, label, hashes,
-                                  triples_by_graph, changed, removed_graphs, old_subjects, previous, digest,
-                                  shapes_sha, ontology_sha)
+        return _check_and_publish(settings, progress, store_path, store, writer, plan, triples_by_graph, old_subjects)
     finally:
         if writer is not None:
             writer.cancel()
 
 
 def _check_and_publish(settings: Settings, progress: Progress, store_path: Path, store: ox.Store,
-                       writer: StoreWriter | None, files: list[DataFile], label: dict[DataFile, str],
-                       hashes: dict[DataFile, str], triples_by_graph: dict[str, list[ox.Quad]],
-                       changed: list[DataFile], removed_graphs: list[str], old_subjects: set[str],
-                       previous: PreviousBuild | None, digest: str, shapes_sha: str, ontology_sha: str) -> BuildResult:
+                       writer: StoreWriter | None, plan: BuildPlan, triples_by_graph: dict[str, list[ox.Quad]],
+                       old_subjects: set[str]) -> BuildResult:
+    files, label, previous = plan.files, plan.label, plan.previous
     triples = store_count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     progress.done(f"{triples} triples" + ("; a second process writes them to disk while the checks run" if writer else ""))
 
     progress.step("Checking that every quote is verbatim in its source text")
-    problems = check_quotes(store, settings.data_dir / "sources", settings.base_iri)
+    quote = ox.NamedNode(settings.ikg + "quote")
+    quotes = len({q.subject for q in store.quads_for_pattern(None, quote, None, ox.DefaultGraph())})
+    sources = settings.data_dir / "sources"
+    if previous is None:
+        problems = check_quotes(store, sources, settings.base_iri)
+        checked = f"{quotes} quotes"
+    else:
+        # The previous build found every other quote verbatim, and neither it nor its source text changed.
+        citations = citations_to_check(store, settings.base_iri,
+                                       [g for g in plan.changed_graphs if store.contains_named_graph(ox.NamedNode(g))],
+                                       old_subjects, plan.changed_texts)
+        problems = check_quotes(store, sources, settings.base_iri, sorted(citations, key=str))
+        checked = (f"{quotes} quotes; the citations of the changed files and of the changed source texts checked "
+                   f"again ({len(citations)}), the others passed in build {previous.path.name}")
     if problems:
         raise BuildFailed("The build stopped: these quotes are not verbatim in their source texts.\n"
                           + "\n".join(f"  {p}" for p in problems))
-    quote = ox.NamedNode(settings.ikg + "quote")
-    progress.done(f"{len({q.subject for q in store.quads_for_pattern(None, quote, None, ox.DefaultGraph())})} quotes")
+    progress.done(checked)
 
     progress.step("Validating with the SHACL shapes")
     data_files = [f for f in files if f.role != "ontology"]
     if previous is None:
         affected: set[str] | None = None
     else:
-        affected = affected_graphs(store, [f.graph_iri for f in changed if f.role != "ontology"] + removed_graphs,
+        affected = affected_graphs(store, [f.graph_iri for f in plan.changed if f.role != "ontology"] + plan.removed_graphs,
                                    old_subjects)
         if len(affected) * 2 > len(data_files):
             affected = None
-    reports = validate_build(settings, store, triples_by_graph, data_files, label, affected, old_subjects, previous,
-                             progress)
+    reports = validate_build(settings, store, triples_by_graph if previous is None else None, data_files, label,
+                             affected, old_subjects, previous, progress)
     failing = {name: report for name, report in reports.items() if not report.conforms}
     if failing:
         raise BuildFailed("The build stopped: these files do not conform to the shapes.\n\n"
@@ -249,19 +333,28 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
     write_validation(store_path, reports)
     warnings = sum(len(r.results) for r in reports.values())
     progress.done(f"{len(reports)} files conform" + (f", {warnings} warning(s)" if warnings else ""))
-    if writer is not None:
-        del store  # the in-memory copy: the checks are done, its memory goes to the dumps
 
     progress.step("Writing the dumps")
-    dumps = write_dumps(settings, store_path, triples_by_graph, graph_hashes(files, hashes))
+    per_graph = graph_sizes(plan, triples_by_graph, store)
+    if writer is not None:
+        del store  # the in-memory copy: the checks are done, its memory goes to the dumps
+        parts = dataset_parts(parts_store(triples_by_graph), settings.base_iri, plan.graph_hashes)
+        graphs = BuildGraphs(plan.graph_hashes, per_graph, triples, triples_by_graph)
+    else:
+        patched = store
+        parts = dataset_parts(store, settings.base_iri, plan.graph_hashes)
+        graphs = BuildGraphs(plan.graph_hashes, per_graph, triples, triples_by_graph,
+                             read=lambda graph: graph_quads(patched, graph))
+    dumps = write_dumps(settings, store_path, parts, graphs)
     progress.done(f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets, "
-                  f"{dumps['reused_datasets']} reused from the previous build")
+                  f"{dumps['reused_datasets']} reused from the previous build; the whole graph from "
+                  f"{len(per_graph) - int(dumps['reused_graphs'])} graphs written and {dumps['reused_graphs']} "  # type: ignore[call-overload]
+                  "graphs' pieces copied")
 
     progress.step("Writing the build information")
     if writer is not None:
         progress.detail("waiting for the store to be written")
         writer.wait()
-    per_graph = {graph: len(set(graph_triples)) for graph, graph_triples in sorted(triples_by_graph.items())}
     publish_source_texts(settings.data_dir / "sources", store_path / SOURCES_FOLDER)
     manifest: dict[str, object] = {
         "build_id": store_path.name,
@@ -271,15 +364,16 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
         "triples": triples,
         "quads": sum(per_graph.values()),
         "graphs": per_graph,
-        "files": {label[f]: hashes[f] for f in files},
-        "inputs_sha256": digest,
-        "shapes_sha256": shapes_sha,
-        "ontology_sha256": ontology_sha,
+        "files": {label[f]: plan.hashes[f] for f in files},
+        "inputs_sha256": plan.digest,
+        "shapes_sha256": plan.shapes_sha,
+        "ontology_sha256": plan.ontology_sha,
         "shapes_checked": shapes_checked,
         "incremental_from": previous.path.name if previous is not None else None,
     }
     if settings.store_backend == "remote":
-        manifest["remote"] = load_remote_graphs(settings, files, triples_by_graph, progress)
+        every_graph = GraphTriples(triples_by_graph, per_graph, None if writer is not None else store)
+        manifest["remote"] = load_remote_graphs(settings, files, plan.hashes, every_graph, progress)
     (store_path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     if writer is None:
         store.flush()  # a patched copy: compacting it would cost more than the patch (the writer compacts new stores)
@@ -294,6 +388,42 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
                        shapes_checked=shapes_checked, reports=reports)
 
 
+def graph_sizes(plan: BuildPlan, triples_by_graph: Mapping[str, list[ox.Quad]], store: ox.Store) -> dict[str, int]:
+    """Every named graph's distinct triples: counted for the graphs parsed, from the previous build's
+    manifest for the others (their files did not change), from the store when it does not say."""
+    recorded = plan.previous.graphs if plan.previous is not None else {}
+    sizes = {}
+    for graph in sorted(plan.graph_hashes):
+        if graph in triples_by_graph:
+            sizes[graph] = len(triples_by_graph[graph])
+        elif graph in recorded:
+            sizes[graph] = int(recorded[graph])
+        else:
+            sizes[graph] = len(graph_quads(store, graph))
+    return sizes
+
+
+class GraphTriples(Mapping[str, list[ox.Quad]]):
+    """Every named graph of the build → its triples (default-graph quads): the parsed graphs as parsed,
+    the others read from the (patched) store."""
+
+    def __init__(self, parsed: Mapping[str, list[ox.Quad]], graphs: Iterable[str], store: ox.Store | None) -> None:
+        self.parsed, self.graphs, self.store = parsed, sorted(graphs), store
+
+    def __getitem__(self, graph: str) -> list[ox.Quad]:
+        if graph in self.parsed:
+            return self.parsed[graph]
+        if self.store is None or graph not in self.graphs:
+            raise KeyError(graph)
+        return [ox.Quad(q.subject, q.predicate, q.object) for q in graph_quads(self.store, graph)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.graphs)
+
+    def __len__(self) -> int:
+        return len(self.graphs)
+
+
 def graph_hashes(files: list[DataFile], hashes: dict[DataFile, str]) -> dict[str, str]:
     """Named graph → the SHA-256 of the file(s) loaded into it."""
     joined: dict[str, list[str]] = {}
@@ -306,11 +436,15 @@ def store_count(store: ox.Store, query: str) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def load_remote_graphs(settings: Settings, files: list[DataFile], triples_by_graph: dict[str, list[ox.Quad]],
-                       progress: Progress) -> dict[str, object]:
+def load_remote_graphs(settings: Settings, files: list[DataFile], file_hashes: Mapping[DataFile, str],
+                       triples_by_graph: Mapping[str, list[ox.Quad]], progress: Progress) -> dict[str, object]:
     """Bring the remote SPARQL server in line with this build (store_backend = remote): only the
     graphs whose files changed since the last load to that server are written. The local store
-    written beside the manifest stays the source of the dumps and of the build information."""
+    written beside the manifest stays the source of the dumps and of the build information.
+
+    `triples_by_graph` holds every graph of the build (an incremental build reads the graphs it did
+    not parse from its patched store, `GraphTriples`): load_remote compares every graph's size with
+    the server's."""
     import httpx
 
     from .remote_store import RemoteQueryError, graph_keys, load_remote
@@ -319,7 +453,7 @@ def load_remote_graphs(settings: Settings, files: list[DataFile], triples_by_gra
                       for graph, triples in triples_by_graph.items()}
     hashes: dict[str, list[str]] = {}
     for data_file in files:
-        hashes.setdefault(data_file.graph_iri, []).append(data_file.sha256())
+        hashes.setdefault(data_file.graph_iri, []).append(file_hashes[data_file])
     previous_path = current_store_path(settings)
     previous = BuildInfo.read(previous_path).manifest.get("remote") if previous_path else None
     try:
@@ -366,14 +500,17 @@ def graph_subjects(store: ox.Store, graph: str) -> set[str]:
             if isinstance(q.subject, ox.NamedNode)}
 
 
-def validate_build(settings: Settings, store: ox.Store, triples_by_graph: dict[str, list[ox.Quad]],
+def validate_build(settings: Settings, store: ox.Store, triples_by_graph: Mapping[str, Sequence[ox.Quad]] | None,
                    data_files: list[DataFile], label: dict[DataFile, str], affected: set[str] | None,
                    old_subjects: set[str], previous: PreviousBuild | None, progress: Progress) -> dict[str, ValidationReport]:
     """Validate the build's store and sort the results by the data file that describes each focus node.
 
     A full build validates every resource. An incremental one validates the resources of the
     `affected` graphs (and those the changed files used to describe) against the whole patched
-    store, and takes every other file's results from the previous build."""
+    store, and takes every other file's results from the previous build.
+
+    `triples_by_graph`: every graph's triples (a full build, whose store in memory has no named
+    graphs); None: the store has the named graphs (a patched copy) and says which file describes what."""
     shapes, ontology = shapes_graph(settings.shapes_dir), ontology_graph(settings.ontology_dir)
     focus: set[str] | None = None
     if affected is not None:
@@ -390,7 +527,10 @@ def validate_build(settings: Settings, store: ox.Store, triples_by_graph: dict[s
         carried = [r for results in previous.validation.values() for r in results if r.focus_node not in focus]
     by_label: dict[str, list[ValidationResult]] = {label[f]: [] for f in data_files}
     results = carried + report.results
-    home = home_files({r.focus_node for r in results}, triples_by_graph, {f.graph_iri: label[f] for f in data_files})
+    label_of_graph = {f.graph_iri: label[f] for f in data_files}
+    nodes = {r.focus_node for r in results}
+    home = (home_files(nodes, triples_by_graph, label_of_graph) if triples_by_graph is not None
+            else home_files_in_store(nodes, store, label_of_graph))
     for result in results:
         by_label.setdefault(home.get(result.focus_node, "other resources"), []).append(result)
     return {name: ValidationReport(conforms=not any(r.severity == "Violation" for r in results),
@@ -414,7 +554,7 @@ def validate_store_or_graph(store: ox.Store, shapes: Graph, ontology: Graph, foc
                                            focus_nodes=None if focus is None else sorted(URIRef(f) for f in focus))
 
 
-def home_files(focus_nodes: set[str], triples_by_graph: dict[str, list[ox.Quad]],
+def home_files(focus_nodes: set[str], triples_by_graph: Mapping[str, Sequence[ox.Quad]],
                label_of_graph: dict[str, str]) -> dict[str, str]:
     """For each focus node, the data file a result about it belongs to: the first (by path) whose graph
     describes it (has it as subject)."""
@@ -426,6 +566,22 @@ def home_files(focus_nodes: set[str], triples_by_graph: dict[str, list[ox.Quad]]
             continue
         for subject in {t.subject.value for t in triples} & focus_nodes:
             home.setdefault(subject, label_of_graph[graph])
+    return home
+
+
+def home_files_in_store(focus_nodes: set[str], store: ox.Store, label_of_graph: dict[str, str]) -> dict[str, str]:
+    """home_files, asked of a store that keeps each file's triples in the file's named graph: for each
+    focus node the first file (by path) whose graph has it as subject."""
+    home: dict[str, str] = {}
+    for node in focus_nodes:
+        try:
+            term: ox.NamedNode | ox.BlankNode = ox.NamedNode(node) if ":" in node else ox.BlankNode(node)
+        except ValueError:
+            continue
+        labels = {label_of_graph[q.graph_name.value] for q in store.quads_for_pattern(term, None, None, None)
+                  if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in label_of_graph}
+        if labels:
+            home[node] = min(labels)
     return home
 
 

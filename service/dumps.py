@@ -5,8 +5,22 @@ documents) the build writes one gzipped file per format into `{store}/dumps/`, a
 beside them: byte size, SHA-256, statement count and modification date of every file, so that the
 catalogue and VoID never carry a hand-typed figure.
 
+- Every dump is assembled from per-graph pieces. A gzip file may be a series of members (RFC 1952,
+  section 2.2; Python's gzip, zcat and every gzip library read them as one stream), so a dump is a
+  header member (Turtle's prefixes, JSON-LD's `{"@context": …, "@graph": [`), one member per named
+  graph (sorted by graph name) and, for JSON-LD, a footer member (`]}`; a member holding ",\n" sits
+  between two graphs' node objects, and a graph without triples contributes nothing). A graph's
+  piece depends only on its triples (as parsed, blank nodes with stable names), the base IRI and
+  WRITER, so it is compressed once: the whole-graph dump records where each graph's pieces sit in it
+  (`pieces.json`), the datasets' dumps copy those bytes, and the next build copies the pieces of the
+  graphs whose files did not change from the previous build's whole-graph dumps, compressing only
+  the changed graphs'. A full build goes the same way, so a full and an incremental build of the same
+  files write the same bytes.
 - N-Quads keeps the named graphs (one per data file); Turtle, N-Triples and JSON-LD hold the
-  union of the graphs, each distinct triple once.
+  union of the graphs. Each graph's piece holds its distinct triples once, but a triple that two
+  files both state is in both graphs' pieces, so it occurs twice in the whole-graph (or a
+  dataset's) N-Triples, Turtle and JSON-LD. An RDF graph is a set and parsers drop the repeat; the
+  statement counts in dumps.json are those of distinct triples (the store's).
 - The gzip header carries no time stamp, so the same data gives the same bytes and the same
   checksum: a harvester (and a cache) sees a change only when the data changed.
 - A dataset's modification time carries over from the previous build while the data files it is
@@ -25,9 +39,11 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -42,7 +58,8 @@ DUMPS_MANIFEST = "dumps.json"
 GZIP_LEVEL = 6  # zlib's own default; Python's gzip module would take 9, its slowest
 # What else the bytes of a dump depend on besides the data: a previous build's files are reused only
 # when this is unchanged (bump it when the serialisation changes).
-WRITER = f"3 pyoxigraph {ox.__version__} gzip-{GZIP_LEVEL}"
+WRITER = f"4 pieces pyoxigraph {ox.__version__} zlib {zlib.ZLIB_RUNTIME_VERSION} gzip-{GZIP_LEVEL}"
+PIECES_INDEX = "pieces.json"  # where each graph's pieces sit in the whole-graph dumps (not a published file)
 WHOLE_GRAPH = "integration-kg"
 
 
@@ -136,73 +153,256 @@ def parts_store(triples_by_graph: Mapping[str, Sequence[ox.Quad]]) -> ox.Store:
     return store
 
 
-def write_dumps(settings: Settings, store_path: Path, triples_by_graph: Mapping[str, list[ox.Quad]],
-                graph_hashes: Mapping[str, str]) -> dict[str, object]:
-    """Write every dump of every dataset into `{store_path}/dumps/`, and the manifest beside them.
-    Returns the manifest (also written as dumps.json).
+@dataclass
+class BuildGraphs:
+    """What the dumps need to know about a build's named graphs."""
 
-    `triples_by_graph` holds each named graph's triples as parsed (default-graph quads, blank nodes
-    with stable names, service/build_store.py); statements are written graph by graph (graphs sorted)
-    in file order, so the same files give the same bytes. `graph_hashes`: each named graph → the
-    SHA-256 of the file(s) it was loaded from (a dataset is written again when one of them changed).
-    Files are written in two threads (zlib works outside the GIL), each streamed into its gzip file,
-    so a whole-graph dump never sits in memory uncompressed. Needs no store: the build writes the
-    dumps while its store is being written."""
+    hashes: Mapping[str, str]                 # every graph → the SHA-256 of the file(s) it was loaded from
+    triples: Mapping[str, int]                # every graph → how many distinct triples it holds
+    union_triples: int                        # distinct triples of all graphs (the store's default graph)
+    parsed: Mapping[str, Sequence[ox.Quad]]   # the graphs this build parsed → their distinct triples
+    # any graph's triples (default-graph quads): a graph that was not parsed is read from the store
+    read: Callable[[str], Iterable[ox.Quad]] = field(default=lambda graph: ())
+
+    def distinct_triples(self, graphs: Sequence[str]) -> int:
+        if len(graphs) == 1:
+            return self.triples[graphs[0]]
+        return len({(t.subject, t.predicate, t.object) for g in graphs
+                    for t in (self.parsed[g] if g in self.parsed else self.read(g))})
+
+
+def piece_keys(base_iri: str, graph_hashes: Mapping[str, str]) -> dict[str, str]:
+    """A key per graph that changes whenever the graph's pieces could: its name, the SHA-256 of its
+    file(s), the base IRI (the prefixes, and the IRIs the files are rebased onto) and WRITER."""
+    return {graph: hashlib.sha256(f"{WRITER}\n{base_iri}\n{graph}\n{sha}".encode()).hexdigest()
+            for graph, sha in graph_hashes.items()}
+
+
+@dataclass
+class PreviousPieces:
+    """Where the previous build's whole-graph dumps hold each graph's compressed pieces."""
+
+    folder: Path
+    keys: dict[str, str]                       # graph → its piece key then
+    ranges: dict[str, dict[str, list[int]]]    # format key → graph → [offset, length] in the whole-graph dump
+
+    def reusable(self, keys: Mapping[str, str]) -> set[str]:
+        """The graphs whose pieces can be copied: same key (same files, base IRI and writer)."""
+        return {graph for graph, key in keys.items() if self.keys.get(graph) == key
+                and all(graph in self.ranges.get(fmt.key, {}) for fmt in FORMATS)}
+
+
+def previous_pieces(settings: Settings, new_store: Path | None = None) -> PreviousPieces | None:
+    """The pieces index of the build being replaced, when its whole-graph dumps are still there as it
+    wrote them (same WRITER, the recorded sizes); None otherwise (every graph's pieces are written)."""
+    folder = previous_dumps_folder(settings, new_store)
+    if folder is None:
+        return None
+    try:
+        index = json.loads((folder / PIECES_INDEX).read_text(encoding="utf-8"))
+        if index.get("writer") != WRITER:
+            return None
+        for fmt in FORMATS:
+            if (folder / file_name(WHOLE_GRAPH, fmt)).stat().st_size != index["bytes"][fmt.key]:
+                return None
+        return PreviousPieces(folder, dict(index["keys"]), {k: dict(v) for k, v in index["ranges"].items()})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def compressed(data: bytes) -> bytes:
+    """One gzip member (no time stamp: the same data gives the same bytes)."""
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+JSONLD_SEPARATOR = compressed(b",\n")  # the member between two graphs' JSON-LD node objects
+
+
+@lru_cache(maxsize=8)
+def turtle_prefix_block(prefixes: tuple[tuple[str, str], ...]) -> bytes:
+    """The `@prefix` lines pyoxigraph starts every Turtle document with, for these prefixes."""
+    sample = ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o"))
+    text = ox.serialize([sample], format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
+    return b"".join(line for line in text.splitlines(keepends=True) if line.startswith(b"@prefix "))
+
+
+def header(fmt: DumpFormat, prefixes: dict[str, str]) -> bytes:
+    """What a dump starts with, before the first graph's piece."""
+    if fmt.rdf_format == ox.RdfFormat.TURTLE:
+        return turtle_prefix_block(tuple(prefixes.items()))
+    if fmt.rdf_format == ox.RdfFormat.JSON_LD:
+        return b'{"@context": ' + json.dumps(prefixes).encode() + b', "@graph": [\n'
+    return b""
+
+
+def footer(fmt: DumpFormat) -> bytes:
+    return b"\n]}\n" if fmt.rdf_format == ox.RdfFormat.JSON_LD else b""
+
+
+def graph_chunk(fmt: DumpFormat, graph: str, triples: Sequence[ox.Quad], prefixes: dict[str, str]) -> bytes:
+    """One graph's statements as they sit in a dump of format `fmt` (uncompressed): N-Triples, N-Quads,
+    Turtle without the prefix lines (they are in the header and the chunk only uses those), JSON-LD's
+    node objects without the enclosing array. Empty when the graph holds no triples."""
+    if not triples:
+        return b""
+    if fmt.keeps_graphs:
+        return nquads({graph: triples}, (graph,))
+    if fmt.rdf_format == ox.RdfFormat.TURTLE:
+        block = turtle_prefix_block(tuple(prefixes.items()))
+        text = ox.serialize(triples, format=fmt.rdf_format, prefixes=prefixes)
+        if not text.startswith(block):
+            raise ValueError(f"unexpected Turtle prefix lines for {graph}")
+        return text[len(block):]
+    text = ox.serialize(triples, format=fmt.rdf_format)
+    if fmt.rdf_format == ox.RdfFormat.JSON_LD:
+        text = text.strip()
+        if not (text.startswith(b"[") and text.endswith(b"]")):
+            raise ValueError(f"unexpected JSON-LD document for {graph}")
+        return text[1:-1].strip()
+    return text
+
+
+class DumpFile:
+    """A dump being written member by member: keeps its size (the next member's offset) and SHA-256."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.file, self.size, self.digest = path, open(path, "wb"), 0, hashlib.sha256()
+
+    def write(self, member: bytes) -> None:
+        self.file.write(member)
+        self.digest.update(member)
+        self.size += len(member)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPart],
+                graphs: BuildGraphs) -> dict[str, object]:
+    """Write every dump of every dataset into `{store_path}/dumps/`, the manifest (dumps.json) and the
+    pieces index beside them. Returns the manifest.
+
+    `parts`: the datasets (`dataset_parts`, the whole graph first). The whole-graph dumps are written
+    graph by graph (graphs sorted): a graph's pieces are copied from the previous build's whole-graph
+    dumps when its key (`piece_keys`) is unchanged, otherwise serialised from `graphs.parsed` and
+    compressed. The four formats are written in two threads (zlib works outside the GIL). A dataset
+    whose files are unchanged since the previous build keeps that build's files (hard links); the
+    others are assembled from the new whole-graph dumps' pieces, without compressing anything again.
+    Needs no store: a full build writes the dumps while its store is being written."""
     folder = store_path / DUMPS_FOLDER
     folder.mkdir(exist_ok=True)
-    parts = dataset_parts(parts_store(triples_by_graph), settings.base_iri, triples_by_graph)
-    graph_files = graph_hashes
     previous = previous_manifest(settings, store_path)
+    previous_folder = previous_dumps_folder(settings, store_path)
+    pieces = previous_pieces(settings, store_path)
+    keys = piece_keys(settings.base_iri, graphs.hashes)
+    reusable = pieces.reusable(keys) if pieces is not None else set()
+    missing = [g for g in sorted(graphs.hashes) if g not in reusable and g not in graphs.parsed]
+    if missing:
+        raise ValueError(f"the dumps need the triples of {len(missing)} graphs that were not parsed, e.g. {missing[0]}")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     prefixes = dump_prefixes(settings.base_iri)
+    header_members = {fmt.key: compressed(header(fmt, prefixes)) for fmt in FORMATS}
+    footer_members = {fmt.key: compressed(footer(fmt)) if footer(fmt) else b"" for fmt in FORMATS}
 
     datasets: dict[str, object] = {}
     files: dict[str, object] = {}
-    previous_folder = previous_dumps_folder(settings, store_path)
     reused = 0
-    work: list[tuple[str, Sequence[ox.Quad] | tuple[str, ...], DumpFormat, str, str, str]] = []
+    to_write: list[DatasetPart] = []
     for part in parts:
-        digest = hashlib.sha256("\n".join(f"{g} {graph_files.get(g, '')}" for g in part.graphs).encode()).hexdigest()
+        part_graphs = tuple(g for g in part.graphs if g in graphs.hashes)
+        digest = hashlib.sha256("\n".join(f"{g} {graphs.hashes.get(g, '')}" for g in part.graphs).encode()).hexdigest()
         old = previous.get("datasets", {}).get(part.slug, {}) if isinstance(previous.get("datasets"), dict) else {}
         modified = old.get("modified") if old.get("content_sha256") == digest and old.get("modified") else now
         issued = old.get("issued") or now
-        if previous.get("writer") == WRITER and old.get("content_sha256") == digest and previous_folder is not None \
-                and _reuse(previous_folder, folder, part.slug, previous.get("files"), files):
+        if part.kind != "graph" and previous.get("writer") == WRITER and old.get("content_sha256") == digest \
+                and previous_folder is not None and _reuse(previous_folder, folder, part.slug, previous.get("files"), files):
             datasets[part.slug] = {**old, "graphs": list(part.graphs)}
             reused += 1
             continue
-        graphs = tuple(g for g in part.graphs if g in triples_by_graph)
-        triples = list(dict.fromkeys(t for g in graphs for t in triples_by_graph[g]))
+        triples = graphs.union_triples if part.kind == "graph" else graphs.distinct_triples(part_graphs)
+        quads = sum(graphs.triples[g] for g in part_graphs)
         for fmt in FORMATS:
-            work.append((file_name(part.slug, fmt), graphs if fmt.keeps_graphs else triples, fmt, part.slug,
-                         issued, modified))
+            files[file_name(part.slug, fmt)] = {"dataset": part.slug, "format": fmt.key, "media_type": fmt.media_type,
+                                                "statements": quads if fmt.keeps_graphs else triples,
+                                                "issued": issued, "modified": modified}
         datasets[part.slug] = {"kind": part.kind, "subject": part.subject, "graphs": list(part.graphs),
-                               "triples": len(triples), "quads": sum(len(triples_by_graph[g]) for g in graphs),
-                               "content_sha256": digest, "issued": issued, "modified": modified}
+                               "triples": triples, "quads": quads, "content_sha256": digest,
+                               "issued": issued, "modified": modified}
+        if part.kind != "graph":
+            to_write.append(part)
 
-    def write(item: tuple[str, Sequence[ox.Quad] | tuple[str, ...], DumpFormat, str, str, str]) -> None:
-        name, statements, fmt, slug, issued, modified = item
-        path = folder / name
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                    compresslevel=GZIP_LEVEL) as stream:
-            if fmt.keeps_graphs:  # statements: the dataset's graph names
-                for graph in statements:
-                    stream.write(nquads(triples_by_graph, (graph,)))  # type: ignore[arg-type]
-                count = sum(len(triples_by_graph[g]) for g in statements)  # type: ignore[arg-type]
-            else:  # streamed: a whole-graph dump never sits in memory uncompressed
-                serialise(statements, fmt, prefixes, stream)  # type: ignore[arg-type]
-                count = len(statements)
-        size, sha256 = path.stat().st_size, file_sha256(path)
-        files[name] = {"dataset": slug, "format": fmt.key, "media_type": fmt.media_type, "bytes": size,
-                       "sha256": sha256, "statements": count, "issued": issued, "modified": modified}
+    all_graphs = sorted(graphs.hashes)
+    ranges: dict[str, dict[str, list[int]]] = {}
+
+    def finish(out: DumpFile) -> None:
+        out.close()
+        figures = files[out.path.name]
+        assert isinstance(figures, dict)
+        figures.update(bytes=out.size, sha256=out.digest.hexdigest())
+
+    def write_whole(fmt: DumpFormat) -> None:
+        """The whole-graph dump of one format, graph by graph; where each graph's piece went."""
+        placed: dict[str, list[int]] = {}
+        source = open(pieces.folder / file_name(WHOLE_GRAPH, fmt), "rb") if pieces is not None and reusable else None
+        out = DumpFile(folder / file_name(WHOLE_GRAPH, fmt))
+        try:
+            out.write(header_members[fmt.key])
+            wrote = False
+            for graph in all_graphs:
+                if graph in reusable:
+                    offset, length = pieces.ranges[fmt.key][graph]  # type: ignore[union-attr]
+                    piece = os.pread(source.fileno(), length, offset) if length else b""  # type: ignore[union-attr]
+                    if len(piece) != length:
+                        raise OSError(f"the previous build's {file_name(WHOLE_GRAPH, fmt)} is shorter than its index says")
+                else:
+                    chunk = graph_chunk(fmt, graph, graphs.parsed[graph], prefixes)
+                    piece = compressed(chunk) if chunk else b""
+                if piece and wrote and fmt.rdf_format == ox.RdfFormat.JSON_LD:
+                    out.write(JSONLD_SEPARATOR)
+                placed[graph] = [out.size, len(piece)]
+                out.write(piece)
+                wrote = wrote or bool(piece)
+            out.write(footer_members[fmt.key])
+        finally:
+            if source is not None:
+                source.close()
+            finish(out)
+        ranges[fmt.key] = placed
+
+    def write_part(item: tuple[DatasetPart, DumpFormat]) -> None:
+        """A dataset's dump of one format: the header, its graphs' pieces from the whole-graph dump, the footer."""
+        part, fmt = item
+        placed = ranges[fmt.key]
+        out = DumpFile(folder / file_name(part.slug, fmt))
+        with open(folder / file_name(WHOLE_GRAPH, fmt), "rb") as source:
+            out.write(header_members[fmt.key])
+            wrote = False
+            for graph in sorted(g for g in part.graphs if g in placed):
+                offset, length = placed[graph]
+                if not length:
+                    continue
+                if wrote and fmt.rdf_format == ox.RdfFormat.JSON_LD:
+                    out.write(JSONLD_SEPARATOR)
+                out.write(os.pread(source.fileno(), length, offset))
+                wrote = True
+            out.write(footer_members[fmt.key])
+        finish(out)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(write, sorted(work, key=lambda item: -len(item[1]))))
+        list(pool.map(write_whole, sorted(FORMATS, key=lambda f: WRITE_ORDER.index(f.key))))
+        list(pool.map(write_part, [(part, fmt) for part in to_write for fmt in FORMATS]))
+    index = {"writer": WRITER, "keys": keys,
+             "bytes": {fmt.key: files[file_name(WHOLE_GRAPH, fmt)]["bytes"] for fmt in FORMATS},  # type: ignore[index]
+             "ranges": ranges}
+    (folder / PIECES_INDEX).write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
     manifest: dict[str, object] = {"build_id": store_path.name, "written_at": now, "writer": WRITER,
-                                   "reused_datasets": reused, "datasets": datasets,
+                                   "reused_datasets": reused, "reused_graphs": len(reusable), "datasets": datasets,
                                    "files": dict(sorted(files.items()))}
     (folder / DUMPS_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest
+
+
+WRITE_ORDER = ("nq", "jsonld", "nt", "ttl")  # the largest first, so the two threads finish together
 
 
 def _reuse(previous_folder: Path, folder: Path, slug: str, previous_files: object,
@@ -227,7 +427,7 @@ def _reuse(previous_folder: Path, folder: Path, slug: str, previous_files: objec
     return True
 
 
-def previous_dumps_folder(settings: Settings, new_store: Path) -> Path | None:
+def previous_dumps_folder(settings: Settings, new_store: Path | None = None) -> Path | None:
     """The dumps folder of the build being replaced (None when there is none)."""
     try:
         path = settings.current_store.resolve()

@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.build import BuildResult
 from service.catalog import CATALOGS, schema_org_dataset
-from service.dumps import DUMPS_FOLDER, DUMPS_MANIFEST, FORMATS, file_name, write_dumps
-from service.build_store import stable_blank_nodes
-from service.datafiles import discover, parse_file
+import pyoxigraph as ox
+
+from service.dumps import (DUMPS_FOLDER, DUMPS_MANIFEST, FORMATS, BuildGraphs, dataset_parts, file_name, parts_store,
+                           write_dumps)
+from service.datafiles import discover
 from service.settings import Settings
 from service.store import open_store
 
@@ -43,16 +45,17 @@ def test_the_build_writes_every_format_of_the_whole_graph(built: BuildResult) ->
 def test_same_data_same_bytes(built: BuildResult, settings: Settings, tmp_path) -> None:  # noqa: ANN001
     """Written again from the same data, every dump has the same checksum (no time stamp in the gzip)."""
     before = json.loads((built.store_path / DUMPS_FOLDER / DUMPS_MANIFEST).read_text(encoding="utf-8"))
-    quads: dict[str, list] = {}
-    for data_file in discover(settings):  # parsed again: the parser names blank nodes afresh
-        parsed = parse_file(data_file, settings, in_graph=False)
-        quads.setdefault(data_file.graph_iri, []).extend(stable_blank_nodes(parsed, data_file.graph_iri))
-    copy = tmp_path / "store"
-    copy.mkdir()
-    from service.build import graph_hashes
+    from service.build import graph_hashes, parse_files
 
     files = discover(settings)
-    again = write_dumps(settings, copy, quads, graph_hashes(files, {f: f.sha256() for f in files}))
+    quads = parse_files(settings, files)  # parsed again: the parser names blank nodes afresh
+    copy = tmp_path / "store"
+    copy.mkdir()
+    store = ox.Store()
+    store.bulk_extend(t for triples in quads.values() for t in triples)
+    graphs = BuildGraphs(graph_hashes(files, {f: f.sha256() for f in files}), {g: len(t) for g, t in quads.items()},
+                         len(store), quads)
+    again = write_dumps(settings, copy, dataset_parts(parts_store(quads), settings.base_iri, quads), graphs)
     assert {n: f["sha256"] for n, f in again["files"].items()} == {n: f["sha256"] for n, f in before["files"].items()}
     # the data files did not change, so the modification dates carry over from the current build
     assert {s: d["modified"] for s, d in again["datasets"].items()} == {s: d["modified"] for s, d in before["datasets"].items()}
