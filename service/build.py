@@ -280,16 +280,22 @@ def _build_into(settings: Settings, progress: Progress, store_path: Path, plan: 
         for graph in plan.changed_graphs + plan.removed_graphs:
             old_subjects.update(q.subject.value for q in graph_quads(store, graph) if isinstance(q.subject, ox.NamedNode))
         replace_graphs(store, {g: triples_by_graph[g] for g in plan.changed_graphs}, plan.removed_graphs)
+    handed_over = [store]  # _check_and_publish takes it out: the in-memory copy is freed before the dumps
+    del store
     try:
-        return _check_and_publish(settings, progress, store_path, store, writer, plan, triples_by_graph, old_subjects)
+        return _check_and_publish(settings, progress, store_path, handed_over, writer, plan, triples_by_graph,
+                                  old_subjects)
     finally:
         if writer is not None:
             writer.cancel()
 
 
-def _check_and_publish(settings: Settings, progress: Progress, store_path: Path, store: ox.Store,
+def _check_and_publish(settings: Settings, progress: Progress, store_path: Path, handed_over: list[ox.Store],
                        writer: StoreWriter | None, plan: BuildPlan, triples_by_graph: dict[str, list[ox.Quad]],
                        old_subjects: set[str]) -> BuildResult:
+    """`handed_over` holds the store the checks run on and is emptied here, so that no caller keeps a
+    reference to it: a full build's in-memory copy is freed before the dumps are written."""
+    store = handed_over.pop()
     files, label, previous = plan.files, plan.label, plan.previous
     triples = store_count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     progress.done(f"{triples} triples" + ("; a second process writes them to disk while the checks run" if writer else ""))
@@ -344,7 +350,7 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
         patched = store
         parts = dataset_parts(store, settings.base_iri, plan.graph_hashes)
         graphs = BuildGraphs(plan.graph_hashes, per_graph, triples, triples_by_graph,
-                             read=lambda graph: graph_quads(patched, graph))
+                             read=lambda graph: (ox.Quad(q.subject, q.predicate, q.object) for q in graph_quads(patched, graph)))
     dumps = write_dumps(settings, store_path, parts, graphs)
     progress.done(f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets, "
                   f"{dumps['reused_datasets']} reused from the previous build; the whole graph from "

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -161,14 +162,14 @@ class BuildGraphs:
     triples: Mapping[str, int]                # every graph → how many distinct triples it holds
     union_triples: int                        # distinct triples of all graphs (the store's default graph)
     parsed: Mapping[str, Sequence[ox.Quad]]   # the graphs this build parsed → their distinct triples
-    # any graph's triples (default-graph quads): a graph that was not parsed is read from the store
+    # any graph's triples (default-graph quads, as parsed): a graph that was not parsed is read from the store
     read: Callable[[str], Iterable[ox.Quad]] = field(default=lambda graph: ())
 
     def distinct_triples(self, graphs: Sequence[str]) -> int:
         if len(graphs) == 1:
             return self.triples[graphs[0]]
-        return len({(t.subject, t.predicate, t.object) for g in graphs
-                    for t in (self.parsed[g] if g in self.parsed else self.read(g))})
+        return len(set(itertools.chain.from_iterable(self.parsed[g] if g in self.parsed else self.read(g)
+                                                     for g in graphs)))
 
 
 def piece_keys(base_iri: str, graph_hashes: Mapping[str, str]) -> dict[str, str]:
