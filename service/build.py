@@ -214,7 +214,7 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
     else:
         progress.done(f"{len(plan.files)} files; {len(plan.changed)} changed and {len(plan.removed_graphs)} removed "
                       f"since build {plan.previous.path.name}"
-                      + (f", {len(plan.changed_texts)} source texts changed" if plan.changed_texts else ""))
+                      + (f", {len(plan.changed_texts)} source text{'' if len(plan.changed_texts) == 1 else 's'} changed" if plan.changed_texts else ""))
 
     progress.step("Parsing")
     if plan.previous is None:
