@@ -1,7 +1,8 @@
 """The build: data/ → parse → a new store → quote check → SHACL validation → dumps → swap it in.
 
-The store is written first, into a new build folder, because every later step reads it: the quote
-check and the validation query it, the dumps are serialised from it. Nothing replaces the serving
+The store is written first, into a new build folder, because the later steps read it: the quote
+check and the validation query it (a full build checks an in-memory copy while a second process
+writes the store on disk). Nothing replaces the serving
 store until every check has passed: a failing build raises BuildFailed with a readable report,
 removes its folder and leaves the last good store serving.
 

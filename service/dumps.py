@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -466,12 +465,6 @@ def dump_prefixes(base_iri: str) -> dict[str, str]:
     """The prefixes written into Turtle and JSON-LD dumps: the common vocabularies and the graph's own."""
     return {**PREFIXES, "ikg": base_iri + "ontology#", "fw": base_iri + "id/framework/",
             "mun": base_iri + "id/municipality/", "doc": base_iri + "id/document/"}
-
-
-def serialise(triples: Sequence[ox.Quad], fmt: DumpFormat, prefixes: dict[str, str], output: BinaryIO) -> None:
-    """Triples (default-graph quads) in one of the triple formats, written to `output`."""
-    keep = prefixes if fmt.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD) else None
-    ox.serialize(triples, output, fmt.rdf_format, prefixes=keep)
 
 
 def nquads(triples_by_graph: Mapping[str, Sequence[ox.Quad]], graphs: Iterable[str]) -> bytes:
