@@ -24,6 +24,7 @@ import fcntl
 import hashlib
 import itertools
 import json
+import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -362,7 +363,8 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
     if writer is not None:
         progress.detail("waiting for the store to be written")
         writer.wait()
-    publish_source_texts(settings.data_dir / "sources", store_path / SOURCES_FOLDER)
+    publish_source_texts(settings.data_dir / "sources", store_path / SOURCES_FOLDER,
+                         (previous.path / SOURCES_FOLDER, plan.changed_texts) if previous is not None else None)
     manifest: dict[str, object] = {
         "build_id": store_path.name,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -614,12 +616,21 @@ def folder_digest(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def publish_source_texts(sources: Path, target: Path) -> None:
-    """The source texts the quotes come from, beside the store: the service serves them from there."""
+def publish_source_texts(sources: Path, target: Path, previous: tuple[Path, set[str]] | None = None) -> None:
+    """The source texts the quotes come from, beside the store: the service serves them from there.
+    `previous`: the previous build's published texts and the names that changed since; the others
+    are hard-linked from there (neither build ever writes to a published text)."""
     target.mkdir()
     for path in sorted(sources.glob("*")):
-        if path.is_file():
-            shutil.copy2(path, target / path.name)
+        if not path.is_file():
+            continue
+        if previous is not None and path.name not in previous[1] and (previous[0] / path.name).is_file():
+            try:
+                os.link(previous[0] / path.name, target / path.name)
+                continue
+            except OSError:
+                pass
+        shutil.copy2(path, target / path.name)
 
 
 def prune_old_builds(settings: Settings, keep: Path) -> None:

@@ -132,15 +132,21 @@ def test_without_the_previous_pieces_unchanged_files_are_parsed_again(project_co
 
 def test_a_changed_source_text_rechecks_the_quotes_of_unchanged_files(project_copy: Path, tmp_path: Path) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
-    run(settings)
+    first, _ = run(settings)
     text = project_copy / "data" / "sources" / "0880-integration.txt"
     quote = "respekt för mänskliga rättigheter"
     original = text.read_text(encoding="utf-8")
     assert quote in original
     # A harmless change to the text: the build checks that text's quotes again, and they still pass.
     text.write_text(original + "\n(tillägg)\n", encoding="utf-8")
-    _, progress = run(settings)
+    second, progress = run(settings)
     assert progress.patched()
+    # The build publishes the new text; the unchanged ones are the previous build's files.
+    published = second.store_path / "sources"
+    assert (published / text.name).read_text(encoding="utf-8") == original + "\n(tillägg)\n"
+    assert not (published / text.name).samefile(first.store_path / "sources" / text.name)
+    unchanged = project_copy / "data" / "sources" / "1481-integrationsstrategi.txt"
+    assert (published / unchanged.name).samefile(first.store_path / "sources" / unchanged.name)
     rechecked = next(line for line in progress.lines if "checked again" in line)
     assert int(re.search(r"checked again \((\d+)\)", rechecked).group(1)) > 0  # type: ignore[union-attr]
     # The quote's words gone from the text: kalmar-integration.ttl did not change, and the build fails.
