@@ -359,6 +359,8 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--bench-dir", type=Path, default=SHARED_BENCH)
     args = parser.parse_args()
+    if not args.lookups_only and not sorted((args.bench_dir / "queries").glob("*.rq")):
+        parser.error(f"no queries in {args.bench_dir / 'queries'}: give --bench-dir (../shared/bench beside the project)")
     scales = [int(s) for s in args.scales.split(",") if s.strip()] + ([10_000] if args.with_10000 else [])
     work = args.work or Path(tempfile.mkdtemp(prefix="ikg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
