@@ -256,7 +256,7 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
             {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0", "INTEGRATION_KG_QUERY_MEMORY_TRIPLES": "0"}, "/healthz", log)
         if not args.skip_virtuoso:
             try:
-                servers["ikg Virtuoso"] = start_over_virtuoso(tree, virtuoso_dir, env, log, report)
+                servers["ikg Virtuoso"] = start_over_virtuoso(tree, virtuoso_dir, env, log, report, reuse=reuse)
             except (RuntimeError, subprocess.CalledProcessError, OSError) as error:
                 report.notes.append(f"Virtuoso not measured: {error}")
         if not args.skip_rdflib:
@@ -300,15 +300,18 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
     return report
 
 
-def start_over_virtuoso(tree: Path, directory: Path, env: dict[str, str], log: Path, report: ScaleReport) -> Server:
-    """Start a private Virtuoso, build into it (remote back end), serve integration-kg over it."""
+def start_over_virtuoso(tree: Path, directory: Path, env: dict[str, str], log: Path, report: ScaleReport,
+                        reuse: bool = False) -> Server:
+    """Start a private Virtuoso, build into it (remote back end), serve integration-kg over it. With
+    reuse (--reuse) and a build already loaded into that Virtuoso, serve it as it is."""
     started = subprocess.run(["bash", str(ROOT / "scripts" / "virtuoso.sh"), "start", str(directory)], check=True,
                              capture_output=True, text=True, timeout=300)
     remote = {k: v for k, v in (line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
               if k.startswith("INTEGRATION_KG_")}
     remote_env = {**env, **remote, "INTEGRATION_KG_STORE_DIR": str(tree / "var-remote")}
-    seconds, _ = run_build(remote_env, log)
-    report.remote_build_seconds = seconds
+    if not (reuse and (tree / "var-remote" / "current").exists()):
+        seconds, _ = run_build(remote_env, log)
+        report.remote_build_seconds = seconds
     return Server("ikg Virtuoso", uvicorn_args(), remote_env, "/healthz", log)
 
 
@@ -354,7 +357,7 @@ def main() -> int:
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the data trees, stores and logs")
     parser.add_argument("--reuse", action="store_true",
-                        help="with --work: serve the trees and stores a previous --keep run left there (no builds)")
+                        help="with --work: serve the trees, stores and Virtuoso database a previous --keep run left there (no builds)")
     parser.add_argument("--lookups-only", action="store_true", help="measure IRI lookups, not the queries")
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--bench-dir", type=Path, default=SHARED_BENCH)
