@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, XML, SPARQLWrapper
@@ -156,7 +154,7 @@ def test_service_description_for_rdf_clients_and_query_page_for_browsers(live: L
     assert "/static/sparql-editor.js" in page.text
     research = sorted((PROJECT_ROOT / "service" / "queries" / "research").glob("*.rq"))
     for path in research:
-        assert f'data-query="' in page.text and path.read_text(encoding="utf-8").splitlines()[0].split(":", 1)[-1].strip() in page.text
+        assert 'data-query="' in page.text and path.read_text(encoding="utf-8").splitlines()[0].split(":", 1)[-1].strip() in page.text
     assert "https://" not in page.text.split("<main>")[0].replace(live.url, "")  # nothing loaded from elsewhere
     script = httpx.get(live.url + "/static/sparql-editor.js")
     assert script.status_code == 200 and "highlight" in script.text

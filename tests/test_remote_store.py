@@ -21,7 +21,7 @@ from service.app import create_app
 from service.build import BUILD_STEPS, BuildFailed, BuildResult, build
 from service.http.lookup_cache import PAGES
 from service.progress import Progress
-from service.remote_store import (RemoteQueryError, RemoteStore, RemoteTimeout, bind_values, query_form,
+from service.remote_store import (RemoteQueryError, RemoteStore, bind_values, query_form,
                                   server_graphs, sparql_term)
 from service.rdfterms import graph_of
 from service.settings import PROJECT_ROOT, Settings

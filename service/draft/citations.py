@@ -24,7 +24,6 @@ import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from rdflib import Graph, Literal, Namespace, URIRef

@@ -9,7 +9,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from .citations import Suggestion
 from .metadata import Actor, DateValue, Metadata
 from .references import DocumentReference
-from .structure import Part, Structure
+from .structure import Structure
 from .text import fold
 
 DEFAULT_BASE = "https://w3id.org/integration-kg/"

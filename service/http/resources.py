@@ -13,7 +13,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF
 
 from ..catalog import CATALOGS, schema_org_dataset

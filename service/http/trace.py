@@ -12,7 +12,7 @@ import io
 import json
 from typing import Any
 from urllib.parse import urlencode
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
