@@ -340,34 +340,42 @@ def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPar
         assert isinstance(figures, dict)
         figures.update(bytes=out.size, sha256=out.digest.hexdigest())
 
+    def assemble(out: DumpFile, fmt: DumpFormat, pieces: Iterable[tuple[str, bytes]]) -> dict[str, list[int]]:
+        """Write a dump as members: the header, each graph's piece (JSON-LD: ",\n" between two non-empty
+        ones), the footer. Returns where each graph's piece sits ([offset, length])."""
+        placed: dict[str, list[int]] = {}
+        out.write(header_members[fmt.key])
+        wrote = False
+        for graph, piece in pieces:
+            if piece and wrote and fmt.rdf_format == ox.RdfFormat.JSON_LD:
+                out.write(JSONLD_SEPARATOR)
+            placed[graph] = [out.size, len(piece)]
+            out.write(piece)
+            wrote = wrote or bool(piece)
+        out.write(footer_members[fmt.key])
+        return placed
+
     def write_whole(fmt: DumpFormat) -> None:
         """The whole-graph dump of one format, graph by graph; where each graph's piece went."""
-        placed: dict[str, list[int]] = {}
         source = open(pieces.folder / file_name(WHOLE_GRAPH, fmt), "rb") if pieces is not None and reusable else None
+
+        def piece_of(graph: str) -> bytes:
+            if graph in reusable:
+                offset, length = pieces.ranges[fmt.key][graph]  # type: ignore[union-attr]
+                piece = os.pread(source.fileno(), length, offset) if length else b""  # type: ignore[union-attr]
+                if len(piece) != length:
+                    raise OSError(f"the previous build's {file_name(WHOLE_GRAPH, fmt)} is shorter than its index says")
+                return piece
+            chunk = graph_chunk(fmt, graph, graphs.parsed[graph], prefixes)
+            return compressed(chunk) if chunk else b""
+
         out = DumpFile(folder / file_name(WHOLE_GRAPH, fmt))
         try:
-            out.write(header_members[fmt.key])
-            wrote = False
-            for graph in all_graphs:
-                if graph in reusable:
-                    offset, length = pieces.ranges[fmt.key][graph]  # type: ignore[union-attr]
-                    piece = os.pread(source.fileno(), length, offset) if length else b""  # type: ignore[union-attr]
-                    if len(piece) != length:
-                        raise OSError(f"the previous build's {file_name(WHOLE_GRAPH, fmt)} is shorter than its index says")
-                else:
-                    chunk = graph_chunk(fmt, graph, graphs.parsed[graph], prefixes)
-                    piece = compressed(chunk) if chunk else b""
-                if piece and wrote and fmt.rdf_format == ox.RdfFormat.JSON_LD:
-                    out.write(JSONLD_SEPARATOR)
-                placed[graph] = [out.size, len(piece)]
-                out.write(piece)
-                wrote = wrote or bool(piece)
-            out.write(footer_members[fmt.key])
+            ranges[fmt.key] = assemble(out, fmt, ((graph, piece_of(graph)) for graph in all_graphs))
         finally:
             if source is not None:
                 source.close()
             finish(out)
-        ranges[fmt.key] = placed
 
     def write_part(item: tuple[DatasetPart, DumpFormat]) -> None:
         """A dataset's dump of one format: the header, its graphs' pieces from the whole-graph dump, the footer."""
@@ -375,17 +383,8 @@ def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPar
         placed = ranges[fmt.key]
         out = DumpFile(folder / file_name(part.slug, fmt))
         with open(folder / file_name(WHOLE_GRAPH, fmt), "rb") as source:
-            out.write(header_members[fmt.key])
-            wrote = False
-            for graph in sorted(g for g in part.graphs if g in placed):
-                offset, length = placed[graph]
-                if not length:
-                    continue
-                if wrote and fmt.rdf_format == ox.RdfFormat.JSON_LD:
-                    out.write(JSONLD_SEPARATOR)
-                out.write(os.pread(source.fileno(), length, offset))
-                wrote = True
-            out.write(footer_members[fmt.key])
+            assemble(out, fmt, ((graph, os.pread(source.fileno(), placed[graph][1], placed[graph][0]))
+                                for graph in sorted(g for g in part.graphs if g in placed)))
         finish(out)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -210,7 +210,7 @@ def execute_query(store_path: str, query: str, media_type: str, default_graphs: 
     """Run one query on the store and serialise at most max_results rows or triples (worker side).
     memory_triples: the largest graph the worker copies into memory (service/worker_store.py); the
     copy holds the default graph only, so a query that reads named graphs (default_graph_only False)
-    runs on the store on disk."""
+    or comes with the protocol's dataset (default_graphs) runs on the store on disk."""
     opened = worker_store(store_path, memory_triples)
     store = opened.store if default_graph_only and default_graphs is None else opened.disk
     options: dict[str, Any] = {}

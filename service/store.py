@@ -190,7 +190,7 @@ class EmbeddedStore:
             "default_graphs": dataset.default_graphs if dataset else None,
             "named_graphs": dataset.named_graphs if dataset else None,
             "max_results": max_results, "memory_triples": self.memory_triples,
-            "default_graph_only": checked.default_graph_only and dataset is None,
+            "default_graph_only": checked.default_graph_only,
         }
         return await anyio.to_thread.run_sync(self.workers.run, execute_query, kwargs, deadline,
                                               limiter=_query_limiter())

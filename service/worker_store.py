@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .build_store import OXIGRAPH_FOLDER
 from .dumps import DUMPS_FOLDER, FORMATS_BY_KEY, WHOLE_GRAPH, file_name
 from .store import BuildInfo
-
-OXIGRAPH_FOLDER = "oxigraph"
 
 
 def whole_graph_ntriples(store_path: Path) -> Path:
