@@ -1,9 +1,10 @@
 """What a resource answers with, and how a page about it reads.
 
 `describe` gathers, with the queries in service/queries/describe-*.rq: the resource's own triples,
-the labels of everything it links to, what links to it, the citations it makes and receives (with
-their quotes and kinds) and the document hierarchy around it. Every representation (HTML, Turtle,
-JSON-LD, N-Triples, RDF/XML) is made from that one graph. `ResourceView` reads it for a page.
+the labels of everything it links to, the citations it makes and the document hierarchy around it,
+and one page of what links to it and of the citations it receives (with their quotes and kinds).
+Every representation (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) of a page is made from that one
+graph. `ResourceView` reads it for a page.
 """
 
 from __future__ import annotations
@@ -18,31 +19,84 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .queries import load_query
+from .queries import load_query, with_window
 from .store import GraphStore
 
-DESCRIBE_QUERIES = ("describe-description", "describe-linked-labels", "describe-incoming",
-                    "describe-citations", "describe-hierarchy")
+WHOLE_QUERIES = ("describe-description", "describe-linked-labels", "describe-citations-made", "describe-hierarchy")
+"""What a resource says, links to, cites and is part of: bounded by the resource's own description."""
+PAGED_QUERIES = ("describe-incoming", "describe-citations-received")
+"""What links to it and cites it: a principle or the curators have tens of thousands, so these come a page at a time."""
+LINKS_PER_PAGE = 100
 LABEL_PROPERTIES = (SKOS.prefLabel, DCTERMS.title, RDFS.label, FOAF.name)
 VOCABULARY_LABELS = Path(__file__).parent / "static" / "vocabulary-labels.ttl"
 
 
-def describe(store: GraphStore, iri: str) -> Graph | None:
-    """Everything the resource answers with, or None when the graph does not know it."""
-    return _describe_cached(store, store.info.build_id, iri)
+@dataclass(frozen=True)
+class Description:
+    """One page of what a resource answers with.
+
+    `graph` holds the resource's whole description (its triples, the labels of what it links to, the
+    citations it makes, its document hierarchy) and one page of what links to it: `per_page` of the
+    `linking` resources that link to it (by any property but rdf:type), in the store's order, with every
+    link they make to it, and the citations among them that target it in full. The pages together hold
+    every link exactly once; every page holds the whole description.
+    """
+
+    graph: Graph
+    page: int
+    per_page: int
+    linking: int
+    citations_received: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.linking // self.per_page))
+
+    @property
+    def first_shown(self) -> int:
+        """The position of this page's first linking resource (1-based; 0 when nothing links here)."""
+        return min(self.linking, (self.page - 1) * self.per_page + 1)
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.linking, self.page * self.per_page)
+
+
+def describe(store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINKS_PER_PAGE) -> Description | None:
+    """Page `page` of everything the resource answers with, or None when the graph does not know it.
+
+    A page past the last one is None too: it is not a resource of the graph.
+    """
+    if page < 1 or per_page < 1:
+        return None
+    return _describe_cached(store, store.info.build_id, iri, page, per_page)
 
 
 @lru_cache(maxsize=512)
-def _describe_cached(store: GraphStore, build_id: str, iri: str) -> Graph | None:
+def _describe_cached(store: GraphStore, build_id: str, iri: str, page: int, per_page: int) -> Description | None:
     """Keyed by the build: the graph is immutable per build, so this never goes stale."""
     base = store.info.base_iri
     this = {"this": URIRef(iri)}
     if not store.ask(load_query("describe-exists", base), this):
         return None
-    graph = Graph()
-    for name in DESCRIBE_QUERIES:
+    linking = _count(store, "describe-linking-count", this)
+    citations = _count(store, "describe-citation-count", this) if linking else 0
+    description = Description(Graph(), page, per_page, linking, citations)
+    if page > description.pages:
+        return None
+    graph = description.graph
+    for name in WHOLE_QUERIES:
         graph += store.construct(load_query(name, base), this)
-    return graph
+    if linking:
+        for name in PAGED_QUERIES:
+            query = with_window(load_query(name, base), limit=per_page, offset=(page - 1) * per_page)
+            graph += store.construct(query, this)
+    return description
+
+
+def _count(store: GraphStore, name: str, bindings: dict[str, URIRef]) -> int:
+    rows = store.select(load_query(name, store.info.base_iri), bindings)
+    return int(rows[0]["count"]) if rows and "count" in rows[0] else 0
 
 
 def ontology_graph(store: GraphStore) -> Graph:

@@ -36,8 +36,13 @@ class Settings:
     max_body_bytes: int = field(default=1_000_000, metadata={"help": "largest request body accepted"})
     query_workers: int = field(default=2, metadata={"help": "processes that run SPARQL queries"})
     query_memory_triples: int = field(default=2_000_000, metadata={"help": "largest graph (triples) each query process copies into memory: ~450 bytes a triple each, 3-5x faster queries (0: never)"})
+    links_per_page: int = field(default=100, metadata={"help": "resources that link to a resource shown on each page of it (?page=N)"})
     page_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for rendered resource pages, per process"})
     query_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for SPARQL answers kept per build, per process (0: none)"})
+
+    def __post_init__(self) -> None:
+        if self.links_per_page < 1:
+            raise ValueError(f"INTEGRATION_KG_LINKS_PER_PAGE must be at least 1, not {self.links_per_page}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
