@@ -12,7 +12,7 @@ from httpx import Response
 
 from service.app import create_app
 from service.build import build
-from service.http.lookup_cache import PAGES, PageCache, PageKey
+from service.http.lookup_cache import PAGES, PageCache, PageKey, RenderedPage
 from service.progress import Progress
 from service.settings import Settings
 
@@ -123,15 +123,15 @@ def test_the_cache_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> 
     cache = PageCache(max_bytes=100)
     keys = [PageKey("build", "https://example.org/", f"https://example.org/id/{n}", "turtle", "", "http://x")
             for n in range(4)]
-    cache.put(keys[0], b"a" * 40)
-    cache.put(keys[1], b"b" * 40)
-    assert cache.get(keys[0]) == b"a" * 40  # keys[0] is now the most recently used
-    cache.put(keys[2], b"c" * 40)
+    cache.put(keys[0], RenderedPage(b"a" * 40))
+    cache.put(keys[1], RenderedPage(b"b" * 40))
+    assert cache.get(keys[0]) == RenderedPage(b"a" * 40)  # keys[0] is now the most recently used
+    cache.put(keys[2], RenderedPage(b"c" * 40))
     assert cache.size <= 100 and len(cache) == 2
-    assert cache.get(keys[1]) is None and cache.get(keys[0]) == b"a" * 40 and cache.get(keys[2]) == b"c" * 40
-    cache.put(keys[3], b"d" * 101)
+    assert cache.get(keys[1]) is None and cache.get(keys[0]) == RenderedPage(b"a" * 40) and cache.get(keys[2]) == RenderedPage(b"c" * 40)
+    cache.put(keys[3], RenderedPage(b"d" * 101))
     assert cache.get(keys[3]) is None and cache.size == 80
-    cache.put(keys[0], b"e" * 10)
-    assert cache.get(keys[0]) == b"e" * 10 and cache.size == 50
+    cache.put(keys[0], RenderedPage(b"e" * 10))
+    assert cache.get(keys[0]) == RenderedPage(b"e" * 10) and cache.size == 50
     newer_build = keys[0]._replace(build_id="other build")
     assert cache.get(newer_build) is None

@@ -19,7 +19,7 @@ from rdflib.compare import isomorphic
 
 from service.app import create_app
 from service.build import build
-from service.http.lookup_cache import BytesLRU, PageCache, PageKey
+from service.http.lookup_cache import PageCache, PageKey, RenderedPage
 from service.http.sparql import QueryKey, QueryResults
 from service.progress import Progress
 from service.settings import Settings
@@ -292,8 +292,8 @@ def test_the_generic_cache_charges_keys_when_told_and_keeps_nothing_at_zero() ->
     cache.put(key._replace(query="#" * 200 + key.query), b"small")  # the key alone is over the bound
     assert len(cache) == 1
     assert cache.get(key._replace(build_id="next build")) is None
-    off: BytesLRU[PageKey] = PageCache(max_bytes=0)
+    off = PageCache(max_bytes=0)
     page = PageKey("build", "https://example.org/", "https://example.org/id/a", "turtle", "", "http://x")
-    off.put(page, b"")
-    off.put(page, b"page")
+    off.put(page, RenderedPage(b""))
+    off.put(page, RenderedPage(b"page", '<http://x/id/a?page=2>; rel="next"'))
     assert len(off) == 0 and off.get(page) is None

@@ -30,6 +30,7 @@ from service.store import (EmbeddedStore, QueryDataset, QueryTimeout, ResultTooL
                            open_store)
 from tests.conftest import project_settings
 from tests.conftest_virtuoso import Virtuoso, virtuoso  # noqa: F401  (the session fixture)
+from tests.pages import follow_pages, links_to
 
 QUIET = Progress(steps=BUILD_STEPS, quiet=True)
 IKG = "PREFIX ikg: <https://w3id.org/integration-kg/ontology#>\n"
@@ -232,6 +233,28 @@ def test_service_answers_over_virtuoso(remote_built: tuple[Settings, BuildResult
     ground = lambda page: {t for t in page if not any(isinstance(x, BNode) for x in t)}  # noqa: E731
     assert ground(remote_page) == ground(embedded_page)
     assert len(remote_page) == len(embedded_page)
+
+
+def test_pages_of_a_hub_hold_the_same_links_over_virtuoso(remote_built: tuple[Settings, BuildResult],
+                                                           stores: tuple[RemoteStore, EmbeddedStore]) -> None:
+    """Each back end pages in its own store order; the pages of either hold every link once, in as many pages."""
+    settings, result = remote_built
+    _, embedded = stores
+    hub = str(embedded.select(IKG + "SELECT ?o (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c ikg:target ?o } "
+                                    "GROUP BY ?o ORDER BY DESC(?n) STR(?o) LIMIT 1")[0]["o"])
+    path = "/" + hub[len(result.info.base_iri):]
+    per_page = 3
+    links = {}
+    for name, config in (("remote", settings), ("embedded", replace(settings, store_backend="embedded"))):
+        PAGES.clear()
+        with TestClient(create_app(replace(config, links_per_page=per_page))) as client:
+            pages = follow_pages(client, path)
+            assert all(page.status_code == 200 for page in pages), name
+            graphs = [Graph().parse(data=page.text, format="turtle") for page in pages]
+            on_each = [links_to(graph, hub) for graph in graphs]
+            links[name] = (len(pages), set().union(*on_each))
+    assert links["remote"] == links["embedded"]
+    assert links["remote"][0] == -(-len({s for s, _ in links["remote"][1]}) // per_page) > 2
 
 
 def test_incremental_load_writes_only_changed_graphs_and_drops_removed_ones(

@@ -3,9 +3,10 @@ from them before FastAPI's routing and dependency machinery runs.
 
 The graph is immutable per build, so anything rendered from it and keyed by the build id never goes stale:
 a new build brings a new build id and so new keys, and the old entries age out of the least-recently-used
-order. `BytesLRU` is that cache for any hashable key (a NamedTuple whose first field is the build id);
-`PAGES` holds rendered /id/… pages (PageKey: build id, base IRI, IRI, format, language, public root), and
-the /sparql route keeps its answers in another one (service.http.sparql.QueryKey).
+order. `SizedLRU` is that cache for any hashable key (a NamedTuple whose first field is the build id) and
+any value with a size; `BytesLRU` holds bytes. `PAGES` holds rendered /id/… pages (PageKey: build id, base
+IRI, IRI, format, language, public root, page, page size; RenderedPage: the body and its Link header), and the /sparql
+route keeps its answers in a BytesLRU (service.http.sparql.QueryKey).
 
 The fast path only ever answers from PAGES; on a miss (or anything it cannot decide by itself: a 406, an
 unknown store) it passes the request on to the FastAPI route, which renders, stores and answers — so a hit
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..settings import Settings
 
 K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class PageKey(NamedTuple):
@@ -35,26 +37,37 @@ class PageKey(NamedTuple):
     format: str
     language: str
     root: str
+    page: int = 1
+    per_page: int = 100
 
 
-class BytesLRU(Generic[K]):
-    """A thread-safe LRU map from keys to bytes, bounded by the total size of what it holds.
+class RenderedPage(NamedTuple):
+    """One representation of one page of a resource: its body, and its Link header (pages; "" for none)."""
 
-    An entry costs the length of its bytes plus `key_bytes(key)` (nothing by default: keys that are a few
-    short strings; a key holding user input of any length, such as a query text, should be charged).
-    A bound of 0 keeps nothing.
+    body: bytes
+    link: str = ""
+
+
+class SizedLRU(Generic[K, V]):
+    """A thread-safe LRU map from keys to values, bounded by the total size of what it holds.
+
+    An entry costs `value_bytes(value)` (the length of the value by default) plus `key_bytes(key)`
+    (nothing by default: keys that are a few short strings; a key holding user input of any length,
+    such as a query text, should be charged). A bound of 0 keeps nothing.
     """
 
-    def __init__(self, max_bytes: int, *, key_bytes: Callable[[K], int] | None = None) -> None:
+    def __init__(self, max_bytes: int, *, key_bytes: Callable[[K], int] | None = None,
+                 value_bytes: Callable[[V], int] = len) -> None:  # type: ignore[assignment]
         self.max_bytes = max_bytes
         self._key_bytes = key_bytes or (lambda key: 0)
-        self._entries: OrderedDict[K, tuple[bytes, int]] = OrderedDict()
+        self._value_bytes = value_bytes
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: K) -> bytes | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -64,9 +77,9 @@ class BytesLRU(Generic[K]):
             self.hits += 1
             return entry[0]
 
-    def put(self, key: K, body: bytes) -> None:
+    def put(self, key: K, body: V) -> None:
         """Keep body under key, evicting the least recently used entries; one larger than the bound is not kept."""
-        cost = len(body) + self._key_bytes(key)
+        cost = self._value_bytes(body) + self._key_bytes(key)
         if cost > self.max_bytes or self.max_bytes <= 0:
             return
         with self._lock:
@@ -79,7 +92,7 @@ class BytesLRU(Generic[K]):
                 _, (_, evicted_cost) = self._entries.popitem(last=False)
                 self._size -= evicted_cost
 
-    def get_or_render(self, key: K, render: Callable[[], bytes]) -> bytes:
+    def get_or_render(self, key: K, render: Callable[[], V]) -> V:
         """The cached bytes, or render them now and keep them (two racing misses render twice; both give equal bytes)."""
         body = self.get(key)
         if body is None:
@@ -101,8 +114,15 @@ class BytesLRU(Generic[K]):
             self._size = 0
 
 
-class PageCache(BytesLRU[PageKey]):
-    """Rendered representations of /id/… resources."""
+class BytesLRU(SizedLRU[K, bytes]):
+    """A SizedLRU of bytes."""
+
+
+class PageCache(SizedLRU[PageKey, RenderedPage]):
+    """Rendered representations of /id/… resources, each costing its body and its Link header."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, value_bytes=lambda page: len(page.body) + len(page.link))
 
 
 PAGES = PageCache(Settings().page_cache_bytes)

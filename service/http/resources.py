@@ -1,23 +1,26 @@
 """Linked Data: GET / (home), /id/… (every IRI under the base), /ontology, /shapes, /context.jsonld.
 
 Each resource answers in HTML, Turtle, JSON-LD, N-Triples or RDF/XML, by Accept or by suffix
-(.html .ttl .jsonld .nt .rdf), with `Vary: Accept`, an ETag from the build and 304 on a repeat.
+(.html .ttl .jsonld .nt .rdf), with `Vary: Accept`, an ETag from the build and 304 on a repeat. What links
+to a resource comes a page at a time (`?page=N`, INTEGRATION_KG_LINKS_PER_PAGE linking resources a page),
+with RFC 8288 Link headers and, in RDF, hydra:first/previous/next/last to the other pages.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph as ox
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from rdflib import URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from ..catalog import CATALOGS, schema_org_dataset
-from ..describe import (Labeller, describe, graph_counts, ontology_graph, ontology_sections, resource_view,
+from ..describe import (Description, Labeller, describe, graph_counts, ontology_graph, ontology_sections, resource_view,
                         shapes_view)
 from ..queries import load_query
 from ..render import HTML, JSON_LD, RDF_FORMATS, RdfFormat, context_text, prefixes, rdf_format_for, render_graph
@@ -26,7 +29,7 @@ from ..store import GraphStore, StoreUnavailable, current_store_path
 from ..validation import shapes_graph
 from .deps import (TEMPLATES, UI_TEXT, built_at, cached_response, context_url, entity_tag, get_settings,
                    get_store, local_link, page_context, page_language, public_root)
-from .lookup_cache import PAGES, PageKey
+from .lookup_cache import PAGES, PageKey, RenderedPage
 
 router = APIRouter()
 PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
@@ -70,30 +73,54 @@ def format_links(href: str) -> list[dict[str, str]]:
                   response_class=Response)
 def resource(path: str, request: Request, settings: Settings = Depends(get_settings),
              store: GraphStore = Depends(get_store)) -> Response:
+    """One page of a resource (`?page=N`, 1 by default): its whole description, and a page of what links to it."""
+    page = requested_page(request)
+    iri, stem, suffix_format = _known_resource(path, settings, store)
+    if describe(store, iri, page=page, per_page=settings.links_per_page) is None:
+        pages = _first_page(store, settings, iri).pages
+        raise HTTPException(404, f"{iri} has no page {page}: what links to it fills {pages} page{'s' if pages > 1 else ''}")
+    fmt = choose_representation(request, suffix_format)
+    key = _page_key(request, settings, store, iri, fmt, page)
+    return _answer(request, store, key, stem, suffix_format, fmt,
+                   lambda: PAGES.get_or_render(key, lambda: _render(store, settings, key, stem, suffix_format)))
+
+
+def requested_page(request: Request) -> int:
+    """The `page` query parameter as a number (1 when absent); 400 for anything but a positive integer."""
+    raw = request.query_params.get("page")
+    if raw is None:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
+        raise HTTPException(400, f"page={raw!r} is not a page number: use page=1, page=2, …")
+    return int(raw)
+
+
+def _known_resource(path: str, settings: Settings, store: GraphStore) -> tuple[str, str, RdfFormat | None]:
+    """The IRI a path names, the path without its format suffix, and that suffix; 404 when the graph does not
+    know it. A suffix is taken as one only when the IRI without it is known (`…/plan.ttl` may be a name)."""
     stem, suffix_format = split_suffix(path)
-    iri = settings.base_iri + "id/" + stem
     try:
         ox.NamedNode(settings.base_iri + "id/" + path)
     except ValueError as error:
-        raise HTTPException(404, f"not an IRI of this graph ({error}): {iri!r}") from None
-    graph = describe(store, iri) if stem else None
-    if graph is None and suffix_format is not None:
-        stem, suffix_format, iri = path, None, settings.base_iri + "id/" + path
-        graph = describe(store, iri)
-    if graph is None:
-        raise HTTPException(404, f"the graph has no resource {iri}")
-    fmt = choose_representation(request, suffix_format)
-    key = _page_key(request, settings, store, iri, fmt)
-    return _answer(request, store, key, stem, suffix_format, fmt,
-                   lambda: PAGES.get_or_render(key, lambda: _render(store, settings, key, stem)))
+        raise HTTPException(404, f"not an IRI of this graph ({error}): {settings.base_iri + 'id/' + stem!r}") from None
+    if stem and _first_page(store, settings, settings.base_iri + "id/" + stem) is not None:
+        return settings.base_iri + "id/" + stem, stem, suffix_format
+    if suffix_format is not None and _first_page(store, settings, settings.base_iri + "id/" + path) is not None:
+        return settings.base_iri + "id/" + path, path, None
+    raise HTTPException(404, f"the graph has no resource {settings.base_iri + 'id/' + (stem or path)}")
+
+
+def _first_page(store: GraphStore, settings: Settings, iri: str) -> Description | None:
+    return describe(store, iri, page=1, per_page=settings.links_per_page)
 
 
 def cached_lookup(request: Request) -> Response | None:
     """The answer to GET/HEAD /id/… when its page is already rendered for this build, else None.
 
     The lookup_cache fast path calls this before FastAPI's routing; None (a miss, or anything the route
-    must decide: 404, 406, no store) sends the request on to `resource`, which gives the same answer.
-    Only a page that was rendered proves its IRI is a resource of this build, so a hit needs no query.
+    must decide: 400, 404, 406, no store) sends the request on to `resource`, which gives the same answer.
+    Only a page that was rendered proves its IRI (and page number) is a page of this build, so a hit needs
+    no query.
     """
     settings: Settings = request.app.state.settings
     try:
@@ -105,29 +132,34 @@ def cached_lookup(request: Request) -> Response | None:
     if not stem:
         return None
     try:
+        page = requested_page(request)
         fmt = choose_representation(request, suffix_format)
     except HTTPException:
         return None
-    key = _page_key(request, settings, store, settings.base_iri + "id/" + stem, fmt)
-    body = PAGES.get(key)
-    if body is None:
+    key = _page_key(request, settings, store, settings.base_iri + "id/" + stem, fmt, page)
+    rendered = PAGES.get(key)
+    if rendered is None:
         return None
-    return _answer(request, store, key, stem, suffix_format, fmt, lambda: body)
+    return _answer(request, store, key, stem, suffix_format, fmt, lambda: rendered)
 
 
-def _page_key(request: Request, settings: Settings, store: GraphStore, iri: str, fmt: RdfFormat) -> PageKey:
+def _page_key(request: Request, settings: Settings, store: GraphStore, iri: str, fmt: RdfFormat, page: int) -> PageKey:
     language = page_language(request) if fmt is HTML else ""
-    return PageKey(store.info.build_id, settings.base_iri, iri, fmt.name, language, public_root(request, settings))
+    return PageKey(store.info.build_id, settings.base_iri, iri, fmt.name, language, public_root(request, settings),
+                   page, settings.links_per_page)
 
 
 def _answer(request: Request, store: GraphStore, key: PageKey, stem: str, suffix_format: RdfFormat | None,
-            fmt: RdfFormat, body: Callable[[], bytes]) -> Response:
+            fmt: RdfFormat, rendered: Callable[[], RenderedPage]) -> Response:
     """The response for one representation: 304 when the client's copy is current, else the page with validators."""
-    etag = entity_tag(key.build_id, key.iri, key.format, key.language, key.root)
-    headers = {} if suffix_format else {"Content-Location": f"{key.root}/id/{stem}{fmt.suffix}"}
+    etag = entity_tag(key.build_id, key.iri, f"{key.page}/{key.per_page}", key.format, key.language, key.root)
+    headers = {} if suffix_format else {"Content-Location": page_url(key.root, stem, fmt.suffix, key.page)}
     if _matches(request, etag):
         return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
-    return cached_response(request, body(), fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store),
+    page = rendered()
+    if page.link:
+        headers["Link"] = page.link
+    return cached_response(request, page.body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store),
                            extra_headers=headers)
 
 
@@ -136,23 +168,84 @@ def _matches(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _render(store: GraphStore, settings: Settings, key: PageKey, stem: str) -> bytes:
-    """One representation of one resource (rendered once per build: PAGES keeps it under a key with the build id)."""
+def page_url(root: str, stem: str, suffix: str, page: int) -> str:
+    """Where page `page` of a resource is served (page 1: the resource's own address)."""
+    return f"{root}/id/{stem}{suffix}" + (f"?page={page}" if page > 1 else "")
+
+
+@dataclass(frozen=True)
+class Pager:
+    """The pages of what links to a resource, as addresses: for the Link header, the RDF and the HTML page."""
+
+    page: int
+    pages: int
+    first_shown: int
+    last_shown: int
+    linking: int
+    citations_received: int
+    url: Callable[[int], str]
+
+    @classmethod
+    def of(cls, description: Description, url: Callable[[int], str]) -> "Pager":
+        return cls(description.page, description.pages, description.first_shown, description.last_shown,
+                   description.linking, description.citations_received, url)
+
+    def relations(self) -> list[tuple[str, str]]:
+        """(relation, address) for RFC 8288 links: first, prev, next, last; none when there is one page."""
+        if self.pages == 1:
+            return []
+        links = [("first", self.url(1))]
+        if self.page > 1:
+            links.append(("prev", self.url(self.page - 1)))
+        if self.page < self.pages:
+            links.append(("next", self.url(self.page + 1)))
+        links.append(("last", self.url(self.pages)))
+        return links
+
+    def link_header(self) -> str:
+        return ", ".join(f'<{address}>; rel="{relation}"' for relation, address in self.relations())
+
+
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+HYDRA_LINKS = {"first": HYDRA.first, "prev": HYDRA.previous, "next": HYDRA.next, "last": HYDRA.last}
+
+
+def paging_statements(pager: Pager) -> Graph:
+    """What an RDF page says about itself when the links to its resource fill more than one page: that it is
+    a partial view (hydra:PartialCollectionView) and where the other pages are (hydra:first, previous, next,
+    last). A program reading only the body then knows there is more, and where."""
+    graph = Graph()
+    if pager.pages > 1:
+        this_page = URIRef(pager.url(pager.page))
+        graph.add((this_page, RDF.type, HYDRA.PartialCollectionView))
+        for relation, address in pager.relations():
+            graph.add((this_page, HYDRA_LINKS[relation], URIRef(address)))
+    return graph
+
+
+def _render(store: GraphStore, settings: Settings, key: PageKey, stem: str,
+            suffix_format: RdfFormat | None) -> RenderedPage:
+    """One representation of one page of a resource (rendered once per build: PAGES keeps it under a key with
+    the build id). The page links keep the representation a suffix asked for."""
     iri, language, root = key.iri, key.language, key.root
-    graph = describe(store, iri)
-    assert graph is not None
+    description = describe(store, iri, page=key.page, per_page=key.per_page)
+    assert description is not None
+    pager = Pager.of(description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n))
     ctx_url = root + "/context.jsonld"
     fmt = next(f for f in PAGE_FORMATS if f.name == key.format)
+    graph = description.graph
+    if pager.pages > 1:
+        graph = graph + paging_statements(pager)
     if fmt is not HTML:
-        return render_graph(graph, fmt, settings=settings, context_url=ctx_url)
+        return RenderedPage(render_graph(graph, fmt, settings=settings, context_url=ctx_url), pager.link_header())
     link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
-    view = resource_view(graph, iri, base_iri=settings.base_iri, language=language, link=link,
+    view = resource_view(description.graph, iri, base_iri=settings.base_iri, language=language, link=link,
                          terms=ontology_graph(store))
     json_ld = render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
     html = TEMPLATES.get_template("resource.html").render(
-        root=root, lang=language, view=view, formats=format_links(f"{root}/id/{stem}"),
+        root=root, lang=language, view=view, pager=pager, formats=format_links(f"{root}/id/{stem}"),
         json_ld=json_ld.replace("</", "<\\/"))
-    return html.encode("utf-8")
+    return RenderedPage(html.encode("utf-8"), pager.link_header())
 
 
 # ------------------------------------------------------------------------------------------------
