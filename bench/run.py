@@ -174,6 +174,7 @@ class Server:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
         self.log = log.open("ab")
         self.process = subprocess.Popen([a.replace("{port}", str(self.port)) for a in args], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -192,6 +193,33 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+
+COPY_LOADED = b"triples in memory ("  # what a query worker prints when its copy of the graph is loaded
+
+
+def copies_to_load(env: dict[str, str], triples: int) -> int:
+    """How many query workers of a service started with `env` will load a copy of the graph in memory."""
+    from service.settings import Settings
+
+    settings = Settings.from_env(env)
+    embedded = settings.store_backend == "embedded"
+    return settings.query_workers if embedded and 0 < triples <= settings.query_memory_triples else 0
+
+
+def wait_for_copies(log: Path, expected: int, timeout: float = 900) -> None:
+    """Wait until `expected` query workers have logged their copy in memory as loaded (or timeout).
+
+    The services start their workers' copies at once and load them in the background; measuring
+    before they are done measures the machine's cores busy with those loads (4 copies of the
+    1 000-municipality graph take about 15 s each, on two cores), not the service."""
+    deadline = time.monotonic() + timeout
+    while (loaded := log.read_bytes().count(COPY_LOADED)) < expected:
+        if time.monotonic() > deadline:
+            print(f"  {loaded} of {expected} query workers have their copy in memory after {timeout:g} s; "
+                  "measuring anyway", file=sys.stderr)
+            return
+        time.sleep(1)
 
 
 def uvicorn_args() -> list[str]:
@@ -250,6 +278,7 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
                if not args.queries or p.stem in args.queries.split(",")}
     servers: dict[str, Server] = {}
     virtuoso_dir = work / f"virtuoso-{scale}"
+    copies = log.read_bytes().count(COPY_LOADED) if log.exists() else 0  # copies loaded before these servers
     try:
         servers["bare ASGI"] = Server("bare ASGI", [sys.executable, "-c", BARE_ASGI, "{port}"], env, "/", log)
         servers["ikg embedded"] = Server("ikg embedded", uvicorn_args(), env, "/healthz", log)
@@ -266,9 +295,13 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
                 servers["ikg Virtuoso"] = start_over_virtuoso(tree, virtuoso_dir, env, log, report, reuse=reuse)
             except (RuntimeError, subprocess.CalledProcessError, OSError) as error:
                 report.notes.append(f"Virtuoso not measured: {error}")
+        copies += sum(copies_to_load(s.env, report.triples) for s in servers.values() if s.name != "bare ASGI")
         if not args.skip_rdflib:
             servers["rdflib-endpoint"] = Server("rdflib-endpoint", [sys.executable, "-c", RDFLIB_ENDPOINT,
                                                 str(current / "oxigraph"), "{port}"], env, "/sparql", log, timeout=3600)
+
+        print(f"[{scale}] waiting for the query workers' copies of the graph in memory", file=sys.stderr)
+        wait_for_copies(log, copies)
 
         def lookup_requests(server: Server) -> list[httpx.Request]:
             turtle = {"Accept": "text/turtle"}
@@ -364,13 +397,16 @@ def main() -> int:
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the data trees, stores and logs")
     parser.add_argument("--reuse", action="store_true",
-                        help="with --work: serve the trees, stores and Virtuoso database a previous --keep run left there (no builds)")
+                        help="with --work: serve the trees, stores and Virtuoso database a previous --keep run left there "
+                             "(no builds; implies --keep)")
     parser.add_argument("--lookups-only", action="store_true", help="measure IRI lookups, not the queries")
     parser.add_argument("--queries", default="", help="comma-separated query names (default: every query)")
     parser.add_argument("--skip-lookups", action="store_true", help="measure the queries, not the IRI lookups")
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--bench-dir", type=Path, default=SHARED_BENCH)
     args = parser.parse_args()
+    if args.reuse:
+        args.keep = True  # what a run reuses is what the next run reuses too: never delete it
     if not args.lookups_only and not sorted((args.bench_dir / "queries").glob("*.rq")):
         parser.error(f"no queries in {args.bench_dir / 'queries'}: give --bench-dir (../shared/bench beside the project)")
     scales = [int(s) for s in args.scales.split(",") if s.strip()] + ([10_000] if args.with_10000 else [])
