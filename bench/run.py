@@ -11,16 +11,19 @@ For each scale (municipalities of ../shared/bench/gen.py, made buildable by benc
    the store on disk instead of their copy in memory ("cold, disk"), (b) integration-kg over Virtuoso
    (scripts/virtuoso.sh; the build loads it with INTEGRATION_KG_STORE_BACKEND=remote), (c)
    rdflib-endpoint over the same quads, (d) a bare ASGI app returning a fixed body (the HTTP ceiling);
-4. measure, with a bounded number of requests at a fixed concurrency and a time cap per case: IRI
+4. once every query worker has its copy of the graph in memory (loading them keeps the cores busy),
+   measure, with a bounded number of requests at a fixed concurrency and a time cap per case: IRI
    lookups (GET /id/… as Turtle; rdflib-endpoint: DESCRIBE) and every query of ../shared/bench/queries/
    over /sparql (SPARQL JSON; every server returns whole results: INTEGRATION_KG_MAX_RESULTS is raised
    to 1 000 000 here). Each case runs --repeat times; the table shows medians, and ratios
    measured in the same run (lookups against the bare ASGI app, queries against rdflib-endpoint).
+   Every run of a case is made with the same servers: with --repeat 1 the lookups are first renderings
+   of their pages; with --repeat 3 the median run is one the page cache answers.
 
 Timings hold for this machine and this run only; nothing here is a test.
 
     .venv/bin/python bench/run.py                          # scales 100 and 1000
-    .venv/bin/python bench/run.py --scales 100 --requests 100
+    .venv/bin/python bench/run.py --scales 100 --query-requests 100
     .venv/bin/python bench/run.py --with-10000             # adds 10 000 municipalities (long)
 """
 
