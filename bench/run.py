@@ -49,6 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from service import worker_store  # noqa: E402
+from service.settings import Settings  # noqa: E402
 from http_bench import RDFLIB_ENDPOINT, free_port, wait_for  # noqa: E402
 from scale_data import SHARED_BENCH, generate, write_tree  # noqa: E402
 
@@ -198,16 +200,14 @@ class Server:
         self.log.close()
 
 
-COPY_LOADED = b"triples in memory ("  # what a query worker prints when its copy of the graph is loaded
+COPY_LOADED = worker_store.COPY_LOADED.encode()
 
 
-def copies_to_load(env: dict[str, str], triples: int) -> int:
+def copies_to_load(env: dict[str, str], store_path: Path) -> int:
     """How many query workers of a service started with `env` will load a copy of the graph in memory."""
-    from service.settings import Settings
-
     settings = Settings.from_env(env)
     embedded = settings.store_backend == "embedded"
-    return settings.query_workers if embedded and 0 < triples <= settings.query_memory_triples else 0
+    return settings.query_workers if embedded and worker_store.copies_into_memory(store_path, settings.query_memory_triples) else 0
 
 
 def wait_for_copies(log: Path, expected: int, timeout: float = 900) -> None:
@@ -298,7 +298,7 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
                 servers["ikg Virtuoso"] = start_over_virtuoso(tree, virtuoso_dir, env, log, report, reuse=reuse)
             except (RuntimeError, subprocess.CalledProcessError, OSError) as error:
                 report.notes.append(f"Virtuoso not measured: {error}")
-        copies += sum(copies_to_load(s.env, report.triples) for s in servers.values() if s.name != "bare ASGI")
+        copies += sum(copies_to_load(s.env, current) for s in servers.values() if s.name != "bare ASGI")
         if not args.skip_rdflib:
             servers["rdflib-endpoint"] = Server("rdflib-endpoint", [sys.executable, "-c", RDFLIB_ENDPOINT,
                                                 str(current / "oxigraph"), "{port}"], env, "/sparql", log, timeout=3600)

@@ -36,6 +36,17 @@ def whole_graph_ntriples(store_path: Path) -> Path:
     return store_path / DUMPS_FOLDER / file_name(WHOLE_GRAPH, FORMATS_BY_KEY["nt"])
 
 
+COPY_LOADED = "triples in memory ("
+"""What a worker's log line says, and only it, when its copy in memory is complete (bench/run.py waits for it)."""
+
+
+def copies_into_memory(store_path: Path, memory_triples: int) -> bool:
+    """Whether a query worker copies this build into memory: it has at most memory_triples triples (0: never)
+    and its whole-graph N-Triples dump to load the copy from."""
+    triples = BuildInfo.read(store_path).triples
+    return 0 < triples <= memory_triples and whole_graph_ntriples(store_path).is_file()
+
+
 class WorkerStore:
     """One build's store as a query worker reads it (see the module docstring).
 
@@ -48,9 +59,8 @@ class WorkerStore:
         self.disk = ox.Store.read_only(str(store_path / OXIGRAPH_FOLDER))
         self._memory: ox.Store | None = None
         self.loader: threading.Thread | None = None
-        triples = BuildInfo.read(store_path).triples
-        if 0 < triples <= memory_triples and whole_graph_ntriples(store_path).is_file():
-            self.loader = threading.Thread(target=self._load_copy, args=(triples,), daemon=True,
+        if copies_into_memory(store_path, memory_triples):
+            self.loader = threading.Thread(target=self._load_copy, args=(BuildInfo.read(store_path).triples,), daemon=True,
                                            name="integration-kg memory copy")
             self.loader.start()
 
@@ -84,8 +94,8 @@ class WorkerStore:
                   f"store {expected_triples}; queries keep reading the store on disk", file=sys.stderr)
             return
         self._memory = copy
-        print(f"integration-kg query worker: {expected_triples} triples in memory "
-              f"({time.monotonic() - started:.1f} s)", file=sys.stderr)
+        print(f"integration-kg query worker: {expected_triples} {COPY_LOADED}{time.monotonic() - started:.1f} s)",
+              file=sys.stderr)
 
 
 _current: WorkerStore | None = None
