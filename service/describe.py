@@ -3,8 +3,9 @@
 `describe` gathers, with the queries in service/queries/describe-*.rq: the resource's own triples,
 the labels of everything it links to, the citations it makes and the document hierarchy around it,
 and one page of what links to it and of the citations it receives (with their quotes and kinds).
-Every representation (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) of a page is made from that one
-graph. `ResourceView` reads it for a page.
+The embedded store reads the same triples from its indexes instead (service/describe_index.py), which
+costs a tenth. Every representation (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) of a page is made from
+those triples. `ResourceView` reads them for a page.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .describe_index import PageTriples
 from .queries import load_query, with_window
+from .rdfterms import graph_of, to_oxigraph
 from .store import GraphStore
 
 WHOLE_QUERIES = ("describe-description", "describe-linked-labels", "describe-citations-made", "describe-hierarchy")
@@ -35,18 +39,23 @@ VOCABULARY_LABELS = Path(__file__).parent / "static" / "vocabulary-labels.ttl"
 class Description:
     """One page of what a resource answers with.
 
-    `graph` holds the resource's whole description (its triples, the labels of what it links to, the
+    `triples` hold the resource's whole description (its triples, the labels of what it links to, the
     citations it makes, its document hierarchy) and one page of what links to it: `per_page` of the
     `linking` resources that link to it (by any property but rdf:type), in the store's order, with every
     link they make to it, and the citations among them that target it in full. The pages together hold
     every link exactly once; every page holds the whole description.
     """
 
-    graph: Graph
+    triples: frozenset[ox.Triple]
     page: int
     per_page: int
     linking: int
     citations_received: int
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib Graph, for what reads them in Python (the HTML page, JSON-LD)."""
+        return graph_of(self.triples)
 
     @property
     def pages(self) -> int:
@@ -75,23 +84,35 @@ def describe(store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINK
 @lru_cache(maxsize=512)
 def _describe_cached(store: GraphStore, build_id: str, iri: str, page: int, per_page: int) -> Description | None:
     """Keyed by the build: the graph is immutable per build, so this never goes stale."""
+    read = store.index.read_page(iri, page, per_page) if store.index is not None else None
+    if read is None:
+        read = read_page_by_queries(store, iri, page, per_page)
+    if not read.known:
+        return None
+    description = Description(read.triples, page, per_page, read.linking, read.citations_received)
+    return description if page <= description.pages else None
+
+
+def read_page_by_queries(store: GraphStore, iri: str, page: int, per_page: int) -> PageTriples:
+    """The page with the describe-*.rq queries: what any back end can answer (and the embedded store does for
+    a resource that thousands of statements link to: see service/describe_index.py)."""
     base = store.info.base_iri
     this = {"this": URIRef(iri)}
     if not store.ask(load_query("describe-exists", base), this):
-        return None
+        return PageTriples(False, frozenset(), 0, 0)
     linking = _count(store, "describe-linking-count", this)
     citations = _count(store, "describe-citation-count", this) if linking else 0
-    description = Description(Graph(), page, per_page, linking, citations)
-    if page > description.pages:
-        return None
-    graph = description.graph
+    if page > max(1, -(-linking // per_page)):
+        return PageTriples(True, frozenset(), linking, citations)
+    graph = Graph()
     for name in WHOLE_QUERIES:
         graph += store.construct(load_query(name, base), this)
     if linking:
         for name in PAGED_QUERIES:
             query = with_window(load_query(name, base), limit=per_page, offset=(page - 1) * per_page)
             graph += store.construct(query, this)
-    return description
+    triples = frozenset(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph)  # type: ignore[arg-type]
+    return PageTriples(True, triples, linking, citations)
 
 
 def _count(store: GraphStore, name: str, bindings: dict[str, URIRef]) -> int:

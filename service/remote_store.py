@@ -313,6 +313,9 @@ def server_message(response: httpx.Response) -> str:
 class RemoteStore:
     """The GraphStore over a SPARQL 1.1 server, for the build whose manifest is at store_path."""
 
+    index = None
+    """Its pages come from the describe queries: the server's indexes are not in this process."""
+
     def __init__(self, settings: Settings, store_path: Path) -> None:
         from .store import BuildInfo, StoreUnavailable
 

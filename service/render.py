@@ -9,7 +9,7 @@ public URL; nothing here ever fetches a context.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,9 +17,9 @@ from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 
-from .rdfterms import to_oxigraph
+from .rdfterms import graph_of, to_oxigraph
 from .settings import DEFAULT_BASE_IRI, Settings
 
 CONTEXT_FILE = "context.jsonld"
@@ -151,9 +151,14 @@ def context_document(settings: Settings) -> dict[str, Any]:
 
 def prefixes(settings: Settings) -> dict[str, str]:
     """The prefixes declared in the context (name → namespace), for Turtle and the query page."""
-    context = context_document(settings)["@context"]
-    return {k: v for k, v in context.items()
-            if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))}
+    return dict(_prefixes_in(context_text(settings)))
+
+
+@lru_cache(maxsize=4)
+def _prefixes_in(context: str) -> tuple[tuple[str, str], ...]:
+    declared = json.loads(context)["@context"]
+    return tuple((k, v) for k, v in declared.items()
+                 if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#")))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -164,15 +169,22 @@ def render_graph(graph: Graph, fmt: RdfFormat, *, settings: Settings, context_ur
     """The graph in one RDF format. JSON-LD is compacted with our context and names it by context_url."""
     if fmt is JSON_LD:
         return render_json_ld(graph, settings=settings, context_url=context_url)
+    triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    return render_triples(triples, fmt, settings=settings, context_url=context_url)
+
+
+def render_triples(triples: Iterable[ox.Triple], fmt: RdfFormat, *, settings: Settings, context_url: str) -> bytes:
+    """The same as `render_graph`, for triples already in pyoxigraph's terms (a page of a resource): Turtle,
+    N-Triples and RDF/XML are written by pyoxigraph without going through rdflib."""
+    if fmt is JSON_LD:
+        return render_json_ld(graph_of(triples), settings=settings, context_url=context_url)
     oxigraph_format = _OXIGRAPH_FORMATS.get(fmt)
     if oxigraph_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
-    triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph]  # type: ignore[arg-type]
-    triples.sort(key=str)
+    ordered = sorted(triples, key=str)
     if oxigraph_format is ox.RdfFormat.TURTLE:
-        used = _used_prefixes(graph, prefixes(settings))
-        return ox.serialize(triples, format=oxigraph_format, prefixes=used)
-    return ox.serialize(triples, format=oxigraph_format)
+        return ox.serialize(ordered, format=oxigraph_format, prefixes=_used_prefixes(ordered, prefixes(settings)))
+    return ox.serialize(ordered, format=oxigraph_format)
 
 
 def render_json_ld(graph: Graph, *, settings: Settings, context_url: str) -> bytes:
@@ -196,12 +208,18 @@ def _no_remote_documents(url: str, options: dict[str, Any] | None = None) -> dic
     raise jsonld.JsonLdError(f"refusing to fetch {url}: no remote documents", "loading document failed")
 
 
-def _used_prefixes(graph: Graph, declared: dict[str, str]) -> dict[str, str]:
-    """Only the prefixes whose namespace some IRI of the graph starts with (a tidy Turtle head)."""
-    iris = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
-    iris |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype is not None}
-    used: dict[str, str] = {}
-    for name, namespace in declared.items():
-        if any(iri.startswith(namespace) for iri in iris):
-            used[name] = namespace
-    return used
+_IMPLICIT_DATATYPES = frozenset({"http://www.w3.org/2001/XMLSchema#string",
+                                 "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+"""Datatypes Turtle never writes: a plain or a language-tagged string."""
+
+
+def _used_prefixes(triples: list[ox.Triple], declared: dict[str, str]) -> dict[str, str]:
+    """Only the prefixes whose namespace some IRI of the triples starts with (a tidy Turtle head)."""
+    iris: set[str] = set()
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, ox.Literal) and term.datatype.value not in _IMPLICIT_DATATYPES:
+                iris.add(term.datatype.value)
+    return {name: namespace for name, namespace in declared.items() if any(iri.startswith(namespace) for iri in iris)}

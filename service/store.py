@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.term import Node
 
+from .describe_index import IndexReader
 from .rdfterms import graph_of, to_oxigraph, to_rdflib
 from .settings import Settings
 
@@ -103,6 +104,10 @@ class BuildInfo:
 class GraphStore(Protocol):
     """What every back end offers. Queries are read-only; the default graph is the union of all graphs."""
 
+    index: "IndexReader | None"
+    """Pages of resources read from the store's own indexes, when the back end has them in this process
+    (the embedded store); None where every page comes from the describe queries (service/describe.py)."""
+
     @property
     def info(self) -> BuildInfo: ...
 
@@ -140,6 +145,7 @@ class EmbeddedStore:
         self.path = store_path
         self._info = BuildInfo.read(store_path)
         self.oxigraph = ox.Store.read_only(str(store_path / "oxigraph"))
+        self.index: IndexReader | None = IndexReader(self.oxigraph, self._info.base_iri)
         self._workers = workers
         self._own_workers = False
         self.memory_triples = memory_triples

@@ -16,14 +16,15 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from rdflib import Graph, Namespace, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF
 
 from ..catalog import CATALOGS, schema_org_dataset
 from ..describe import (Description, Labeller, describe, graph_counts, ontology_graph, ontology_sections, resource_view,
                         shapes_view)
 from ..queries import load_query
-from ..render import HTML, JSON_LD, RDF_FORMATS, RdfFormat, context_text, prefixes, rdf_format_for, render_graph
+from ..render import (HTML, JSON_LD, RDF_FORMATS, RdfFormat, context_text, prefixes, rdf_format_for, render_graph,
+                      render_triples)
 from ..settings import Settings
 from ..store import GraphStore, StoreUnavailable, current_store_path
 from ..validation import shapes_graph
@@ -206,21 +207,21 @@ class Pager:
         return ", ".join(f'<{address}>; rel="{relation}"' for relation, address in self.relations())
 
 
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-HYDRA_LINKS = {"first": HYDRA.first, "prev": HYDRA.previous, "next": HYDRA.next, "last": HYDRA.last}
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+HYDRA_LINKS = {"first": ox.NamedNode(HYDRA + "first"), "prev": ox.NamedNode(HYDRA + "previous"),
+               "next": ox.NamedNode(HYDRA + "next"), "last": ox.NamedNode(HYDRA + "last")}
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
-def paging_statements(pager: Pager) -> Graph:
+def paging_statements(pager: Pager) -> list[ox.Triple]:
     """What an RDF page says about itself when the links to its resource fill more than one page: that it is
     a partial view (hydra:PartialCollectionView) and where the other pages are (hydra:first, previous, next,
     last). A program reading only the body then knows there is more, and where."""
-    graph = Graph()
-    if pager.pages > 1:
-        this_page = URIRef(pager.url(pager.page))
-        graph.add((this_page, RDF.type, HYDRA.PartialCollectionView))
-        for relation, address in pager.relations():
-            graph.add((this_page, HYDRA_LINKS[relation], URIRef(address)))
-    return graph
+    if pager.pages == 1:
+        return []
+    this_page = ox.NamedNode(pager.url(pager.page))
+    return [ox.Triple(this_page, _RDF_TYPE, ox.NamedNode(HYDRA + "PartialCollectionView")),
+            *(ox.Triple(this_page, HYDRA_LINKS[relation], ox.NamedNode(address)) for relation, address in pager.relations())]
 
 
 def _render(store: GraphStore, settings: Settings, key: PageKey, stem: str,
@@ -233,15 +234,13 @@ def _render(store: GraphStore, settings: Settings, key: PageKey, stem: str,
     pager = Pager.of(description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n))
     ctx_url = root + "/context.jsonld"
     fmt = next(f for f in PAGE_FORMATS if f.name == key.format)
-    graph = description.graph
-    if pager.pages > 1:
-        graph = graph + paging_statements(pager)
+    triples = [*description.triples, *paging_statements(pager)]
     if fmt is not HTML:
-        return RenderedPage(render_graph(graph, fmt, settings=settings, context_url=ctx_url), pager.link_header())
+        return RenderedPage(render_triples(triples, fmt, settings=settings, context_url=ctx_url), pager.link_header())
     link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
     view = resource_view(description.graph, iri, base_iri=settings.base_iri, language=language, link=link,
                          terms=ontology_graph(store))
-    json_ld = render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
+    json_ld = render_triples(triples, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
     html = TEMPLATES.get_template("resource.html").render(
         root=root, lang=language, view=view, pager=pager, formats=format_links(f"{root}/id/{stem}"),
         json_ld=json_ld.replace("</", "<\\/"))
