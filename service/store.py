@@ -261,6 +261,15 @@ def current_store_path(settings: Settings) -> Path | None:
     return link.resolve()
 
 
+def _link_stamp(link: Path) -> tuple[int, int, int] | None:
+    """What tells one var/current link from the next: its device, inode and change time (None: no link)."""
+    try:
+        found = os.lstat(link)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_ctime_ns)
+
+
 class CurrentStore:
     """The store of the last good build, reopened when a new build has replaced it.
 
@@ -271,6 +280,7 @@ class CurrentStore:
         self.settings = settings
         self._lock = threading.Lock()
         self._path: Path | None = None
+        self._link_stamp: tuple[int, int, int] | None = None
         self._store: GraphStore | None = None
         self._workers: QueryWorkers | None = None
         self._prepare_workers = False
@@ -298,18 +308,24 @@ class CurrentStore:
             pass
 
     def get(self) -> GraphStore:
+        """The current build's store. Every request asks, so the usual answer costs one lstat of
+        var/current: a new build replaces the link (swap_current), which changes its inode."""
+        stamp = _link_stamp(self.settings.current_store)
+        store = self._store
+        if store is not None and stamp is not None and stamp == self._link_stamp:
+            return store
         path = current_store_path(self.settings)
         if path is None:
             raise StoreUnavailable("no store has been built yet: run `integration-kg build`")
-        if path != self._path or self._store is None:
-            with self._lock:
-                if path != self._path or self._store is None:
-                    self._store = open_store(self.settings, path, workers=self.workers)
-                    self._path = path
-                    if self._prepare_workers and isinstance(self._store, EmbeddedStore):
-                        threading.Thread(target=self._store.prepare_workers, daemon=True,
-                                         name="integration-kg prepare query workers").start()
-        return self._store
+        with self._lock:
+            if path != self._path or self._store is None:
+                self._store = open_store(self.settings, path, workers=self.workers)
+                self._path = path
+                if self._prepare_workers and isinstance(self._store, EmbeddedStore):
+                    threading.Thread(target=self._store.prepare_workers, daemon=True,
+                                     name="integration-kg prepare query workers").start()
+            self._link_stamp = stamp
+            return self._store
 
 
 def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryWorkers | None" = None) -> GraphStore:
