@@ -1,5 +1,5 @@
-"""Answers kept per build and bounded by bytes, and the ASGI fast path that answers repeated /id/… lookups
-from them before FastAPI's routing and dependency machinery runs.
+"""Answers kept per build and bounded by bytes, and the ASGI fast path that answers /id/… lookups before
+FastAPI's routing and dependency machinery runs.
 
 The graph is immutable per build, so anything rendered from it and keyed by the build id never goes stale:
 a new build brings a new build id and so new keys, and the old entries age out of the least-recently-used
@@ -8,9 +8,9 @@ any value with a size; `BytesLRU` holds bytes. `PAGES` holds rendered /id/… pa
 IRI, IRI, format, language, public root, page, page size; RenderedPage: the body and its Link header), and the /sparql
 route keeps its answers in a BytesLRU (service.http.sparql.QueryKey).
 
-The fast path only ever answers from PAGES; on a miss (or anything it cannot decide by itself: a 406, an
-unknown store) it passes the request on to the FastAPI route, which renders, stores and answers — so a hit
-and a miss build their responses with the same function.
+The fast path answers a hit from PAGES on the event loop, and renders a miss in a worker thread with the
+route's own function (which stores the page in PAGES). Anything it cannot answer (a 400, 404 or 406, no
+store) goes on to the FastAPI route, which words the error; so every answer is built by the same code.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, NamedTuple, TypeVar
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -131,19 +132,25 @@ it). The app factory sets its size from the settings (INTEGRATION_KG_PAGE_CACHE_
 
 
 class LookupFastPath:
-    """ASGI middleware: GET/HEAD /id/… answered from PAGES when `answer` finds the page there, else passed on.
+    """ASGI middleware: GET/HEAD /id/… answered before FastAPI's routing and dependencies.
 
-    `answer` is the route module's own hit function (service.http.resources.cached_lookup), so negotiation,
-    validators and headers are decided by the same code on a hit as on a miss.
+    `answer` finds a page already rendered (on the event loop: it never queries); on a miss `render` renders
+    it in a worker thread. Both are the route module's own functions (service.http.resources.cached_lookup
+    and rendered_lookup), so negotiation, validators and headers are decided by the same code as the route's.
+    When either gives None (an error the route words, say) the request goes on to the app.
     """
 
-    def __init__(self, app: ASGIApp, answer: Callable[[Request], Response | None]) -> None:
-        self.app, self.answer = app, answer
+    def __init__(self, app: ASGIApp, answer: Callable[[Request], Response | None],
+                 render: Callable[[Request], Response | None]) -> None:
+        self.app, self.answer, self.render = app, answer, render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope.get("root_path")
                 and scope["path"].startswith("/id/")):
-            response = self.answer(Request(scope, receive))
+            request = Request(scope, receive)
+            response = self.answer(request)
+            if response is None:
+                response = await anyio.to_thread.run_sync(self.render, request)
             if response is not None:
                 await response(scope, receive, send)
                 return

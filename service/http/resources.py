@@ -75,6 +75,13 @@ def format_links(href: str) -> list[dict[str, str]]:
 def resource(path: str, request: Request, settings: Settings = Depends(get_settings),
              store: GraphStore = Depends(get_store)) -> Response:
     """One page of a resource (`?page=N`, 1 by default): its whole description, and a page of what links to it."""
+    return resource_page(request, path, settings, store)
+
+
+def resource_page(request: Request, path: str, settings: Settings, store: GraphStore) -> Response:
+    """The answer to GET/HEAD /id/{path}, rendered when this build has not rendered it yet; HTTPException for
+    400 (page number), 404 (no such resource or page) and 406 (no acceptable format). It may query the store:
+    call it from a thread, never on the event loop."""
     page = requested_page(request)
     iri, stem, suffix_format = _known_resource(path, settings, store)
     if describe(store, iri, page=page, per_page=settings.links_per_page) is None:
@@ -118,10 +125,9 @@ def _first_page(store: GraphStore, settings: Settings, iri: str) -> Description 
 def cached_lookup(request: Request) -> Response | None:
     """The answer to GET/HEAD /id/… when its page is already rendered for this build, else None.
 
-    The lookup_cache fast path calls this before FastAPI's routing; None (a miss, or anything the route
-    must decide: 400, 404, 406, no store) sends the request on to `resource`, which gives the same answer.
+    The lookup_cache fast path calls this on the event loop before FastAPI's routing: it never queries.
     Only a page that was rendered proves its IRI (and page number) is a page of this build, so a hit needs
-    no query.
+    none. On None the fast path calls `rendered_lookup` in a thread.
     """
     settings: Settings = request.app.state.settings
     try:
@@ -142,6 +148,17 @@ def cached_lookup(request: Request) -> Response | None:
     if rendered is None:
         return None
     return _answer(request, store, key, stem, suffix_format, fmt, lambda: rendered)
+
+
+def rendered_lookup(request: Request) -> Response | None:
+    """The answer to GET/HEAD /id/… rendered now (`resource_page`), or None for anything the route must
+    answer: an error (400, 404, 406, no store), which FastAPI's handlers word. The fast path calls this in a
+    thread on a miss of `cached_lookup`, so a first rendering skips FastAPI's routing and dependencies too."""
+    try:
+        store: GraphStore = request.app.state.store.get()
+        return resource_page(request, request.scope["path"][len("/id/"):], request.app.state.settings, store)
+    except (HTTPException, StoreUnavailable):
+        return None
 
 
 def _page_key(request: Request, settings: Settings, store: GraphStore, iri: str, fmt: RdfFormat, page: int) -> PageKey:
