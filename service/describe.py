@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .describe_index import PageTriples
+from .describe_index import BOUNDED_WORK, PageTriples
 from .queries import load_query, with_window
 from .rdfterms import graph_of, to_oxigraph
 from .store import GraphStore
@@ -71,21 +71,34 @@ class Description:
         return min(self.linking, self.page * self.per_page)
 
 
-def describe(store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINKS_PER_PAGE) -> Description | None:
+class NotBounded(Exception):
+    """Reading the page is more than bounded work (it takes queries, or more statements than BOUNDED_WORK):
+    read it where blocking is allowed, in a thread."""
+
+
+def describe(store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINKS_PER_PAGE,
+             bounded: bool = False) -> Description | None:
     """Page `page` of everything the resource answers with, or None when the graph does not know it.
 
-    A page past the last one is None too: it is not a resource of the graph.
+    A page past the last one is None too: it is not a resource of the graph. With `bounded`, the page is
+    read only when the store's indexes give it within BOUNDED_WORK statements, and NotBounded is raised
+    otherwise: what the event loop may do without a thread (service/http/lookup_cache.py).
     """
     if page < 1 or per_page < 1:
         return None
-    return _describe_cached(store, store.info.build_id, iri, page, per_page)
+    return _describe_cached(store, store.info.build_id, iri, page, per_page, bounded)
 
 
 @lru_cache(maxsize=512)
-def _describe_cached(store: GraphStore, build_id: str, iri: str, page: int, per_page: int) -> Description | None:
-    """Keyed by the build: the graph is immutable per build, so this never goes stale."""
-    read = store.index.read_page(iri, page, per_page) if store.index is not None else None
+def _describe_cached(store: GraphStore, build_id: str, iri: str, page: int, per_page: int,
+                     bounded: bool) -> Description | None:
+    """Keyed by the build: the graph is immutable per build, so this never goes stale (NotBounded, an
+    exception, is not kept)."""
+    budget = BOUNDED_WORK if bounded else None
+    read = store.index.read_page(iri, page, per_page, budget=budget) if store.index is not None else None
     if read is None:
+        if bounded:
+            raise NotBounded(iri)
         read = read_page_by_queries(store, iri, page, per_page)
     if not read.known:
         return None

@@ -44,6 +44,9 @@ HTML = RdfFormat("html", "text/html", ".html", ("application/xhtml+xml",))
 RDF_FORMATS: tuple[RdfFormat, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 
 _OXIGRAPH_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, N_TRIPLES: ox.RdfFormat.N_TRIPLES, RDF_XML: ox.RdfFormat.RDF_XML}
+WRITTEN_BY_OXIGRAPH: frozenset[RdfFormat] = frozenset(_OXIGRAPH_FORMATS)
+"""What `render_triples` writes in pyoxigraph, in time that grows with the triples and no more (JSON-LD and HTML
+go through rdflib, pyld and templates)."""
 
 
 # ------------------------------------------------------------------------------------------------
