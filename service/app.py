@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Added first, so it runs inside CORS and the body limit: /id/… lookups skip routing and dependencies.
     PAGES.max_bytes = settings.page_cache_bytes
-    app.add_middleware(LookupFastPath, answer=resources_http.cached_lookup, render=resources_http.rendered_lookup)
+    app.add_middleware(LookupFastPath, answer=resources_http.cached_lookup, render_bounded=resources_http.bounded_lookup,
+                       render=resources_http.rendered_lookup)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
                        expose_headers=["ETag", "Last-Modified", "Content-Location", "Vary", "X-Conforms"])

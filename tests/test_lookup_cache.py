@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from service import describe as describe_module
 from service.app import create_app
 from service.build import build
 from service.http.lookup_cache import PAGES, PageCache, PageKey, RenderedPage
@@ -58,6 +60,42 @@ def test_a_hit_answers_exactly_as_the_miss_did(client: TestClient, url: str, hea
     head = client.head(url, headers=headers)
     assert head.status_code == 200 and head.headers["etag"] == miss.headers["etag"]
     assert head.headers["content-length"] == str(len(miss.content))
+
+
+@pytest.mark.parametrize(("url", "headers"), ASKS)
+def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(settings: Settings, url: str,
+                                                                       headers: dict[str, str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A miss that is bounded work (a page the indexes give within BOUNDED_WORK statements, as Turtle,
+    N-Triples or RDF/XML) is rendered on the event loop, with no thread; JSON-LD, HTML and a page over the
+    budget take a thread. Either way the answer is the same, byte for byte and header for header."""
+    threads: list[object] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting_run_sync(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(function)
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
+    answers = []
+    for budget in (describe_module.BOUNDED_WORK, 0):
+        monkeypatch.setattr(describe_module, "BOUNDED_WORK", budget)
+        describe_module._describe_cached.cache_clear()
+        PAGES.clear()
+        threads.clear()
+        with TestClient(create_app(settings)) as client:
+            answers.append(client.get(url, headers=headers))
+        written_by_oxigraph = ".nt" in url or ".rdf" in url or "turtle" in url or ".ttl" in url \
+            or headers.get("Accept") == "text/turtle"
+        if budget and written_by_oxigraph:
+            assert not threads, f"{url}: a bounded page should be rendered on the event loop"
+        else:
+            assert threads, f"{url}: this page should be rendered in a thread"
+    PAGES.clear()
+    describe_module._describe_cached.cache_clear()
+    on_the_loop, in_a_thread = answers
+    assert on_the_loop.status_code == 200 and on_the_loop.content
+    same_answer(on_the_loop, in_a_thread)
 
 
 def test_not_modified_on_a_hit_as_on_a_miss(client: TestClient) -> None:

@@ -8,8 +8,10 @@ any value with a size; `BytesLRU` holds bytes. `PAGES` holds rendered /id/… pa
 IRI, IRI, format, language, public root, page, page size; RenderedPage: the body and its Link header), and the /sparql
 route keeps its answers in a BytesLRU (service.http.sparql.QueryKey).
 
-The fast path answers a hit from PAGES on the event loop, and renders a miss in a worker thread with the
-route's own function (which stores the page in PAGES). Anything it cannot answer (a 400, 404 or 406, no
+The fast path answers a hit from PAGES on the event loop. A miss it renders with the route's own function
+(which stores the page in PAGES): on the event loop too when the page is bounded work (read from the store's
+indexes within service.describe_index.BOUNDED_WORK statements, written by pyoxigraph: a few milliseconds at
+most, less than a thread costs), else in a worker thread. Anything it cannot answer (a 400, 404 or 406, no
 store) goes on to the FastAPI route, which words the error; so every answer is built by the same code.
 """
 
@@ -25,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..describe import NotBounded
 from ..settings import Settings
 
 K = TypeVar("K", bound=Hashable)
@@ -134,15 +137,17 @@ it). The app factory sets its size from the settings (INTEGRATION_KG_PAGE_CACHE_
 class LookupFastPath:
     """ASGI middleware: GET/HEAD /id/… answered before FastAPI's routing and dependencies.
 
-    `answer` finds a page already rendered (on the event loop: it never queries); on a miss `render` renders
-    it in a worker thread. Both are the route module's own functions (service.http.resources.cached_lookup
-    and rendered_lookup), so negotiation, validators and headers are decided by the same code as the route's.
-    When either gives None (an error the route words, say) the request goes on to the app.
+    `answer` finds a page already rendered (on the event loop: it never queries); on a miss `render_bounded`
+    renders it on the event loop if that is bounded work (else it raises NotBounded), and `render` renders it
+    in a worker thread. All three are the route module's own functions (service.http.resources.cached_lookup,
+    bounded_lookup and rendered_lookup), so negotiation, validators and headers are decided by the same code
+    as the route's. When one gives None (an error the route words, say) the request goes on to the app.
     """
 
     def __init__(self, app: ASGIApp, answer: Callable[[Request], Response | None],
+                 render_bounded: Callable[[Request], Response | None],
                  render: Callable[[Request], Response | None]) -> None:
-        self.app, self.answer, self.render = app, answer, render
+        self.app, self.answer, self.render_bounded, self.render = app, answer, render_bounded, render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope.get("root_path")
@@ -150,7 +155,10 @@ class LookupFastPath:
             request = Request(scope, receive)
             response = self.answer(request)
             if response is None:
-                response = await anyio.to_thread.run_sync(self.render, request)
+                try:
+                    response = self.render_bounded(request)
+                except NotBounded:
+                    response = await anyio.to_thread.run_sync(self.render, request)
             if response is not None:
                 await response(scope, receive, send)
                 return
