@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -86,14 +87,23 @@ def describe(store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINK
     """
     if page < 1 or per_page < 1:
         return None
-    return _describe_cached(store, store.info.build_id, iri, page, per_page, bounded)
+    token = _bounded.set(bounded)
+    try:
+        return _describe_cached(store, store.info.build_id, iri, page, per_page)
+    finally:
+        _bounded.reset(token)
+
+
+_bounded: ContextVar[bool] = ContextVar("describe_bounded", default=False)
+"""Whether the page being described may only be read within BOUNDED_WORK. Not part of the cache key: a bound
+decides whether a page is read, never what it holds, so a page read either way serves both."""
 
 
 @lru_cache(maxsize=512)
-def _describe_cached(store: GraphStore, build_id: str, iri: str, page: int, per_page: int,
-                     bounded: bool) -> Description | None:
+def _describe_cached(store: GraphStore, build_id: str, iri: str, page: int, per_page: int) -> Description | None:
     """Keyed by the build: the graph is immutable per build, so this never goes stale (NotBounded, an
     exception, is not kept)."""
+    bounded = _bounded.get()
     budget = BOUNDED_WORK if bounded else None
     read = store.index.read_page(iri, page, per_page, budget=budget) if store.index is not None else None
     if read is None:

@@ -87,7 +87,8 @@ def resource_page(request: Request, path: str, settings: Settings, store: GraphS
     NotBounded for anything more."""
     page = requested_page(request)
     iri, stem, suffix_format = _known_resource(path, settings, store, bounded)
-    if describe(store, iri, page=page, per_page=settings.links_per_page, bounded=bounded) is None:
+    description = describe(store, iri, page=page, per_page=settings.links_per_page, bounded=bounded)
+    if description is None:
         pages = _first_page(store, settings, iri, bounded).pages
         raise HTTPException(404, f"{iri} has no page {page}: what links to it fills {pages} page{'s' if pages > 1 else ''}")
     fmt = choose_representation(request, suffix_format)
@@ -95,7 +96,7 @@ def resource_page(request: Request, path: str, settings: Settings, store: GraphS
         raise NotBounded(f"{iri} as {fmt.name}")
     key = _page_key(request, settings, store, iri, fmt, page)
     return _answer(request, store, key, stem, suffix_format, fmt, lambda: PAGES.get_or_render(
-        key, lambda: _render(store, settings, key, stem, suffix_format, bounded)))
+        key, lambda: _render(store, settings, description, key, stem, suffix_format)))
 
 
 def requested_page(request: Request) -> int:
@@ -261,13 +262,11 @@ def paging_statements(pager: Pager) -> list[ox.Triple]:
             *(ox.Triple(this_page, HYDRA_LINKS[relation], ox.NamedNode(address)) for relation, address in pager.relations())]
 
 
-def _render(store: GraphStore, settings: Settings, key: PageKey, stem: str,
-            suffix_format: RdfFormat | None, bounded: bool = False) -> RenderedPage:
+def _render(store: GraphStore, settings: Settings, description: Description, key: PageKey, stem: str,
+            suffix_format: RdfFormat | None) -> RenderedPage:
     """One representation of one page of a resource (rendered once per build: PAGES keeps it under a key with
     the build id). The page links keep the representation a suffix asked for."""
     iri, language, root = key.iri, key.language, key.root
-    description = describe(store, iri, page=key.page, per_page=key.per_page, bounded=bounded)
-    assert description is not None
     pager = Pager.of(description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n))
     ctx_url = root + "/context.jsonld"
     fmt = next(f for f in PAGE_FORMATS if f.name == key.format)
