@@ -9,6 +9,7 @@ public URL; nothing here ever fetches a context.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -217,12 +218,21 @@ _IMPLICIT_DATATYPES = frozenset({"http://www.w3.org/2001/XMLSchema#string",
 
 
 def _used_prefixes(triples: list[ox.Triple], declared: dict[str, str]) -> dict[str, str]:
-    """Only the prefixes whose namespace some IRI of the triples starts with (a tidy Turtle head)."""
-    iris: set[str] = set()
+    """Only the prefixes whose namespace some IRI of the triples starts with (a tidy Turtle head).
+
+    The IRIs are sorted, so those starting with a namespace follow where it would be inserted: one bisection
+    per prefix, not a scan of every IRI (this runs for every first rendering of a page)."""
+    found: set[str] = set()
     for triple in triples:
         for term in (triple.subject, triple.predicate, triple.object):
             if isinstance(term, ox.NamedNode):
-                iris.add(term.value)
+                found.add(term.value)
             elif isinstance(term, ox.Literal) and term.datatype.value not in _IMPLICIT_DATATYPES:
-                iris.add(term.datatype.value)
-    return {name: namespace for name, namespace in declared.items() if any(iri.startswith(namespace) for iri in iris)}
+                found.add(term.datatype.value)
+    iris = sorted(found)
+
+    def used(namespace: str) -> bool:
+        at = bisect_left(iris, namespace)
+        return at < len(iris) and iris[at].startswith(namespace)
+
+    return {name: namespace for name, namespace in declared.items() if used(namespace)}

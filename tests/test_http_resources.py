@@ -13,6 +13,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
+from service.render import prefixes
 from service.settings import Settings
 from live_server import Live, expand_to_graph, run_server
 
@@ -68,6 +69,22 @@ def test_every_format_holds_the_same_triples(live: Live, path: str) -> None:
     embedded = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL)
     assert embedded is not None
     assert isomorphic(expand_to_graph(json.loads(embedded.group(1).replace("<\\/", "</")), live), graphs[".ttl"])
+
+
+@pytest.mark.parametrize("path", ["id/framework/eu-cbp-2004/1", "id/document/1481/integrationsstrategi",
+                                  "id/framework/se-integration-policy/2008"])
+def test_turtle_declares_exactly_the_prefixes_it_uses(live: Live, settings: Settings, path: str) -> None:
+    text = httpx.get(f"{live.url}/{path}.ttl").text
+    declared = dict(re.findall(r"^@prefix ([\w-]*): <([^>]*)> \.$", text, re.MULTILINE))
+    graph = Graph().parse(data=text, format="turtle")
+    iris = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+    iris |= {str(o.datatype) for o in graph.objects() if getattr(o, "datatype", None) is not None}
+    for name, namespace in prefixes(settings).items():
+        used = any(iri.startswith(namespace) for iri in iris)
+        assert (name in declared) == used, (name, namespace)
+        if used:
+            assert declared[name] == namespace
+    assert declared, "a page of this graph always uses some prefix"
 
 
 def test_a_principle_shows_what_cites_it_with_the_quotes(live: Live) -> None:
