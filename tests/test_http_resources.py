@@ -18,6 +18,9 @@ from service.settings import Settings
 from live_server import Live, expand_to_graph, run_server
 
 BASE = "https://w3id.org/integration-kg/"
+SAMPLE_PATHS = ["id/framework/eu-cbp-2004/1", "id/document/1481/integrationsstrategi",
+                "id/framework/se-integration-policy/2008"]
+"""A principle, a document and a framework: pages of three kinds, checked in every format."""
 FORMATS = {".ttl": ("text/turtle", "turtle"), ".nt": ("application/n-triples", "nt"),
            ".rdf": ("application/rdf+xml", "xml"), ".jsonld": ("application/ld+json", None)}
 
@@ -50,8 +53,7 @@ def test_every_resource_dereferences_in_turtle(live: Live) -> None:
             assert (URIRef(iri), None, None) in graph, iri
 
 
-@pytest.mark.parametrize("path", ["id/framework/eu-cbp-2004/1", "id/document/1481/integrationsstrategi",
-                                  "id/framework/se-integration-policy/2008"])
+@pytest.mark.parametrize("path", SAMPLE_PATHS)
 def test_every_format_holds_the_same_triples(live: Live, path: str) -> None:
     graphs = {}
     for suffix, (media_type, _) in FORMATS.items():
@@ -71,8 +73,7 @@ def test_every_format_holds_the_same_triples(live: Live, path: str) -> None:
     assert isomorphic(expand_to_graph(json.loads(embedded.group(1).replace("<\\/", "</")), live), graphs[".ttl"])
 
 
-@pytest.mark.parametrize("path", ["id/framework/eu-cbp-2004/1", "id/document/1481/integrationsstrategi",
-                                  "id/framework/se-integration-policy/2008"])
+@pytest.mark.parametrize("path", SAMPLE_PATHS)
 def test_turtle_declares_exactly_the_prefixes_it_uses(live: Live, settings: Settings, path: str) -> None:
     text = httpx.get(f"{live.url}/{path}.ttl").text
     declared = dict(re.findall(r"^@prefix ([\w-]*): <([^>]*)> \.$", text, re.MULTILINE))

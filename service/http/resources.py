@@ -168,8 +168,8 @@ def rendered_lookup(request: Request) -> Response | None:
 def bounded_lookup(request: Request) -> Response | None:
     """`rendered_lookup` as the event loop may run it, on a miss of `cached_lookup`: a page the store's
     indexes give within a bounded number of statements, in a format pyoxigraph writes. NotBounded for any
-    other page, which then takes `rendered_lookup` in a thread: a thread costs more than such a page (at
-    100 municipalities first renderings went from about 480 to about 800 a second)."""
+    other page, which then takes `rendered_lookup` in a thread: a thread costs more than such a page (the
+    README's Linked Data section has the figures)."""
     return _lookup(request, bounded=True)
 
 
