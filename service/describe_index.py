@@ -85,11 +85,17 @@ class IndexReader:
     What it reads of a node (its statements) it keeps, up to `remembered` nodes: pages share their
     vocabulary, classes, documents and municipalities, and a build never changes under its reader (a new
     build is a new store, with a new reader). Each method below is the counterpart of one describe-*.rq query.
+
+    `store` may later be replaced by a copy in memory of the same statements under the same blank-node
+    labels (service/store.py). The copy's object index lists what links to a resource in another order, so
+    a resource whose links fill more than one page takes them, and so its pages, in the order of the store
+    the reader was made with (`ordered_by`), which is the order of the describe-incoming.rq window.
     """
 
     def __init__(self, store: ox.Store, base_iri: str, *, incoming_limit: int = INCOMING_LIMIT,
                  remembered: int = 10_000) -> None:
         self.store = store
+        self.ordered_by = store
         self.vocabulary = _Vocabulary(base_iri)
         self.incoming_limit = incoming_limit
         self.remembered = remembered
@@ -112,16 +118,19 @@ class IndexReader:
     def _read_page(self, this: ox.NamedNode, page: int, per_page: int) -> PageTriples | None:
         spent = _spent.get()
         bound = self.incoming_limit if spent is None else min(self.incoming_limit, spent[1])
-        incoming = []
-        for quad in self.store.quads_for_pattern(None, None, this, _DEFAULT):
-            incoming.append(quad)
-            if len(incoming) > bound:
-                return None
-        _charge(len(incoming))
+        store = self.store
+        incoming = _incoming(store, this, bound)
+        if incoming is None:
+            return None
         own = self.out(this)
         if not own and not incoming:  # describe-exists.rq
             return PageTriples(False, frozenset(), 0, 0)
         linking = _linking_subjects(incoming)  # describe-linking-count.rq
+        if len(linking) > per_page and store is not self.ordered_by:
+            incoming = _incoming(self.ordered_by, this, bound)
+            if incoming is None:
+                return None
+            linking = _linking_subjects(incoming)
         citations = sum(1 for quad in incoming if quad.predicate == self.vocabulary.target) if linking else 0
         start = (page - 1) * per_page
         if page > 1 and start >= len(linking):
@@ -258,6 +267,17 @@ def _charge(statements: int) -> None:
         spent[0] += statements
         if spent[0] > spent[1]:
             raise _OverBudget
+
+
+def _incoming(store: ox.Store, this: ox.NamedNode, bound: int) -> list[ox.Quad] | None:
+    """Every statement whose object is `this`, in the store's order; None when there are more than `bound`."""
+    incoming = []
+    for quad in store.quads_for_pattern(None, None, this, _DEFAULT):
+        incoming.append(quad)
+        if len(incoming) > bound:
+            return None
+    _charge(len(incoming))
+    return incoming
 
 
 def _linking_subjects(incoming: list[ox.Quad]) -> list[ox.NamedNode | ox.BlankNode]:

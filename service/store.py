@@ -24,6 +24,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from .describe_index import IndexReader
+from .memory_copy import copy_fits, load_copy
 from .rdfterms import graph_of, to_oxigraph, to_rdflib
 from .settings import Settings
 
@@ -138,10 +139,13 @@ class EmbeddedStore:
 
     User queries (`run_bounded`) run in worker processes (service.sparql.QueryWorkers) that open the
     same store read-only, and copy it into memory when it has at most `memory_triples` triples
-    (service/worker_store.py); the store's own queries (`query`, `select`, …) run in this process.
+    (service/worker_store.py); the store's own queries (`query`, `select`, …) run in this process. Pages
+    (`index`) are read in this process too: from a copy in memory once it has loaded, when the graph has at
+    most `page_memory_triples` triples (service/memory_copy.py), else from the store on disk.
     """
 
-    def __init__(self, store_path: Path, workers: "QueryWorkers | None" = None, *, memory_triples: int = 0) -> None:
+    def __init__(self, store_path: Path, workers: "QueryWorkers | None" = None, *, memory_triples: int = 0,
+                 page_memory_triples: int = 0) -> None:
         self.path = store_path
         self._info = BuildInfo.read(store_path)
         self.oxigraph = ox.Store.read_only(str(store_path / "oxigraph"))
@@ -149,6 +153,25 @@ class EmbeddedStore:
         self._workers = workers
         self._own_workers = False
         self.memory_triples = memory_triples
+        self.page_copy: threading.Thread | None = None
+        """Loads the copy in memory that pages are read from (page_memory_triples), if the graph fits."""
+        if copy_fits(store_path, self._info.triples, page_memory_triples):
+            self.page_copy = threading.Thread(target=self._read_pages_from_memory, daemon=True,
+                                              name="integration-kg page copy")
+            self.page_copy.start()
+
+    def _read_pages_from_memory(self) -> None:
+        """Load the copy and hand it to the page reader. Until then, and for good if it fails, pages are read
+        from the store on disk; both hold the same statements under the same blank-node labels, so what the
+        reader remembered stays true and a page reads the same before and after."""
+        copy = load_copy(self.path, self._info.triples, reader="page reader", keep_blank_labels=True)
+        if copy is not None and self.index is not None:
+            self.index.store = copy
+
+    @property
+    def pages_in_memory(self) -> bool:
+        """Whether pages are now read from a copy in memory."""
+        return self.index is not None and self.index.store is not self.oxigraph
 
     @property
     def info(self) -> BuildInfo:
@@ -339,7 +362,8 @@ def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryW
         from .remote_store import RemoteStore
 
         return RemoteStore(settings, path)
-    return EmbeddedStore(path, workers=workers, memory_triples=settings.query_memory_triples)
+    return EmbeddedStore(path, workers=workers, memory_triples=settings.query_memory_triples,
+                         page_memory_triples=settings.page_memory_triples)
 
 
 def swap_current(settings: Settings, store_path: Path) -> None:

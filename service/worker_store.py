@@ -8,43 +8,29 @@ cites-principle 0.16 s → 0.05 s, the trace matrix 2.9 s → 0.6 s). The price 
 per triple in every query worker, so the copy is made only up to `query_memory_triples`
 (Settings; 0 turns it off).
 
-The copy is loaded from the build's whole-graph N-Triples dump (dumps/integration-kg.nt.gz: the
-store's default graph, written by the same build), in a background thread that leaves the GIL to
-the queries most of the time; until it is complete, queries read the store on disk. It is used only
-when it holds exactly as many triples as the build recorded; otherwise the worker stays on disk and
-says why on stderr. Blank-node labels in results may differ between the two (a label is scoped to
-one result document anyway).
+The copy (service/memory_copy.py) is loaded in a background thread that leaves the GIL to the queries most
+of the time; until it is complete, queries read the store on disk. Blank-node labels in results may differ
+between the two (a label is scoped to one result document anyway).
 """
 
 from __future__ import annotations
 
-import gzip
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .build_store import OXIGRAPH_FOLDER
-from .dumps import DUMPS_FOLDER, FORMATS_BY_KEY, WHOLE_GRAPH, file_name
+from .memory_copy import COPY_LOADED, copy_fits, load_copy, whole_graph_ntriples
 from .store import BuildInfo
 
-
-def whole_graph_ntriples(store_path: Path) -> Path:
-    """The build's N-Triples dump of the whole graph (gzip)."""
-    return store_path / DUMPS_FOLDER / file_name(WHOLE_GRAPH, FORMATS_BY_KEY["nt"])
-
-
-COPY_LOADED = "triples in memory ("
-"""What a worker's log line says, and only it, when its copy in memory is complete (bench/run.py waits for it)."""
+__all__ = ["COPY_LOADED", "WorkerStore", "copies_into_memory", "whole_graph_ntriples", "worker_store"]
 
 
 def copies_into_memory(store_path: Path, memory_triples: int) -> bool:
     """Whether a query worker copies this build into memory: it has at most memory_triples triples (0: never)
     and its whole-graph N-Triples dump to load the copy from."""
-    triples = BuildInfo.read(store_path).triples
-    return 0 < triples <= memory_triples and whole_graph_ntriples(store_path).is_file()
+    return copy_fits(store_path, BuildInfo.read(store_path).triples, memory_triples)
 
 
 class WorkerStore:
@@ -79,23 +65,7 @@ class WorkerStore:
         return self.in_memory
 
     def _load_copy(self, expected_triples: int) -> None:
-        started = time.monotonic()
-        dump = whole_graph_ntriples(self.path)
-        copy = ox.Store()
-        try:
-            with gzip.open(dump, "rb") as stream:
-                copy.bulk_load(stream, format=ox.RdfFormat.N_TRIPLES)
-        except (OSError, SyntaxError, EOFError) as error:
-            print(f"integration-kg query worker: no copy in memory, {dump} could not be read: {error}",
-                  file=sys.stderr)
-            return
-        if len(copy) != expected_triples:
-            print(f"integration-kg query worker: no copy in memory, {dump} holds {len(copy)} triples and the "
-                  f"store {expected_triples}; queries keep reading the store on disk", file=sys.stderr)
-            return
-        self._memory = copy
-        print(f"integration-kg query worker: {expected_triples} {COPY_LOADED}{time.monotonic() - started:.1f} s)",
-              file=sys.stderr)
+        self._memory = load_copy(self.path, expected_triples, reader="query worker")
 
 
 _current: WorkerStore | None = None
