@@ -8,7 +8,9 @@ For each scale (municipalities of ../shared/bench/gen.py, made buildable by benc
    documents are validated again too);
 3. serve, on loopback, (a) integration-kg on the embedded store, with its SPARQL result cache and
    without it ("cold": what a first or distinct query costs), cold again with its query workers on
-   the store on disk instead of their copy in memory ("cold, disk"), (b) integration-kg over Virtuoso
+   the store on disk instead of their copy in memory ("cold, disk"), and for IRI lookups with its pages
+   read the other way than the default does at that size (INTEGRATION_KG_PAGE_MEMORY_TRIPLES: "pages on
+   disk" where the default copies the graph into memory for them, "pages in memory" where it does not), (b) integration-kg over Virtuoso
    (scripts/virtuoso.sh; the build loads it with INTEGRATION_KG_STORE_BACKEND=remote), (c)
    rdflib-endpoint over the same quads, (d) a bare ASGI app returning a fixed body (the HTTP ceiling);
 4. once every query worker has its copy of the graph in memory (loading them keeps the cores busy),
@@ -50,6 +52,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from service import worker_store  # noqa: E402
+from service.memory_copy import copy_fits  # noqa: E402
+from service.store import BuildInfo  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from http_bench import RDFLIB_ENDPOINT, free_port, wait_for  # noqa: E402
 from scale_data import SHARED_BENCH, generate, write_tree  # noqa: E402
@@ -203,11 +207,21 @@ class Server:
 COPY_LOADED = worker_store.COPY_LOADED.encode()
 
 
+PAGES_IN_MEMORY = "ikg pages in memory"
+PAGES_ON_DISK = "ikg pages on disk"
+PAGE_COPY_LIMIT = 20_000_000
+"""The page copy's limit for "pages in memory": every scale's graph fits (at 10 000, 14 M triples, about 6 GiB)."""
+
+
 def copies_to_load(env: dict[str, str], store_path: Path) -> int:
-    """How many query workers of a service started with `env` will load a copy of the graph in memory."""
+    """How many copies of the graph in memory a service started with `env` will load: one per query worker,
+    and one for its pages (INTEGRATION_KG_PAGE_MEMORY_TRIPLES)."""
     settings = Settings.from_env(env)
-    embedded = settings.store_backend == "embedded"
-    return settings.query_workers if embedded and worker_store.copies_into_memory(store_path, settings.query_memory_triples) else 0
+    if settings.store_backend != "embedded":
+        return 0
+    workers = settings.query_workers if worker_store.copies_into_memory(store_path, settings.query_memory_triples) else 0
+    pages = copy_fits(store_path, BuildInfo.read(store_path).triples, settings.page_memory_triples)
+    return workers + pages
 
 
 def wait_for_copies(log: Path, expected: int, timeout: float = 900) -> None:
@@ -293,6 +307,12 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
         servers["ikg embedded, cold, disk"] = Server(
             "ikg embedded, cold, disk", uvicorn_args(),
             {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0", "INTEGRATION_KG_QUERY_MEMORY_TRIPLES": "0"}, "/healthz", log)
+        if not args.skip_lookups:  # the same service, its pages read the other way (lookups only)
+            pages_copied = copy_fits(current, BuildInfo.read(current).triples, Settings.from_env(env).page_memory_triples)
+            other_pages = PAGES_ON_DISK if pages_copied else PAGES_IN_MEMORY
+            limit = 0 if pages_copied else PAGE_COPY_LIMIT
+            servers[other_pages] = Server(other_pages, uvicorn_args(),
+                                          {**env, "INTEGRATION_KG_PAGE_MEMORY_TRIPLES": str(limit)}, "/healthz", log)
         if not args.skip_virtuoso:
             try:
                 servers["ikg Virtuoso"] = start_over_virtuoso(tree, virtuoso_dir, env, log, report, reuse=reuse)
@@ -324,7 +344,8 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
         for name, query in queries.items():
             if args.lookups_only:
                 break
-            cases.append((f"query {name}", {n: query_requests(s, query) for n, s in servers.items() if n != "bare ASGI"}))
+            cases.append((f"query {name}", {n: query_requests(s, query) for n, s in servers.items()
+                                            if n not in ("bare ASGI", PAGES_IN_MEMORY, PAGES_ON_DISK)}))
         for case, by_server in cases:
             report.cases[case] = {}
             for server_name, requests in by_server.items():
