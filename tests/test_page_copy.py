@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
@@ -59,7 +61,7 @@ def test_no_copy_above_the_configured_size(built: BuildResult) -> None:
         assert store.page_copy is None and not store.pages_in_memory
 
 
-def test_a_damaged_dump_leaves_the_pages_on_disk(built: BuildResult, tmp_path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_dump_leaves_the_pages_on_disk(built: BuildResult, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     store = EmbeddedStore(damaged_copy(built, tmp_path, "a triple short"), page_memory_triples=10_000_000)
     assert store.page_copy is not None
     store.page_copy.join(COPY_TIMEOUT)
