@@ -13,7 +13,6 @@ for JSON, so that the row limit is kept while the TSV is written). In-process, n
 from __future__ import annotations
 
 import argparse
-import gzip
 import statistics
 import sys
 import time
@@ -25,7 +24,8 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service.build_store import OXIGRAPH_FOLDER  # noqa: E402
-from service.worker_store import whole_graph_ntriples  # noqa: E402
+from service.memory_copy import load_copy  # noqa: E402
+from service.store import BuildInfo  # noqa: E402
 
 
 def median_ms(run: Callable[[], object], repeat: int) -> float:
@@ -37,7 +37,7 @@ def median_ms(run: Callable[[], object], repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store", type=Path, help="a build's folder (var/current of a data tree)")
     parser.add_argument("query", type=Path, help="a .rq file (a SELECT)")
@@ -45,14 +45,10 @@ def main() -> None:
     parser.add_argument("--disk", action="store_true", help="query the store on disk, not a copy in memory")
     args = parser.parse_args()
     store_path = args.store.resolve()
-    if args.disk:
-        store = ox.Store.read_only(str(store_path / OXIGRAPH_FOLDER))
-    else:
-        store = ox.Store()
-        started = time.perf_counter()
-        with gzip.open(whole_graph_ntriples(store_path), "rb") as stream:
-            store.bulk_load(stream, format=ox.RdfFormat.N_TRIPLES)
-        print(f"copy in memory: {len(store)} triples in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    copy = None if args.disk else load_copy(store_path, BuildInfo.read(store_path).triples, reader="bench")
+    if copy is None and not args.disk:
+        return 1
+    store = copy if copy is not None else ox.Store.read_only(str(store_path / OXIGRAPH_FOLDER))
     query = args.query.read_text(encoding="utf-8")
     rows = sum(1 for _ in store.query(query))  # type: ignore[union-attr]
     tsv = store.query(query).serialize(format=ox.QueryResultsFormat.TSV)  # type: ignore[union-attr]
@@ -67,7 +63,8 @@ def main() -> None:
           f"{'on disk' if args.disk else 'in memory'}; medians of {args.repeat}")
     for label, run in figures.items():
         print(f"  {label:<32} {median_ms(run, args.repeat):8.1f} ms")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

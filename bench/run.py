@@ -52,8 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from service import worker_store  # noqa: E402
-from service.memory_copy import copy_fits  # noqa: E402
-from service.store import BuildInfo  # noqa: E402
+from service.store import copies_pages_into_memory  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from http_bench import RDFLIB_ENDPOINT, free_port, wait_for  # noqa: E402
 from scale_data import SHARED_BENCH, generate, write_tree  # noqa: E402
@@ -220,8 +219,7 @@ def copies_to_load(env: dict[str, str], store_path: Path) -> int:
     if settings.store_backend != "embedded":
         return 0
     workers = settings.query_workers if worker_store.copies_into_memory(store_path, settings.query_memory_triples) else 0
-    pages = copy_fits(store_path, BuildInfo.read(store_path).triples, settings.page_memory_triples)
-    return workers + pages
+    return workers + copies_pages_into_memory(store_path, settings.page_memory_triples)
 
 
 def wait_for_copies(log: Path, expected: int, timeout: float = 900) -> None:
@@ -308,7 +306,7 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
             "ikg embedded, cold, disk", uvicorn_args(),
             {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0", "INTEGRATION_KG_QUERY_MEMORY_TRIPLES": "0"}, "/healthz", log)
         if not args.skip_lookups:  # the same service, its pages read the other way (lookups only)
-            pages_copied = copy_fits(current, BuildInfo.read(current).triples, Settings.from_env(env).page_memory_triples)
+            pages_copied = copies_pages_into_memory(current, Settings.from_env(env).page_memory_triples)
             other_pages = PAGES_ON_DISK if pages_copied else PAGES_IN_MEMORY
             limit = 0 if pages_copied else PAGE_COPY_LIMIT
             servers[other_pages] = Server(other_pages, uvicorn_args(),

@@ -306,7 +306,7 @@ class CurrentStore:
         self._link_stamp: tuple[int, int, int] | None = None
         self._store: GraphStore | None = None
         self._workers: QueryWorkers | None = None
-        self._prepare_workers = False
+        self._serving = False
 
     @property
     def workers(self) -> "QueryWorkers":
@@ -323,8 +323,9 @@ class CurrentStore:
 
     def start(self) -> None:
         """From the service's start on, each build it opens is opened in the query workers at once
-        (in a background thread), not at their first query."""
-        self._prepare_workers = True
+        (in a background thread), not at their first query, and copied into memory for its pages
+        (page_memory_triples). A command that opens a store for one query does neither."""
+        self._serving = True
         try:
             self.get()
         except StoreUnavailable:
@@ -342,17 +343,21 @@ class CurrentStore:
             raise StoreUnavailable("no store has been built yet: run `integration-kg build`")
         with self._lock:
             if path != self._path or self._store is None:
-                self._store = open_store(self.settings, path, workers=self.workers)
+                self._store = open_store(self.settings, path, workers=self.workers,
+                                         pages_in_memory=self._serving)
                 self._path = path
-                if self._prepare_workers and isinstance(self._store, EmbeddedStore):
+                if self._serving and isinstance(self._store, EmbeddedStore):
                     threading.Thread(target=self._store.prepare_workers, daemon=True,
                                      name="integration-kg prepare query workers").start()
             self._link_stamp = stamp
             return self._store
 
 
-def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryWorkers | None" = None) -> GraphStore:
-    """The configured back end over the current build (workers: the processes that run user queries)."""
+def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryWorkers | None" = None,
+               pages_in_memory: bool = False) -> GraphStore:
+    """The configured back end over the current build (workers: the processes that run user queries;
+    pages_in_memory: copy the graph into memory for reading pages, up to settings.page_memory_triples, which
+    only a serving process gains from)."""
     if settings.store_backend not in ("embedded", "remote"):
         raise StoreUnavailable(f"unknown store back end {settings.store_backend!r} (embedded or remote)")
     path = path or current_store_path(settings)
@@ -363,7 +368,13 @@ def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryW
 
         return RemoteStore(settings, path)
     return EmbeddedStore(path, workers=workers, memory_triples=settings.query_memory_triples,
-                         page_memory_triples=settings.page_memory_triples)
+                         page_memory_triples=settings.page_memory_triples if pages_in_memory else 0)
+
+
+def copies_pages_into_memory(store_path: Path, page_memory_triples: int) -> bool:
+    """Whether a serving process copies this build into memory for its pages (at most page_memory_triples
+    triples, and a whole-graph dump to load the copy from)."""
+    return copy_fits(store_path, BuildInfo.read(store_path).triples, page_memory_triples)
 
 
 def swap_current(settings: Settings, store_path: Path) -> None:
