@@ -25,7 +25,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import Server, copies_to_load, settings_env, uvicorn_args, wait_for_copies  # noqa: E402
-from bench.service_memory import child_pids  # noqa: E402
+from bench.service_memory import child_pids, setting  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -64,7 +64,7 @@ def main() -> int:
     parser.add_argument("--store-dir", type=Path, help="where the tree's builds are (default: TREE/var)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
                         help="a setting for the service (repeatable)")
     args = parser.parse_args()
     tree = args.tree.resolve()
@@ -75,7 +75,7 @@ def main() -> int:
         return 1
     query = args.query.read_text(encoding="utf-8")
     env = settings_env(tree, store_dir, {"INTEGRATION_KG_QUERY_CACHE_BYTES": "0",
-                                         **dict(item.split("=", 1) for item in args.set)})
+                                         **dict(args.set)})
     with tempfile.TemporaryDirectory(prefix="ikg-cpu-") as folder:
         log = Path(folder) / "service.log"
         server = Server("ikg", uvicorn_args(), env, "/healthz", log)

@@ -55,6 +55,14 @@ def child_pids(pid: int) -> list[int]:
     return sorted(children)
 
 
+def setting(text: str) -> tuple[str, str]:
+    """A --set value: KEY=VALUE, the key an INTEGRATION_KG_* setting (argparse reports anything else)."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.startswith("INTEGRATION_KG_"):
+        raise argparse.ArgumentTypeError(f"expected INTEGRATION_KG_<NAME>=<value>, got {text!r}")
+    return key, value
+
+
 def measure(pid: int) -> list[ProcessMemory]:
     processes = [("service", pid)] + [(f"query worker {n}", child) for n, child in enumerate(child_pids(pid), 1)]
     return [ProcessMemory(name, p, status_mib(p, "VmRSS"), status_mib(p, "VmHWM")) for name, p in processes]
@@ -64,7 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", type=Path, help="a project tree: data/, ontology/, shapes/ (and var/, its builds)")
     parser.add_argument("--store-dir", type=Path, help="where the tree's builds are (default: TREE/var)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
                         help="a setting for the service, e.g. INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0 (repeatable)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the copies")
     args = parser.parse_args()
@@ -74,8 +82,7 @@ def main() -> int:
     if not (current / "manifest.json").exists():
         print(f"no build in {store_dir} (run `integration-kg build` with that tree's settings first)", file=sys.stderr)
         return 1
-    extra = dict(item.split("=", 1) for item in args.set)
-    env = settings_env(tree, store_dir, extra)
+    env = settings_env(tree, store_dir, dict(args.set))
     expected = copies_to_load(env, current)
     with tempfile.TemporaryDirectory(prefix="ikg-memory-") as folder:
         log = Path(folder) / "service.log"
@@ -86,7 +93,7 @@ def main() -> int:
             loads = [m.groupdict() for m in COPY_LOG_LINE.finditer(log.read_text(encoding="utf-8", errors="replace"))]
         finally:
             server.stop()
-    settings = " ".join(args.set) or "the defaults"
+    settings = " ".join(f"{key}={value}" for key, value in args.set) or "the defaults"
     print(f"integration-kg service memory: {tree}, one uvicorn worker, {settings}")
     print(f"  copies of the graph in memory: {len(loads)} of {expected} loaded"
           + "".join(f"; {load['reader']} {int(load['triples']):,} triples in {load['seconds']} s" for load in loads))

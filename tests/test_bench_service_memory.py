@@ -40,3 +40,9 @@ def test_it_says_when_there_is_no_build(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--store-dir", str(tmp_path)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "no build in" in run.stderr
+
+
+def test_a_setting_that_is_not_one_is_refused_by_name() -> None:
+    run = subprocess.run([sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--set", "PAGE_MEMORY_TRIPLES=0"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "expected INTEGRATION_KG_<NAME>=<value>, got 'PAGE_MEMORY_TRIPLES=0'" in run.stderr
