@@ -6,8 +6,9 @@ TREE is a project tree with its builds in TREE/var, as `bench/run.py --keep` lea
 --store-dir). The script starts one uvicorn worker with that tree's settings, the SPARQL result cache off
 (every request is a cold query) and any --set, waits for its copies of the graph in memory, sends the
 query --requests times from --concurrency clients (SPARQL JSON), and prints the throughput and the CPU
-time (user + system, from /proc) each process spent per request. On a machine whose cores are all busy,
-the sum per request bounds the throughput: cores ÷ CPU per request. A measurement, not a test.
+time (user + system, from /proc, counted in clock ticks of 10 ms: send enough requests) each process spent
+per request. On a machine whose cores are all busy, the sum per request bounds the throughput: cores ÷
+CPU per request. A measurement, not a test.
 """
 
 from __future__ import annotations
