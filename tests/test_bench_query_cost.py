@@ -16,7 +16,8 @@ from service.settings import PROJECT_ROOT
 SCRIPT = PROJECT_ROOT / "bench" / "query_cost.py"
 LABELS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?s ?label WHERE { ?s skos:prefLabel ?label }"""
-PARTS = ("evaluate, count rows in Python", "evaluate, write TSV", "evaluate, write SPARQL JSON", "TSV to SPARQL JSON")
+PARTS = ("evaluate, count rows in Python", "evaluate, write TSV", "evaluate, write SPARQL JSON", "the same, rows bounded",
+         "TSV to SPARQL JSON")
 
 
 @pytest.mark.parametrize("where", ["in memory", "on disk"])
