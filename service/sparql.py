@@ -237,11 +237,11 @@ def execute_query(store_path: str, query: str, media_type: str, default_graphs: 
         raise QueryError(f"the query failed: {error}", status=400) from None
 
 
-ROW_MARKS: dict[str, tuple[tuple[bytes, ...], int]] = {
-    SPARQL_JSON.media_type: ((b",{",), -1),
-    SPARQL_XML.media_type: ((b"<result>",), 0),
-    SPARQL_CSV.media_type: ((b"\n",), 1),
-    SPARQL_TSV.media_type: ((b"\n",), 1),
+ROW_MARKS: dict[str, tuple[bytes, int]] = {
+    SPARQL_JSON.media_type: (b",{", -1),
+    SPARQL_XML.media_type: (b"<result>", 0),
+    SPARQL_CSV.media_type: (b"\n", 1),
+    SPARQL_TSV.media_type: (b"\n", 1),
 }
 """What each results format writes once per row (or more often, never less), and how many more marks
 than rows there are besides those (header lines; -1: one row has no mark).
@@ -262,8 +262,8 @@ def serialize_solutions(solutions: ox.QuerySolutions, media_type: str, max_resul
     then turned into the format asked for; a result with too many rows is refused there."""
     too_large = ResultTooLarge(f"the result has more than {max_results} rows: add a LIMIT (at most {max_results})",
                                status=400)
-    marks, extra_marks = ROW_MARKS[media_type]
-    bounded = RowBoundedOutput(marks, max_results + extra_marks)
+    mark, extra_marks = ROW_MARKS[media_type]
+    bounded = RowBoundedOutput(mark, max_results + extra_marks)
     try:
         solutions.serialize(bounded, format=ox.QueryResultsFormat.from_media_type(media_type))
         return bounded.getvalue()
@@ -288,27 +288,24 @@ class TooManyRows(Exception):
 
 
 class RowBoundedOutput(io.BytesIO):
-    """A buffer that stops pyoxigraph's writer (TooManyRows) once it has written its marks (ROW_MARKS)
+    """A buffer that stops pyoxigraph's writer (TooManyRows) once it has written its row mark (ROW_MARKS)
     more than `limit` times. pyoxigraph writes in 8 KiB blocks, so a mark may straddle two writes: the
-    last bytes of each write are kept to count it. (One pass of bytes.count per mark over each block:
-    about 1 ms a megabyte, where turning TSV into JSON took 9 ms.)"""
+    last bytes of each write are kept to count it. (One pass of bytes.count over each block: about 1 ms a
+    megabyte, where turning TSV into JSON took 9 ms.)"""
 
-    def __init__(self, marks: tuple[bytes, ...], limit: int) -> None:
+    def __init__(self, mark: bytes, limit: int) -> None:
         super().__init__()
-        if len({len(mark) for mark in marks}) != 1:
-            raise ValueError("the marks must have one length")
-        self.marks = marks
+        self.mark = mark
         self.limit = limit
         self.count = 0
-        self._keep = len(marks[0]) - 1
+        self._keep = len(mark) - 1
         self._tail = b""
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
         data = bytes(data)
-        self.count += sum(data.count(mark) for mark in self.marks)
+        self.count += data.count(self.mark)
         if self._keep:  # the marks that start in what was written before and end in data
-            seam = self._tail + data[:self._keep]
-            self.count += sum(seam.count(mark) for mark in self.marks)
+            self.count += (self._tail + data[:self._keep]).count(self.mark)
             self._tail = data[-self._keep:] if len(data) >= self._keep else (self._tail + data)[-self._keep:]
         if self.count > self.limit:
             raise TooManyRows

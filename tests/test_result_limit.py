@@ -15,7 +15,7 @@ from service.store import ResultTooLarge
 
 STORE = ox.Store()
 LOOKALIKES = ['a,{"b"}[{', "<result></result>", "x\ny\r\n", ",{,{,{[{", "plain"]
-"""Values that hold each format's row marks (JSON's ",{" and "[{", XML's element, CSV's line breaks)."""
+"""Values that hold each format's row marks (JSON's ",{", XML's element, CSV's line breaks), and "[{"."""
 MEDIA_TYPES = [f.media_type for f in RESULTS_FORMATS]
 
 
@@ -90,15 +90,15 @@ def test_rows_without_values_are_rows(media_type: str) -> None:
 
 
 def test_a_mark_split_between_two_writes_is_counted_once() -> None:
-    output = RowBoundedOutput((b"<result>",), limit=5)
+    output = RowBoundedOutput(b"<result>", limit=5)
     for piece in (b"<res", b"ult><re", b"sult>", b"<result", b">", b"<", b"r", b"esult>"):
         output.write(piece)
     assert output.getvalue() == b"<result>" * 4 and output.count == 4
 
 
 def test_the_bound_stops_the_writer_past_its_limit() -> None:
-    marks, extra_marks = ROW_MARKS[SPARQL_JSON.media_type]
-    output = RowBoundedOutput(marks, limit=2 + extra_marks)  # two rows
+    mark, extra_marks = ROW_MARKS[SPARQL_JSON.media_type]
+    output = RowBoundedOutput(mark, limit=2 + extra_marks)  # two rows
     output.write(b'{"results":{"bindings":[{"x":1}')
     output.write(b',{"x":2}')
     with pytest.raises(TooManyRows):
