@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,8 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import Server, copies_to_load, settings_env, uvicorn_args, wait_for_copies  # noqa: E402
-from bench.service_memory import child_pids, setting  # noqa: E402
+from bench.served_tree import KeptTree, add_tree_arguments, service_processes, serving  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -60,49 +58,32 @@ async def send_all(url: str, query: str, requests: int, concurrency: int) -> tup
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tree", type=Path, help="a project tree: data/, ontology/, shapes/ (and var/, its builds)")
+    add_tree_arguments(parser)
     parser.add_argument("query", type=Path, help="a .rq file")
-    parser.add_argument("--store-dir", type=Path, help="where the tree's builds are (default: TREE/var)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
-                        help="a setting for the service (repeatable)")
     args = parser.parse_args()
-    tree = args.tree.resolve()
-    store_dir = (args.store_dir or tree / "var").resolve()
-    current = (store_dir / "current").resolve()
-    if not (current / "manifest.json").exists():
-        print(f"no build in {store_dir} (run `integration-kg build` with that tree's settings first)", file=sys.stderr)
-        return 1
+    kept = KeptTree.from_arguments(args)
     query = args.query.read_text(encoding="utf-8")
-    env = settings_env(tree, store_dir, {"INTEGRATION_KG_QUERY_CACHE_BYTES": "0",
-                                         **dict(args.set)})
-    with tempfile.TemporaryDirectory(prefix="ikg-cpu-") as folder:
-        log = Path(folder) / "service.log"
-        server = Server("ikg", uvicorn_args(), env, "/healthz", log)
-        try:
-            wait_for_copies(log, copies_to_load(env, current))
-            url = server.url + "/sparql"
-            warm_failures, failure = asyncio.run(send_all(url, query, args.concurrency * 2, args.concurrency))
-            if warm_failures:  # the warm-up also has every query worker run the query once
-                print(f"the query failed {warm_failures} times before measuring ({failure})", file=sys.stderr)
-                return 1
-            processes = [("service", server.process.pid)] + [
-                (f"query worker {n}", pid) for n, pid in enumerate(child_pids(server.process.pid), 1)]
-            before = {pid: cpu_seconds(pid) for _, pid in processes}
-            client_before = time.process_time()
-            started = time.perf_counter()
-            failures, failure = asyncio.run(send_all(url, query, args.requests, args.concurrency))
-            elapsed = time.perf_counter() - started
-            client_cpu = time.process_time() - client_before
-            spent = {pid: cpu_seconds(pid) - before[pid] for _, pid in processes}
-        finally:
-            server.stop()
+    with serving(kept, {"INTEGRATION_KG_QUERY_CACHE_BYTES": "0"}) as served:
+        url = served.server.url + "/sparql"
+        warm_failures, failure = asyncio.run(send_all(url, query, args.concurrency * 2, args.concurrency))
+        if warm_failures:  # the warm-up also has every query worker run the query once
+            print(f"the query failed {warm_failures} times before measuring ({failure})", file=sys.stderr)
+            return 1
+        processes = service_processes(served.server.process.pid)
+        before = {pid: cpu_seconds(pid) for _, pid in processes}
+        client_before = time.process_time()
+        started = time.perf_counter()
+        failures, failure = asyncio.run(send_all(url, query, args.requests, args.concurrency))
+        elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_before
+        spent = {pid: cpu_seconds(pid) - before[pid] for _, pid in processes}
     per_request = {name: spent[pid] * 1000 / args.requests for name, pid in processes}
     per_request["client (this script)"] = client_cpu * 1000 / args.requests
     total = sum(per_request.values())
     cores = os.cpu_count() or 1
-    print(f"{args.query.name} on {tree}: {args.requests} requests, {args.concurrency} clients, result cache off, "
+    print(f"{args.query.name} on {kept.tree}: {args.requests} requests, {args.concurrency} clients, result cache off, "
           f"{failures} failed" + (f" (the first: {failure})" if failures else ""))
     print(f"  {args.requests / elapsed:.1f} req/s; CPU per request:")
     for name, milliseconds in per_request.items():

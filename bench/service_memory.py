@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import Server, copies_to_load, settings_env, uvicorn_args, wait_for_copies  # noqa: E402
+from bench.served_tree import KeptTree, add_tree_arguments, service_processes, serving  # noqa: E402
 
 COPY_LOG_LINE = re.compile(r"integration-kg (?P<reader>[\w ]+): (?P<triples>\d+) triples in memory \((?P<seconds>[\d.]+) s\)")
 
@@ -42,66 +41,28 @@ def status_mib(pid: int, field: str) -> float:
     return int(match.group(1)) / 1024 if match else 0.0
 
 
-def child_pids(pid: int) -> list[int]:
-    """The processes whose parent is pid (the service's query workers)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return sorted(children)
-
-
-def setting(text: str) -> tuple[str, str]:
-    """A --set value: KEY=VALUE, the key an INTEGRATION_KG_* setting (argparse reports anything else)."""
-    key, equals, value = text.partition("=")
-    if not equals or not key.startswith("INTEGRATION_KG_"):
-        raise argparse.ArgumentTypeError(f"expected INTEGRATION_KG_<NAME>=<value>, got {text!r}")
-    return key, value
-
-
 def measure(pid: int) -> list[ProcessMemory]:
-    processes = [("service", pid)] + [(f"query worker {n}", child) for n, child in enumerate(child_pids(pid), 1)]
-    return [ProcessMemory(name, p, status_mib(p, "VmRSS"), status_mib(p, "VmHWM")) for name, p in processes]
+    return [ProcessMemory(name, p, status_mib(p, "VmRSS"), status_mib(p, "VmHWM")) for name, p in service_processes(pid)]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tree", type=Path, help="a project tree: data/, ontology/, shapes/ (and var/, its builds)")
-    parser.add_argument("--store-dir", type=Path, help="where the tree's builds are (default: TREE/var)")
-    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
-                        help="a setting for the service, e.g. INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0 (repeatable)")
+    add_tree_arguments(parser)
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the copies")
     args = parser.parse_args()
-    tree = args.tree.resolve()
-    store_dir = (args.store_dir or tree / "var").resolve()
-    current = (store_dir / "current").resolve()
-    if not (current / "manifest.json").exists():
-        print(f"no build in {store_dir} (run `integration-kg build` with that tree's settings first)", file=sys.stderr)
-        return 1
-    env = settings_env(tree, store_dir, dict(args.set))
-    expected = copies_to_load(env, current)
-    with tempfile.TemporaryDirectory(prefix="ikg-memory-") as folder:
-        log = Path(folder) / "service.log"
-        server = Server("ikg", uvicorn_args(), env, "/healthz", log)
-        try:
-            wait_for_copies(log, expected, timeout=args.timeout)
-            processes = measure(server.process.pid)
-            loads = [m.groupdict() for m in COPY_LOG_LINE.finditer(log.read_text(encoding="utf-8", errors="replace"))]
-        finally:
-            server.stop()
-    settings = " ".join(f"{key}={value}" for key, value in args.set) or "the defaults"
-    print(f"integration-kg service memory: {tree}, one uvicorn worker, {settings}")
-    print(f"  copies of the graph in memory: {len(loads)} of {expected} loaded"
+    kept = KeptTree.from_arguments(args)
+    with serving(kept, timeout=args.timeout) as served:
+        processes = measure(served.server.process.pid)
+        loads = [m.groupdict() for m in COPY_LOG_LINE.finditer(served.log.read_text(encoding="utf-8", errors="replace"))]
+    settings = " ".join(f"{key}={value}" for key, value in kept.settings.items()) or "the defaults"
+    print(f"integration-kg service memory: {kept.tree}, one uvicorn worker, {settings}")
+    print(f"  copies of the graph in memory: {len(loads)} of {served.copies} loaded"
           + "".join(f"; {load['reader']} {int(load['triples']):,} triples in {load['seconds']} s" for load in loads))
     print(f"  {'process':<16} {'pid':>8} {'VmRSS MiB':>10} {'VmHWM MiB':>10}")
     for process in processes:
         print(f"  {process.name:<16} {process.pid:>8} {process.resident_mib:>10.0f} {process.peak_mib:>10.0f}")
     print(f"  {'all':<16} {'':>8} {sum(p.resident_mib for p in processes):>10.0f}")
-    return 0 if len(loads) >= expected else 1
+    return 0 if len(loads) >= served.copies else 1
 
 
 if __name__ == "__main__":
