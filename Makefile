@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test build test-deps bench clean
+.PHONY: serve test lint build test-deps bench clean
 
 $(BIN)/integration-kg: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test-deps:
 
 test: $(BIN)/integration-kg test-deps
 	$(BIN)/python -m pytest
+
+# Lint and format check: run by .ci/run before the tests.
+lint: $(BIN)/integration-kg
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(BIN)/integration-kg
 	$(BIN)/python bench/run.py

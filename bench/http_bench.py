@@ -88,12 +88,19 @@ async def measure(requests: list[httpx.Request], concurrency: int) -> dict[str, 
     def percentile(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
 
-    return {"rps": len(latencies) / elapsed, "p50": statistics.median(latencies), "p95": percentile(95),
-            "p99": percentile(99), "failures": failures}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p95": percentile(95),
+        "p99": percentile(99),
+        "failures": failures,
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=200, help="requests per case and server")
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
@@ -101,43 +108,89 @@ def main() -> int:
     settings = Settings.from_env()
     store = open_store(settings)
     base = settings.base_iri
-    iris = [str(r["s"]) for r in store.select(
-        f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{base}id/')) }} ORDER BY ?s")]
+    iris = [
+        str(r["s"])
+        for r in store.select(
+            f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{base}id/')) }} ORDER BY ?s"
+        )
+    ]
     research = sorted((ROOT / "service" / "queries" / "research").glob("*.rq"))
 
     ours_port, theirs_port = free_port(), free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    ours = subprocess.Popen([sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
-                             "--port", str(ours_port), "--log-level", "warning"], cwd=ROOT, env=env)
-    theirs = subprocess.Popen([sys.executable, "-c", RDFLIB_ENDPOINT, str(store.path / "oxigraph"), str(theirs_port)],
-                              cwd=ROOT, env=env)
+    ours = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ours_port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    theirs = subprocess.Popen(
+        [sys.executable, "-c", RDFLIB_ENDPOINT, str(store.path / "oxigraph"), str(theirs_port)],
+        cwd=ROOT,
+        env=env,
+    )
     ours_url, theirs_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{theirs_port}"
     try:
         wait_for(ours_url + "/healthz")
         wait_for(theirs_url + "/sparql")
         cases: list[tuple[str, list[httpx.Request], list[httpx.Request]]] = []
         lookups = [iris[i % len(iris)] for i in range(args.requests)]
-        cases.append(("IRI lookup (Turtle)",
-                      [httpx.Request("GET", ours_url + "/" + iri[len(base):], headers={"Accept": "text/turtle"}) for iri in lookups],
-                      [httpx.Request("GET", theirs_url + "/sparql", params={"query": f"DESCRIBE <{iri}>"},
-                                     headers={"Accept": "text/turtle"}) for iri in lookups]))
+        cases.append(
+            (
+                "IRI lookup (Turtle)",
+                [
+                    httpx.Request("GET", ours_url + "/" + iri[len(base) :], headers={"Accept": "text/turtle"})
+                    for iri in lookups
+                ],
+                [
+                    httpx.Request(
+                        "GET",
+                        theirs_url + "/sparql",
+                        params={"query": f"DESCRIBE <{iri}>"},
+                        headers={"Accept": "text/turtle"},
+                    )
+                    for iri in lookups
+                ],
+            )
+        )
         for path in research:
             query = path.read_text(encoding="utf-8")
             count = max(10, args.requests // 5)
             accept = {"Accept": "application/sparql-results+json"}
-            cases.append((f"query {path.stem}",
-                          [httpx.Request("POST", ours_url + "/sparql", data={"query": query}, headers=accept)] * count,
-                          [httpx.Request("POST", theirs_url + "/sparql", data={"query": query}, headers=accept)] * count))
+            cases.append(
+                (
+                    f"query {path.stem}",
+                    [httpx.Request("POST", ours_url + "/sparql", data={"query": query}, headers=accept)]
+                    * count,
+                    [httpx.Request("POST", theirs_url + "/sparql", data={"query": query}, headers=accept)]
+                    * count,
+                )
+            )
         print(f"{len(iris)} resources, {store.info.triples} triples; {args.concurrency} concurrent clients\n")
-        print(f"{'case':<48} {'server':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'fail':>5}")
+        print(
+            f"{'case':<48} {'server':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'fail':>5}"
+        )
         ratios = []
         for name, ours_requests, theirs_requests in cases:
-            for server, requests in (("integration-kg", ours_requests), ("rdflib-endpoint", theirs_requests)):
+            for requests in (ours_requests, theirs_requests):
                 asyncio.run(measure(requests[:3], 1))  # warm up
             a = asyncio.run(measure(ours_requests, args.concurrency))
             b = asyncio.run(measure(theirs_requests, args.concurrency))
             for server, r in (("integration-kg", a), ("rdflib-endpoint", b)):
-                print(f"{name[:48]:<48} {server:<16} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} {int(r['failures']):>5}")
+                print(
+                    f"{name[:48]:<48} {server:<16} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} {int(r['failures']):>5}"
+                )
             ratios.append((name, b["p50"] / a["p50"], a["rps"] / b["rps"]))
         print("\nrdflib-endpoint p50 / integration-kg p50, and integration-kg req/s / rdflib-endpoint req/s:")
         for name, latency_ratio, rps_ratio in ratios:

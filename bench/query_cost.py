@@ -58,14 +58,23 @@ def main() -> int:
     figures = {
         "evaluate, count rows in Python": lambda: sum(1 for _ in store.query(query)),  # type: ignore[union-attr]
         "evaluate, write TSV": lambda: store.query(query).serialize(format=ox.QueryResultsFormat.TSV),  # type: ignore[union-attr]
-        "evaluate, write SPARQL JSON": lambda: store.query(query).serialize(format=ox.QueryResultsFormat.JSON),  # type: ignore[union-attr]
-        "the same, rows bounded": lambda: serialize_solutions(store.query(query), SPARQL_JSON.media_type,  # type: ignore[union-attr,arg-type]
-                                                              int(BENCH_MAX_RESULTS), again=lambda: store.query(query)),  # type: ignore[union-attr]
+        "evaluate, write SPARQL JSON": lambda: store.query(query).serialize(
+            format=ox.QueryResultsFormat.JSON
+        ),  # type: ignore[union-attr]
+        "the same, rows bounded": lambda: serialize_solutions(
+            store.query(query),
+            SPARQL_JSON.media_type,  # type: ignore[union-attr,arg-type]
+            int(BENCH_MAX_RESULTS),
+            again=lambda: store.query(query),
+        ),  # type: ignore[union-attr]
         "TSV to SPARQL JSON": lambda: ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(
-            format=ox.QueryResultsFormat.JSON),
+            format=ox.QueryResultsFormat.JSON
+        ),
     }
-    print(f"{args.query.name}: {rows} rows, {len(tsv or b'')} bytes of TSV, on the store "
-          f"{'on disk' if args.disk else 'in memory'}; medians of {args.repeat}")
+    print(
+        f"{args.query.name}: {rows} rows, {len(tsv or b'')} bytes of TSV, on the store "
+        f"{'on disk' if args.disk else 'in memory'}; medians of {args.repeat}"
+    )
     for label, run in figures.items():
         print(f"  {label:<32} {median_ms(run, args.repeat):8.1f} ms")
     return 0

@@ -44,12 +44,15 @@ async def send_all(url: str, query: str, requests: int, concurrency: int) -> tup
     async def client_loop(client: httpx.AsyncClient) -> None:
         nonlocal failures, first_failure
         for _ in remaining:
-            response = await client.post(url, data={"query": query},
-                                         headers={"Accept": "application/sparql-results+json"})
+            response = await client.post(
+                url, data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+            )
             body = await response.aread()
             if response.status_code != 200:
                 failures += 1
-                first_failure = first_failure or f"{response.status_code}: {body.decode(errors='replace')[:300]}"
+                first_failure = (
+                    first_failure or f"{response.status_code}: {body.decode(errors='replace')[:300]}"
+                )
 
     async with httpx.AsyncClient(timeout=120) as client:
         await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
@@ -83,12 +86,16 @@ def main() -> int:
     per_request["client (this script)"] = client_cpu * 1000 / args.requests
     total = sum(per_request.values())
     cores = os.cpu_count() or 1
-    print(f"{args.query.name} on {kept.tree}: {args.requests} requests, {args.concurrency} clients, result cache off, "
-          f"{failures} failed" + (f" (the first: {failure})" if failures else ""))
+    print(
+        f"{args.query.name} on {kept.tree}: {args.requests} requests, {args.concurrency} clients, result cache off, "
+        f"{failures} failed" + (f" (the first: {failure})" if failures else "")
+    )
     print(f"  {args.requests / elapsed:.1f} req/s; CPU per request:")
     for name, milliseconds in per_request.items():
         print(f"  {name:<22} {milliseconds:8.1f} ms")
-    print(f"  {'all':<22} {total:8.1f} ms  (at most {cores} cores ÷ {total:.1f} ms = {cores * 1000 / total:.1f} req/s)")
+    print(
+        f"  {'all':<22} {total:8.1f} ms  (at most {cores} cores ÷ {total:.1f} ms = {cores * 1000 / total:.1f} req/s)"
+    )
     return 0 if failures == 0 else 1
 
 

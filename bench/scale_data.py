@@ -45,30 +45,52 @@ RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 DCT = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SKOS_PREFLABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
-SYNTHETIC = ox.Literal("Synthetic benchmark data (bench/scale_data.py over ../shared/bench/gen.py); "
-                       "not a real municipality or document.", language="en")
+SYNTHETIC = ox.Literal(
+    "Synthetic benchmark data (bench/scale_data.py over ../shared/bench/gen.py); "
+    "not a real municipality or document.",
+    language="en",
+)
 SWEDISH = ox.NamedNode("http://id.loc.gov/vocabulary/iso639-1/sv")
 CURATORS = ox.NamedNode(BASE + "id/agent/curators")
-TARGET_MAP = {BASE + "id/framework/se-integration-policy/1997": BASE + "id/framework/se-integration-policy/1997-1"}
+TARGET_MAP = {
+    BASE + "id/framework/se-integration-policy/1997": BASE + "id/framework/se-integration-policy/1997-1"
+}
 PREFIXES = {
-    "ikg": IKG, "fw": BASE + "id/framework/", "mun": BASE + "id/municipality/", "doc": BASE + "id/document/",
-    "src": BASE + "id/source/", "agent": BASE + "id/agent/", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": DCT, "prov": PROV, "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "ikg": IKG,
+    "fw": BASE + "id/framework/",
+    "mun": BASE + "id/municipality/",
+    "doc": BASE + "id/document/",
+    "src": BASE + "id/source/",
+    "agent": BASE + "id/agent/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": DCT,
+    "prov": PROV,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
 
 def generate(municipalities: int, seed: int = 2004, bench_dir: Path = SHARED_BENCH) -> bytes:
     """gen.py's N-Triples at this scale."""
-    return subprocess.run([sys.executable, str(bench_dir / "gen.py"), "--municipalities", str(municipalities),
-                           "--seed", str(seed)], check=True, capture_output=True).stdout
+    return subprocess.run(
+        [
+            sys.executable,
+            str(bench_dir / "gen.py"),
+            "--municipalities",
+            str(municipalities),
+            "--seed",
+            str(seed),
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
 
 
 def _code_of(iri: str, kind: str) -> str | None:
     prefix = f"{BASE}id/{kind}/"
     if not iri.startswith(prefix):
         return None
-    code = iri[len(prefix):].split("/", 1)[0]
+    code = iri[len(prefix) :].split("/", 1)[0]
     return code
 
 
@@ -87,14 +109,17 @@ def _move(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.B
         code = _code_of(value, kind)
         if code is not None and len(code) != 4:
             prefix = f"{BASE}id/{kind}/"
-            value = prefix + _four_digits(code) + value[len(prefix) + len(code):]
+            value = prefix + _four_digits(code) + value[len(prefix) + len(code) :]
     return ox.NamedNode(value)
 
 
 def write_tree(ntriples: bytes, out: Path, *, root: Path = ROOT) -> dict[str, int]:
     """Write ontology/, shapes/ and data/ under `out`; return counts (municipalities, documents, files)."""
-    if out.resolve() == root.resolve() or (root / "data").resolve() in (out / "data").resolve().parents \
-            or (out / "data").resolve() == (root / "data").resolve():
+    if (
+        out.resolve() == root.resolve()
+        or (root / "data").resolve() in (out / "data").resolve().parents
+        or (out / "data").resolve() == (root / "data").resolve()
+    ):
         raise SystemExit("refusing to write synthetic data into the project's own data/")
     for folder in ("ontology", "shapes"):
         shutil.copytree(root / folder, out / folder, dirs_exist_ok=True)
@@ -129,8 +154,11 @@ def write_tree(ntriples: bytes, out: Path, *, root: Path = ROOT) -> dict[str, in
         _write_turtle(data / "municipalities" / f"{code}.ttl", triples, f"Synthetic municipality {code}")
     for code, triples in document_triples.items():
         documents += _write_documents(data, code, triples)
-    return {"municipalities": len(municipality_triples), "documents": documents,
-            "files": len(municipality_triples) + len(document_triples)}
+    return {
+        "municipalities": len(municipality_triples),
+        "documents": documents,
+        "files": len(municipality_triples) + len(document_triples),
+    }
 
 
 def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
@@ -139,7 +167,7 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
     for t in triples:
         by_subject[t.subject.value].append(t)
     doc_prefix = f"{BASE}id/document/{code}/"
-    documents = sorted({s[len(doc_prefix):].split("/", 1)[0] for s in by_subject})
+    documents = sorted({s[len(doc_prefix) :].split("/", 1)[0] for s in by_subject})
     out: list[ox.Triple] = []
     texts: dict[str, list[str]] = {d: [] for d in documents}
     # Drop a repeated (goal, target) citation: the goal's ikg:cites is a set, its evidence must be one.
@@ -149,14 +177,16 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
         for t in by_subject[subject]:
             if t.predicate.value == IKG + "citation":
                 citation = t.object.value
-                target = next(x.object.value for x in by_subject[citation] if x.predicate.value == IKG + "target")
+                target = next(
+                    x.object.value for x in by_subject[citation] if x.predicate.value == IKG + "target"
+                )
                 if target in seen_targets[subject]:
                     dropped.add(citation)
                 seen_targets[subject].add(target)
     for subject in sorted(by_subject):
         if subject in dropped:
             continue
-        slug = subject[len(doc_prefix):].split("/", 1)[0]
+        slug = subject[len(doc_prefix) :].split("/", 1)[0]
         source = ox.NamedNode(f"{BASE}id/source/{code}/{slug}")
         node = ox.NamedNode(subject)
         for t in by_subject[subject]:
@@ -168,20 +198,28 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
             if t.predicate.value in (DCT + "title", SKOS_PREFLABEL.value, IKG + "quote"):
                 texts[slug].append(t.object.value)
         if subject == doc_prefix + slug:  # the document itself
-            out += [ox.Triple(node, ox.NamedNode(DCT + "source"), source),
-                    ox.Triple(node, ox.NamedNode(DCT + "language"), SWEDISH),
-                    ox.Triple(node, RDFS_COMMENT, SYNTHETIC)]
+            out += [
+                ox.Triple(node, ox.NamedNode(DCT + "source"), source),
+                ox.Triple(node, ox.NamedNode(DCT + "language"), SWEDISH),
+                ox.Triple(node, RDFS_COMMENT, SYNTHETIC),
+            ]
         if any(t.predicate == RDF_TYPE and t.object.value == IKG + "Citation" for t in by_subject[subject]):
             out.append(ox.Triple(node, ox.NamedNode(PROV + "wasAttributedTo"), CURATORS))
     for slug in documents:
         source = ox.NamedNode(f"{BASE}id/source/{code}/{slug}")
         file_name = f"{code}-{slug}.txt"
-        out += [ox.Triple(source, RDF_TYPE, ox.NamedNode(IKG + "SourceText")),
-                ox.Triple(source, ox.NamedNode(DCT + "title"), ox.Literal(f"Syntetisk källtext {code}/{slug}", language="sv")),
-                ox.Triple(source, ox.NamedNode(DCT + "publisher"), ox.NamedNode(f"{BASE}id/municipality/{code}")),
-                ox.Triple(source, ox.NamedNode(IKG + "textFile"), ox.Literal(file_name)),
-                ox.Triple(source, ox.NamedNode(DCT + "format"), ox.Literal("text/plain")),
-                ox.Triple(source, RDFS_COMMENT, SYNTHETIC)]
+        out += [
+            ox.Triple(source, RDF_TYPE, ox.NamedNode(IKG + "SourceText")),
+            ox.Triple(
+                source,
+                ox.NamedNode(DCT + "title"),
+                ox.Literal(f"Syntetisk källtext {code}/{slug}", language="sv"),
+            ),
+            ox.Triple(source, ox.NamedNode(DCT + "publisher"), ox.NamedNode(f"{BASE}id/municipality/{code}")),
+            ox.Triple(source, ox.NamedNode(IKG + "textFile"), ox.Literal(file_name)),
+            ox.Triple(source, ox.NamedNode(DCT + "format"), ox.Literal("text/plain")),
+            ox.Triple(source, RDFS_COMMENT, SYNTHETIC),
+        ]
         lines = ["SYNTETISK TEXT för prestandamätning (bench/scale_data.py); inget verkligt dokument.", ""]
         lines += list(dict.fromkeys(texts[slug]))
         (data / "sources" / file_name).write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -190,21 +228,30 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
 
 
 def _write_turtle(path: Path, triples: list[ox.Triple], title: str) -> None:
-    body = ox.serialize(sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object))),
-                        format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    body = ox.serialize(
+        sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object))),
+        format=ox.RdfFormat.TURTLE,
+        prefixes=PREFIXES,
+    )
     path.write_bytes(f"# {title}: SYNTHETIC benchmark data written by bench/scale_data.py.\n".encode() + body)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--municipalities", type=int, default=100)
     parser.add_argument("--seed", type=int, default=2004)
-    parser.add_argument("--out", type=Path, default=None, help="folder to write into (default: a new temporary one)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder to write into (default: a new temporary one)"
+    )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix=f"ikg-scale-{args.municipalities}-"))
     counts = write_tree(generate(args.municipalities, args.seed), out)
-    print(f"{out}: {counts['municipalities']} municipalities, {counts['documents']} documents, "
-          f"{counts['files']} data files (synthetic)")
+    print(
+        f"{out}: {counts['municipalities']} municipalities, {counts['documents']} documents, "
+        f"{counts['files']} data files (synthetic)"
+    )
     return 0
 
 

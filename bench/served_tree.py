@@ -30,10 +30,18 @@ def setting(text: str) -> tuple[str, str]:
 
 def add_tree_arguments(parser: argparse.ArgumentParser) -> None:
     """TREE, --store-dir and --set, the arguments every such script takes."""
-    parser.add_argument("tree", type=Path, help="a project tree: data/, ontology/, shapes/ (and var/, its builds)")
+    parser.add_argument(
+        "tree", type=Path, help="a project tree: data/, ontology/, shapes/ (and var/, its builds)"
+    )
     parser.add_argument("--store-dir", type=Path, help="where the tree's builds are (default: TREE/var)")
-    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
-                        help="a setting for the service, e.g. INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        type=setting,
+        metavar="KEY=VALUE",
+        help="a setting for the service, e.g. INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0 (repeatable)",
+    )
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,9 @@ class Serving:
 
 
 @contextmanager
-def serving(kept: KeptTree, settings: dict[str, str] | None = None, timeout: float = 900) -> Iterator[Serving]:
+def serving(
+    kept: KeptTree, settings: dict[str, str] | None = None, timeout: float = 900
+) -> Iterator[Serving]:
     """Start one uvicorn worker over the tree with its settings (and `settings`, which the tree's --set
     override), wait until its copies of the graph in memory have loaded, and stop it afterwards."""
     env = settings_env(kept.tree, kept.store_dir, {**(settings or {}), **kept.settings})

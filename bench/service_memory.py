@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.served_tree import KeptTree, add_tree_arguments, service_processes, serving  # noqa: E402
 
-COPY_LOG_LINE = re.compile(r"integration-kg (?P<reader>[\w ]+): (?P<triples>\d+) triples in memory \((?P<seconds>[\d.]+) s\)")
+COPY_LOG_LINE = re.compile(
+    r"integration-kg (?P<reader>[\w ]+): (?P<triples>\d+) triples in memory \((?P<seconds>[\d.]+) s\)"
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,10 @@ def status_mib(pid: int, field: str) -> float:
 
 
 def measure(pid: int) -> list[ProcessMemory]:
-    return [ProcessMemory(name, p, status_mib(p, "VmRSS"), status_mib(p, "VmHWM")) for name, p in service_processes(pid)]
+    return [
+        ProcessMemory(name, p, status_mib(p, "VmRSS"), status_mib(p, "VmHWM"))
+        for name, p in service_processes(pid)
+    ]
 
 
 def main() -> int:
@@ -53,14 +58,23 @@ def main() -> int:
     kept = KeptTree.from_arguments(args)
     with serving(kept, timeout=args.timeout) as served:
         processes = measure(served.server.process.pid)
-        loads = [m.groupdict() for m in COPY_LOG_LINE.finditer(served.log.read_text(encoding="utf-8", errors="replace"))]
+        loads = [
+            m.groupdict()
+            for m in COPY_LOG_LINE.finditer(served.log.read_text(encoding="utf-8", errors="replace"))
+        ]
     settings = " ".join(f"{key}={value}" for key, value in kept.settings.items()) or "the defaults"
     print(f"integration-kg service memory: {kept.tree}, one uvicorn worker, {settings}")
-    print(f"  copies of the graph in memory: {len(loads)} of {served.copies} loaded"
-          + "".join(f"; {load['reader']} {int(load['triples']):,} triples in {load['seconds']} s" for load in loads))
+    print(
+        f"  copies of the graph in memory: {len(loads)} of {served.copies} loaded"
+        + "".join(
+            f"; {load['reader']} {int(load['triples']):,} triples in {load['seconds']} s" for load in loads
+        )
+    )
     print(f"  {'process':<16} {'pid':>8} {'VmRSS MiB':>10} {'VmHWM MiB':>10}")
     for process in processes:
-        print(f"  {process.name:<16} {process.pid:>8} {process.resident_mib:>10.0f} {process.peak_mib:>10.0f}")
+        print(
+            f"  {process.name:<16} {process.pid:>8} {process.resident_mib:>10.0f} {process.peak_mib:>10.0f}"
+        )
     print(f"  {'all':<16} {'':>8} {sum(p.resident_mib for p in processes):>10.0f}")
     return 0 if len(loads) >= served.copies else 1
 

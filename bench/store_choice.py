@@ -33,19 +33,26 @@ def timed(action) -> tuple[float, object]:
 def generate(municipalities: int, folder: Path) -> Path:
     path = folder / f"bench-{municipalities}.nt"
     with path.open("w", encoding="utf-8") as out:
-        subprocess.run([sys.executable, str(SHARED_BENCH / "gen.py"), "--municipalities", str(municipalities)],
-                       stdout=out, check=True)
+        subprocess.run(
+            [sys.executable, str(SHARED_BENCH / "gen.py"), "--municipalities", str(municipalities)],
+            stdout=out,
+            check=True,
+        )
     return path
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--municipalities", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5, help="runs per query; the median is reported")
     parser.add_argument("--bench-dir", type=Path, default=SHARED_BENCH)
     args = parser.parse_args()
 
-    queries = {p.stem: p.read_text(encoding="utf-8") for p in sorted((args.bench_dir / "queries").glob("*.rq"))}
+    queries = {
+        p.stem: p.read_text(encoding="utf-8") for p in sorted((args.bench_dir / "queries").glob("*.rq"))
+    }
     with tempfile.TemporaryDirectory() as tmp:
         print(f"Generating {args.municipalities} municipalities …", file=sys.stderr)
         path = generate(args.municipalities, Path(tmp))

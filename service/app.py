@@ -20,12 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import __version__
 from .http import catalog as catalog_http
 from .http import health
-from .http.lookup_cache import PAGES, LookupFastPath
 from .http import resources as resources_http
 from .http import sources as sources_http
 from .http import sparql as sparql_http
-from .http import validate as validate_http
 from .http import trace as trace_http
+from .http import validate as validate_http
+from .http.lookup_cache import PAGES, LookupFastPath
 from .settings import Settings
 from .store import CurrentStore, QueryError
 
@@ -49,11 +49,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Added first, so it runs inside CORS and the body limit: /id/… lookups skip routing and dependencies.
     PAGES.max_bytes = settings.page_cache_bytes
-    app.add_middleware(LookupFastPath, answer=resources_http.cached_lookup, render_bounded=resources_http.bounded_lookup,
-                       render=resources_http.rendered_lookup)
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-                       allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
-                       expose_headers=["ETag", "Last-Modified", "Content-Location", "Vary", "X-Conforms"])
+    app.add_middleware(
+        LookupFastPath,
+        answer=resources_http.cached_lookup,
+        render_bounded=resources_http.bounded_lookup,
+        render=resources_http.rendered_lookup,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+        expose_headers=["ETag", "Last-Modified", "Content-Location", "Vary", "X-Conforms"],
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
@@ -77,7 +85,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 # Errors: every one names the problem, as JSON or plain text; never a stack trace
 # ------------------------------------------------------------------------------------------------
 
-def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     """JSON `{"status", "error"}` for clients that ask for JSON, plain text for everyone else."""
     accept = request.headers.get("accept", "")
     if "json" in accept and "text/plain" not in accept and "text/html" not in accept:
@@ -99,7 +110,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in error.errors()
+        )
         return error_response(request, 400, f"bad request: {problems}")
 
     @app.exception_handler(QueryError)
@@ -112,7 +125,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
-        return error_response(request, 500, f"internal error ({type(error).__name__}); the request was not completed")
+        return error_response(
+            request, 500, f"internal error ({type(error).__name__}); the request was not completed"
+        )
 
 
 class BodyTooLarge(Exception):
@@ -137,7 +152,9 @@ class BodySizeLimit:
                 except ValueError:
                     too_large = False
                 if too_large:
-                    response = PlainTextResponse(message + "\n", status_code=413, headers={"Connection": "close"})
+                    response = PlainTextResponse(
+                        message + "\n", status_code=413, headers={"Connection": "close"}
+                    )
                     await response(scope, receive, send)
                     return
         received = 0

@@ -29,14 +29,22 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from .build_store import (OXIGRAPH_FOLDER, STORE_LAYOUT, StoreWriter, copy_store, graph_quads,
-                          memory_store, replace_graphs, stable_blank_nodes)
+from .build_store import (
+    OXIGRAPH_FOLDER,
+    STORE_LAYOUT,
+    StoreWriter,
+    copy_store,
+    graph_quads,
+    memory_store,
+    replace_graphs,
+    stable_blank_nodes,
+)
 from .datafiles import DataFile, DataFileError, discover, parse_file
 from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous_pieces, write_dumps
 from .progress import Progress
@@ -44,8 +52,14 @@ from .quotes import check_quotes, citations_to_check
 from .rdfterms import graph_of
 from .settings import Settings
 from .store import BuildInfo, current_store_path, swap_current
-from .validation import (ValidationReport, ValidationResult, ontology_graph, shapes_graph, validate_graph,
-                         validate_graph_with_pyshacl)
+from .validation import (
+    ValidationReport,
+    ValidationResult,
+    ontology_graph,
+    shapes_graph,
+    validate_graph,
+    validate_graph_with_pyshacl,
+)
 
 KEEP_BUILDS = 2
 BUILD_STEPS = 8  # the numbered steps the build reports through Progress
@@ -70,8 +84,10 @@ class BuildResult:
 
     def summary(self) -> str:
         graphs = len(self.info.graphs)
-        return (f"Build {self.info.build_id}: {graphs} graphs, {self.info.triples} triples, "
-                f"{self.shapes_checked} shapes checked, {self.seconds:.1f} s → {self.store_path}")
+        return (
+            f"Build {self.info.build_id}: {graphs} graphs, {self.info.triples} triples, "
+            f"{self.shapes_checked} shapes checked, {self.seconds:.1f} s → {self.store_path}"
+        )
 
 
 def inputs_digest(settings: Settings, known: dict[Path, str] | None = None) -> str:
@@ -141,12 +157,20 @@ def previous_build(settings: Settings, shapes_sha: str, ontology_sha: str) -> Pr
         validation = read_validation(path)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if (manifest.get("layout") != STORE_LAYOUT or manifest.get("base_iri") != settings.base_iri
-            or manifest.get("shapes_sha256") != shapes_sha or manifest.get("ontology_sha256") != ontology_sha
-            or not (path / OXIGRAPH_FOLDER).is_dir()):
+    if (
+        manifest.get("layout") != STORE_LAYOUT
+        or manifest.get("base_iri") != settings.base_iri
+        or manifest.get("shapes_sha256") != shapes_sha
+        or manifest.get("ontology_sha256") != ontology_sha
+        or not (path / OXIGRAPH_FOLDER).is_dir()
+    ):
         return None
-    return PreviousBuild(path=path, files=dict(manifest["files"]), graphs=dict(manifest["graphs"]),  # type: ignore[arg-type]
-                         validation=validation)
+    return PreviousBuild(
+        path=path,
+        files=dict(manifest["files"]),
+        graphs=dict(manifest["graphs"]),  # type: ignore[arg-type]
+        validation=validation,
+    )
 
 
 @dataclass
@@ -157,9 +181,11 @@ class BuildPlan:
     label: dict[DataFile, str]
     hashes: dict[DataFile, str]
     graph_hashes: dict[str, str]  # named graph → the SHA-256 of its file(s)
-    changed: list[DataFile]       # every file when there is no previous build to start from
+    changed: list[DataFile]  # every file when there is no previous build to start from
     removed_graphs: list[str]
-    changed_texts: set[str]       # source texts (names under data/sources/) new, changed or gone since the previous build
+    changed_texts: set[
+        str
+    ]  # source texts (names under data/sources/) new, changed or gone since the previous build
     previous: PreviousBuild | None
     digest: str
     shapes_sha: str
@@ -186,14 +212,32 @@ def plan_build(settings: Settings) -> BuildPlan:
         changed = [f for f in files if previous.files.get(label[f]) != hashes[f]]
         removed_graphs = sorted(set(previous.graphs) - {f.graph_iri for f in files})
         changed_texts = changed_source_texts(sources, text_hashes, previous.path / SOURCES_FOLDER)
-    return BuildPlan(files, label, hashes, graph_hashes(files, hashes), changed, removed_graphs, changed_texts,
-                     previous, digest, shapes_sha, ontology_sha)
+    return BuildPlan(
+        files,
+        label,
+        hashes,
+        graph_hashes(files, hashes),
+        changed,
+        removed_graphs,
+        changed_texts,
+        previous,
+        digest,
+        shapes_sha,
+        ontology_sha,
+    )
 
 
 def source_text_hashes(sources: Path) -> dict[Path, str]:
     """SHA-256 (hex) of every file under data/sources/."""
-    return {path: hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(sources.rglob("*")) if path.is_file()} if sources.is_dir() else {}
+    return (
+        {
+            path: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(sources.rglob("*"))
+            if path.is_file()
+        }
+        if sources.is_dir()
+        else {}
+    )
 
 
 def changed_source_texts(sources: Path, text_hashes: Mapping[Path, str], published: Path) -> set[str]:
@@ -214,9 +258,15 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
     if plan.previous is None:
         progress.done(f"{len(plan.files)} files; a full build")
     else:
-        progress.done(f"{len(plan.files)} files; {len(plan.changed)} changed and {len(plan.removed_graphs)} removed "
-                      f"since build {plan.previous.path.name}"
-                      + (f", {len(plan.changed_texts)} source text{'' if len(plan.changed_texts) == 1 else 's'} changed" if plan.changed_texts else ""))
+        progress.done(
+            f"{len(plan.files)} files; {len(plan.changed)} changed and {len(plan.removed_graphs)} removed "
+            f"since build {plan.previous.path.name}"
+            + (
+                f", {len(plan.changed_texts)} source text{'' if len(plan.changed_texts) == 1 else 's'} changed"
+                if plan.changed_texts
+                else ""
+            )
+        )
 
     progress.step("Parsing")
     if plan.previous is None:
@@ -230,8 +280,10 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
         graphs = set(plan.changed_graphs) | unkept
         to_parse = [f for f in plan.files if f.graph_iri in graphs]
     triples_by_graph = parse_files(settings, to_parse)
-    parsed = (f"{len(to_parse)} file{'' if len(to_parse) == 1 else 's'} parsed, "
-              f"{sum(len(t) for t in triples_by_graph.values())} triples")
+    parsed = (
+        f"{len(to_parse)} file{'' if len(to_parse) == 1 else 's'} parsed, "
+        f"{sum(len(t) for t in triples_by_graph.values())} triples"
+    )
     if plan.previous is not None:
         skipped = len(plan.files) - len(to_parse)
         parsed += f"; {skipped} unchanged and skipped"
@@ -241,7 +293,7 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
     progress.done(parsed)
 
     progress.step("Writing the store" if plan.previous is None else "Patching a copy of the previous store")
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + plan.digest[:8]
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + plan.digest[:8]
     store_path = settings.store_dir / "stores" / build_id
     store_path.mkdir(parents=True)
     try:
@@ -264,12 +316,19 @@ def parse_files(settings: Settings, files: list[DataFile]) -> dict[str, list[ox.
             continue
         quads_by_graph.setdefault(data_file.graph_iri, []).extend(quads)
     if errors:
-        raise BuildFailed("The build stopped: these files do not parse.\n" + "\n".join(f"  {e}" for e in errors))
+        raise BuildFailed(
+            "The build stopped: these files do not parse.\n" + "\n".join(f"  {e}" for e in errors)
+        )
     return {graph: list(dict.fromkeys(quads)) for graph, quads in quads_by_graph.items()}
 
 
-def _build_into(settings: Settings, progress: Progress, store_path: Path, plan: BuildPlan,
-                triples_by_graph: dict[str, list[ox.Quad]]) -> BuildResult:
+def _build_into(
+    settings: Settings,
+    progress: Progress,
+    store_path: Path,
+    plan: BuildPlan,
+    triples_by_graph: dict[str, list[ox.Quad]],
+) -> BuildResult:
     old_subjects: set[str] = set()
     writer: StoreWriter | None = None
     if plan.previous is None:
@@ -280,27 +339,40 @@ def _build_into(settings: Settings, progress: Progress, store_path: Path, plan: 
     else:
         store = copy_store(plan.previous.path, store_path)
         for graph in plan.changed_graphs + plan.removed_graphs:
-            old_subjects.update(q.subject.value for q in graph_quads(store, graph) if isinstance(q.subject, ox.NamedNode))
+            old_subjects.update(
+                q.subject.value for q in graph_quads(store, graph) if isinstance(q.subject, ox.NamedNode)
+            )
         replace_graphs(store, {g: triples_by_graph[g] for g in plan.changed_graphs}, plan.removed_graphs)
     handed_over = [store]  # _check_and_publish takes it out: the in-memory copy is freed before the dumps
     del store
     try:
-        return _check_and_publish(settings, progress, store_path, handed_over, writer, plan, triples_by_graph,
-                                  old_subjects)
+        return _check_and_publish(
+            settings, progress, store_path, handed_over, writer, plan, triples_by_graph, old_subjects
+        )
     finally:
         if writer is not None:
             writer.cancel()
 
 
-def _check_and_publish(settings: Settings, progress: Progress, store_path: Path, handed_over: list[ox.Store],
-                       writer: StoreWriter | None, plan: BuildPlan, triples_by_graph: dict[str, list[ox.Quad]],
-                       old_subjects: set[str]) -> BuildResult:
+def _check_and_publish(
+    settings: Settings,
+    progress: Progress,
+    store_path: Path,
+    handed_over: list[ox.Store],
+    writer: StoreWriter | None,
+    plan: BuildPlan,
+    triples_by_graph: dict[str, list[ox.Quad]],
+    old_subjects: set[str],
+) -> BuildResult:
     """`handed_over` holds the store the checks run on and is emptied here, so that no caller keeps a
     reference to it: a full build's in-memory copy is freed before the dumps are written."""
     store = handed_over.pop()
     files, label, previous = plan.files, plan.label, plan.previous
     triples = store_count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    progress.done(f"{triples} triples" + ("; a second process writes them to disk while the checks run" if writer else ""))
+    progress.done(
+        f"{triples} triples"
+        + ("; a second process writes them to disk while the checks run" if writer else "")
+    )
 
     progress.step("Checking that every quote is verbatim in its source text")
     quote = ox.NamedNode(settings.ikg + "quote")
@@ -311,15 +383,23 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
         checked = f"{quotes} quotes"
     else:
         # The previous build found every other quote verbatim, and neither it nor its source text changed.
-        citations = citations_to_check(store, settings.base_iri,
-                                       [g for g in plan.changed_graphs if store.contains_named_graph(ox.NamedNode(g))],
-                                       old_subjects, plan.changed_texts)
+        citations = citations_to_check(
+            store,
+            settings.base_iri,
+            [g for g in plan.changed_graphs if store.contains_named_graph(ox.NamedNode(g))],
+            old_subjects,
+            plan.changed_texts,
+        )
         problems = check_quotes(store, sources, settings.base_iri, sorted(citations, key=str))
-        checked = (f"{quotes} quotes; the citations of the changed files and of the changed source texts checked "
-                   f"again ({len(citations)}), the others passed in build {previous.path.name}")
+        checked = (
+            f"{quotes} quotes; the citations of the changed files and of the changed source texts checked "
+            f"again ({len(citations)}), the others passed in build {previous.path.name}"
+        )
     if problems:
-        raise BuildFailed("The build stopped: these quotes are not verbatim in their source texts.\n"
-                          + "\n".join(f"  {p}" for p in problems))
+        raise BuildFailed(
+            "The build stopped: these quotes are not verbatim in their source texts.\n"
+            + "\n".join(f"  {p}" for p in problems)
+        )
     progress.done(checked)
 
     progress.step("Validating with the SHACL shapes")
@@ -327,16 +407,30 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
     if previous is None:
         affected: set[str] | None = None
     else:
-        affected = affected_graphs(store, [f.graph_iri for f in plan.changed if f.role != "ontology"] + plan.removed_graphs,
-                                   old_subjects)
+        affected = affected_graphs(
+            store,
+            [f.graph_iri for f in plan.changed if f.role != "ontology"] + plan.removed_graphs,
+            old_subjects,
+        )
         if len(affected) * 2 > len(data_files):
             affected = None
-    reports = validate_build(settings, store, triples_by_graph if previous is None else None, data_files, label,
-                             affected, old_subjects, previous, progress)
+    reports = validate_build(
+        settings,
+        store,
+        triples_by_graph if previous is None else None,
+        data_files,
+        label,
+        affected,
+        old_subjects,
+        previous,
+        progress,
+    )
     failing = {name: report for name, report in reports.items() if not report.conforms}
     if failing:
-        raise BuildFailed("The build stopped: these files do not conform to the shapes.\n\n"
-                          + "\n\n".join(report.text(label=name) for name, report in failing.items()))
+        raise BuildFailed(
+            "The build stopped: these files do not conform to the shapes.\n\n"
+            + "\n\n".join(report.text(label=name) for name, report in failing.items())
+        )
     shapes_checked = next(iter(reports.values())).checked_shapes if reports else 0
     write_validation(store_path, reports)
     warnings = sum(len(r.results) for r in reports.values())
@@ -351,23 +445,35 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
     else:
         patched = store
         parts = dataset_parts(store, settings.base_iri, plan.graph_hashes)
-        graphs = BuildGraphs(plan.graph_hashes, per_graph, triples, triples_by_graph,
-                             read=lambda graph: (ox.Quad(q.subject, q.predicate, q.object) for q in graph_quads(patched, graph)))
+        graphs = BuildGraphs(
+            plan.graph_hashes,
+            per_graph,
+            triples,
+            triples_by_graph,
+            read=lambda graph: (
+                ox.Quad(q.subject, q.predicate, q.object) for q in graph_quads(patched, graph)
+            ),
+        )
     dumps = write_dumps(settings, store_path, parts, graphs)
-    progress.done(f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets, "
-                  f"{dumps['reused_datasets']} reused from the previous build; the whole graph from "
-                  f"{len(per_graph) - int(dumps['reused_graphs'])} graphs written and {dumps['reused_graphs']} "  # type: ignore[call-overload]
-                  "graphs' pieces copied")
+    progress.done(
+        f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets, "
+        f"{dumps['reused_datasets']} reused from the previous build; the whole graph from "
+        f"{len(per_graph) - int(dumps['reused_graphs'])} graphs written and {dumps['reused_graphs']} "  # type: ignore[call-overload]
+        "graphs' pieces copied"
+    )
 
     progress.step("Writing the build information")
     if writer is not None:
         progress.detail("waiting for the store to be written")
         writer.wait()
-    publish_source_texts(settings.data_dir / "sources", store_path / SOURCES_FOLDER,
-                         (previous.path / SOURCES_FOLDER, plan.changed_texts) if previous is not None else None)
+    publish_source_texts(
+        settings.data_dir / "sources",
+        store_path / SOURCES_FOLDER,
+        (previous.path / SOURCES_FOLDER, plan.changed_texts) if previous is not None else None,
+    )
     manifest: dict[str, object] = {
         "build_id": store_path.name,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "base_iri": settings.base_iri,
         "layout": STORE_LAYOUT,
         "triples": triples,
@@ -383,7 +489,9 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
     if settings.store_backend == "remote":
         every_graph = GraphTriples(triples_by_graph, per_graph, None if writer is not None else store)
         manifest["remote"] = load_remote_graphs(settings, files, plan.hashes, every_graph, progress)
-    (store_path / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    (store_path / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     if writer is None:
         store.flush()  # a patched copy: compacting it would cost more than the patch (the writer compacts new stores)
         del store
@@ -393,11 +501,18 @@ def _check_and_publish(settings: Settings, progress: Progress, store_path: Path,
     swap_current(settings, store_path)
     prune_old_builds(settings, keep=store_path)
     progress.done()
-    return BuildResult(info=BuildInfo.read(store_path), store_path=store_path, seconds=progress.elapsed,
-                       shapes_checked=shapes_checked, reports=reports)
+    return BuildResult(
+        info=BuildInfo.read(store_path),
+        store_path=store_path,
+        seconds=progress.elapsed,
+        shapes_checked=shapes_checked,
+        reports=reports,
+    )
 
 
-def graph_sizes(plan: BuildPlan, triples_by_graph: Mapping[str, list[ox.Quad]], store: ox.Store) -> dict[str, int]:
+def graph_sizes(
+    plan: BuildPlan, triples_by_graph: Mapping[str, list[ox.Quad]], store: ox.Store
+) -> dict[str, int]:
     """Every named graph's distinct triples: counted for the graphs parsed, from the previous build's
     manifest for the others (their files did not change), from the store when it does not say."""
     recorded = plan.previous.graphs if plan.previous is not None else {}
@@ -416,7 +531,9 @@ class GraphTriples(Mapping[str, list[ox.Quad]]):
     """Every named graph of the build → its triples (default-graph quads): the parsed graphs as parsed,
     the others read from the (patched) store."""
 
-    def __init__(self, parsed: Mapping[str, list[ox.Quad]], graphs: Iterable[str], store: ox.Store | None) -> None:
+    def __init__(
+        self, parsed: Mapping[str, list[ox.Quad]], graphs: Iterable[str], store: ox.Store | None
+    ) -> None:
         self.parsed, self.graphs, self.store = parsed, sorted(graphs), store
 
     def __getitem__(self, graph: str) -> list[ox.Quad]:
@@ -445,8 +562,13 @@ def store_count(store: ox.Store, query: str) -> int:
     return int(next(iter(store.query(query)))["n"].value)
 
 
-def load_remote_graphs(settings: Settings, files: list[DataFile], file_hashes: Mapping[DataFile, str],
-                       triples_by_graph: Mapping[str, list[ox.Quad]], progress: Progress) -> dict[str, object]:
+def load_remote_graphs(
+    settings: Settings,
+    files: list[DataFile],
+    file_hashes: Mapping[DataFile, str],
+    triples_by_graph: Mapping[str, list[ox.Quad]],
+    progress: Progress,
+) -> dict[str, object]:
     """Bring the remote SPARQL server in line with this build (store_backend = remote): only the
     graphs whose files changed since the last load to that server are written. The local store
     written beside the manifest stays the source of the dumps and of the build information.
@@ -458,20 +580,30 @@ def load_remote_graphs(settings: Settings, files: list[DataFile], file_hashes: M
 
     from .remote_store import RemoteQueryError, graph_keys, load_remote
 
-    quads_by_graph = {graph: [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]
-                      for graph, triples in triples_by_graph.items()}
+    quads_by_graph = {
+        graph: [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]
+        for graph, triples in triples_by_graph.items()
+    }
     hashes: dict[str, list[str]] = {}
     for data_file in files:
         hashes.setdefault(data_file.graph_iri, []).append(file_hashes[data_file])
     previous_path = current_store_path(settings)
     previous = BuildInfo.read(previous_path).manifest.get("remote") if previous_path else None
     try:
-        report, record = load_remote(settings, quads_by_graph, graph_keys(quads_by_graph, hashes, settings.base_iri),
-                                     previous if isinstance(previous, dict) else None)
+        report, record = load_remote(
+            settings,
+            quads_by_graph,
+            graph_keys(quads_by_graph, hashes, settings.base_iri),
+            previous if isinstance(previous, dict) else None,
+        )
     except (RemoteQueryError, ValueError, OSError, httpx.HTTPError) as error:
-        raise BuildFailed(f"The build stopped: the remote SPARQL server did not take the graph: {error}") from None
-    progress.detail(f"remote: {len(report.loaded)} graphs loaded, {len(report.kept)} unchanged, "
-                    f"{len(report.dropped)} dropped ({report.seconds:.1f} s)")
+        raise BuildFailed(
+            f"The build stopped: the remote SPARQL server did not take the graph: {error}"
+        ) from None
+    progress.detail(
+        f"remote: {len(report.loaded)} graphs loaded, {len(report.kept)} unchanged, "
+        f"{len(report.dropped)} dropped ({report.seconds:.1f} s)"
+    )
     return record
 
 
@@ -492,8 +624,10 @@ def affected_graphs(store: ox.Store, changed: list[str], old_subjects: set[str])
         found: set[str] = set()
         for iri in frontier:
             node = ox.NamedNode(iri)
-            for quad in itertools.chain(store.quads_for_pattern(None, None, node, None),
-                                        store.quads_for_pattern(node, None, None, None)):
+            for quad in itertools.chain(
+                store.quads_for_pattern(None, None, node, None),
+                store.quads_for_pattern(node, None, None, None),
+            ):
                 if isinstance(quad.graph_name, ox.NamedNode):
                     found.add(quad.graph_name.value)
         found -= affected
@@ -505,13 +639,24 @@ def affected_graphs(store: ox.Store, changed: list[str], old_subjects: set[str])
 
 
 def graph_subjects(store: ox.Store, graph: str) -> set[str]:
-    return {q.subject.value for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-            if isinstance(q.subject, ox.NamedNode)}
+    return {
+        q.subject.value
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        if isinstance(q.subject, ox.NamedNode)
+    }
 
 
-def validate_build(settings: Settings, store: ox.Store, triples_by_graph: Mapping[str, Sequence[ox.Quad]] | None,
-                   data_files: list[DataFile], label: dict[DataFile, str], affected: set[str] | None,
-                   old_subjects: set[str], previous: PreviousBuild | None, progress: Progress) -> dict[str, ValidationReport]:
+def validate_build(
+    settings: Settings,
+    store: ox.Store,
+    triples_by_graph: Mapping[str, Sequence[ox.Quad]] | None,
+    data_files: list[DataFile],
+    label: dict[DataFile, str],
+    affected: set[str] | None,
+    old_subjects: set[str],
+    previous: PreviousBuild | None,
+    progress: Progress,
+) -> dict[str, ValidationReport]:
     """Validate the build's store and sort the results by the data file that describes each focus node.
 
     A full build validates every resource. An incremental one validates the resources of the
@@ -526,30 +671,42 @@ def validate_build(settings: Settings, store: ox.Store, triples_by_graph: Mappin
         focus = set(old_subjects)
         for graph in affected:
             focus |= graph_subjects(store, graph)
-        progress.detail(f"{len(affected)} of {len(data_files)} files to validate again "
-                        f"({len(focus)} resources); the others are unchanged since the previous build")
+        progress.detail(
+            f"{len(affected)} of {len(data_files)} files to validate again "
+            f"({len(focus)} resources); the others are unchanged since the previous build"
+        )
     else:
         progress.detail(f"every file ({len(data_files)})")
     report = validate_store_or_graph(store, shapes, ontology, focus, progress)
     carried: list[ValidationResult] = []
     if previous is not None and focus is not None:
-        carried = [r for results in previous.validation.values() for r in results if r.focus_node not in focus]
+        carried = [
+            r for results in previous.validation.values() for r in results if r.focus_node not in focus
+        ]
     by_label: dict[str, list[ValidationResult]] = {label[f]: [] for f in data_files}
     results = carried + report.results
     label_of_graph = {f.graph_iri: label[f] for f in data_files}
     nodes = {r.focus_node for r in results}
-    home = (home_files(nodes, triples_by_graph, label_of_graph) if triples_by_graph is not None
-            else home_files_in_store(nodes, store, label_of_graph))
+    home = (
+        home_files(nodes, triples_by_graph, label_of_graph)
+        if triples_by_graph is not None
+        else home_files_in_store(nodes, store, label_of_graph)
+    )
     for result in results:
         by_label.setdefault(home.get(result.focus_node, "other resources"), []).append(result)
-    return {name: ValidationReport(conforms=not any(r.severity == "Violation" for r in results),
-                                   results=sorted(results, key=lambda r: (r.focus_node, r.shape, r.constraint, r.value or "")),
-                                   checked_shapes=report.checked_shapes)
-            for name, results in by_label.items()}
+    return {
+        name: ValidationReport(
+            conforms=not any(r.severity == "Violation" for r in results),
+            results=sorted(results, key=lambda r: (r.focus_node, r.shape, r.constraint, r.value or "")),
+            checked_shapes=report.checked_shapes,
+        )
+        for name, results in by_label.items()
+    }
 
 
-def validate_store_or_graph(store: ox.Store, shapes: Graph, ontology: Graph, focus: set[str] | None,
-                            progress: Progress) -> ValidationReport:
+def validate_store_or_graph(
+    store: ox.Store, shapes: Graph, ontology: Graph, focus: set[str] | None, progress: Progress
+) -> ValidationReport:
     """The fast engine on the store (service/shacl.py); pyshacl over an rdflib copy when the shapes use
     something the engine does not implement."""
     from .shacl import Unsupported, compile_shapes, validate_store
@@ -559,12 +716,17 @@ def validate_store_or_graph(store: ox.Store, shapes: Graph, ontology: Graph, foc
     except Unsupported as unsupported:  # shapes or data the engine does not implement
         progress.detail(f"validating with pyshacl: {unsupported}")
         data = graph_of(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-        return validate_graph_with_pyshacl(data, shapes=shapes, ontology=ontology,
-                                           focus_nodes=None if focus is None else sorted(URIRef(f) for f in focus))
+        return validate_graph_with_pyshacl(
+            data,
+            shapes=shapes,
+            ontology=ontology,
+            focus_nodes=None if focus is None else sorted(URIRef(f) for f in focus),
+        )
 
 
-def home_files(focus_nodes: set[str], triples_by_graph: Mapping[str, Sequence[ox.Quad]],
-               label_of_graph: dict[str, str]) -> dict[str, str]:
+def home_files(
+    focus_nodes: set[str], triples_by_graph: Mapping[str, Sequence[ox.Quad]], label_of_graph: dict[str, str]
+) -> dict[str, str]:
     """For each focus node, the data file a result about it belongs to: the first (by path) whose graph
     describes it (has it as subject)."""
     home: dict[str, str] = {}
@@ -578,7 +740,9 @@ def home_files(focus_nodes: set[str], triples_by_graph: Mapping[str, Sequence[ox
     return home
 
 
-def home_files_in_store(focus_nodes: set[str], store: ox.Store, label_of_graph: dict[str, str]) -> dict[str, str]:
+def home_files_in_store(
+    focus_nodes: set[str], store: ox.Store, label_of_graph: dict[str, str]
+) -> dict[str, str]:
     """home_files, asked of a store that keeps each file's triples in the file's named graph: for each
     focus node the first file (by path) whose graph has it as subject."""
     home: dict[str, str] = {}
@@ -587,8 +751,11 @@ def home_files_in_store(focus_nodes: set[str], store: ox.Store, label_of_graph: 
             term: ox.NamedNode | ox.BlankNode = ox.NamedNode(node) if ":" in node else ox.BlankNode(node)
         except ValueError:
             continue
-        labels = {label_of_graph[q.graph_name.value] for q in store.quads_for_pattern(term, None, None, None)
-                  if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in label_of_graph}
+        labels = {
+            label_of_graph[q.graph_name.value]
+            for q in store.quads_for_pattern(term, None, None, None)
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in label_of_graph
+        }
         if labels:
             home[node] = min(labels)
     return home
@@ -600,7 +767,9 @@ VALIDATION_FILE = "validation.json"
 def write_validation(store_path: Path, reports: dict[str, ValidationReport]) -> None:
     """Every file's results beside the store: the next incremental build carries them over."""
     data = {name: [asdict(r) for r in report.results] for name, report in reports.items()}
-    (store_path / VALIDATION_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    (store_path / VALIDATION_FILE).write_text(
+        json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
 
 
 def read_validation(store_path: Path) -> dict[str, list[ValidationResult]]:
@@ -650,7 +819,9 @@ def context_graph(settings: Settings) -> Graph:
     return context
 
 
-def check_files(settings: Settings, paths: list[Path]) -> list[tuple[Path, ValidationReport | None, list[str]]]:
+def check_files(
+    settings: Settings, paths: list[Path]
+) -> list[tuple[Path, ValidationReport | None, list[str]]]:
     """Validate files a coordinator is working on, each with the context from data/.
 
     Returns, per file: its SHACL report (None when it does not parse) and its other problems
@@ -665,7 +836,9 @@ def check_files(settings: Settings, paths: list[Path]) -> list[tuple[Path, Valid
         data_file = DataFile(path, settings.base_iri + "graph/checked", "documents")
         try:
             if suffix != path.suffix:
-                raise DataFileError(path, f"unknown RDF file type {path.suffix!r} (use .ttl, .nt, .jsonld, .rdf)")
+                raise DataFileError(
+                    path, f"unknown RDF file type {path.suffix!r} (use .ttl, .nt, .jsonld, .rdf)"
+                )
             own = graph_of(parse_file(data_file, settings))
         except DataFileError as error:
             outcome.append((path, None, [str(error)]))

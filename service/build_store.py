@@ -51,7 +51,9 @@ def stable_blank_nodes(quads: list[ox.Quad], graph: str, rounds: int = 6) -> lis
                 parts[q.subject.value].append(f"> {q.predicate} {text(q.object)} {q.graph_name}")
             if isinstance(q.object, ox.BlankNode):
                 parts[q.object.value].append(f"< {text(q.subject)} {q.predicate} {q.graph_name}")
-        signature = {name: hashlib.sha256("\n".join(sorted(parts[name])).encode()).hexdigest()[:20] for name in names}
+        signature = {
+            name: hashlib.sha256("\n".join(sorted(parts[name])).encode()).hexdigest()[:20] for name in names
+        }
     renamed: dict[str, ox.BlankNode] = {}
     seen: dict[str, int] = {}
     for name in sorted(names, key=lambda n: signature[n]):
@@ -101,9 +103,13 @@ class StoreWriter:
     def __init__(self, store_path: Path, files: Iterable[tuple[Path, str]], base_iri: str) -> None:
         job = {"store": str(store_path), "base_iri": base_iri, "files": [[str(p), g] for p, g in files]}
         package_root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen([sys.executable, "-m", "service.build_store"], stdin=subprocess.PIPE,
-                                        env=env, cwd=package_root)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "service.build_store"], stdin=subprocess.PIPE, env=env, cwd=package_root
+        )
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(job).encode())
         self.process.stdin.close()
@@ -111,7 +117,9 @@ class StoreWriter:
     def wait(self) -> None:
         """Return when the store is written; raise OSError when the writer failed."""
         if self.process.wait() != 0:
-            raise OSError(f"writing the store failed (exit code {self.process.returncode}); see the messages above")
+            raise OSError(
+                f"writing the store failed (exit code {self.process.returncode}); see the messages above"
+            )
 
     def cancel(self) -> None:
         if self.process.poll() is None:
@@ -126,7 +134,9 @@ def _write_job(job: dict[str, object]) -> None:
 
     settings = Settings(base_iri=str(job["base_iri"]))
 
-    def parsed() -> Iterator[tuple[str, list[ox.Quad]]]:  # one file at a time: the writer's memory stays small
+    def parsed() -> Iterator[
+        tuple[str, list[ox.Quad]]
+    ]:  # one file at a time: the writer's memory stays small
         for path, graph in job["files"]:  # type: ignore[union-attr]
             data_file = DataFile(Path(path), graph, "data")
             assert data_file.path.suffix in FORMATS
@@ -170,7 +180,9 @@ def replace_graphs(store: ox.Store, new_triples: Mapping[str, list[ox.Quad]], re
     store.extend(in_graphs(new_triples.items()))
     kept = {(q.subject, q.predicate, q.object) for triples in new_triples.values() for q in triples}
     for subject, predicate, obj in old_triples - kept:
-        held = any(q.graph_name != DEFAULT_GRAPH for q in store.quads_for_pattern(subject, predicate, obj, None))
+        held = any(
+            q.graph_name != DEFAULT_GRAPH for q in store.quads_for_pattern(subject, predicate, obj, None)
+        )
         if not held:
             store.remove(ox.Quad(subject, predicate, obj, DEFAULT_GRAPH))  # type: ignore[arg-type]
 

@@ -91,12 +91,23 @@ def build_catalog(settings: Settings, store: GraphStore, store_path: Path, publi
     config = read_config(settings)
     manifest = read_manifest(store_path)
     graph = Graph()
-    for prefix, namespace in (("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF), ("vcard", VCARD),
-                              ("spdx", SPDX), ("skos", SKOS), ("xsd", XSD), ("void", VOID), ("rdfs", RDFS)):
+    for prefix, namespace in (
+        ("dcat", DCAT),
+        ("dcterms", DCTERMS),
+        ("foaf", FOAF),
+        ("vcard", VCARD),
+        ("spdx", SPDX),
+        ("skos", SKOS),
+        ("xsd", XSD),
+        ("void", VOID),
+        ("rdfs", RDFS),
+    ):
         graph.bind(prefix, namespace)
 
     # Everything that is not a template or a setting is published as written.
-    templates = set(config.subjects(RDF.type, cfg.DatasetTemplate)) | set(config.subjects(RDF.type, cfg.ServiceTemplate))
+    templates = set(config.subjects(RDF.type, cfg.DatasetTemplate)) | set(
+        config.subjects(RDF.type, cfg.ServiceTemplate)
+    )
     skip = templates | {cfg.settings}
     for s, p, o in config:
         if s in skip or _in_template(config, s, templates):
@@ -126,12 +137,20 @@ def build_catalog(settings: Settings, store: GraphStore, store_path: Path, publi
         graph.add((dataset, RDF.type, DCAT.Dataset))
         graph.add((dataset, DCTERMS.identifier, Literal(str(dataset))))
         graph.add((dataset, DCTERMS.modified, Literal(figures["modified"], datatype=XSD.dateTime)))
-        graph.add((dataset, DCTERMS.issued, Literal(figures.get("issued", figures["modified"]), datatype=XSD.dateTime)))
+        graph.add(
+            (
+                dataset,
+                DCTERMS.issued,
+                Literal(figures.get("issued", figures["modified"]), datatype=XSD.dateTime),
+            )
+        )
         names = _subject_names(store, figures["subject"]) if figures["subject"] else {}
         values = {"triples": str(figures["triples"]), "code": names.get("code", slug)}
         for template in templates:
             if (template, cfg.appliesTo, Literal(figures["kind"])) in config:
-                _copy_template(config, graph, template, dataset, values, names, skip={cfg.appliesTo, RDF.type})
+                _copy_template(
+                    config, graph, template, dataset, values, names, skip={cfg.appliesTo, RDF.type}
+                )
         if figures["subject"]:
             graph.add((dataset, FOAF.primaryTopic, URIRef(figures["subject"])))
             graph.add((dataset, DCAT.landingPage, at.url(_path_of(settings, figures["subject"]))))
@@ -162,20 +181,38 @@ def _in_template(config: Graph, node: Node, templates: set[Node]) -> bool:
     return any(s in templates or _in_template(config, s, templates) for s in config.subjects(None, node))
 
 
-def _copy_template(config: Graph, graph: Graph, template: Node, target: URIRef, values: Mapping[str, str],
-                   names: Mapping[str, Any], skip: set[Node]) -> None:
+def _copy_template(
+    config: Graph,
+    graph: Graph,
+    template: Node,
+    target: URIRef,
+    values: Mapping[str, str],
+    names: Mapping[str, Any],
+    skip: set[Node],
+) -> None:
     for p, o in config.predicate_objects(template):
         if p in skip:
             continue
         graph.add((target, p, _fill(config, graph, o, values, names)))
 
 
-def _fill(config: Graph, graph: Graph, node: Node, values: Mapping[str, str], names: Mapping[str, Any]) -> Node:
+def _fill(
+    config: Graph, graph: Graph, node: Node, values: Mapping[str, str], names: Mapping[str, Any]
+) -> Node:
     """A template value with its placeholders filled; a blank node is copied (fresh) with its triples."""
     if isinstance(node, Literal) and isinstance(node.value, str) and "{" in str(node):
         labels: Mapping[str, str] = names.get("labels", {})
-        label = labels.get(node.language or "sv") or labels.get("sv") or next(iter(labels.values()), values["code"])
-        text = str(node).replace("{label}", label).replace("{code}", values["code"]).replace("{triples}", values["triples"])
+        label = (
+            labels.get(node.language or "sv")
+            or labels.get("sv")
+            or next(iter(labels.values()), values["code"])
+        )
+        text = (
+            str(node)
+            .replace("{label}", label)
+            .replace("{code}", values["code"])
+            .replace("{triples}", values["triples"])
+        )
         return Literal(text, lang=node.language, datatype=node.datatype)
     if isinstance(node, BNode):
         copy = BNode()
@@ -201,7 +238,7 @@ def _subject_names(store: GraphStore, subject: str) -> dict[str, Any]:
 
 def _path_of(settings: Settings, iri: str) -> str:
     """The service path of an IRI under the base (the service answers /id/... for {base}id/...)."""
-    return "/" + iri[len(settings.base_iri):] if iri.startswith(settings.base_iri) else "/"
+    return "/" + iri[len(settings.base_iri) :] if iri.startswith(settings.base_iri) else "/"
 
 
 def _add_temporal(graph: Graph, store: GraphStore, dataset: URIRef, graphs: list[str]) -> None:
@@ -249,18 +286,41 @@ def _standard(graph: Graph, iri: str, label: str) -> URIRef:
     return node
 
 
-def _add_dump_distribution(graph: Graph, at: Addresses, dataset: URIRef, slug: str, fmt: Any,
-                           figures: Mapping[str, Any], data_license: Node | None) -> None:
+def _add_dump_distribution(
+    graph: Graph,
+    at: Addresses,
+    dataset: URIRef,
+    slug: str,
+    fmt: Any,
+    figures: Mapping[str, Any],
+    data_license: Node | None,
+) -> None:
     distribution = URIRef(f"{dataset}/distribution/{fmt.key}")
     url = at.url(f"/dumps/{file_name(slug, fmt)}")
     graph.add((dataset, DCAT.distribution, distribution))
     graph.add((distribution, RDF.type, DCAT.Distribution))
     graph.add((distribution, DCTERMS.title, Literal(f"Nedladdning: {fmt.title_sv}, gzip", lang="sv")))
     graph.add((distribution, DCTERMS.title, Literal(f"Download: {fmt.title_en}, gzip", lang="en")))
-    graph.add((distribution, DCTERMS.description, Literal(
-        f"{fmt.title_sv}, gzip-komprimerad: {figures['statements']} {'kvadrupler' if fmt.keeps_graphs else 'tripler'}.", lang="sv")))
-    graph.add((distribution, DCTERMS.description, Literal(
-        f"{fmt.title_en}, gzip-compressed: {figures['statements']} {'quads' if fmt.keeps_graphs else 'triples'}.", lang="en")))
+    graph.add(
+        (
+            distribution,
+            DCTERMS.description,
+            Literal(
+                f"{fmt.title_sv}, gzip-komprimerad: {figures['statements']} {'kvadrupler' if fmt.keeps_graphs else 'tripler'}.",
+                lang="sv",
+            ),
+        )
+    )
+    graph.add(
+        (
+            distribution,
+            DCTERMS.description,
+            Literal(
+                f"{fmt.title_en}, gzip-compressed: {figures['statements']} {'quads' if fmt.keeps_graphs else 'triples'}.",
+                lang="en",
+            ),
+        )
+    )
     graph.add((distribution, DCAT.accessURL, url))
     graph.add((distribution, DCAT.downloadURL, url))
     graph.add((distribution, DCAT.mediaType, _media_type(graph, fmt.media_type)))
@@ -269,7 +329,13 @@ def _add_dump_distribution(graph: Graph, at: Addresses, dataset: URIRef, slug: s
     graph.add((distribution, DCTERMS.conformsTo, _standard(graph, *FORMAT_STANDARDS[fmt.key])))
     graph.add((distribution, DCAT.byteSize, Literal(figures["bytes"], datatype=XSD.nonNegativeInteger)))
     graph.add((distribution, DCTERMS.modified, Literal(figures["modified"], datatype=XSD.dateTime)))
-    graph.add((distribution, DCTERMS.issued, Literal(figures.get("issued", figures["modified"]), datatype=XSD.dateTime)))
+    graph.add(
+        (
+            distribution,
+            DCTERMS.issued,
+            Literal(figures.get("issued", figures["modified"]), datatype=XSD.dateTime),
+        )
+    )
     checksum = BNode()
     graph.add((distribution, SPDX.checksum, checksum))
     graph.add((checksum, RDF.type, SPDX.Checksum))
@@ -280,8 +346,9 @@ def _add_dump_distribution(graph: Graph, at: Addresses, dataset: URIRef, slug: s
         graph.add((distribution, DCTERMS.license, data_license))
 
 
-def _add_sparql_distribution(graph: Graph, at: Addresses, dataset: URIRef, slug: str, service: URIRef,
-                             data_license: Node | None) -> None:
+def _add_sparql_distribution(
+    graph: Graph, at: Addresses, dataset: URIRef, slug: str, service: URIRef, data_license: Node | None
+) -> None:
     distribution = URIRef(f"{dataset}/distribution/sparql")
     graph.add((dataset, DCAT.distribution, distribution))
     graph.add((distribution, RDF.type, DCAT.Distribution))
@@ -299,8 +366,14 @@ def _add_sparql_distribution(graph: Graph, at: Addresses, dataset: URIRef, slug:
         graph.add((distribution, DCTERMS.license, data_license))
 
 
-def _add_service(graph: Graph, config: Graph, at: Addresses, service: URIRef, data_license: Node | None,
-                 datasets: list[URIRef]) -> None:
+def _add_service(
+    graph: Graph,
+    config: Graph,
+    at: Addresses,
+    service: URIRef,
+    data_license: Node | None,
+    datasets: list[URIRef],
+) -> None:
     cfg = Namespace(at.base_iri + "catalog-config#")
     graph.add((service, RDF.type, DCAT.DataService))
     template = next(config.subjects(RDF.type, cfg.ServiceTemplate), None)
@@ -360,10 +433,15 @@ def schema_org_dataset(settings: Settings, catalog: Graph, public_url: str) -> d
         if url is None:
             continue
         media = catalog.value(distribution, DCAT.mediaType)
-        downloads.append({"@type": "DataDownload", "contentUrl": str(url),
-                          "encodingFormat": str(media).removeprefix(IANA) if media else "",
-                          "contentSize": f"{catalog.value(distribution, DCAT.byteSize)} B",
-                          "name": text(distribution, DCTERMS.title)})
+        downloads.append(
+            {
+                "@type": "DataDownload",
+                "contentUrl": str(url),
+                "encodingFormat": str(media).removeprefix(IANA) if media else "",
+                "contentSize": f"{catalog.value(distribution, DCAT.byteSize)} B",
+                "name": text(distribution, DCTERMS.title),
+            }
+        )
     markup: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
@@ -375,27 +453,46 @@ def schema_org_dataset(settings: Settings, catalog: Graph, public_url: str) -> d
         "identifier": str(dataset),
         "inLanguage": ["sv", "en"],
         "isAccessibleForFree": True,
-        "license": str(catalog.value(next(iter(catalog.objects(dataset, DCAT.distribution))), DCTERMS.license) or ""),
-        "keywords": sorted({str(k) for k in catalog.objects(dataset, DCAT.keyword) if getattr(k, "language", "en") == "en"}),
+        "license": str(
+            catalog.value(next(iter(catalog.objects(dataset, DCAT.distribution))), DCTERMS.license) or ""
+        ),
+        "keywords": sorted(
+            {str(k) for k in catalog.objects(dataset, DCAT.keyword) if getattr(k, "language", "en") == "en"}
+        ),
         "dateModified": str(catalog.value(dataset, DCTERMS.modified) or ""),
         "spatialCoverage": {"@type": "Place", "name": "Sweden"},
         "distribution": downloads,
-        "includedInDataCatalog": {"@type": "DataCatalog", "name": text(at.catalog, DCTERMS.title),
-                                  "url": at.public_url + "/catalog"},
+        "includedInDataCatalog": {
+            "@type": "DataCatalog",
+            "name": text(at.catalog, DCTERMS.title),
+            "url": at.public_url + "/catalog",
+        },
     }
     if period is not None:
-        markup["temporalCoverage"] = f"{catalog.value(period, DCAT.startDate)}/{catalog.value(period, DCAT.endDate)}"
+        markup["temporalCoverage"] = (
+            f"{catalog.value(period, DCAT.startDate)}/{catalog.value(period, DCAT.endDate)}"
+        )
     if publisher is not None:
-        markup["creator"] = markup["publisher"] = {"@type": "Organization", "name": text(publisher, FOAF.name)}
+        markup["creator"] = markup["publisher"] = {
+            "@type": "Organization",
+            "name": text(publisher, FOAF.name),
+        }
     if contact is not None and publisher is not None:
         email = catalog.value(contact, VCARD.hasEmail)
         if email is not None:
-            markup["publisher"]["contactPoint"] = {"@type": "ContactPoint", "email": str(email).removeprefix("mailto:")}
+            markup["publisher"]["contactPoint"] = {
+                "@type": "ContactPoint",
+                "email": str(email).removeprefix("mailto:"),
+            }
     return markup
 
 
-DCAT_SHAPES = ("dcat-ap-SHACL.ttl", "ranges.ttl", "dcat-ap-se-additions.ttl",
-               "integration-kg-dcat-ap-se-3.0.1-cardinalities.ttl")
+DCAT_SHAPES = (
+    "dcat-ap-SHACL.ttl",
+    "ranges.ttl",
+    "dcat-ap-se-additions.ttl",
+    "integration-kg-dcat-ap-se-3.0.1-cardinalities.ttl",
+)
 OVERRIDES_FILE = "dcat-ap-se-overrides.json"
 
 
@@ -417,10 +514,19 @@ def validate_catalog(catalog: Graph, shapes_dir: Path) -> ValidationReport:
     """Validate a catalogue as DIGG's DCAT-AP-SE validator does: the EU shapes plus the SE additions,
     then drop the (path, constraint) results that DCAT-AP-SE overrides (dcat-ap-se-overrides.json)."""
     overrides = json.loads((shapes_dir / "dcat-ap-se" / OVERRIDES_FILE).read_text(encoding="utf-8"))
-    ignored = {(entry["path"], constraint) for entry in overrides["overrides"] for constraint in entry["ignoreConstraints"]}
+    ignored = {
+        (entry["path"], constraint)
+        for entry in overrides["overrides"]
+        for constraint in entry["ignoreConstraints"]
+    }
     shapes = dcat_shapes(shapes_dir)
-    _, report_graph, _ = pyshacl_validate(catalog, shacl_graph=shapes, inference="none", advanced=True,
-                                          allow_warnings=True)
+    _, report_graph, _ = pyshacl_validate(
+        catalog, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
     results = [r for r in read_results(report_graph) if (r.path, r.constraint) not in ignored]
-    return ValidationReport(conforms=not any(r.severity == "Violation" for r in results), results=results,
-                            graph=report_graph, checked_shapes=count_shapes(shapes))
+    return ValidationReport(
+        conforms=not any(r.severity == "Violation" for r in results),
+        results=results,
+        graph=report_graph,
+        checked_shapes=count_shapes(shapes),
+    )

@@ -7,8 +7,9 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .store import QueryResult
@@ -32,7 +33,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="integration-kg",
         description="An open knowledge graph of integration policy, published as Linked Data.",
-        epilog="Settings (options first, then these environment variables, then defaults):\n" + Settings.describe(),
+        epilog="Settings (options first, then these environment variables, then defaults):\n"
+        + Settings.describe(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--base-iri", help="base IRI of every identifier (INTEGRATION_KG_BASE_IRI)")
@@ -44,13 +46,17 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="no progress, only the summary or the report")
     build.set_defaults(handler=run_build)
 
-    serve = commands.add_parser("serve", help="serve the graph over HTTP (builds first when the inputs changed)")
+    serve = commands.add_parser(
+        "serve", help="serve the graph over HTTP (builds first when the inputs changed)"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.set_defaults(handler=run_serve)
 
-    validate = commands.add_parser("validate", help="SHACL report for files; non-zero exit when one does not conform")
+    validate = commands.add_parser(
+        "validate", help="SHACL report for files; non-zero exit when one does not conform"
+    )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.add_argument("--lang", default="en", choices=["en", "sv"], help="language of the messages")
     validate.set_defaults(handler=run_validate)
@@ -60,25 +66,59 @@ def make_parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=["table", "json", "csv", "tsv", "ttl"], default="table")
     query.set_defaults(handler=run_query)
 
-    trace = commands.add_parser("trace", help="what traces to a principle or goal (or, with --drawn-on, what a municipality draws on)")
-    trace.add_argument("target", nargs="?", metavar="NOTATION|IRI", help="a notation (with --framework), FRAMEWORK/NOTATION, or an IRI")
-    trace.add_argument("--framework", default="eu-cbp-2004", help="framework slug of a notation (default eu-cbp-2004)")
+    trace = commands.add_parser(
+        "trace", help="what traces to a principle or goal (or, with --drawn-on, what a municipality draws on)"
+    )
+    trace.add_argument(
+        "target",
+        nargs="?",
+        metavar="NOTATION|IRI",
+        help="a notation (with --framework), FRAMEWORK/NOTATION, or an IRI",
+    )
+    trace.add_argument(
+        "--framework", default="eu-cbp-2004", help="framework slug of a notation (default eu-cbp-2004)"
+    )
     trace.add_argument("--municipality", metavar="KOMMUNKOD", help="only this municipality's documents")
-    trace.add_argument("--kind", action="append", choices=["explicit", "paraphrase", "thematic"],
-                       help="only paths of this kind (the weakest step); repeatable")
-    trace.add_argument("--document-type", metavar="TYPE", help="Strategy, Policy, Programme, Plan, Guideline, Rules, InformationPage")
-    trace.add_argument("--direct", action="store_true", help="only the origin's own citations, nothing inherited")
-    trace.add_argument("--in-force-on", metavar="DATE", help="only documents in force on YYYY-MM-DD (or in YYYY-MM, YYYY)")
-    trace.add_argument("--drawn-on", metavar="KOMMUNKOD|DOCUMENT-IRI", help="the reverse question: what it draws on, what it never mentions")
-    trace.add_argument("--matrix", action="store_true", help="municipalities x principles and goals: links by kind")
+    trace.add_argument(
+        "--kind",
+        action="append",
+        choices=["explicit", "paraphrase", "thematic"],
+        help="only paths of this kind (the weakest step); repeatable",
+    )
+    trace.add_argument(
+        "--document-type",
+        metavar="TYPE",
+        help="Strategy, Policy, Programme, Plan, Guideline, Rules, InformationPage",
+    )
+    trace.add_argument(
+        "--direct", action="store_true", help="only the origin's own citations, nothing inherited"
+    )
+    trace.add_argument(
+        "--in-force-on", metavar="DATE", help="only documents in force on YYYY-MM-DD (or in YYYY-MM, YYYY)"
+    )
+    trace.add_argument(
+        "--drawn-on",
+        metavar="KOMMUNKOD|DOCUMENT-IRI",
+        help="the reverse question: what it draws on, what it never mentions",
+    )
+    trace.add_argument(
+        "--matrix", action="store_true", help="municipalities x principles and goals: links by kind"
+    )
     trace.add_argument("--format", choices=["table", "csv", "json"], default="table")
     trace.set_defaults(handler=run_trace)
 
-    draft = commands.add_parser("draft", help="turn a policy text into a Turtle draft with suggested citations")
+    draft = commands.add_parser(
+        "draft", help="turn a policy text into a Turtle draft with suggested citations"
+    )
     draft.add_argument("source", type=Path, metavar="SOURCE.txt")
     draft.add_argument("--municipality", required=True, metavar="KOMMUNKOD")
     draft.add_argument("--out", type=Path, help="where to write the Turtle draft (default: standard output)")
-    draft.add_argument("--format", choices=["summary", "json"], default="summary", help="the summary printed on standard error")
+    draft.add_argument(
+        "--format",
+        choices=["summary", "json"],
+        default="summary",
+        help="the summary printed on standard error",
+    )
     draft.set_defaults(handler=run_draft)
     return parser
 
@@ -114,8 +154,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             print("Serving the last good store instead.", file=sys.stderr)
     # The app factory reads its settings from the environment, in this process and in every worker.
     os.environ.update(settings.to_environ())
-    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info")
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
     return EXIT_OK
 
 
@@ -164,7 +210,7 @@ def run_query(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def print_result(result: "QueryResult", output: str) -> None:
+def print_result(result: QueryResult, output: str) -> None:
     """A query result on standard output: a table for a person, or json/csv/tsv/ttl for programs."""
     from rdflib import Graph
 
@@ -181,9 +227,18 @@ def print_result(result: "QueryResult", output: str) -> None:
         return
     assert isinstance(result, SelectResult)
     if output == "json":
-        print(json.dumps({"head": {"vars": result.variables},
-                          "results": {"bindings": [{k: _json_term(v) for k, v in row.items()} for row in result.rows]}},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "head": {"vars": result.variables},
+                    "results": {
+                        "bindings": [{k: _json_term(v) for k, v in row.items()} for row in result.rows]
+                    },
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     elif output in ("csv", "tsv"):
         writer = csv.writer(sys.stdout, delimiter="," if output == "csv" else "\t", lineterminator="\n")
         writer.writerow(result.variables)
@@ -192,7 +247,11 @@ def print_result(result: "QueryResult", output: str) -> None:
     elif output == "ttl":
         print("A SELECT result has no Turtle form: use --format json, csv or tsv.", file=sys.stderr)
     else:
-        print(render_table(result.variables, [[_cell(row.get(v)) for v in result.variables] for row in result.rows]))
+        print(
+            render_table(
+                result.variables, [[_cell(row.get(v)) for v in result.variables] for row in result.rows]
+            )
+        )
         print(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
 
 
@@ -240,34 +299,80 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     try:
         store = open_store(settings)
-        filters = tr.make_filters(settings, municipality=args.municipality, kinds=args.kind, direct=args.direct,
-                                  document_type=args.document_type, in_force_on=args.in_force_on)
+        filters = tr.make_filters(
+            settings,
+            municipality=args.municipality,
+            kinds=args.kind,
+            direct=args.direct,
+            document_type=args.document_type,
+            in_force_on=args.in_force_on,
+        )
         if args.matrix:
             m = tr.matrix(store, settings, tr.DEFAULT_MATRIX_FRAMEWORKS, filters)
             records = tr.matrix_records(m)
-            return _print_records(args.format, tr.MATRIX_CSV_HEADER, records, [
-                [r["kommunkod"], r["municipality_label"], f"{r['framework']} {r['notation']}", r["explicit"],
-                 r["paraphrase"], r["thematic"], r["links"]] for r in records if r["links"] != "0"],
+            return _print_records(
+                args.format,
+                tr.MATRIX_CSV_HEADER,
+                records,
+                [
+                    [
+                        r["kommunkod"],
+                        r["municipality_label"],
+                        f"{r['framework']} {r['notation']}",
+                        r["explicit"],
+                        r["paraphrase"],
+                        r["thematic"],
+                        r["links"],
+                    ]
+                    for r in records
+                    if r["links"] != "0"
+                ],
                 ["kommunkod", "municipality", "target", "explicit", "paraphrase", "thematic", "links"],
-                f"{sum(int(r['links']) for r in records)} links in {sum(r['links'] != '0' for r in records)} cells")
+                f"{sum(int(r['links']) for r in records)} links in {sum(r['links'] != '0' for r in records)} cells",
+            )
         if args.drawn_on:
             answer = tr.drawn_on(store, settings, args.drawn_on, filters)
             paths = [p for ps in answer.paths.values() for p in ps]
             if args.format == "json":
-                print(json.dumps({"subject": answer.subject.iri, "paths": [tr.path_dict(p, answer.catalogue) for p in paths],
-                                  "neverMentioned": [c.iri for c in answer.never_mentioned]}, ensure_ascii=False, indent=1))
+                print(
+                    json.dumps(
+                        {
+                            "subject": answer.subject.iri,
+                            "paths": [tr.path_dict(p, answer.catalogue) for p in paths],
+                            "neverMentioned": [c.iri for c in answer.never_mentioned],
+                        },
+                        ensure_ascii=False,
+                        indent=1,
+                    )
+                )
                 return EXIT_OK
             cat = answer.catalogue
-            rows = [[cat.get(t).label(), str(len({p.link for p in ps})), str(len(ps)),
-                     max((p.kind for p in ps if p.kind), key=lambda k: tr.STRENGTH[k], default="")]
-                    for t, ps in answer.paths.items()]
-            code = _print_records(args.format, tr.TRACE_CSV_HEADER, tr.path_records(paths, cat), rows,
-                                  ["draws on", "links", "paths", "strongest"], f"{answer.subject.label()}")
+            rows = [
+                [
+                    cat.get(t).label(),
+                    str(len({p.link for p in ps})),
+                    str(len(ps)),
+                    max((p.kind for p in ps if p.kind), key=lambda k: tr.STRENGTH[k], default=""),
+                ]
+                for t, ps in answer.paths.items()
+            ]
+            code = _print_records(
+                args.format,
+                tr.TRACE_CSV_HEADER,
+                tr.path_records(paths, cat),
+                rows,
+                ["draws on", "links", "paths", "strongest"],
+                f"{answer.subject.label()}",
+            )
             if args.format == "table":
-                print(f"Never mentioned ({answer.framework.label()}): "
-                      + (", ".join(c.notation for c in answer.never_mentioned) or "none"))
+                print(
+                    f"Never mentioned ({answer.framework.label()}): "
+                    + (", ".join(c.notation for c in answer.never_mentioned) or "none")
+                )
             return code
-        target = tr.resolve_target(store, settings, args.target, args.framework if "/" not in args.target else None)
+        target = tr.resolve_target(
+            store, settings, args.target, args.framework if "/" not in args.target else None
+        )
         answer = tr.trace(store, settings, target, filters)
     except StoreUnavailable as error:
         print(str(error), file=sys.stderr)
@@ -277,22 +382,49 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     cat = answer.catalogue
     if args.format == "json":
-        print(json.dumps({"target": target, "filters": filters.describe(), "links": len(answer.links()),
-                          "paths": [tr.path_dict(p, cat) for p in answer.paths]}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "target": target,
+                    "filters": filters.describe(),
+                    "links": len(answer.links()),
+                    "paths": [tr.path_dict(p, cat) for p in answer.paths],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return EXIT_OK
     rows = []
     for path in answer.paths:
         municipality = cat.municipality_of(path.origin)
-        rows.append([municipality.label() if municipality else "", cat.get(path.origin).label(), path.kind,
-                     " > ".join(s.relation for s in path.steps),
-                     " | ".join(s.quote for s in path.steps if s.quote)])
-    return _print_records(args.format, tr.TRACE_CSV_HEADER, tr.path_records(answer.paths, cat), rows,
-                          ["municipality", "origin", "kind", "path", "quotes"],
-                          f"{cat.get(target).label()}: {len(answer.paths)} paths, {len(answer.links())} links")
+        rows.append(
+            [
+                municipality.label() if municipality else "",
+                cat.get(path.origin).label(),
+                path.kind,
+                " > ".join(s.relation for s in path.steps),
+                " | ".join(s.quote for s in path.steps if s.quote),
+            ]
+        )
+    return _print_records(
+        args.format,
+        tr.TRACE_CSV_HEADER,
+        tr.path_records(answer.paths, cat),
+        rows,
+        ["municipality", "origin", "kind", "path", "quotes"],
+        f"{cat.get(target).label()}: {len(answer.paths)} paths, {len(answer.links())} links",
+    )
 
 
-def _print_records(output: str, header: tuple[str, ...], records: list[dict[str, str]], rows: list[list[str]],
-                   table_header: list[str], caption: str) -> int:
+def _print_records(
+    output: str,
+    header: tuple[str, ...],
+    records: list[dict[str, str]],
+    rows: list[list[str]],
+    table_header: list[str],
+    caption: str,
+) -> int:
     """CSV (the API's header) or a readable table with a caption line."""
     if output == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=list(header), lineterminator="\n")
@@ -333,8 +465,13 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     except DataFileError as error:
         print(f"The project data does not parse: {error}", file=sys.stderr)
         return EXIT_FAILED
-    draft = draft_document(text, args.municipality, frameworks=frameworks, municipalities=municipalities,
-                           source_name=args.source.name)
+    draft = draft_document(
+        text,
+        args.municipality,
+        frameworks=frameworks,
+        municipalities=municipalities,
+        source_name=args.source.name,
+    )
     turtle = draft.turtle()
     if args.out:
         args.out.write_text(turtle, encoding="utf-8")

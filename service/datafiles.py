@@ -74,15 +74,28 @@ def graph_iri_for(settings: Settings, relative: Path) -> str:
     return settings.base_iri + "graph/" + relative.with_suffix("").as_posix()
 
 
-def parse_bytes(content: bytes, fmt: ox.RdfFormat, *, origin: Path, graph: ox.NamedNode | None,
-                base_iri: str = DEFAULT_BASE_IRI) -> list[ox.Quad]:
+def parse_bytes(
+    content: bytes,
+    fmt: ox.RdfFormat,
+    *,
+    origin: Path,
+    graph: ox.NamedNode | None,
+    base_iri: str = DEFAULT_BASE_IRI,
+) -> list[ox.Quad]:
     """Parse RDF into quads of one graph; raise DataFileError naming line and column on bad syntax.
 
     JSON-LD is parsed without fetching any remote context: pyoxigraph never loads one.
     """
     try:
-        quads = list(ox.parse(content, format=fmt, base_iri=None if fmt is not ox.RdfFormat.RDF_XML else base_iri,
-                              without_named_graphs=graph is not None and fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)))
+        quads = list(
+            ox.parse(
+                content,
+                format=fmt,
+                base_iri=None if fmt is not ox.RdfFormat.RDF_XML else base_iri,
+                without_named_graphs=graph is not None
+                and fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG),
+            )
+        )
     except SyntaxError as error:
         line, column = _position(error)
         raise DataFileError(origin, _message(error), line, column) from None
@@ -109,7 +122,11 @@ def parse_file(data_file: DataFile, settings: Settings, *, in_graph: bool = True
     except UnicodeDecodeError as error:
         raise DataFileError(data_file.path, f"is not UTF-8 (bad byte at offset {error.start})") from None
     fmt = FORMATS[data_file.path.suffix]
-    graph = ox.NamedNode(data_file.graph_iri) if in_graph or fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG) else None
+    graph = (
+        ox.NamedNode(data_file.graph_iri)
+        if in_graph or fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+        else None
+    )
     quads = parse_bytes(content, fmt, origin=data_file.path, graph=graph)
     if not in_graph and graph is not None:
         quads = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
@@ -123,7 +140,7 @@ def rebase(quads: list[ox.Quad], base_iri: str) -> list[ox.Quad]:
 
     def move(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph):
         if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE_IRI):
-            return ox.NamedNode(base_iri + term.value[len(DEFAULT_BASE_IRI):])
+            return ox.NamedNode(base_iri + term.value[len(DEFAULT_BASE_IRI) :])
         if isinstance(term, ox.Literal) and term.datatype.value.startswith(DEFAULT_BASE_IRI):
             return ox.Literal(term.value, datatype=move(term.datatype))
         return term

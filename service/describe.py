@@ -27,7 +27,12 @@ from .queries import load_query, with_window
 from .rdfterms import graph_of, to_oxigraph
 from .store import GraphStore
 
-WHOLE_QUERIES = ("describe-description", "describe-linked-labels", "describe-citations-made", "describe-hierarchy")
+WHOLE_QUERIES = (
+    "describe-description",
+    "describe-linked-labels",
+    "describe-citations-made",
+    "describe-hierarchy",
+)
 """What a resource says, links to, cites and is part of: bounded by the resource's own description."""
 PAGED_QUERIES = ("describe-incoming", "describe-citations-received")
 """What links to it and cites it: a principle or the curators have tens of thousands, so these come a page at a time."""
@@ -77,8 +82,9 @@ class NotBounded(Exception):
     read it where blocking is allowed, in a thread."""
 
 
-def describe(store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINKS_PER_PAGE,
-             bounded: bool = False) -> Description | None:
+def describe(
+    store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINKS_PER_PAGE, bounded: bool = False
+) -> Description | None:
     """Page `page` of everything the resource answers with, or None when the graph does not know it.
 
     A page past the last one is None too: it is not a resource of the graph. With `bounded`, the page is
@@ -100,7 +106,9 @@ decides whether a page is read, never what it holds, so a page read either way s
 
 
 @lru_cache(maxsize=512)
-def _describe_cached(store: GraphStore, build_id: str, iri: str, page: int, per_page: int) -> Description | None:
+def _describe_cached(
+    store: GraphStore, build_id: str, iri: str, page: int, per_page: int
+) -> Description | None:
     """Keyed by the build: the graph is immutable per build, so this never goes stale (NotBounded, an
     exception, is not kept)."""
     bounded = _bounded.get()
@@ -151,7 +159,9 @@ def ontology_graph(store: GraphStore) -> Graph:
 @lru_cache(maxsize=4)
 def _ontology_cached(store: GraphStore, build_id: str) -> Graph:
     base = store.info.base_iri
-    return store.construct(load_query("describe-ontology", base), {"ontologyGraph": URIRef(base + "graph/ontology")})
+    return store.construct(
+        load_query("describe-ontology", base), {"ontologyGraph": URIRef(base + "graph/ontology")}
+    )
 
 
 def graph_counts(store: GraphStore) -> dict[str, int]:
@@ -176,6 +186,7 @@ def vocabulary_labels() -> Graph:
 # ------------------------------------------------------------------------------------------------
 # Reading the graph for a page
 # ------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Value:
@@ -211,7 +222,7 @@ class CitationView:
 class PartView:
     node: Value
     kind: str
-    children: list["PartView"] = field(default_factory=list)
+    children: list[PartView] = field(default_factory=list)
     current: bool = False
 
 
@@ -236,8 +247,9 @@ def natural_key(text: str) -> list[object]:
 class Labeller:
     """Labels and links for the terms of one graph, in one language, falling back sensibly."""
 
-    def __init__(self, graph: Graph, language: str, link: Callable[[str], str | None],
-                 terms: Graph | None = None) -> None:
+    def __init__(
+        self, graph: Graph, language: str, link: Callable[[str], str | None], terms: Graph | None = None
+    ) -> None:
         self.graph = graph
         self.vocabulary = vocabulary_labels() if terms is None else vocabulary_labels() + terms
         self.language = language
@@ -284,10 +296,15 @@ class Labeller:
         return ", ".join(parts) if parts else "[…]"
 
 
-
-
-def resource_view(graph: Graph, iri: str, *, base_iri: str, language: str,
-                  link: Callable[[str], str | None], terms: Graph | None = None) -> ResourceView:
+def resource_view(
+    graph: Graph,
+    iri: str,
+    *,
+    base_iri: str,
+    language: str,
+    link: Callable[[str], str | None],
+    terms: Graph | None = None,
+) -> ResourceView:
     """A page's content: the description as rows, the hierarchy, the citations both ways, incoming links."""
     ikg = base_iri + "ontology#"
     this = URIRef(iri)
@@ -307,8 +324,10 @@ def resource_view(graph: Graph, iri: str, *, base_iri: str, language: str,
             return Value(text=str(obj), href=link(base_iri + "sources/" + str(obj)))
         return labels.value(obj)
 
-    ordered_rows = [Row(labels.value(p), [shown(p, o) for o in sorted(objs, key=_value_order)])
-                    for p, objs in sorted(rows.items(), key=lambda item: _predicate_order(item[0]))]
+    ordered_rows = [
+        Row(labels.value(p), [shown(p, o) for o in sorted(objs, key=_value_order)])
+        for p, objs in sorted(rows.items(), key=lambda item: _predicate_order(item[0]))
+    ]
 
     ancestors: list[Value] = []
     seen = {this}
@@ -320,10 +339,16 @@ def resource_view(graph: Graph, iri: str, *, base_iri: str, language: str,
 
     def part(node: URIRef, depth: int) -> PartView:
         kinds = [labels.label(t) for t in graph.objects(node, RDF.type)]
-        children = sorted((c for c in graph.subjects(DCTERMS.isPartOf, node) if isinstance(c, URIRef)),
-                          key=lambda c: natural_key(str(graph.value(c, SKOS.notation) or labels.label(c))))
-        return PartView(node=labels.value(node), kind=", ".join(sorted(kinds)), current=node == this,
-                        children=[part(c, depth + 1) for c in children] if depth < 8 else [])
+        children = sorted(
+            (c for c in graph.subjects(DCTERMS.isPartOf, node) if isinstance(c, URIRef)),
+            key=lambda c: natural_key(str(graph.value(c, SKOS.notation) or labels.label(c))),
+        )
+        return PartView(
+            node=labels.value(node),
+            kind=", ".join(sorted(kinds)),
+            current=node == this,
+            children=[part(c, depth + 1) for c in children] if depth < 8 else [],
+        )
 
     top = URIRef(ancestors[0].iri) if ancestors else this
     parts = [part(top, 0)] if any(graph.subjects(DCTERMS.isPartOf, top)) else []
@@ -346,27 +371,41 @@ def resource_view(graph: Graph, iri: str, *, base_iri: str, language: str,
             kind=labels.value(kind) if kind is not None else None,
             kind_iri=str(kind or ""),
             quotes=[labels.value(q) for q in graph.objects(citation, URIRef(ikg + "quote"))],
-            attributed_to=[labels.value(a) for a in graph.objects(citation, URIRef("http://www.w3.org/ns/prov#wasAttributedTo"))],
+            attributed_to=[
+                labels.value(a)
+                for a in graph.objects(citation, URIRef("http://www.w3.org/ns/prov#wasAttributedTo"))
+            ],
             confidence=str(confidence) if confidence is not None else None,
         )
 
-    made = sorted((citation_view(c) for c in graph.objects(this, citation_p)),
-                  key=lambda c: natural_key(c.target.text if c.target else ""))
-    received = sorted((citation_view(c) for c in graph.subjects(target_p, this)),
-                      key=lambda c: (c.document.text if c.document else "", c.citing.text if c.citing else ""))
+    made = sorted(
+        (citation_view(c) for c in graph.objects(this, citation_p)),
+        key=lambda c: natural_key(c.target.text if c.target else ""),
+    )
+    received = sorted(
+        (citation_view(c) for c in graph.subjects(target_p, this)),
+        key=lambda c: (c.document.text if c.document else "", c.citing.text if c.citing else ""),
+    )
 
     incoming: dict[Node, list[Node]] = {}
     for subject, predicate in graph.subject_predicates(this):
         if predicate not in (target_p, cites_p, DCTERMS.isPartOf, RDF.type) and subject != this:
             incoming.setdefault(predicate, []).append(subject)
-    incoming_rows = [Row(labels.value(p), sorted((labels.value(s) for s in subjects), key=lambda v: natural_key(v.text)))
-                     for p, subjects in sorted(incoming.items(), key=lambda item: str(item[0]))]
+    incoming_rows = [
+        Row(labels.value(p), sorted((labels.value(s) for s in subjects), key=lambda v: natural_key(v.text)))
+        for p, subjects in sorted(incoming.items(), key=lambda item: str(item[0]))
+    ]
 
     return ResourceView(
-        iri=iri, title=labels.label(this),
+        iri=iri,
+        title=labels.label(this),
         types=[labels.value(t) for t in sorted(graph.objects(this, RDF.type))],
-        rows=ordered_rows, ancestors=ancestors, parts=parts,
-        citations_made=made, cited_by=received, incoming=incoming_rows,
+        rows=ordered_rows,
+        ancestors=ancestors,
+        parts=parts,
+        citations_made=made,
+        cited_by=received,
+        incoming=incoming_rows,
     )
 
 
@@ -384,6 +423,7 @@ def _value_order(node: Node) -> tuple[str, str]:
 # ------------------------------------------------------------------------------------------------
 # The ontology and the shapes, for their pages
 # ------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class TermRow:
@@ -407,38 +447,67 @@ class TermSection:
 
 
 OWL = "http://www.w3.org/2002/07/owl#"
-SECTIONS = (("classes", (OWL + "Class",)),
-            ("properties", (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty",
-                            "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property")),
-            ("datatypes", ("http://www.w3.org/2000/01/rdf-schema#Datatype",)),
-            ("individuals", (OWL + "NamedIndividual",)))
+SECTIONS = (
+    ("classes", (OWL + "Class",)),
+    (
+        "properties",
+        (
+            OWL + "ObjectProperty",
+            OWL + "DatatypeProperty",
+            OWL + "AnnotationProperty",
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
+        ),
+    ),
+    ("datatypes", ("http://www.w3.org/2000/01/rdf-schema#Datatype",)),
+    ("individuals", (OWL + "NamedIndividual",)),
+)
 
 
-def ontology_sections(graph: Graph, *, base_iri: str, language: str, titles: dict[str, str],
-                      link: Callable[[str], str | None]) -> list[TermSection]:
+def ontology_sections(
+    graph: Graph, *, base_iri: str, language: str, titles: dict[str, str], link: Callable[[str], str | None]
+) -> list[TermSection]:
     """Every ikg: term, grouped into classes, properties, datatypes and the other named terms."""
     namespace = base_iri + "ontology#"
     labels = Labeller(graph, language, link)
     other_language = "en" if language == "sv" else "sv"
-    terms = sorted({s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(namespace)}, key=str)
+    terms = sorted(
+        {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(namespace)}, key=str
+    )
     placed: set[URIRef] = set()
     sections: list[TermSection] = []
     for key, types in SECTIONS + (("other", ()),):
-        members = [t for t in terms if t not in placed
-                   and (not types or any((t, RDF.type, URIRef(k)) in graph for k in types))]
+        members = [
+            t
+            for t in terms
+            if t not in placed and (not types or any((t, RDF.type, URIRef(k)) in graph for k in types))
+        ]
         if key == "individuals":
-            members = [t for t in terms if t not in placed and any(
-                str(c).startswith(namespace) for c in graph.objects(t, RDF.type))] + members
+            members = [
+                t
+                for t in terms
+                if t not in placed and any(str(c).startswith(namespace) for c in graph.objects(t, RDF.type))
+            ] + members
         views = []
         for term in dict.fromkeys(members):
             placed.add(term)
-            rows = [TermRow(labels.label(p), [labels.value(o) for o in sorted(graph.objects(term, p), key=_value_order)])
-                    for p in sorted(set(graph.predicates(term)), key=str)
-                    if p not in (RDFS.label, RDFS.comment, RDFS.isDefinedBy)]
+            rows = [
+                TermRow(
+                    labels.label(p),
+                    [labels.value(o) for o in sorted(graph.objects(term, p), key=_value_order)],
+                )
+                for p in sorted(set(graph.predicates(term)), key=str)
+                if p not in (RDFS.label, RDFS.comment, RDFS.isDefinedBy)
+            ]
             other = Labeller(graph, other_language, link)
-            views.append(TermView(name=str(term)[len(namespace):], label=labels.label(term),
-                                  other_label=other.label(term) if other.label(term) != labels.label(term) else "",
-                                  comment=labels.in_language(graph.objects(term, RDFS.comment)) or "", rows=rows))
+            views.append(
+                TermView(
+                    name=str(term)[len(namespace) :],
+                    label=labels.label(term),
+                    other_label=other.label(term) if other.label(term) != labels.label(term) else "",
+                    comment=labels.in_language(graph.objects(term, RDFS.comment)) or "",
+                    rows=rows,
+                )
+            )
         if views:
             sections.append(TermSection(titles.get(key, key), views))
     return sections
@@ -480,19 +549,37 @@ def shapes_view(graph: Graph, language: str, short: Callable[[str], str]) -> lis
 
     views: list[ShapeView] = []
     for shape in sorted(set(graph.subjects(RDF.type, sh("NodeShape"))), key=str):
-        targets = [text(t) for p in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
-                   for t in graph.objects(shape, sh(p))]
+        targets = [
+            text(t)
+            for p in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
+            for t in graph.objects(shape, sh(p))
+        ]
         properties = []
         for prop in graph.objects(shape, sh("property")):
             path = graph.value(prop, sh("path"))
-            constraints = [f"{str(p)[len(SH):]} {text(o)}" for p, o in sorted(graph.predicate_objects(prop))
-                           if str(p).startswith(SH) and str(p)[len(SH):] not in ("path", "message", "name", "description", "severity", "order", "group")]
-            properties.append(ShapePropertyView(path=text(path) if path is not None else "",
-                                                constraints="; ".join(constraints),
-                                                message=labels.in_language(graph.objects(prop, sh("message"))) or ""))
+            constraints = [
+                f"{str(p)[len(SH) :]} {text(o)}"
+                for p, o in sorted(graph.predicate_objects(prop))
+                if str(p).startswith(SH)
+                and str(p)[len(SH) :]
+                not in ("path", "message", "name", "description", "severity", "order", "group")
+            ]
+            properties.append(
+                ShapePropertyView(
+                    path=text(path) if path is not None else "",
+                    constraints="; ".join(constraints),
+                    message=labels.in_language(graph.objects(prop, sh("message"))) or "",
+                )
+            )
         properties.sort(key=lambda p: p.path)
         name = short(str(shape)) if isinstance(shape, URIRef) else "[]"
-        views.append(ShapeView(name=name, anchor=re.sub(r"[^A-Za-z0-9_-]", "-", name), targets=targets,
-                               message=labels.in_language(graph.objects(shape, sh("message"))) or "",
-                               properties=properties))
+        views.append(
+            ShapeView(
+                name=name,
+                anchor=re.sub(r"[^A-Za-z0-9_-]", "-", name),
+                targets=targets,
+                message=labels.in_language(graph.objects(shape, sh("message"))) or "",
+                properties=properties,
+            )
+        )
     return views

@@ -50,8 +50,15 @@ SKOS_PREF_LABEL = ox.NamedNode(_SKOS + "prefLabel")
 SKOS_NOTATION = ox.NamedNode(_SKOS + "notation")
 DCTERMS_TITLE = ox.NamedNode(_DCTERMS + "title")
 DCTERMS_IS_PART_OF = ox.NamedNode(_DCTERMS + "isPartOf")
-LABELS = frozenset({SKOS_PREF_LABEL, RDFS_LABEL, DCTERMS_TITLE, ox.NamedNode("http://xmlns.com/foaf/0.1/name"),
-                    SKOS_NOTATION})
+LABELS = frozenset(
+    {
+        SKOS_PREF_LABEL,
+        RDFS_LABEL,
+        DCTERMS_TITLE,
+        ox.NamedNode("http://xmlns.com/foaf/0.1/name"),
+        SKOS_NOTATION,
+    }
+)
 """What names a thing on a page (describe-linked-labels.rq, describe-incoming.rq)."""
 HIERARCHY = frozenset({DCTERMS_IS_PART_OF, RDF_TYPE, SKOS_PREF_LABEL, DCTERMS_TITLE, SKOS_NOTATION})
 """What describe-hierarchy.rq says of each part above and below a resource."""
@@ -92,8 +99,14 @@ class IndexReader:
     the reader was made with (`ordered_by`), which is the order of the describe-incoming.rq window.
     """
 
-    def __init__(self, store: ox.Store, base_iri: str, *, incoming_limit: int = INCOMING_LIMIT,
-                 remembered: int = 10_000) -> None:
+    def __init__(
+        self,
+        store: ox.Store,
+        base_iri: str,
+        *,
+        incoming_limit: int = INCOMING_LIMIT,
+        remembered: int = 10_000,
+    ) -> None:
         self.store = store
         self.ordered_by = store
         self.vocabulary = _Vocabulary(base_iri)
@@ -102,7 +115,9 @@ class IndexReader:
         self._statements: dict[ox.NamedNode | ox.BlankNode, list[ox.Quad]] = {}
         self._forgetting = threading.Lock()  # pages are read in several threads at once
 
-    def read_page(self, iri: str, page: int, per_page: int, *, budget: int | None = None) -> PageTriples | None:
+    def read_page(
+        self, iri: str, page: int, per_page: int, *, budget: int | None = None
+    ) -> PageTriples | None:
         """Page `page` (of `per_page` linking resources) of what the resource answers with; None when more
         than `incoming_limit` statements link to it (the queries answer) or, with a budget, when reading the
         page touches more statements than that. No triples when the graph does not know the resource or the
@@ -135,7 +150,7 @@ class IndexReader:
         start = (page - 1) * per_page
         if page > 1 and start >= len(linking):
             return PageTriples(True, frozenset(), len(linking), citations)
-        window = linking[start:start + per_page]
+        window = linking[start : start + per_page]
         triples: set[ox.Triple] = set()
         self.description(own, triples)
         self.linked_labels(own, triples)
@@ -178,8 +193,13 @@ class IndexReader:
         triples.update(quad.triple for quad in self.out(node) if quad.predicate in LABELS)
 
     # describe-citations-made.rq, and (for each citing resource) describe-citations-received.rq
-    def citations_made(self, citing: ox.NamedNode | ox.BlankNode, own: list[ox.Quad], triples: set[ox.Triple],
-                       only: Iterable[ox.Term] | None = None) -> None:
+    def citations_made(
+        self,
+        citing: ox.NamedNode | ox.BlankNode,
+        own: list[ox.Quad],
+        triples: set[ox.Triple],
+        only: Iterable[ox.Term] | None = None,
+    ) -> None:
         v = self.vocabulary
         citations = [quad.object for quad in own if quad.predicate == v.citation]
         if only is not None:
@@ -196,25 +216,38 @@ class IndexReader:
             for target in targets:
                 triples.add(ox.Triple(citing, v.cites, target))
                 if isinstance(target, (ox.NamedNode, ox.BlankNode)):
-                    triples.update(quad.triple for quad in self.out(target)
-                                   if quad.predicate == SKOS_PREF_LABEL or quad.predicate == SKOS_NOTATION)
-            triples.update(quad.triple for quad in own if quad.predicate == RDF_TYPE or quad.predicate == SKOS_PREF_LABEL)
+                    triples.update(
+                        quad.triple
+                        for quad in self.out(target)
+                        if quad.predicate == SKOS_PREF_LABEL or quad.predicate == SKOS_NOTATION
+                    )
+            triples.update(
+                quad.triple for quad in own if quad.predicate == RDF_TYPE or quad.predicate == SKOS_PREF_LABEL
+            )
             for part in [citing, *self._reachable(citing, up=True)]:
                 for whole in self.objects(part, DCTERMS_IS_PART_OF):
                     triples.add(ox.Triple(part, DCTERMS_IS_PART_OF, whole))  # type: ignore[arg-type]
                     if isinstance(whole, (ox.NamedNode, ox.BlankNode)):
-                        triples.update(quad.triple for quad in self.out(whole)
-                                       if quad.predicate == SKOS_PREF_LABEL or quad.predicate == DCTERMS_TITLE)
+                        triples.update(
+                            quad.triple
+                            for quad in self.out(whole)
+                            if quad.predicate == SKOS_PREF_LABEL or quad.predicate == DCTERMS_TITLE
+                        )
             for kind in self.objects(citation, v.kind):
                 if isinstance(kind, (ox.NamedNode, ox.BlankNode)):
                     triples.update(quad.triple for quad in self.out(kind) if quad.predicate == RDFS_LABEL)
 
     # describe-hierarchy.rq
     def hierarchy(self, this: ox.NamedNode, triples: set[ox.Triple]) -> None:
-        for node in {**dict.fromkeys(self._reachable(this, up=True)), **dict.fromkeys(self._reachable(this, up=False))}:
+        for node in {
+            **dict.fromkeys(self._reachable(this, up=True)),
+            **dict.fromkeys(self._reachable(this, up=False)),
+        }:
             triples.update(quad.triple for quad in self.out(node) if quad.predicate in HIERARCHY)
 
-    def _reachable(self, start: ox.NamedNode | ox.BlankNode, *, up: bool) -> Iterator[ox.NamedNode | ox.BlankNode]:
+    def _reachable(
+        self, start: ox.NamedNode | ox.BlankNode, *, up: bool
+    ) -> Iterator[ox.NamedNode | ox.BlankNode]:
         """What `start` is part of (dcterms:isPartOf+), or what is part of it (^dcterms:isPartOf+): each once."""
         seen: set[object] = set()
         frontier = [start]
@@ -223,7 +256,9 @@ class IndexReader:
             if up:
                 nexts = self.objects(node, DCTERMS_IS_PART_OF)
             else:
-                nexts = [q.subject for q in self.store.quads_for_pattern(None, DCTERMS_IS_PART_OF, node, _DEFAULT)]
+                nexts = [
+                    q.subject for q in self.store.quads_for_pattern(None, DCTERMS_IS_PART_OF, node, _DEFAULT)
+                ]
                 _charge(len(nexts) + 1)
             for following in nexts:
                 if isinstance(following, (ox.NamedNode, ox.BlankNode)) and following not in seen:
@@ -232,8 +267,9 @@ class IndexReader:
                     yield following
 
     # describe-incoming.rq
-    def incoming(self, window: list[ox.NamedNode | ox.BlankNode], incoming: list[ox.Quad],
-                 triples: set[ox.Triple]) -> None:
+    def incoming(
+        self, window: list[ox.NamedNode | ox.BlankNode], incoming: list[ox.Quad], triples: set[ox.Triple]
+    ) -> None:
         shown = set(window)
         linking_properties: dict[ox.NamedNode, None] = {}
         for quad in incoming:
@@ -241,14 +277,18 @@ class IndexReader:
                 triples.add(quad.triple)
                 linking_properties.setdefault(quad.predicate, None)
         for subject in window:
-            triples.update(quad.triple for quad in self.out(subject)
-                           if quad.predicate == RDF_TYPE or quad.predicate in LABELS)
+            triples.update(
+                quad.triple
+                for quad in self.out(subject)
+                if quad.predicate == RDF_TYPE or quad.predicate in LABELS
+            )
         for predicate in linking_properties:
             triples.update(quad.triple for quad in self.out(predicate) if quad.predicate == RDFS_LABEL)
 
     # describe-citations-received.rq
-    def citations_received(self, this: ox.NamedNode, window: list[ox.NamedNode | ox.BlankNode],
-                           triples: set[ox.Triple]) -> None:
+    def citations_received(
+        self, this: ox.NamedNode, window: list[ox.NamedNode | ox.BlankNode], triples: set[ox.Triple]
+    ) -> None:
         v = self.vocabulary
         for citation in window:
             if this not in self.objects(citation, v.target):

@@ -44,8 +44,8 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -67,10 +67,10 @@ WHOLE_GRAPH = "integration-kg"
 class DumpFormat:
     """One serialisation offered as a dump."""
 
-    key: str            # short name used in file names and URLs: ttl, nt, nq, jsonld
-    suffix: str         # file name ending, before .gz
-    media_type: str     # IANA media type of the uncompressed content
-    file_type: str      # code in the EU file-type authority table
+    key: str  # short name used in file names and URLs: ttl, nt, nq, jsonld
+    suffix: str  # file name ending, before .gz
+    media_type: str  # IANA media type of the uncompressed content
+    file_type: str  # code in the EU file-type authority table
     title_sv: str
     title_en: str
     keeps_graphs: bool  # True: quads with their named graph; False: the union's triples
@@ -79,12 +79,36 @@ class DumpFormat:
 
 FORMATS: tuple[DumpFormat, ...] = (
     DumpFormat("ttl", ".ttl", "text/turtle", "RDF_TURTLE", "Turtle", "Turtle", False, ox.RdfFormat.TURTLE),
-    DumpFormat("nt", ".nt", "application/n-triples", "RDF_N_TRIPLES", "N-Triples", "N-Triples", False,
-               ox.RdfFormat.N_TRIPLES),
-    DumpFormat("nq", ".nq", "application/n-quads", "RDF_N_QUADS", "N-Quads (med namngivna grafer)",
-               "N-Quads (named graphs kept)", True, ox.RdfFormat.N_QUADS),
-    DumpFormat("jsonld", ".jsonld", "application/ld+json", "JSON_LD", "JSON-LD", "JSON-LD", False,
-               ox.RdfFormat.JSON_LD),
+    DumpFormat(
+        "nt",
+        ".nt",
+        "application/n-triples",
+        "RDF_N_TRIPLES",
+        "N-Triples",
+        "N-Triples",
+        False,
+        ox.RdfFormat.N_TRIPLES,
+    ),
+    DumpFormat(
+        "nq",
+        ".nq",
+        "application/n-quads",
+        "RDF_N_QUADS",
+        "N-Quads (med namngivna grafer)",
+        "N-Quads (named graphs kept)",
+        True,
+        ox.RdfFormat.N_QUADS,
+    ),
+    DumpFormat(
+        "jsonld",
+        ".jsonld",
+        "application/ld+json",
+        "JSON_LD",
+        "JSON-LD",
+        "JSON-LD",
+        False,
+        ox.RdfFormat.JSON_LD,
+    ),
 )
 FORMATS_BY_KEY: dict[str, DumpFormat] = {f.key: f for f in FORMATS}
 GZIP_MEDIA_TYPE = "application/gzip"
@@ -112,8 +136,8 @@ class DatasetPart:
     """A dataset of the catalogue and the named graphs it is made of."""
 
     slug: str
-    kind: str          # "graph" (the whole graph), "framework" or "municipality"
-    subject: str       # the framework or municipality IRI ("" for the whole graph)
+    kind: str  # "graph" (the whole graph), "framework" or "municipality"
+    subject: str  # the framework or municipality IRI ("" for the whole graph)
     graphs: tuple[str, ...]
 
 
@@ -121,20 +145,25 @@ def dataset_parts(store: ox.Store, base_iri: str, graphs: Iterable[str]) -> list
     """The whole graph, one dataset per framework and one per municipality (its own graph and the
     graphs of the documents it publishes), found in the data rather than by file name."""
     parts = [DatasetPart(WHOLE_GRAPH, "graph", "", tuple(sorted(graphs)))]
-    for kind, query_name in (("framework", "catalog-framework-graphs"), ("municipality", "catalog-municipality-graphs")):
+    for kind, query_name in (
+        ("framework", "catalog-framework-graphs"),
+        ("municipality", "catalog-municipality-graphs"),
+    ):
         members: dict[str, set[str]] = {}
         for solution in store.query(load_query(query_name, base_iri)):
             members.setdefault(solution["subject"].value, set()).add(solution["graph"].value)
         prefix = base_iri + ("id/framework/" if kind == "framework" else "id/municipality/")
         for subject in sorted(members):
-            local = subject[len(prefix):] if subject.startswith(prefix) else subject.rsplit("/", 1)[-1]
+            local = subject[len(prefix) :] if subject.startswith(prefix) else subject.rsplit("/", 1)[-1]
             parts.append(DatasetPart(f"{kind}-{local}", kind, subject, tuple(sorted(members[subject]))))
     return parts
 
 
-PART_PREDICATES = (ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                   ox.NamedNode("http://purl.org/dc/terms/publisher"),
-                   ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"))
+PART_PREDICATES = (
+    ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+    ox.NamedNode("http://purl.org/dc/terms/publisher"),
+    ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+)
 
 
 def parts_store(triples_by_graph: Mapping[str, Sequence[ox.Quad]]) -> ox.Store:
@@ -157,25 +186,32 @@ def parts_store(triples_by_graph: Mapping[str, Sequence[ox.Quad]]) -> ox.Store:
 class BuildGraphs:
     """What the dumps need to know about a build's named graphs."""
 
-    hashes: Mapping[str, str]                 # every graph → the SHA-256 of the file(s) it was loaded from
-    triples: Mapping[str, int]                # every graph → how many distinct triples it holds
-    union_triples: int                        # distinct triples of all graphs (the store's default graph)
-    parsed: Mapping[str, Sequence[ox.Quad]]   # the graphs this build parsed → their distinct triples
+    hashes: Mapping[str, str]  # every graph → the SHA-256 of the file(s) it was loaded from
+    triples: Mapping[str, int]  # every graph → how many distinct triples it holds
+    union_triples: int  # distinct triples of all graphs (the store's default graph)
+    parsed: Mapping[str, Sequence[ox.Quad]]  # the graphs this build parsed → their distinct triples
     # any graph's triples (default-graph quads, as parsed): a graph that was not parsed is read from the store
     read: Callable[[str], Iterable[ox.Quad]] = field(default=lambda graph: ())
 
     def distinct_triples(self, graphs: Sequence[str]) -> int:
         if len(graphs) == 1:
             return self.triples[graphs[0]]
-        return len(set(itertools.chain.from_iterable(self.parsed[g] if g in self.parsed else self.read(g)
-                                                     for g in graphs)))
+        return len(
+            set(
+                itertools.chain.from_iterable(
+                    self.parsed[g] if g in self.parsed else self.read(g) for g in graphs
+                )
+            )
+        )
 
 
 def piece_keys(base_iri: str, graph_hashes: Mapping[str, str]) -> dict[str, str]:
     """A key per graph that changes whenever the graph's pieces could: its name, the SHA-256 of its
     file(s), the base IRI (the prefixes, and the IRIs the files are rebased onto) and WRITER."""
-    return {graph: hashlib.sha256(f"{WRITER}\n{base_iri}\n{graph}\n{sha}".encode()).hexdigest()
-            for graph, sha in graph_hashes.items()}
+    return {
+        graph: hashlib.sha256(f"{WRITER}\n{base_iri}\n{graph}\n{sha}".encode()).hexdigest()
+        for graph, sha in graph_hashes.items()
+    }
 
 
 @dataclass
@@ -183,13 +219,16 @@ class PreviousPieces:
     """Where the previous build's whole-graph dumps hold each graph's compressed pieces."""
 
     folder: Path
-    keys: dict[str, str]                       # graph → its piece key then
-    ranges: dict[str, dict[str, list[int]]]    # format key → graph → [offset, length] in the whole-graph dump
+    keys: dict[str, str]  # graph → its piece key then
+    ranges: dict[str, dict[str, list[int]]]  # format key → graph → [offset, length] in the whole-graph dump
 
     def reusable(self, keys: Mapping[str, str]) -> set[str]:
         """The graphs whose pieces can be copied: same key (same files, base IRI and writer)."""
-        return {graph for graph, key in keys.items() if self.keys.get(graph) == key
-                and all(graph in self.ranges.get(fmt.key, {}) for fmt in FORMATS)}
+        return {
+            graph
+            for graph, key in keys.items()
+            if self.keys.get(graph) == key and all(graph in self.ranges.get(fmt.key, {}) for fmt in FORMATS)
+        }
 
 
 def previous_pieces(settings: Settings, new_store: Path | None = None) -> PreviousPieces | None:
@@ -252,7 +291,7 @@ def graph_chunk(fmt: DumpFormat, graph: str, triples: Sequence[ox.Quad], prefixe
         text = ox.serialize(triples, format=fmt.rdf_format, prefixes=prefixes)
         if not text.startswith(block):
             raise ValueError(f"unexpected Turtle prefix lines for {graph}")
-        return text[len(block):]
+        return text[len(block) :]
     text = ox.serialize(triples, format=fmt.rdf_format)
     if fmt.rdf_format == ox.RdfFormat.JSON_LD:
         text = text.strip()
@@ -277,8 +316,9 @@ class DumpFile:
         self.file.close()
 
 
-def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPart],
-                graphs: BuildGraphs) -> dict[str, object]:
+def write_dumps(
+    settings: Settings, store_path: Path, parts: Sequence[DatasetPart], graphs: BuildGraphs
+) -> dict[str, object]:
     """Write every dump of every dataset into `{store_path}/dumps/`, the manifest (dumps.json) and the
     pieces index beside them. Returns the manifest.
 
@@ -298,8 +338,10 @@ def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPar
     reusable = pieces.reusable(keys) if pieces is not None else set()
     missing = [g for g in sorted(graphs.hashes) if g not in reusable and g not in graphs.parsed]
     if missing:
-        raise ValueError(f"the dumps need the triples of {len(missing)} graphs that were not parsed, e.g. {missing[0]}")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        raise ValueError(
+            f"the dumps need the triples of {len(missing)} graphs that were not parsed, e.g. {missing[0]}"
+        )
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     prefixes = dump_prefixes(settings.base_iri)
     header_members = {fmt.key: compressed(header(fmt, prefixes)) for fmt in FORMATS}
     footer_members = {fmt.key: compressed(footer(fmt)) if footer(fmt) else b"" for fmt in FORMATS}
@@ -310,24 +352,47 @@ def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPar
     to_write: list[DatasetPart] = []
     for part in parts:
         part_graphs = tuple(g for g in part.graphs if g in graphs.hashes)
-        digest = hashlib.sha256("\n".join(f"{g} {graphs.hashes.get(g, '')}" for g in part.graphs).encode()).hexdigest()
-        old = previous.get("datasets", {}).get(part.slug, {}) if isinstance(previous.get("datasets"), dict) else {}
+        digest = hashlib.sha256(
+            "\n".join(f"{g} {graphs.hashes.get(g, '')}" for g in part.graphs).encode()
+        ).hexdigest()
+        old = (
+            previous.get("datasets", {}).get(part.slug, {})
+            if isinstance(previous.get("datasets"), dict)
+            else {}
+        )
         modified = old.get("modified") if old.get("content_sha256") == digest and old.get("modified") else now
         issued = old.get("issued") or now
-        if part.kind != "graph" and previous.get("writer") == WRITER and old.get("content_sha256") == digest \
-                and previous_folder is not None and _reuse(previous_folder, folder, part.slug, previous.get("files"), files):
+        if (
+            part.kind != "graph"
+            and previous.get("writer") == WRITER
+            and old.get("content_sha256") == digest
+            and previous_folder is not None
+            and _reuse(previous_folder, folder, part.slug, previous.get("files"), files)
+        ):
             datasets[part.slug] = {**old, "graphs": list(part.graphs)}
             reused += 1
             continue
         triples = graphs.union_triples if part.kind == "graph" else graphs.distinct_triples(part_graphs)
         quads = sum(graphs.triples[g] for g in part_graphs)
         for fmt in FORMATS:
-            files[file_name(part.slug, fmt)] = {"dataset": part.slug, "format": fmt.key, "media_type": fmt.media_type,
-                                                "statements": quads if fmt.keeps_graphs else triples,
-                                                "issued": issued, "modified": modified}
-        datasets[part.slug] = {"kind": part.kind, "subject": part.subject, "graphs": list(part.graphs),
-                               "triples": triples, "quads": quads, "content_sha256": digest,
-                               "issued": issued, "modified": modified}
+            files[file_name(part.slug, fmt)] = {
+                "dataset": part.slug,
+                "format": fmt.key,
+                "media_type": fmt.media_type,
+                "statements": quads if fmt.keeps_graphs else triples,
+                "issued": issued,
+                "modified": modified,
+            }
+        datasets[part.slug] = {
+            "kind": part.kind,
+            "subject": part.subject,
+            "graphs": list(part.graphs),
+            "triples": triples,
+            "quads": quads,
+            "content_sha256": digest,
+            "issued": issued,
+            "modified": modified,
+        }
         if part.kind != "graph":
             to_write.append(part)
 
@@ -357,14 +422,20 @@ def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPar
 
     def write_whole(fmt: DumpFormat) -> None:
         """The whole-graph dump of one format, graph by graph; where each graph's piece went."""
-        source = open(pieces.folder / file_name(WHOLE_GRAPH, fmt), "rb") if pieces is not None and reusable else None
+        source = (
+            open(pieces.folder / file_name(WHOLE_GRAPH, fmt), "rb")
+            if pieces is not None and reusable
+            else None
+        )
 
         def piece_of(graph: str) -> bytes:
             if graph in reusable:
                 offset, length = pieces.ranges[fmt.key][graph]  # type: ignore[union-attr]
                 piece = os.pread(source.fileno(), length, offset) if length else b""  # type: ignore[union-attr]
                 if len(piece) != length:
-                    raise OSError(f"the previous build's {file_name(WHOLE_GRAPH, fmt)} is shorter than its index says")
+                    raise OSError(
+                        f"the previous build's {file_name(WHOLE_GRAPH, fmt)} is shorter than its index says"
+                    )
                 return piece
             chunk = graph_chunk(fmt, graph, graphs.parsed[graph], prefixes)
             return compressed(chunk) if chunk else b""
@@ -383,20 +454,35 @@ def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPar
         placed = ranges[fmt.key]
         out = DumpFile(folder / file_name(part.slug, fmt))
         with open(folder / file_name(WHOLE_GRAPH, fmt), "rb") as source:
-            assemble(out, fmt, ((graph, os.pread(source.fileno(), placed[graph][1], placed[graph][0]))
-                                for graph in sorted(g for g in part.graphs if g in placed)))
+            assemble(
+                out,
+                fmt,
+                (
+                    (graph, os.pread(source.fileno(), placed[graph][1], placed[graph][0]))
+                    for graph in sorted(g for g in part.graphs if g in placed)
+                ),
+            )
         finish(out)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(write_whole, sorted(FORMATS, key=lambda f: WRITE_ORDER.index(f.key))))
         list(pool.map(write_part, [(part, fmt) for part in to_write for fmt in FORMATS]))
-    index = {"writer": WRITER, "keys": keys,
-             "bytes": {fmt.key: files[file_name(WHOLE_GRAPH, fmt)]["bytes"] for fmt in FORMATS},  # type: ignore[index]
-             "ranges": ranges}
+    index = {
+        "writer": WRITER,
+        "keys": keys,
+        "bytes": {fmt.key: files[file_name(WHOLE_GRAPH, fmt)]["bytes"] for fmt in FORMATS},  # type: ignore[index]
+        "ranges": ranges,
+    }
     (folder / PIECES_INDEX).write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
-    manifest: dict[str, object] = {"build_id": store_path.name, "written_at": now, "writer": WRITER,
-                                   "reused_datasets": reused, "reused_graphs": len(reusable), "datasets": datasets,
-                                   "files": dict(sorted(files.items()))}
+    manifest: dict[str, object] = {
+        "build_id": store_path.name,
+        "written_at": now,
+        "writer": WRITER,
+        "reused_datasets": reused,
+        "reused_graphs": len(reusable),
+        "datasets": datasets,
+        "files": dict(sorted(files.items())),
+    }
     (folder / DUMPS_MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest
 
@@ -404,16 +490,21 @@ def write_dumps(settings: Settings, store_path: Path, parts: Sequence[DatasetPar
 WRITE_ORDER = ("nq", "jsonld", "nt", "ttl")  # the largest first, so the two threads finish together
 
 
-def _reuse(previous_folder: Path, folder: Path, slug: str, previous_files: object,
-           files: dict[str, object]) -> bool:
+def _reuse(
+    previous_folder: Path, folder: Path, slug: str, previous_files: object, files: dict[str, object]
+) -> bool:
     """Link (or copy) every file of one dataset from the previous build when all are there and still
     have the recorded size; False (and nothing added to `files`) otherwise."""
     if not isinstance(previous_files, dict):
         return False
     names = [file_name(slug, fmt) for fmt in FORMATS]
     figures = [previous_files.get(name) for name in names]
-    if not all(isinstance(f, dict) and (previous_folder / n).is_file()
-               and (previous_folder / n).stat().st_size == f.get("bytes") for n, f in zip(names, figures)):
+    if not all(
+        isinstance(f, dict)
+        and (previous_folder / n).is_file()
+        and (previous_folder / n).stat().st_size == f.get("bytes")
+        for n, f in zip(names, figures)
+    ):
         return False
     for name, figure in zip(names, figures):
         target = folder / name
@@ -462,8 +553,13 @@ def read_manifest(store_path: Path) -> dict[str, object]:
 
 def dump_prefixes(base_iri: str) -> dict[str, str]:
     """The prefixes written into Turtle and JSON-LD dumps: the common vocabularies and the graph's own."""
-    return {**PREFIXES, "ikg": base_iri + "ontology#", "fw": base_iri + "id/framework/",
-            "mun": base_iri + "id/municipality/", "doc": base_iri + "id/document/"}
+    return {
+        **PREFIXES,
+        "ikg": base_iri + "ontology#",
+        "fw": base_iri + "id/framework/",
+        "mun": base_iri + "id/municipality/",
+        "doc": base_iri + "id/document/",
+    }
 
 
 def nquads(triples_by_graph: Mapping[str, Sequence[ox.Quad]], graphs: Iterable[str]) -> bytes:

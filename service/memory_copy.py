@@ -40,8 +40,9 @@ def copy_fits(store_path: Path, triples: int, limit: int) -> bool:
     return 0 < triples <= limit and whole_graph_ntriples(store_path).is_file()
 
 
-def load_copy(store_path: Path, expected_triples: int, *, reader: str,
-              keep_blank_labels: bool = False) -> ox.Store | None:
+def load_copy(
+    store_path: Path, expected_triples: int, *, reader: str, keep_blank_labels: bool = False
+) -> ox.Store | None:
     """The build's default graph in memory, or None (said on stderr, naming `reader`) when the dump cannot be
     read or does not hold the build's triples. Takes seconds: call it from a background thread."""
     started = time.monotonic()
@@ -54,12 +55,19 @@ def load_copy(store_path: Path, expected_triples: int, *, reader: str,
             else:
                 copy.bulk_load(stream, format=ox.RdfFormat.N_TRIPLES)
     except (OSError, SyntaxError, EOFError) as error:
-        print(f"integration-kg {reader}: no copy in memory, {dump} could not be read: {error}", file=sys.stderr)
+        print(
+            f"integration-kg {reader}: no copy in memory, {dump} could not be read: {error}", file=sys.stderr
+        )
         return None
     if len(copy) != expected_triples:
-        print(f"integration-kg {reader}: no copy in memory, {dump} holds {len(copy)} triples and the store "
-              f"{expected_triples}; it keeps reading the store on disk", file=sys.stderr)
+        print(
+            f"integration-kg {reader}: no copy in memory, {dump} holds {len(copy)} triples and the store "
+            f"{expected_triples}; it keeps reading the store on disk",
+            file=sys.stderr,
+        )
         return None
-    print(f"integration-kg {reader}: {expected_triples} {COPY_LOADED}{time.monotonic() - started:.1f} s)",
-          file=sys.stderr)
+    print(
+        f"integration-kg {reader}: {expected_triples} {COPY_LOADED}{time.monotonic() - started:.1f} s)",
+        file=sys.stderr,
+    )
     return copy

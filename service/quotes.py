@@ -46,30 +46,52 @@ def source_text(sources_dir: Path, file_name: str) -> str | None:
     return _folded_text(path, path.stat().st_mtime)
 
 
-def _rows(data: Graph | ox.Store, query: str,
-          citations: Iterable[ox.NamedNode | ox.BlankNode] | None = None) -> list[tuple[str, str, str | None, str | None]]:
+def _rows(
+    data: Graph | ox.Store, query: str, citations: Iterable[ox.NamedNode | ox.BlankNode] | None = None
+) -> list[tuple[str, str, str | None, str | None]]:
     """(citation, quote, source, file) per answer of citation-quotes.rq, from rdflib or pyoxigraph;
     with `citations` (a Store only), the answers about those citations alone (one query each, with
     ?citation bound)."""
     if isinstance(data, ox.Store):
+
         def value(term: object) -> str | None:
             return None if term is None else term.value  # type: ignore[attr-defined]
+
         if citations is None:
             solutions: Iterable[ox.QuerySolution] = data.query(query)  # type: ignore[assignment]
         else:
             citation = ox.Variable("citation")
-            solutions = (row for node in citations
-                         for row in data.query(query, substitutions={citation: node}))  # type: ignore[union-attr]
-        return [(value(row["citation"]) or "", value(row["quote"]) or "", value(row["source"]), value(row["file"]))
-                for row in solutions]
+            solutions = (
+                row for node in citations for row in data.query(query, substitutions={citation: node})
+            )  # type: ignore[union-attr]
+        return [
+            (
+                value(row["citation"]) or "",
+                value(row["quote"]) or "",
+                value(row["source"]),
+                value(row["file"]),
+            )
+            for row in solutions
+        ]
     if citations is not None:
         raise TypeError("checking chosen citations needs a pyoxigraph Store")
-    return [(str(row.citation), str(row.quote), None if row.source is None else str(row.source),
-             None if row.file is None else str(row.file)) for row in data.query(query)]  # type: ignore[union-attr]
+    return [
+        (
+            str(row.citation),
+            str(row.quote),
+            None if row.source is None else str(row.source),
+            None if row.file is None else str(row.file),
+        )
+        for row in data.query(query)
+    ]  # type: ignore[union-attr]
 
 
-def check_quotes(data: Graph | ox.Store, sources_dir: Path, base_iri: str,
-                 citations: Iterable[ox.NamedNode | ox.BlankNode] | None = None) -> list[QuoteProblem]:
+def check_quotes(
+    data: Graph | ox.Store,
+    sources_dir: Path,
+    base_iri: str,
+    citations: Iterable[ox.NamedNode | ox.BlankNode] | None = None,
+) -> list[QuoteProblem]:
     """Every problem with a citation's quote: no source, no text file, or not found verbatim.
 
     `data` is an rdflib Graph or a pyoxigraph Store (the build's, whose default graph holds the union
@@ -90,7 +112,9 @@ def check_quotes(data: Graph | ox.Store, sources_dir: Path, base_iri: str,
             if text is None:
                 problems.append(QuoteProblem(citation, quote, f"source text data/sources/{file} is missing"))
             elif fold(quote) not in text:
-                problems.append(QuoteProblem(citation, quote, f"quote not found verbatim in data/sources/{file}"))
+                problems.append(
+                    QuoteProblem(citation, quote, f"quote not found verbatim in data/sources/{file}")
+                )
     return sorted(problems, key=lambda p: p.citation)
 
 
@@ -98,8 +122,13 @@ PROV_DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
-def citations_to_check(store: ox.Store, base_iri: str, graphs: Iterable[str], old_subjects: Iterable[str],
-                       changed_texts: Iterable[str]) -> set[ox.NamedNode | ox.BlankNode]:
+def citations_to_check(
+    store: ox.Store,
+    base_iri: str,
+    graphs: Iterable[str],
+    old_subjects: Iterable[str],
+    changed_texts: Iterable[str],
+) -> set[ox.NamedNode | ox.BlankNode]:
     """The citations an incremental build checks again; the previous build found every other quote in
     its source text, and neither the quote, nor the source it cites, nor that source's text changed.
 
@@ -117,10 +146,15 @@ def citations_to_check(store: ox.Store, base_iri: str, graphs: Iterable[str], ol
         described |= {q.subject for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}  # type: ignore[misc]
     changed = set(changed_texts)
     if changed:
-        described |= {q.subject for q in store.quads_for_pattern(None, text_file, None, default)  # type: ignore[misc]
-                      if isinstance(q.object, ox.Literal) and q.object.value in changed}
+        described |= {
+            q.subject
+            for q in store.quads_for_pattern(None, text_file, None, default)  # type: ignore[misc]
+            if isinstance(q.object, ox.Literal) and q.object.value in changed
+        }
     found: set[ox.NamedNode | ox.BlankNode] = set()
     for node in described:
-        candidates = [node] + [q.subject for q in store.quads_for_pattern(None, PROV_DERIVED_FROM, node, default)]
+        candidates = [node] + [
+            q.subject for q in store.quads_for_pattern(None, PROV_DERIVED_FROM, node, default)
+        ]
         found |= {c for c in candidates if ox.Quad(c, RDF_TYPE, citation_class, default) in store}  # type: ignore[arg-type]
     return found

@@ -53,6 +53,8 @@ def dataset_of(quads: Iterable[ox.Quad]) -> Dataset:
     dataset = Dataset()
     for quad in quads:
         name = quad.graph_name
-        context = dataset.default_graph if isinstance(name, ox.DefaultGraph) else dataset.graph(URIRef(name.value))
+        context = (
+            dataset.default_graph if isinstance(name, ox.DefaultGraph) else dataset.graph(URIRef(name.value))
+        )
         context.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return dataset

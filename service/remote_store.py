@@ -51,14 +51,18 @@ UPDATE_CHUNK = 20_000  # triples per INSERT DATA
 class RemoteQueryError(QuerySyntaxError, ValueError):
     """The server refused the query (a syntax error, an unsupported feature): its message, verbatim."""
 
-    def __init__(self, message: str, *, status: int = 400, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int = 400, line: int | None = None, column: int | None = None
+    ) -> None:
         super().__init__(message, status=status, line=line, column=column)
 
 
 class RemoteTimeout(QueryTimeout, TimeoutError):
     """The query ran out of time on the server (or the answer did not arrive in time)."""
 
-    def __init__(self, message: str, *, status: int = 503, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int = 503, line: int | None = None, column: int | None = None
+    ) -> None:
         super().__init__(message, status=status, line=line, column=column)
 
 
@@ -84,8 +88,11 @@ class ServerAuth(httpx.Auth):
         response = yield next(flow)
         while True:
             challenges = [h.lower() for h in response.headers.get_list("www-authenticate")]
-            if response.status_code == 401 and any(c.startswith("basic") for c in challenges) \
-                    and not any(c.startswith("digest") for c in challenges):
+            if (
+                response.status_code == 401
+                and any(c.startswith("basic") for c in challenges)
+                and not any(c.startswith("digest") for c in challenges)
+            ):
                 self._use_basic = True
                 yield from self._basic.auth_flow(request)
                 return
@@ -98,8 +105,12 @@ class ServerAuth(httpx.Auth):
 
 def client_for(settings: Settings, timeout: float) -> httpx.Client:
     auth = ServerAuth(settings.remote_user, settings.remote_password) if settings.remote_user else None
-    return httpx.Client(auth=auth, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-                        headers={"User-Agent": "integration-kg"}, follow_redirects=False)
+    return httpx.Client(
+        auth=auth,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        headers={"User-Agent": "integration-kg"},
+        follow_redirects=False,
+    )
 
 
 # --- query text: form, bindings ----------------------------------------------------------------
@@ -146,7 +157,9 @@ def _keyword(tokens: list[_Token], index: int) -> str | None:
         return None
     before = tokens[index - 1] if index else None
     after = tokens[index + 1] if index + 1 < len(tokens) else None
-    if (before and before.text == ":" and before.end == token.start) or (after and after.text == ":" and after.start == token.end):
+    if (before and before.text == ":" and before.end == token.start) or (
+        after and after.text == ":" and after.start == token.end
+    ):
         return None
     return token.text.upper()
 
@@ -170,8 +183,15 @@ def sparql_term(node: Node) -> str:
         return f"<{text}>"
     if isinstance(node, Literal):
         lexical = str(node)
-        escaped = (lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-                   .replace("\r", "\\r").replace("\t", "\\t").replace("\b", "\\b").replace("\f", "\\f"))
+        escaped = (
+            lexical.replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\t", "\\t")
+            .replace("\b", "\\b")
+            .replace("\f", "\\f")
+        )
         # Other control characters have no short escape: \u escapes keep them inside the string.
         escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04X}", escaped)
         if node.language:
@@ -239,7 +259,7 @@ def bind_values(query: str, bindings: Mapping[str, Node] | None) -> str:
             replacement = f"({terms[name]})"
         else:
             replacement = terms[name]
-        out.append(query[position:token.start])
+        out.append(query[position : token.start])
         out.append(replacement)
         position = token.end
     out.append(query[position:])
@@ -361,8 +381,15 @@ class RemoteStore:
             raise RemoteQueryError("not a CONSTRUCT or DESCRIBE query")
         return result
 
-    async def run_bounded(self, query: str, *, result_format: str, dataset: QueryDataset | None,
-                          timeout: float, max_results: int) -> bytes:
+    async def run_bounded(
+        self,
+        query: str,
+        *,
+        result_format: str,
+        dataset: QueryDataset | None,
+        timeout: float,
+        max_results: int,
+    ) -> bytes:
         """A user's query, bounded in time (the server's own limit and ours) and in result size,
         serialised as result_format; the seam's contract (see GraphStore.run_bounded).
 
@@ -374,11 +401,19 @@ class RemoteStore:
         from .store import _query_limiter
 
         checked = check_query(query)
-        return await anyio.to_thread.run_sync(self._run_bounded, checked.text, result_format, dataset, timeout,
-                                              max_results, limiter=_query_limiter())
+        return await anyio.to_thread.run_sync(
+            self._run_bounded,
+            checked.text,
+            result_format,
+            dataset,
+            timeout,
+            max_results,
+            limiter=_query_limiter(),
+        )
 
-    def _run_bounded(self, query: str, media_type: str, dataset: QueryDataset | None, timeout: float,
-                     max_results: int) -> bytes:
+    def _run_bounded(
+        self, query: str, media_type: str, dataset: QueryDataset | None, timeout: float, max_results: int
+    ) -> bytes:
         result = self._query(query, timeout=timeout, dataset=dataset, raw=True)
         if isinstance(result, bool):
             return _boolean_document(result, media_type)
@@ -386,24 +421,35 @@ class RemoteStore:
             document = json.loads(result)
             rows = document.get("results", {}).get("bindings", [])
             if len(rows) > max_results:
-                raise ResultTooLarge(f"the result has more than {max_results} rows: add a LIMIT (at most {max_results})",
-                                     status=400)
-            clean = json.dumps({"head": {"vars": document.get("head", {}).get("vars", [])},
-                                "results": {"bindings": [{k: _clean_json_term(v) for k, v in row.items()} for row in rows]}})
+                raise ResultTooLarge(
+                    f"the result has more than {max_results} rows: add a LIMIT (at most {max_results})",
+                    status=400,
+                )
+            clean = json.dumps(
+                {
+                    "head": {"vars": document.get("head", {}).get("vars", [])},
+                    "results": {
+                        "bindings": [{k: _clean_json_term(v) for k, v in row.items()} for row in rows]
+                    },
+                }
+            )
             if media_type == SPARQL_JSON:
                 return clean.encode()
             parsed = ox.parse_query_results(clean.encode(), format=ox.QueryResultsFormat.JSON)
             return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
         triples = list(result)
         if len(triples) > max_results:
-            raise ResultTooLarge(f"the result has more than {max_results} triples: add a LIMIT (at most {max_results})",
-                                 status=400)
+            raise ResultTooLarge(
+                f"the result has more than {max_results} triples: add a LIMIT (at most {max_results})",
+                status=400,
+            )
         return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type))
 
     # The protocol.
 
-    def _query(self, query: str, timeout: float | None = None, dataset: QueryDataset | None = None,
-               raw: bool = False):
+    def _query(
+        self, query: str, timeout: float | None = None, dataset: QueryDataset | None = None, raw: bool = False
+    ):
         """Send one query. raw: SELECT answers as the server's JSON bytes, graphs as pyoxigraph triples."""
         from .store import SelectResult, StoreUnavailable
 
@@ -418,19 +464,34 @@ class RemoteStore:
             # Virtuoso's own limit, in milliseconds; an "anytime" answer past it is refused below.
             data.append(("timeout", str(int(timeout * 1000))))
         try:
-            response = self._client.post(self.url, data=dict_or_pairs(data), headers={"Accept": accept},
-                                         timeout=httpx.Timeout(timeout + 2.0, connect=min(timeout, 10.0)))
+            response = self._client.post(
+                self.url,
+                data=dict_or_pairs(data),
+                headers={"Accept": accept},
+                timeout=httpx.Timeout(timeout + 2.0, connect=min(timeout, 10.0)),
+            )
         except httpx.TimeoutException:
             raise RemoteTimeout(f"the query took longer than {timeout:g} s") from None
         except httpx.TransportError as error:
             raise StoreUnavailable(f"the SPARQL server at {self.url} does not answer: {error}") from None
-        if response.headers.get("x-sql-state") == "S1TAT" or "x-exec-dbactivity" in response.headers \
-                and response.headers.get("x-sql-state"):
-            raise RemoteTimeout(f"the query took longer than {timeout:g} s (the server's answer would be partial)")
-        message = server_message(response).replace(self._prologue.strip(), "").replace("  ", " ") \
-            if response.status_code >= 400 else ""
+        if (
+            response.headers.get("x-sql-state") == "S1TAT"
+            or "x-exec-dbactivity" in response.headers
+            and response.headers.get("x-sql-state")
+        ):
+            raise RemoteTimeout(
+                f"the query took longer than {timeout:g} s (the server's answer would be partial)"
+            )
+        message = (
+            server_message(response).replace(self._prologue.strip(), "").replace("  ", " ")
+            if response.status_code >= 400
+            else ""
+        )
         if response.status_code >= 500:
-            if any(sign in message for sign in ("S1T00", "SR171", "estimated execution time", "timed out", "Timeout")):
+            if any(
+                sign in message
+                for sign in ("S1T00", "SR171", "estimated execution time", "timed out", "Timeout")
+            ):
                 raise RemoteTimeout(f"the query took longer than {timeout:g} s: {message}")
             raise RemoteQueryError(message)
         if response.status_code in (401, 403):
@@ -444,13 +505,19 @@ class RemoteStore:
             if raw:
                 return response.content
             variables = list(body.get("head", {}).get("vars", []))
-            rows = [{name: term_from_json(value) for name, value in binding.items()}
-                    for binding in body.get("results", {}).get("bindings", [])]
+            rows = [
+                {name: term_from_json(value) for name, value in binding.items()}
+                for binding in body.get("results", {}).get("bindings", [])
+            ]
             return SelectResult(variables, rows)
         content_type = response.headers.get("content-type", N_TRIPLES).split(";")[0].strip()
-        fmt = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-               "text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML,
-               "application/ld+json": ox.RdfFormat.JSON_LD}.get(content_type, ox.RdfFormat.N_TRIPLES)
+        fmt = {
+            "application/n-triples": ox.RdfFormat.N_TRIPLES,
+            "text/plain": ox.RdfFormat.N_TRIPLES,
+            "text/turtle": ox.RdfFormat.TURTLE,
+            "application/rdf+xml": ox.RdfFormat.RDF_XML,
+            "application/ld+json": ox.RdfFormat.JSON_LD,
+        }.get(content_type, ox.RdfFormat.N_TRIPLES)
         triples = ox.parse(response.content, format=fmt)
         return triples if raw else graph_of(triples)
 
@@ -463,8 +530,9 @@ class RemoteStore:
         except httpx.TransportError as error:
             raise StoreUnavailable(f"the SPARQL server at {self.url} does not answer: {error}") from None
         if response.status_code >= 400:
-            raise StoreUnavailable(f"the SPARQL server at {self.url} answered {response.status_code}: "
-                                   f"{server_message(response)}")
+            raise StoreUnavailable(
+                f"the SPARQL server at {self.url} answered {response.status_code}: {server_message(response)}"
+            )
         return "virtuoso" if "virtuoso" in response.headers.get("server", "").lower() else "sparql"
 
     def _scope_prologue(self) -> str:
@@ -481,8 +549,12 @@ class RemoteStore:
 
 def server_graphs(client: httpx.Client, url: str) -> dict[str, int]:
     """Every named graph on the server with its number of triples."""
-    response = client.post(url, data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
-                           headers={"Accept": SPARQL_JSON}, timeout=LOAD_TIMEOUT)
+    response = client.post(
+        url,
+        data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
+        headers={"Accept": SPARQL_JSON},
+        timeout=LOAD_TIMEOUT,
+    )
     if response.status_code >= 400:
         raise RemoteQueryError(server_message(response))
     rows = json.loads(response.content)["results"]["bindings"]
@@ -502,8 +574,9 @@ class LoadReport:
     seconds: float
 
 
-def graph_keys(quads_by_graph: Mapping[str, Iterable[ox.Quad]], file_hashes: Mapping[str, list[str]],
-               base_iri: str) -> dict[str, str]:
+def graph_keys(
+    quads_by_graph: Mapping[str, Iterable[ox.Quad]], file_hashes: Mapping[str, list[str]], base_iri: str
+) -> dict[str, str]:
     """A key per graph that changes when any file feeding it (or the base IRI) changes."""
     keys = {}
     for graph in quads_by_graph:
@@ -514,8 +587,12 @@ def graph_keys(quads_by_graph: Mapping[str, Iterable[ox.Quad]], file_hashes: Map
     return keys
 
 
-def load_remote(settings: Settings, quads_by_graph: Mapping[str, list[ox.Quad]], keys: Mapping[str, str],
-                previous: Mapping[str, object] | None) -> tuple[LoadReport, dict[str, object]]:
+def load_remote(
+    settings: Settings,
+    quads_by_graph: Mapping[str, list[ox.Quad]],
+    keys: Mapping[str, str],
+    previous: Mapping[str, object] | None,
+) -> tuple[LoadReport, dict[str, object]]:
     """Bring the server's named graphs in line with this build: write the graphs that changed, drop
     the ones that are gone. A graph is left alone only when its key is the one recorded by the previous
     remote load to the same server and the server still holds as many triples in it as expected.
@@ -525,8 +602,12 @@ def load_remote(settings: Settings, quads_by_graph: Mapping[str, list[ox.Quad]],
     started = time.perf_counter()
     target = settings.remote_gsp_url or settings.remote_update_url
     if not target:
-        raise ValueError("the remote back end needs INTEGRATION_KG_REMOTE_GSP_URL or INTEGRATION_KG_REMOTE_UPDATE_URL to load")
-    expected = {g: len({(q.subject, q.predicate, q.object) for q in quads}) for g, quads in quads_by_graph.items()}
+        raise ValueError(
+            "the remote back end needs INTEGRATION_KG_REMOTE_GSP_URL or INTEGRATION_KG_REMOTE_UPDATE_URL to load"
+        )
+    expected = {
+        g: len({(q.subject, q.predicate, q.object) for q in quads}) for g, quads in quads_by_graph.items()
+    }
     old_keys: Mapping[str, str] = {}
     if previous and previous.get("server") == target and isinstance(previous.get("graphs"), dict):
         old_keys = previous["graphs"]  # type: ignore[assignment]
@@ -556,7 +637,9 @@ def _check(response: httpx.Response, what: str) -> None:
 
 
 def _ntriples(quads: list[ox.Quad]) -> bytes:
-    return ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(
+        [ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES
+    )
 
 
 def _chunk(quads: list[ox.Quad], size: int) -> int:
@@ -575,7 +658,7 @@ def _put_graph(client: httpx.Client, gsp_url: str, graph: str, quads: list[ox.Qu
         _check(client.put(gsp_url, params=params, content=b"", headers=headers), f"PUT {graph}")
         return
     for start in range(0, len(quads), _chunk(quads, GSP_CHUNK)):
-        body = _ntriples(quads[start:start + _chunk(quads, GSP_CHUNK)])
+        body = _ntriples(quads[start : start + _chunk(quads, GSP_CHUNK)])
         method = client.put if start == 0 else client.post
         _check(method(gsp_url, params=params, content=body, headers=headers), f"loading {graph}")
 
@@ -586,7 +669,7 @@ def _update_graph(client: httpx.Client, update_url: str, graph: str, quads: list
     _check(client.post(update_url, data={"update": f"CLEAR SILENT GRAPH {name}"}), f"clearing {graph}")
     size = _chunk(quads, UPDATE_CHUNK)
     for start in range(0, len(quads), size):
-        triples = _ntriples(quads[start:start + size]).decode("utf-8")
+        triples = _ntriples(quads[start : start + size]).decode("utf-8")
         # INSERT … WHERE {} rather than INSERT DATA: Virtuoso refuses blank nodes in INSERT DATA.
         update = f"INSERT {{ GRAPH {name} {{\n{triples}}} }} WHERE {{ }}"
         _check(client.post(update_url, data={"update": update}), f"loading {graph}")
@@ -599,4 +682,7 @@ def _drop_graph(client: httpx.Client, settings: Settings, graph: str) -> None:
             _check(response, f"DELETE {graph}")
         return
     name = sparql_term(URIRef(graph))
-    _check(client.post(settings.remote_update_url, data={"update": f"DROP SILENT GRAPH {name}"}), f"dropping {graph}")
+    _check(
+        client.post(settings.remote_update_url, data={"update": f"DROP SILENT GRAPH {name}"}),
+        f"dropping {graph}",
+    )

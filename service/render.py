@@ -44,7 +44,11 @@ HTML = RdfFormat("html", "text/html", ".html", ("application/xhtml+xml",))
 
 RDF_FORMATS: tuple[RdfFormat, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 
-_OXIGRAPH_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, N_TRIPLES: ox.RdfFormat.N_TRIPLES, RDF_XML: ox.RdfFormat.RDF_XML}
+_OXIGRAPH_FORMATS = {
+    TURTLE: ox.RdfFormat.TURTLE,
+    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
+    RDF_XML: ox.RdfFormat.RDF_XML,
+}
 WRITTEN_BY_OXIGRAPH: frozenset[RdfFormat] = frozenset(_OXIGRAPH_FORMATS)
 """What `render_triples` writes in pyoxigraph, in time that grows with the triples and no more (JSON-LD and HTML
 go through rdflib, pyld and templates)."""
@@ -53,6 +57,7 @@ go through rdflib, pyld and templates)."""
 # ------------------------------------------------------------------------------------------------
 # Negotiation
 # ------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MediaRange:
@@ -136,6 +141,7 @@ def rdf_format_for(accept: str | None, formats: Sequence[RdfFormat] = RDF_FORMAT
 # The JSON-LD context
 # ------------------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=4)
 def _read_context(path: Path, mtime: float, base_iri: str) -> str:
     text = path.read_text(encoding="utf-8")
@@ -161,13 +167,17 @@ def prefixes(settings: Settings) -> dict[str, str]:
 @lru_cache(maxsize=4)
 def _prefixes_in(context: str) -> tuple[tuple[str, str], ...]:
     declared = json.loads(context)["@context"]
-    return tuple((k, v) for k, v in declared.items()
-                 if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#")))
+    return tuple(
+        (k, v)
+        for k, v in declared.items()
+        if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # Rendering
 # ------------------------------------------------------------------------------------------------
+
 
 def render_graph(graph: Graph, fmt: RdfFormat, *, settings: Settings, context_url: str) -> bytes:
     """The graph in one RDF format. JSON-LD is compacted with our context and names it by context_url."""
@@ -177,7 +187,9 @@ def render_graph(graph: Graph, fmt: RdfFormat, *, settings: Settings, context_ur
     return render_triples(triples, fmt, settings=settings, context_url=context_url)
 
 
-def render_triples(triples: Iterable[ox.Triple], fmt: RdfFormat, *, settings: Settings, context_url: str) -> bytes:
+def render_triples(
+    triples: Iterable[ox.Triple], fmt: RdfFormat, *, settings: Settings, context_url: str
+) -> bytes:
     """The same as `render_graph`, for triples already in pyoxigraph's terms (a page of a resource): Turtle,
     N-Triples and RDF/XML are written by pyoxigraph without going through rdflib."""
     if fmt is JSON_LD:
@@ -187,7 +199,9 @@ def render_triples(triples: Iterable[ox.Triple], fmt: RdfFormat, *, settings: Se
         raise ValueError(f"{fmt.name} is not an RDF format")
     ordered = sorted(triples, key=str)
     if oxigraph_format is ox.RdfFormat.TURTLE:
-        return ox.serialize(ordered, format=oxigraph_format, prefixes=_used_prefixes(ordered, prefixes(settings)))
+        return ox.serialize(
+            ordered, format=oxigraph_format, prefixes=_used_prefixes(ordered, prefixes(settings))
+        )
     return ox.serialize(ordered, format=oxigraph_format)
 
 
@@ -212,8 +226,9 @@ def _no_remote_documents(url: str, options: dict[str, Any] | None = None) -> dic
     raise jsonld.JsonLdError(f"refusing to fetch {url}: no remote documents", "loading document failed")
 
 
-_IMPLICIT_DATATYPES = frozenset({"http://www.w3.org/2001/XMLSchema#string",
-                                 "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+_IMPLICIT_DATATYPES = frozenset(
+    {"http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+)
 """Datatypes Turtle never writes: a plain or a language-tagged string."""
 
 

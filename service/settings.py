@@ -20,33 +20,59 @@ class Settings:
     """
 
     base_iri: str = field(default=DEFAULT_BASE_IRI, metadata={"help": "base IRI of every identifier"})
-    public_url: str = field(default="", metadata={"help": "public address the service is reached at; unset: each request's own host"})
+    public_url: str = field(
+        default="",
+        metadata={"help": "public address the service is reached at; unset: each request's own host"},
+    )
     data_dir: Path = field(default=PROJECT_ROOT / "data", metadata={"help": "the graph's source files"})
     ontology_dir: Path = field(default=PROJECT_ROOT / "ontology", metadata={"help": "the OWL ontology"})
     shapes_dir: Path = field(default=PROJECT_ROOT / "shapes", metadata={"help": "the SHACL shapes"})
-    store_dir: Path = field(default=PROJECT_ROOT / "var", metadata={"help": "where builds write the store and dumps"})
-    store_backend: str = field(default="embedded", metadata={"help": "embedded (pyoxigraph) or remote (a SPARQL 1.1 server)"})
+    store_dir: Path = field(
+        default=PROJECT_ROOT / "var", metadata={"help": "where builds write the store and dumps"}
+    )
+    store_backend: str = field(
+        default="embedded", metadata={"help": "embedded (pyoxigraph) or remote (a SPARQL 1.1 server)"}
+    )
     remote_query_url: str = field(default="", metadata={"help": "remote back end: SPARQL query endpoint"})
     remote_update_url: str = field(default="", metadata={"help": "remote back end: SPARQL update endpoint"})
-    remote_gsp_url: str = field(default="", metadata={"help": "remote back end: Graph Store Protocol endpoint"})
+    remote_gsp_url: str = field(
+        default="", metadata={"help": "remote back end: Graph Store Protocol endpoint"}
+    )
     remote_user: str = field(default="", metadata={"help": "remote back end: user name"})
     remote_password: str = field(default="", metadata={"help": "remote back end: password"})
     query_timeout: float = field(default=10.0, metadata={"help": "seconds a SPARQL query may run"})
     max_results: int = field(default=10_000, metadata={"help": "rows or triples a query may return"})
     max_body_bytes: int = field(default=1_000_000, metadata={"help": "largest request body accepted"})
     query_workers: int = field(default=2, metadata={"help": "processes that run SPARQL queries"})
-    query_memory_triples: int = field(default=2_000_000, metadata={"help": "largest graph (triples) each query process copies into memory: ~450 bytes a triple each, 3-5x faster queries (0: never)"})
-    page_memory_triples: int = field(default=2_000_000, metadata={"help": "largest graph (triples) each service process copies into memory to read resource pages from: ~400 bytes a triple each, 1.5x faster first renderings (0: never)"})
-    links_per_page: int = field(default=100, metadata={"help": "resources that link to a resource shown on each page of it (?page=N)"})
-    page_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for rendered resource pages, per process"})
-    query_cache_bytes: int = field(default=64 * 1024 * 1024, metadata={"help": "memory for SPARQL answers kept per build, per process (0: none)"})
+    query_memory_triples: int = field(
+        default=2_000_000,
+        metadata={
+            "help": "largest graph (triples) each query process copies into memory: ~450 bytes a triple each, 3-5x faster queries (0: never)"
+        },
+    )
+    page_memory_triples: int = field(
+        default=2_000_000,
+        metadata={
+            "help": "largest graph (triples) each service process copies into memory to read resource pages from: ~400 bytes a triple each, 1.5x faster first renderings (0: never)"
+        },
+    )
+    links_per_page: int = field(
+        default=100, metadata={"help": "resources that link to a resource shown on each page of it (?page=N)"}
+    )
+    page_cache_bytes: int = field(
+        default=64 * 1024 * 1024, metadata={"help": "memory for rendered resource pages, per process"}
+    )
+    query_cache_bytes: int = field(
+        default=64 * 1024 * 1024,
+        metadata={"help": "memory for SPARQL answers kept per build, per process (0: none)"},
+    )
 
     def __post_init__(self) -> None:
         if self.links_per_page < 1:
             raise ValueError(f"INTEGRATION_KG_LINKS_PER_PAGE must be at least 1, not {self.links_per_page}")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, overridden by the environment, overridden by explicit options (None = not given)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -70,7 +96,9 @@ class Settings:
         lines = []
         for f in fields(cls):
             default = f.default if f.default != "" else "unset"
-            lines.append(f"  {ENV_PREFIX + f.name.upper():<34} {f.metadata.get('help', '')} (default: {default})")
+            lines.append(
+                f"  {ENV_PREFIX + f.name.upper():<34} {f.metadata.get('help', '')} (default: {default})"
+            )
         return "\n".join(lines)
 
     @property

@@ -131,6 +131,7 @@ class UnsupportedData(Unsupported):
 # The compiled shapes
 # =============================================================================================
 
+
 @dataclass(frozen=True)
 class PathStep:
     """A SHACL property path, as pyshacl follows it (helper/expression_helper.py)."""
@@ -201,12 +202,29 @@ class Shape:
         """Conformance of a node depends only on the node (no path, no nested reports to keep)."""
         if self.deactivated or self.severity in ALLOWED_SEVERITIES:
             return True
-        return not self.is_property and all(c.kind in VALUE_LOCAL_KINDS and all(
-            s.is_value_local() for s in c.shapes) for c in self.constraints)
+        return not self.is_property and all(
+            c.kind in VALUE_LOCAL_KINDS and all(s.is_value_local() for s in c.shapes)
+            for c in self.constraints
+        )
 
 
-VALUE_LOCAL_KINDS = frozenset({"class", "datatype", "nodeKind", "in", "hasValue", "languageIn", "length",
-                               "pattern", "range", "or", "and", "xone", "not"})
+VALUE_LOCAL_KINDS = frozenset(
+    {
+        "class",
+        "datatype",
+        "nodeKind",
+        "in",
+        "hasValue",
+        "languageIn",
+        "length",
+        "pattern",
+        "range",
+        "or",
+        "and",
+        "xone",
+        "not",
+    }
+)
 
 
 @dataclass
@@ -220,34 +238,59 @@ class CompiledShapes:
 
 
 COMPONENTS = {
-    SH["class"]: SH.ClassConstraintComponent, SH.datatype: SH.DatatypeConstraintComponent,
-    SH.nodeKind: SH.NodeKindConstraintComponent, SH.minCount: SH.MinCountConstraintComponent,
-    SH.maxCount: SH.MaxCountConstraintComponent, SH.minExclusive: SH.MinExclusiveConstraintComponent,
-    SH.minInclusive: SH.MinInclusiveConstraintComponent, SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
-    SH.maxInclusive: SH.MaxInclusiveConstraintComponent, SH["not"]: SH.NotConstraintComponent,
-    SH["and"]: SH.AndConstraintComponent, SH["or"]: SH.OrConstraintComponent,
-    SH.xone: SH.XoneConstraintComponent, SH.minLength: SH.MinLengthConstraintComponent,
-    SH.maxLength: SH.MaxLengthConstraintComponent, SH.pattern: SH.PatternConstraintComponent,
-    SH.languageIn: SH.LanguageInConstraintComponent, SH.uniqueLang: SH.UniqueLangConstraintComponent,
-    SH.node: SH.NodeConstraintComponent, SH.property: SH.PropertyConstraintComponent,
-    SH["in"]: SH.InConstraintComponent, SH.hasValue: SH.HasValueConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.minExclusive: SH.MinExclusiveConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
+    SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
+    SH["not"]: SH.NotConstraintComponent,
+    SH["and"]: SH.AndConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH.xone: SH.XoneConstraintComponent,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH.languageIn: SH.LanguageInConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
+    SH.node: SH.NodeConstraintComponent,
+    SH.property: SH.PropertyConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
     SH.sparql: SH.SPARQLConstraintComponent,
 }
 # Parameters pyshacl knows and this engine refuses (they are not used by our shapes).
 REFUSED_PARAMETERS = {
-    SH.equals: "sh:equals", SH.disjoint: "sh:disjoint", SH.lessThan: "sh:lessThan",
-    SH.lessThanOrEquals: "sh:lessThanOrEquals", SH.closed: "sh:closed", SH.ignoredProperties: "sh:ignoredProperties",
-    SH.expression: "sh:expression (SHACL-AF node expressions)", SH.js: "sh:js (SHACL-JS)",
+    SH.equals: "sh:equals",
+    SH.disjoint: "sh:disjoint",
+    SH.lessThan: "sh:lessThan",
+    SH.lessThanOrEquals: "sh:lessThanOrEquals",
+    SH.closed: "sh:closed",
+    SH.ignoredProperties: "sh:ignoredProperties",
+    SH.expression: "sh:expression (SHACL-AF node expressions)",
+    SH.js: "sh:js (SHACL-JS)",
 }
-QUALIFIED_PARAMETERS = {SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
-                        SH.qualifiedValueShapesDisjoint}
+QUALIFIED_PARAMETERS = {
+    SH.qualifiedValueShape,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
+    SH.qualifiedValueShapesDisjoint,
+}
 SHAPE_REFERENCES = (SH.node, SH.property, SH["not"], SH.qualifiedValueShape)
 SHAPE_LIST_REFERENCES = (SH["and"], SH["or"], SH.xone)
 NODE_KINDS = {SH.IRI, SH.BlankNode, SH.Literal, SH.BlankNodeOrIRI, SH.BlankNodeOrLiteral, SH.IRIOrLiteral}
-RANGE_KINDS = {SH.minExclusive: "minExclusive", SH.minInclusive: "minInclusive",
-               SH.maxExclusive: "maxExclusive", SH.maxInclusive: "maxInclusive"}
-RDFS_META_PROPERTIES = frozenset(str(p) for p in (RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain,
-                                                   RDFS.range))
+RANGE_KINDS = {
+    SH.minExclusive: "minExclusive",
+    SH.minInclusive: "minInclusive",
+    SH.maxExclusive: "maxExclusive",
+    SH.maxInclusive: "maxInclusive",
+}
+RDFS_META_PROPERTIES = frozenset(
+    str(p) for p in (RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range)
+)
 
 
 class _Compiler:
@@ -257,8 +300,13 @@ class _Compiler:
         self.shapes: dict[Node, Shape] = {}
 
     def refuse(self, shape_node: Node | None, feature: str) -> None:
-        where = "" if shape_node is None else (
-            f"{shape_node}: " if isinstance(shape_node, URIRef) else f"blank-node shape _:{shape_node}: ")
+        where = (
+            ""
+            if shape_node is None
+            else (
+                f"{shape_node}: " if isinstance(shape_node, URIRef) else f"blank-node shape _:{shape_node}: "
+            )
+        )
         self.problems.append(where + feature)
 
     # --- which nodes are shapes, and of which kind (pyshacl's shapes_graph._build_node_shape_cache)
@@ -279,7 +327,14 @@ class _Compiler:
                 continue
             paths[s] = values[0]
         implied: set[Node] = set()
-        for p in (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf, SH.property, SH.node):
+        for p in (
+            SH.targetClass,
+            SH.targetNode,
+            SH.targetObjectsOf,
+            SH.targetSubjectsOf,
+            SH.property,
+            SH.node,
+        ):
             implied.update(g.subjects(p, None))
         for p in SHAPE_REFERENCES:
             implied.update(g.objects(None, p))
@@ -301,14 +356,21 @@ class _Compiler:
 
     def compile(self) -> CompiledShapes:
         g = self.graph
-        for feature, what in ((SH.rule, "SHACL rules (sh:rule)"), (SH.target, "SHACL-AF targets (sh:target)"),
-                              (SH.shapesGraph, "sh:shapesGraph")):
+        for feature, what in (
+            (SH.rule, "SHACL rules (sh:rule)"),
+            (SH.target, "SHACL-AF targets (sh:target)"),
+            (SH.shapesGraph, "sh:shapesGraph"),
+        ):
             for s in set(g.subjects(feature, None)):
                 self.refuse(s, what)
-        for kind, what in ((SH.SPARQLFunction, "SHACL functions (sh:SPARQLFunction)"),
-                           (SH.Function, "SHACL functions"), (SH.SPARQLTargetType, "SPARQL target types"),
-                           (SH.TargetType, "SHACL target types"), (SH.JSFunction, "SHACL-JS"),
-                           (SH.JSConstraint, "SHACL-JS")):
+        for kind, what in (
+            (SH.SPARQLFunction, "SHACL functions (sh:SPARQLFunction)"),
+            (SH.Function, "SHACL functions"),
+            (SH.SPARQLTargetType, "SPARQL target types"),
+            (SH.TargetType, "SHACL target types"),
+            (SH.JSFunction, "SHACL-JS"),
+            (SH.JSConstraint, "SHACL-JS"),
+        ):
             for s in set(g.subjects(RDF.type, kind)):
                 self.refuse(s, what)
         paths = self.find_shapes()
@@ -331,7 +393,9 @@ class _Compiler:
         g = self.graph
         deactivated_values = list(g.objects(node, SH.deactivated))
         deactivated = False
-        if len(deactivated_values) > 1 or (deactivated_values and not isinstance(deactivated_values[0], Literal)):
+        if len(deactivated_values) > 1 or (
+            deactivated_values and not isinstance(deactivated_values[0], Literal)
+        ):
             self.refuse(node, "sh:deactivated must be one literal")
         elif deactivated_values:
             deactivated = bool(deactivated_values[0].value)  # type: ignore[union-attr]
@@ -339,11 +403,16 @@ class _Compiler:
         if len(severities) > 1:
             self.refuse(node, "more than one sh:severity (pyshacl picks one at random)")
         severity = severities[0] if severities else SH.Violation
-        return Shape(node=node, is_property=path_node is not None, path_node=path_node,
-                     path=self.compile_path(node, path_node) if path_node is not None else None,
-                     severity=severity,
-                     messages=tuple(sorted(set(g.objects(node, SH.message)), key=str)),  # type: ignore[arg-type]
-                     deactivated=deactivated, targets=self.targets(node))
+        return Shape(
+            node=node,
+            is_property=path_node is not None,
+            path_node=path_node,
+            path=self.compile_path(node, path_node) if path_node is not None else None,
+            severity=severity,
+            messages=tuple(sorted(set(g.objects(node, SH.message)), key=str)),  # type: ignore[arg-type]
+            deactivated=deactivated,
+            targets=self.targets(node),
+        )
 
     def targets(self, node: Node) -> Targets:
         g = self.graph
@@ -358,13 +427,21 @@ class _Compiler:
         if any(t in rdfs_classes for t in g.objects(node, RDF.type)):  # pyshacl's implicit class targets
             if isinstance(node, URIRef):
                 classes.append(str(node))
-        subjects = [str(p) for p in g.objects(node, SH.targetSubjectsOf) if self.iri(node, p, "sh:targetSubjectsOf")]
-        objects = [str(p) for p in g.objects(node, SH.targetObjectsOf) if self.iri(node, p, "sh:targetObjectsOf")]
+        subjects = [
+            str(p) for p in g.objects(node, SH.targetSubjectsOf) if self.iri(node, p, "sh:targetSubjectsOf")
+        ]
+        objects = [
+            str(p) for p in g.objects(node, SH.targetObjectsOf) if self.iri(node, p, "sh:targetObjectsOf")
+        ]
         for iri in classes + subjects + objects:
             if iri in RDFS_META_PROPERTIES or iri in (RDFS_RESOURCE, RDF_PROPERTY):
                 self.refuse(node, f"a target on the RDFS vocabulary itself ({iri})")
-        return Targets(tuple(sorted(nodes, key=str)), tuple(sorted(set(classes))), tuple(sorted(set(subjects))),
-                       tuple(sorted(set(objects))))
+        return Targets(
+            tuple(sorted(nodes, key=str)),
+            tuple(sorted(set(classes))),
+            tuple(sorted(set(subjects))),
+            tuple(sorted(set(objects))),
+        )
 
     def iri(self, shape: Node, value: Node, what: str) -> bool:
         if not isinstance(value, URIRef):
@@ -388,8 +465,12 @@ class _Compiler:
                     self.refuse(shape, "a sequence path of fewer than two steps")
                 return parts[0] if parts else PathStep("iri", iri=str(RDF.nil))
             return PathStep("sequence", parts=parts)
-        for predicate, kind in ((SH.inversePath, "inverse"), (SH.zeroOrMorePath, "zeroOrMore"),
-                                (SH.oneOrMorePath, "oneOrMore"), (SH.zeroOrOnePath, "zeroOrOne")):
+        for predicate, kind in (
+            (SH.inversePath, "inverse"),
+            (SH.zeroOrMorePath, "zeroOrMore"),
+            (SH.oneOrMorePath, "oneOrMore"),
+            (SH.zeroOrOnePath, "zeroOrOne"),
+        ):
             inner = g.value(node, predicate)
             if inner is not None:
                 return PathStep(kind, parts=(self.compile_path(shape, inner, depth + 1),))
@@ -426,7 +507,9 @@ class _Compiler:
             return int(value.value)
 
         def add(kind: str, parameter: URIRef, value: object = None, shapes: tuple[Shape, ...] = ()) -> None:
-            shape.constraints.append(Constraint(kind=kind, component=COMPONENTS[parameter], value=value, shapes=shapes))
+            shape.constraints.append(
+                Constraint(kind=kind, component=COMPONENTS[parameter], value=value, shapes=shapes)
+            )
 
         for c in values.get(SH["class"], []):
             if self.iri(node, c, "sh:class"):
@@ -533,10 +616,14 @@ class _Compiler:
             if all(values.get(URIRef(p)) for p in component.mandatory):
                 self.add_component(shape, component, values)
 
-    def add_qualified(self, shape: Shape, values: dict[Node, list[Node]],
-                      integer: Callable[[URIRef], int | None]) -> None:
+    def add_qualified(
+        self, shape: Shape, values: dict[Node, list[Node]], integer: Callable[[URIRef], int | None]
+    ) -> None:
         node = shape.node
-        if any(isinstance(d, Literal) and d.value is True for d in values.get(SH.qualifiedValueShapesDisjoint, [])):
+        if any(
+            isinstance(d, Literal) and d.value is True
+            for d in values.get(SH.qualifiedValueShapesDisjoint, [])
+        ):
             self.refuse(node, "sh:qualifiedValueShapesDisjoint true")
         low = integer(SH.qualifiedMinCount) if SH.qualifiedMinCount in values else None
         high = integer(SH.qualifiedMaxCount) if SH.qualifiedMaxCount in values else None
@@ -545,8 +632,14 @@ class _Compiler:
             return
         for value in values.get(SH.qualifiedValueShape, []):
             if value in self.shapes:
-                shape.constraints.append(Constraint(kind="qualified", component=SH.QualifiedMinCountConstraintComponent,
-                                                    value=(low, high), shapes=(self.shapes[value],)))
+                shape.constraints.append(
+                    Constraint(
+                        kind="qualified",
+                        component=SH.QualifiedMinCountConstraintComponent,
+                        value=(low, high),
+                        shapes=(self.shapes[value],),
+                    )
+                )
 
     def add_sparql_constraint(self, shape: Shape, sparql_node: Node) -> None:
         g = self.graph
@@ -557,14 +650,18 @@ class _Compiler:
         deactivated = g.value(sparql_node, SH.deactivated)
         if isinstance(deactivated, Literal) and deactivated.value is True:
             return
-        query = self.prepare_query(shape.node, sparql_node, str(selects[0]), prefixes_of=sparql_node,
-                                   pre_bound_value=False)
+        query = self.prepare_query(
+            shape.node, sparql_node, str(selects[0]), prefixes_of=sparql_node, pre_bound_value=False
+        )
         if query is None:
             return
         self.check_query_for_shape(shape, query)
-        messages = tuple(sorted((m for m in g.objects(sparql_node, SH.message) if isinstance(m, Literal)), key=str))
-        shape.constraints.append(Constraint(kind="sparql", component=SH.SPARQLConstraintComponent, query=query,
-                                            messages=messages))
+        messages = tuple(
+            sorted((m for m in g.objects(sparql_node, SH.message) if isinstance(m, Literal)), key=str)
+        )
+        shape.constraints.append(
+            Constraint(kind="sparql", component=SH.SPARQLConstraintComponent, query=query, messages=messages)
+        )
 
     # --- SPARQL-based constraint components
 
@@ -584,15 +681,28 @@ class _Compiler:
                     self.refuse(node, "a constraint component parameter without an IRI sh:path")
                     continue
                 is_optional = g.value(parameter, SH.optional)
-                (optional if isinstance(is_optional, Literal) and is_optional.value else mandatory).append(str(path))
-            validators = {kind: sorted(g.objects(node, p), key=str) for kind, p in
-                          (("any", SH.validator), ("node", SH.nodeValidator), ("property", SH.propertyValidator))}
-            validators["any"] = [v for v in validators["any"] if v not in validators["node"] + validators["property"]]
+                (optional if isinstance(is_optional, Literal) and is_optional.value else mandatory).append(
+                    str(path)
+                )
+            validators = {
+                kind: sorted(g.objects(node, p), key=str)
+                for kind, p in (
+                    ("any", SH.validator),
+                    ("node", SH.nodeValidator),
+                    ("property", SH.propertyValidator),
+                )
+            }
+            validators["any"] = [
+                v for v in validators["any"] if v not in validators["node"] + validators["property"]
+            ]
             if not mandatory:
                 self.refuse(node, "a constraint component without a mandatory parameter")
                 continue
-            found.append(_Component(node=node, mandatory=tuple(mandatory), optional=tuple(optional),
-                                    validators=validators))
+            found.append(
+                _Component(
+                    node=node, mandatory=tuple(mandatory), optional=tuple(optional), validators=validators
+                )
+            )
         return found
 
     def add_component(self, shape: Shape, component: _Component, values: dict[Node, list[Node]]) -> None:
@@ -600,7 +710,9 @@ class _Compiler:
         kind = "property" if shape.is_property else "node"
         candidates = component.validators[kind] or component.validators["any"]
         if not candidates:
-            self.refuse(shape.node, f"constraint component {component.node} has no validator for a {kind} shape")
+            self.refuse(
+                shape.node, f"constraint component {component.node} has no validator for a {kind} shape"
+            )
             return
         validator = candidates[0]
         types = set(g.objects(validator, RDF.type))
@@ -611,11 +723,16 @@ class _Compiler:
             self.refuse(shape.node, f"constraint component {component.node}: more than one {kind} validator")
         selects = list(g.objects(validator, SH.select))
         if len(selects) != 1:
-            self.refuse(shape.node, f"constraint component {component.node}: a validator without one sh:select")
+            self.refuse(
+                shape.node, f"constraint component {component.node}: a validator without one sh:select"
+            )
             return
         if list(g.objects(validator, SH.message)):
-            self.refuse(shape.node, f"constraint component {component.node}: sh:message on the validator "
-                                    "(pyshacl accumulates those messages across results)")
+            self.refuse(
+                shape.node,
+                f"constraint component {component.node}: sh:message on the validator "
+                "(pyshacl accumulates those messages across results)",
+            )
         parameters = []
         for path in component.mandatory + component.optional:
             found = values.get(URIRef(path))
@@ -627,13 +744,26 @@ class _Compiler:
             if name in ("this", "shapesGraph", "currentShape", "path", "PATH", "value"):
                 self.refuse(shape.node, f"a parameter named {name} (pyshacl refuses it)")
             parameters.append((name, found[0]))
-        query = self.prepare_query(shape.node, validator, str(selects[0]), prefixes_of=validator,
-                                   pre_bound_value=True, parameters={n for n, _ in parameters})
+        query = self.prepare_query(
+            shape.node,
+            validator,
+            str(selects[0]),
+            prefixes_of=validator,
+            pre_bound_value=True,
+            parameters={n for n, _ in parameters},
+        )
         if query is None:
             return
         self.check_query_for_shape(shape, query)
-        shape.constraints.append(Constraint(kind="component", component=component.node, custom=True,  # type: ignore[arg-type]
-                                            query=query, parameters=tuple(parameters)))
+        shape.constraints.append(
+            Constraint(
+                kind="component",
+                component=component.node,
+                custom=True,  # type: ignore[arg-type]
+                query=query,
+                parameters=tuple(parameters),
+            )
+        )
 
     def prefixes(self, prefixes_of: Node) -> dict[str, str]:
         """pyshacl's SPARQLQueryHelper.collect_prefixes, with its default rdf, rdfs and owl."""
@@ -657,8 +787,16 @@ class _Compiler:
                 prefixes[str(prefix)] = str(namespace)
         return prefixes
 
-    def prepare_query(self, shape_node: Node, node: Node, text: str, *, prefixes_of: Node, pre_bound_value: bool,
-                      parameters: set[str] = frozenset()) -> SparqlQuery | None:  # type: ignore[assignment]
+    def prepare_query(
+        self,
+        shape_node: Node,
+        node: Node,
+        text: str,
+        *,
+        prefixes_of: Node,
+        pre_bound_value: bool,
+        parameters: set[str] = frozenset(),
+    ) -> SparqlQuery | None:  # type: ignore[assignment]
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes(prefixes_of).items())
         try:
             parsed = parse_select(text)
@@ -678,14 +816,33 @@ class _Compiler:
         if ("this" in mentions) != binds_this or ("value" in mentions and pre_bound_value) != binds_value:
             self.refuse(shape_node, f"SPARQL query of {node}: $this or ?value where pyshacl would not see it")
             return None
-        query = SparqlQuery(node=node, prologue=prologue, projection=parsed.projection,
-                            projection_text=parsed.projection_text, body_tokens=not_exists_to_minus(parsed.body_tokens),
-                            binds_this=binds_this, binds_value=binds_value, binds_current_shape=binds_current_shape,
-                            uses_path=re.search(r"([\s{}()])[\$\?]PATH", text, re.M) is not None)
-        pre_bound = {"this"} | ({"value"} if binds_value else set()) | ({"currentShape"} if binds_current_shape else set())
-        problem = check_pre_binding(prologue + "SELECT * WHERE {" + "".join(
-            _substitute(parsed.body_tokens, {"PATH": "<urn:x:path>"}, {n: "<urn:x:p>" for n in parameters})) + "}",
-            pre_bound)
+        query = SparqlQuery(
+            node=node,
+            prologue=prologue,
+            projection=parsed.projection,
+            projection_text=parsed.projection_text,
+            body_tokens=not_exists_to_minus(parsed.body_tokens),
+            binds_this=binds_this,
+            binds_value=binds_value,
+            binds_current_shape=binds_current_shape,
+            uses_path=re.search(r"([\s{}()])[\$\?]PATH", text, re.M) is not None,
+        )
+        pre_bound = (
+            {"this"}
+            | ({"value"} if binds_value else set())
+            | ({"currentShape"} if binds_current_shape else set())
+        )
+        problem = check_pre_binding(
+            prologue
+            + "SELECT * WHERE {"
+            + "".join(
+                _substitute(
+                    parsed.body_tokens, {"PATH": "<urn:x:path>"}, {n: "<urn:x:p>" for n in parameters}
+                )
+            )
+            + "}",
+            pre_bound,
+        )
         if problem:
             self.refuse(shape_node, f"SPARQL query of {node}: {problem}")
             return None
@@ -707,7 +864,9 @@ class _Compiler:
             if mark == 2:
                 return
             if mark == 1:
-                self.refuse(shape.node, "recursive shapes (" + " → ".join(s.label for s in trail + [shape]) + ")")
+                self.refuse(
+                    shape.node, "recursive shapes (" + " → ".join(s.label for s in trail + [shape]) + ")"
+                )
                 return
             state[id(shape)] = 1
             for c in shape.constraints:
@@ -734,8 +893,10 @@ class _Compiler:
                 continue
             core = [c for c in shape.constraints if c.kind not in ("property", "component", "sparql")]
             if core and not shape.messages:
-                self.refuse(shape.node, "a reported shape without sh:message (pyshacl's generic messages are "
-                                        "not reproduced)")
+                self.refuse(
+                    shape.node,
+                    "a reported shape without sh:message (pyshacl's generic messages are not reproduced)",
+                )
 
 
 @dataclass(frozen=True)
@@ -749,8 +910,8 @@ class _Component:
 def _local_name(iri: str) -> str:
     """pyshacl's SHACLParameter.localname."""
     if iri.find("#") > 0:
-        return iri[iri.find("#") + 1:]
-    return iri[iri.rfind("/") + 1:]
+        return iri[iri.find("#") + 1 :]
+    return iri[iri.rfind("/") + 1 :]
 
 
 def compile_shapes(shapes: Graph) -> CompiledShapes:
@@ -763,7 +924,8 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
 # SPARQL text: tokens, the SELECT form the engine accepts, substitution
 # =============================================================================================
 
-_TOKEN = re.compile(r'''
+_TOKEN = re.compile(
+    r'''
     (?P<ws>\s+)
   | (?P<comment>\#[^\n]*)
   | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
@@ -771,7 +933,9 @@ _TOKEN = re.compile(r'''
   | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
   | (?P<word>[A-Za-z_][A-Za-z0-9_\-.]*(?::[^\s(){}\[\],;]*)?|:[^\s(){}\[\],;]*)
   | (?P<other>.)
-''', re.X | re.S)
+''',
+    re.X | re.S,
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -793,11 +957,25 @@ class ParsedSelect:
     body_tokens: tuple[str, ...]
 
 
-_REFUSED_KEYWORDS = {"MINUS": "MINUS", "VALUES": "VALUES", "SERVICE": "SERVICE", "SELECT": "a nested SELECT",
-                     "COUNT": "aggregates", "SUM": "aggregates", "AVG": "aggregates", "SAMPLE": "aggregates",
-                     "GROUP_CONCAT": "aggregates", "GROUP": "GROUP BY", "HAVING": "HAVING", "LIMIT": "LIMIT",
-                     "OFFSET": "OFFSET", "GRAPH": "GRAPH (the validation data graph is one graph)",
-                     "FROM": "FROM", "BASE": "BASE", "PREFIX": "PREFIX inside the query (use sh:prefixes)"}
+_REFUSED_KEYWORDS = {
+    "MINUS": "MINUS",
+    "VALUES": "VALUES",
+    "SERVICE": "SERVICE",
+    "SELECT": "a nested SELECT",
+    "COUNT": "aggregates",
+    "SUM": "aggregates",
+    "AVG": "aggregates",
+    "SAMPLE": "aggregates",
+    "GROUP_CONCAT": "aggregates",
+    "GROUP": "GROUP BY",
+    "HAVING": "HAVING",
+    "LIMIT": "LIMIT",
+    "OFFSET": "OFFSET",
+    "GRAPH": "GRAPH (the validation data graph is one graph)",
+    "FROM": "FROM",
+    "BASE": "BASE",
+    "PREFIX": "PREFIX inside the query (use sh:prefixes)",
+}
 
 
 def parse_select(text: str) -> ParsedSelect:
@@ -821,7 +999,7 @@ def parse_select(text: str) -> ParsedSelect:
     if brace is None:
         raise ValueError("no WHERE clause")
     end = brace - 1 if upper[brace - 1] == "WHERE" else brace
-    projection_tokens = tokens[start:significant[end]] if end > position else []
+    projection_tokens = tokens[start : significant[end]] if end > position else []
     projection_text = "".join(projection_tokens).strip()
     if projection_text == "*":
         raise ValueError("SELECT *")
@@ -832,8 +1010,9 @@ def parse_select(text: str) -> ParsedSelect:
             depth += 1
         elif token == ")":
             depth -= 1
-        elif _is_var(token) and (depth == 0 or (index >= 2 and "".join(projection_tokens[:index]).rstrip().upper()
-                                                .endswith("AS"))):
+        elif _is_var(token) and (
+            depth == 0 or (index >= 2 and "".join(projection_tokens[:index]).rstrip().upper().endswith("AS"))
+        ):
             names.append(token[1:])
     depth = 0
     close = None
@@ -847,11 +1026,13 @@ def parse_select(text: str) -> ParsedSelect:
                 break
     if close is None:
         raise ValueError("unbalanced braces")
-    rest = upper[close + 1:]
+    rest = upper[close + 1 :]
     if rest and rest[:2] != ["ORDER", "BY"]:
         raise ValueError("solution modifiers other than ORDER BY")
-    body = tuple(tokens[significant[brace] + 1:significant[close]])
-    return ParsedSelect(projection=tuple(dict.fromkeys(names)), projection_text=projection_text, body_tokens=body)
+    body = tuple(tokens[significant[brace] + 1 : significant[close]])
+    return ParsedSelect(
+        projection=tuple(dict.fromkeys(names)), projection_text=projection_text, body_tokens=body
+    )
 
 
 def _substitute(tokens: Iterable[str], texts: dict[str, str], terms: dict[str, str]) -> Iterator[str]:
@@ -883,7 +1064,18 @@ CUSTOM_FUNCTIONS = {RDFLIB_STR: _rdflib_str}
 # MINUS on its own, and starting it from the focus nodes keeps it from walking the whole graph.
 FOCUS_PLACEHOLDER = "$__focus__"
 SMALL_SET = 5_000
-_NOT_MINUS_SAFE = {"OPTIONAL", "UNION", "BIND", "VALUES", "GRAPH", "EXISTS", "MINUS", "SERVICE", "SELECT", "{"}
+_NOT_MINUS_SAFE = {
+    "OPTIONAL",
+    "UNION",
+    "BIND",
+    "VALUES",
+    "GRAPH",
+    "EXISTS",
+    "MINUS",
+    "SERVICE",
+    "SELECT",
+    "{",
+}
 
 
 def not_exists_to_minus(tokens: Sequence[str]) -> tuple[str, ...]:
@@ -908,7 +1100,7 @@ def not_exists_to_minus(tokens: Sequence[str]) -> tuple[str, ...]:
             depth += 1
         elif word == "}":
             depth -= 1
-        elif depth == 0 and upper[k:k + 4] == ["FILTER", "NOT", "EXISTS", "{"]:
+        elif depth == 0 and upper[k : k + 4] == ["FILTER", "NOT", "EXISTS", "{"]:
             level, end = 0, None
             for j in range(k + 3, len(upper)):
                 level += upper[j] == "{"
@@ -918,11 +1110,11 @@ def not_exists_to_minus(tokens: Sequence[str]) -> tuple[str, ...]:
                     break
             if end is None:
                 break
-            inner = [tokens[i] for i in significant[k + 4:end]]
+            inner = [tokens[i] for i in significant[k + 4 : end]]
             if _minus_safe(inner):
                 for i in range(significant[k], significant[end] + 1):
                     keep[i] = False
-                group = tokens[significant[k + 3] + 1:significant[end]]
+                group = tokens[significant[k + 3] + 1 : significant[end]]
                 moved += [" ", "MINUS", " ", "{", " ", FOCUS_PLACEHOLDER, *group, "}"]
             k = end + 1
             continue
@@ -945,7 +1137,7 @@ def _minus_safe(inner: list[str]) -> bool:
                 level += inner[j] == "("
                 level -= inner[j] == ")"
                 if level == 0:
-                    filter_vars |= _variables(inner[k + 1:j + 1])
+                    filter_vars |= _variables(inner[k + 1 : j + 1])
                     k = j + 1
                     break
             else:
@@ -1025,8 +1217,11 @@ SELECT ?s ?p ?o WHERE {
               <http://www.w3.org/2000/01/rdf-schema#domain> <http://www.w3.org/2000/01/rdf-schema#range> }
   ?s ?p ?o
 }"""
-META_CLASSES = {str(RDFS.Class): "class", str(RDFS.Datatype): "datatype",
-                str(RDFS.ContainerMembershipProperty): "membership"}
+META_CLASSES = {
+    str(RDFS.Class): "class",
+    str(RDFS.Datatype): "datatype",
+    str(RDFS.ContainerMembershipProperty): "membership",
+}
 
 
 class Rdfs:
@@ -1074,8 +1269,11 @@ class Rdfs:
                     x = row["x"]
                     if isinstance(x, ox.Literal):
                         continue
-                    edge = {"class": (x, ox.NamedNode(RDFS_RESOURCE)), "datatype": (x, ox.NamedNode(str(RDFS.Literal))),
-                            "membership": (x, ox.NamedNode(str(RDFS.member)))}[kind]
+                    edge = {
+                        "class": (x, ox.NamedNode(RDFS_RESOURCE)),
+                        "datatype": (x, ox.NamedNode(str(RDFS.Literal))),
+                        "membership": (x, ox.NamedNode(str(RDFS.member))),
+                    }[kind]
                     edges = property_edges if kind == "membership" else class_edges
                     if edge not in edges:
                         edges.add(edge)
@@ -1085,7 +1283,10 @@ class Rdfs:
             self._close()
 
     def _close(self) -> None:
-        for edges, closure in ((self.class_edges, self.super_classes), (self.property_edges, self.super_properties)):
+        for edges, closure in (
+            (self.class_edges, self.super_classes),
+            (self.property_edges, self.super_properties),
+        ):
             direct: dict[ox.Term, set[ox.Term]] = defaultdict(set)
             for a, b in edges:
                 direct[a].add(b)
@@ -1124,17 +1325,27 @@ class Rdfs:
     def typing_properties(self, classes: set[ox.Term]) -> tuple[list[str], list[str]]:
         """Properties (sub-properties included) whose subjects, and whose objects, are instances of one
         of these classes by rdfs:domain, rdfs:range."""
-        by_domain = {q for p, d in self.domains if d in classes and isinstance(p, ox.NamedNode)
-                     for q in self.subproperties(p.value)}
-        by_range = {q for p, r in self.ranges if r in classes and isinstance(p, ox.NamedNode)
-                    for q in self.subproperties(p.value)}
+        by_domain = {
+            q
+            for p, d in self.domains
+            if d in classes and isinstance(p, ox.NamedNode)
+            for q in self.subproperties(p.value)
+        }
+        by_range = {
+            q
+            for p, r in self.ranges
+            if r in classes and isinstance(p, ox.NamedNode)
+            for q in self.subproperties(p.value)
+        }
         return sorted(by_domain), sorted(by_range)
 
     def has_entailed_instances(self, cls: str) -> bool:
         """Whether cls can have instances other than its subclasses' asserted ones."""
         classes = self.subclasses(ox.NamedNode(cls))
         by_domain, by_range = self.typing_properties(classes)
-        return bool(by_domain or by_range or {ox.NamedNode(RDFS_RESOURCE), ox.NamedNode(RDF_PROPERTY)} & classes)
+        return bool(
+            by_domain or by_range or {ox.NamedNode(RDFS_RESOURCE), ox.NamedNode(RDF_PROPERTY)} & classes
+        )
 
     def instance_pattern(self, cls: str, var: str, asserted: bool = True, bound: bool = False) -> str:
         """A group pattern binding var to every instance of cls in the closure (duplicates possible);
@@ -1158,8 +1369,10 @@ class Rdfs:
             branches.append(f"{var} <{RDF.type}> {t} . {one_of(t, named)}")
             if any(isinstance(c, ox.BlankNode) for c in classes):
                 b, c2 = run.fresh(), run.fresh()
-                branches.append(f"{var} <{RDF.type}> {b} . FILTER(isBlank({b})) {b} <{RDFS.subClassOf}>+ {c2} . "
-                                f"{one_of(c2, named)}")
+                branches.append(
+                    f"{var} <{RDF.type}> {b} . FILTER(isBlank({b})) {b} <{RDFS.subClassOf}>+ {c2} . "
+                    f"{one_of(c2, named)}"
+                )
         by_domain, by_range = self.typing_properties(classes)
         if by_domain:
             p, o = run.fresh(), run.fresh()
@@ -1194,7 +1407,9 @@ class Rdfs:
             return found
 
         def pairs(items: Iterable[tuple[str, str]]) -> str:
-            return " ".join(f"(<{a}> <{b}>)" for a, b in sorted(set(items)) if admitted is None or b in admitted)
+            return " ".join(
+                f"(<{a}> <{b}>)" for a, b in sorted(set(items)) if admitted is None or b in admitted
+            )
 
         if admitted is not None:  # only these IRIs can pass the caller's condition: leave the rest out
             listed = " ".join(f"<{a}>" for a in sorted(admitted))
@@ -1202,8 +1417,13 @@ class Rdfs:
         else:
             branches = [f"{subject} <{RDF.type}> {var}"]
         a, t0 = fresh(), fresh()
-        super_pairs = [(c.value, t.value) for c in self.super_classes if isinstance(c, ox.NamedNode)
-                       for t in self.super_classes[c] if isinstance(t, ox.NamedNode) and t != c]
+        super_pairs = [
+            (c.value, t.value)
+            for c in self.super_classes
+            if isinstance(c, ox.NamedNode)
+            for t in self.super_classes[c]
+            if isinstance(t, ox.NamedNode) and t != c
+        ]
         if super_pairs:
             branches.append(f"{subject} <{RDF.type}> {a} . VALUES ({a} {var}) {{ {pairs(super_pairs)} }}")
         if admitted is None:
@@ -1214,28 +1434,42 @@ class Rdfs:
                 if isinstance(p, ox.NamedNode):
                     for q in self.subproperties(p.value):
                         by_predicate[q] |= supers([d])
-            named = [(q, t.value) for q, ts in by_predicate.items() for t in ts if isinstance(t, ox.NamedNode)]
-            blank = sorted(q for q, ts in by_predicate.items() if any(isinstance(t, ox.BlankNode) for t in ts))
+            named = [
+                (q, t.value) for q, ts in by_predicate.items() for t in ts if isinstance(t, ox.NamedNode)
+            ]
+            blank = sorted(
+                q for q, ts in by_predicate.items() if any(isinstance(t, ox.BlankNode) for t in ts)
+            )
             q, x, p, d = fresh(), fresh(), fresh(), fresh()
             triple = f"{subject} {q} {x}" if kind == "domain" else f"{x} {q} {subject}"
             if pairs(named):
                 branches.append(f"{triple} . VALUES ({q} {var}) {{ {pairs(named)} }}")
             if blank and admitted is None:
-                branches.append(f"{triple} . VALUES {q} {{ {' '.join(f'<{b}>' for b in blank)} }} {q} {sub_prop}* {p} . "
-                                f"{p} <{RDFS[kind]}> {d} . {d} {sub_class}* {var} FILTER(isBlank({var}))")
+                branches.append(
+                    f"{triple} . VALUES {q} {{ {' '.join(f'<{b}>' for b in blank)} }} {q} {sub_prop}* {p} . "
+                    f"{p} <{RDFS[kind]}> {d} . {d} {sub_class}* {var} FILTER(isBlank({var}))"
+                )
         q, x, y = fresh(), fresh(), fresh()
-        for special, test in ((RDFS_RESOURCE, f"{{ {subject} {q} {x} }} UNION {{ {x} {q} {subject} }}"),
-                              (RDF_PROPERTY, f"{x} {subject} {y}")):
-            types = sorted(t.value for t in supers([ox.NamedNode(special)]) if isinstance(t, ox.NamedNode)
-                           and (admitted is None or t.value in admitted))
+        for special, test in (
+            (RDFS_RESOURCE, f"{{ {subject} {q} {x} }} UNION {{ {x} {q} {subject} }}"),
+            (RDF_PROPERTY, f"{x} {subject} {y}"),
+        ):
+            types = sorted(
+                t.value
+                for t in supers([ox.NamedNode(special)])
+                if isinstance(t, ox.NamedNode) and (admitted is None or t.value in admitted)
+            )
             if types:
-                branches.append(f"FILTER EXISTS {{ {test} }} VALUES {var} {{ {' '.join(f'<{t}>' for t in types)} }}")
+                branches.append(
+                    f"FILTER EXISTS {{ {test} }} VALUES {var} {{ {' '.join(f'<{t}>' for t in types)} }}"
+                )
         return " UNION ".join("{ " + b + " }" for b in branches)
 
 
 # =============================================================================================
 # One validation run
 # =============================================================================================
+
 
 @dataclass(eq=False)
 class Result:
@@ -1314,8 +1548,9 @@ class NodeSet:
 
 
 class _Run:
-    def __init__(self, store: ox.Store, compiled: CompiledShapes, ontology: Graph,
-                 focus_nodes: Collection[str] | None) -> None:
+    def __init__(
+        self, store: ox.Store, compiled: CompiledShapes, ontology: Graph, focus_nodes: Collection[str] | None
+    ) -> None:
         self.store = store
         self.compiled = compiled
         self.ontology = ontology
@@ -1332,10 +1567,18 @@ class _Run:
     def fresh(self) -> str:
         return f"?_v{next(self.counter)}"
 
-    def select(self, query: str, substitutions: dict[ox.Variable, ox.Term] | None = None) -> list[ox.QuerySolution]:
+    def select(
+        self, query: str, substitutions: dict[ox.Variable, ox.Term] | None = None
+    ) -> list[ox.QuerySolution]:
         try:
-            return list(self.store.query(query, use_default_graph_as_union=True, substitutions=substitutions or None,
-                                         custom_functions=CUSTOM_FUNCTIONS if str(RDFLIB_STR) in query else None))
+            return list(
+                self.store.query(
+                    query,
+                    use_default_graph_as_union=True,
+                    substitutions=substitutions or None,
+                    custom_functions=CUSTOM_FUNCTIONS if str(RDFLIB_STR) in query else None,
+                )
+            )
         except SyntaxError as error:  # a query the engine wrote: a bug, say which
             raise RuntimeError(f"{error}\n{query}") from None
 
@@ -1356,8 +1599,10 @@ class _Run:
 
         for s, p, o in self.ontology:
             triple = (term(s), term(p), term(o))
-            if not any(isinstance(t, ox.BlankNode) for t in triple) and next(
-                    iter(self.store.quads_for_pattern(*triple)), None) is not None:
+            if (
+                not any(isinstance(t, ox.BlankNode) for t in triple)
+                and next(iter(self.store.quads_for_pattern(*triple)), None) is not None
+            ):
                 continue  # already in the data: the union must hold it once, as pyshacl's graph does
             quads.append(ox.Quad(*triple, ONTOLOGY_GRAPH))  # type: ignore[arg-type]
         self.add_quads(quads, ONTOLOGY_GRAPH)
@@ -1383,6 +1628,7 @@ class _Run:
         def compute() -> NodeSet:
             rows = self.select(f"SELECT DISTINCT ?x WHERE {{ {nodes.pattern('?x')} }}")
             return self.term_set(r["x"] for r in rows)
+
         return self.once.get(("materialised", nodes.key), compute)  # type: ignore[return-value]
 
     def member(self, var: str, terms: Iterable[ox.Term]) -> str:
@@ -1396,8 +1642,10 @@ class _Run:
         if len(named) <= 32:
             parts += [f"sameTerm({var}, {t})" for t in named]
         else:
-            parts.append(f"EXISTS {{ VALUES {(m := self.fresh())} {{ {' '.join(str(t) for t in named)} }} "
-                         f"FILTER(sameTerm({m}, {var})) }}")
+            parts.append(
+                f"EXISTS {{ VALUES {(m := self.fresh())} {{ {' '.join(str(t) for t in named)} }} "
+                f"FILTER(sameTerm({m}, {var})) }}"
+            )
         if blank:
             set_iri = ox.NamedNode(f"{RESERVED_PREFIX}set/{next(self.set_ids)}")
             self.add_quads([ox.Quad(b, MEMBER, set_iri, SETS_GRAPH) for b in blank], SETS_GRAPH)
@@ -1420,12 +1668,18 @@ class _Run:
         parts: list[NodeSet] = []
         if t.nodes:
             nodes = t.nodes
-            parts.append(NodeSet(f"nodes{nodes}", lambda var: f"VALUES {var} {{ {' '.join(str(n) for n in nodes)} }}"))
+            parts.append(
+                NodeSet(f"nodes{nodes}", lambda var: f"VALUES {var} {{ {' '.join(str(n) for n in nodes)} }}")
+            )
         parts += [self.instances(c) for c in t.classes]
-        parts += [NodeSet(f"subjects({p})", lambda var, p=p: f"{var} {self.rdfs.predicate(p)} {self.fresh()}")
-                  for p in t.subjects_of]
-        parts += [NodeSet(f"objects({p})", lambda var, p=p: f"{self.fresh()} {self.rdfs.predicate(p)} {var}")
-                  for p in t.objects_of]
+        parts += [
+            NodeSet(f"subjects({p})", lambda var, p=p: f"{var} {self.rdfs.predicate(p)} {self.fresh()}")
+            for p in t.subjects_of
+        ]
+        parts += [
+            NodeSet(f"objects({p})", lambda var, p=p: f"{self.fresh()} {self.rdfs.predicate(p)} {var}")
+            for p in t.objects_of
+        ]
 
         def build(var: str) -> str:
             return " UNION ".join("{ " + part.pattern(var) + " }" for part in parts)
@@ -1450,8 +1704,13 @@ class _Run:
         tests += [f"EXISTS {{ {x} {self.rdfs.predicate(p)} {self.fresh()} }}" for p in t.subjects_of]
         tests += [f"EXISTS {{ {self.fresh()} {self.rdfs.predicate(p)} {x} }}" for p in t.objects_of]
         # One FILTER in the candidates' own group: a FILTER alone in a UNION branch would see ?x unbound.
-        rows = self.select(f"SELECT DISTINCT {x} WHERE {{ {candidates.pattern(x)} FILTER({' || '.join(tests)}) }}"
-                           ) if tests and candidates.members else []
+        rows = (
+            self.select(
+                f"SELECT DISTINCT {x} WHERE {{ {candidates.pattern(x)} FILTER({' || '.join(tests)}) }}"
+            )
+            if tests and candidates.members
+            else []
+        )
         found = self.term_set(r["x"] for r in rows)
         with self.lock:
             self.target_keys.add(found.key)
@@ -1474,14 +1733,18 @@ class _Run:
             pattern = f"{{ {var} <{RDF.type}> {t} . VALUES {t} {{ {named} }} }}"
             if has_blank:
                 b, c2 = self.fresh(), self.fresh()
-                pattern += (f" UNION {{ {var} <{RDF.type}> {b} . FILTER(isBlank({b})) {b} <{RDFS.subClassOf}>+ {c2} . "
-                            f"VALUES {c2} {{ {named} }} }}")
+                pattern += (
+                    f" UNION {{ {var} <{RDF.type}> {b} . FILTER(isBlank({b})) {b} <{RDFS.subClassOf}>+ {c2} . "
+                    f"VALUES {c2} {{ {named} }} }}"
+                )
             return pattern
 
         extras: list[ox.Term] = []
         if rdfs.has_entailed_instances(cls):
-            rows = self.select(f"SELECT DISTINCT ?x WHERE {{ {{ {rdfs.instance_pattern(cls, '?x', asserted=False)} }} "
-                               f"MINUS {{ {asserted('?x')} }} }}")
+            rows = self.select(
+                f"SELECT DISTINCT ?x WHERE {{ {{ {rdfs.instance_pattern(cls, '?x', asserted=False)} }} "
+                f"MINUS {{ {asserted('?x')} }} }}"
+            )
             extras = [r["x"] for r in rows]
         extra_set = self.term_set(extras) if extras else None
 
@@ -1492,7 +1755,9 @@ class _Run:
         self.instance_parts[cls] = (asserted, extras)
         return NodeSet(key, build)
 
-    def class_violations(self, shape: Shape, focus: NodeSet, classes: Sequence[str]) -> list[tuple[ox.Term, ox.Term]]:
+    def class_violations(
+        self, shape: Shape, focus: NodeSet, classes: Sequence[str]
+    ) -> list[tuple[ox.Term, ox.Term]]:
         """(focus, value) pairs whose value is an instance of none of these classes (a literal never
         is, as pyshacl's sh:class has it): the asserted instances are removed with MINUS, one hash
         anti-join instead of an EXISTS per value."""
@@ -1501,10 +1766,13 @@ class _Run:
         else:
             value_var, value_part = "?this", ""
         if self.focus is not None:  # few values: test each (MINUS would compute every instance)
-            tests = " || ".join(f"EXISTS {{ {self.rdfs.instance_pattern(cls, value_var, bound=True)} }}"
-                                for cls in classes)
-            rows = self.select(f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
-                               f"{focus.pattern('?this')} {value_part} FILTER(isLiteral({value_var}) || !({tests})) }}")
+            tests = " || ".join(
+                f"EXISTS {{ {self.rdfs.instance_pattern(cls, value_var, bound=True)} }}" for cls in classes
+            )
+            rows = self.select(
+                f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
+                f"{focus.pattern('?this')} {value_part} FILTER(isLiteral({value_var}) || !({tests})) }}"
+            )
             return [(r["this"], r["v"] if shape.is_property else r["this"]) for r in rows]
         minus, extras = [], []
         for cls in classes:
@@ -1513,8 +1781,10 @@ class _Run:
             minus.append(f"MINUS {{ {asserted(value_var)} }}")
             extras += [x for x in found if not isinstance(x, ox.Literal)]
         keep = f"FILTER(isLiteral({value_var}) || !{self.member(value_var, extras)})" if extras else ""
-        rows = self.select(f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
-                           f"{focus.pattern('?this')} {value_part} {' '.join(minus)} {keep} }}")
+        rows = self.select(
+            f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
+            f"{focus.pattern('?this')} {value_part} {' '.join(minus)} {keep} }}"
+        )
         return [(r["this"], r["v"] if shape.is_property else r["this"]) for r in rows]
 
     def term_set(self, terms: Iterable[ox.Term]) -> NodeSet:
@@ -1527,7 +1797,8 @@ class _Run:
 
         def build(var: str) -> str:
             parts = ([f"{var} {MEMBER} {iri}"] if stored else []) + (
-                [f"VALUES {var} {{ {' '.join(str(x) for x in literals)} }}"] if literals else [])
+                [f"VALUES {var} {{ {' '.join(str(x) for x in literals)} }}"] if literals else []
+            )
             if not parts:
                 return f"{{ VALUES {var} {{ }} }}"
             return " UNION ".join("{ " + x + " }" for x in parts)
@@ -1548,8 +1819,16 @@ class _Run:
                     parts.append(self.sources(shape, inner))
         if len(parts) == 1:
             return parts[0]
-        return NodeSet("|".join(p.key for p in parts), lambda var: "{ SELECT DISTINCT " + var + " WHERE { " + " UNION ".join(
-            "{ " + p.pattern(var) + " }" for p in parts) + " } }")
+        return NodeSet(
+            "|".join(p.key for p in parts),
+            lambda var: (
+                "{ SELECT DISTINCT "
+                + var
+                + " WHERE { "
+                + " UNION ".join("{ " + p.pattern(var) + " }" for p in parts)
+                + " } }"
+            ),
+        )
 
     def sources(self, shape: Shape, values: NodeSet) -> NodeSet:
         """The nodes that have one of `values` as a value of shape."""
@@ -1559,6 +1838,7 @@ class _Run:
         def build(var: str) -> str:
             y = self.fresh()
             return f"{{ SELECT DISTINCT {var} WHERE {{ {values.pattern(y)} {self.value_pattern(shape, var, y)} }} }}"
+
         return NodeSet(f"sources({shape.node},{values.key})", build)
 
     def values(self, focus: NodeSet, shape: Shape) -> NodeSet:
@@ -1569,6 +1849,7 @@ class _Run:
         def build(var: str) -> str:
             f = self.fresh()
             return f"{{ SELECT DISTINCT {var} WHERE {{ {focus.pattern(f)} {self.value_pattern(shape, f, var)} }} }}"
+
         return NodeSet(f"values({focus.key},{shape.node})", build, ranges=self.path_ranges(shape))
 
     def path_ranges(self, shape: Shape) -> frozenset[ox.Term]:
@@ -1585,7 +1866,9 @@ class _Run:
                 found |= rdfs.super_classes.get(r) or {r}
         return frozenset(found)
 
-    def value_pattern(self, shape: Shape, this: str, value: str, admitted: frozenset[str] | None = None) -> str:
+    def value_pattern(
+        self, shape: Shape, this: str, value: str, admitted: frozenset[str] | None = None
+    ) -> str:
         assert shape.path is not None
         if _is_type_path(shape.path):
             return self.rdfs.types_pattern(this, value, admitted)
@@ -1605,8 +1888,9 @@ class _Run:
         suffix = {"zeroOrMore": "*", "oneOrMore": "+", "zeroOrOne": "?"}[step.kind]
         return "(" + self.path_text(step.parts[0], inverse) + ")" + suffix
 
-    def pairs(self, focus: NodeSet, shape: Shape, condition: str = "", only: Iterable[ox.Term] | None = None
-              ) -> list[tuple[ox.Term, ox.Term]]:
+    def pairs(
+        self, focus: NodeSet, shape: Shape, condition: str = "", only: Iterable[ox.Term] | None = None
+    ) -> list[tuple[ox.Term, ox.Term]]:
         """(focus node, value node) pairs, only those meeting condition (a FILTER expression over ?v)
         or whose value is in `only`."""
         if shape.is_property:
@@ -1615,8 +1899,10 @@ class _Run:
             value_var, value_part = "?this", ""
         restrict = "" if only is None else f"FILTER({self.member(value_var, only)})"
         where = f"FILTER({condition})" if condition else ""
-        rows = self.select(f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
-                           f"{focus.pattern('?this')} {value_part} {restrict} {where} }}")
+        rows = self.select(
+            f"SELECT DISTINCT ?this {value_var if shape.is_property else ''} WHERE {{ "
+            f"{focus.pattern('?this')} {value_part} {restrict} {where} }}"
+        )
         return [(r["this"], r["v"] if shape.is_property else r["this"]) for r in rows]
 
     # --- evaluation of a shape on a set of focus nodes
@@ -1624,23 +1910,31 @@ class _Run:
     def evaluate(self, shape: Shape, focus: NodeSet) -> Outcome:
         """The shape's results and non-conforming nodes on these focus nodes (a target set, or a
         set of value nodes that is materialised first)."""
-        if self.focus is None and shape.targets and {ox.NamedNode(c) for c in shape.targets.classes} & focus.ranges:
+        if (
+            self.focus is None
+            and shape.targets
+            and {ox.NamedNode(c) for c in shape.targets.classes} & focus.ranges
+        ):
             # Every node is an instance of a class the shape targets (the values of ikg:implements,
             # whose range is ikg:DocumentPart): the shape's evaluation on its targets covers them.
             # Its outcome has more nodes than asked for; callers only look up the ones they have.
             return self.evaluate(shape, self.targets(shape))
         if focus.key not in self.target_keys:
             focus = self.materialise(focus)
-        return self.once.get(("outcome", id(shape), focus.key),  # type: ignore[return-value]
-                             lambda: self._evaluate(shape, focus))
+        return self.once.get(
+            ("outcome", id(shape), focus.key),  # type: ignore[return-value]
+            lambda: self._evaluate(shape, focus),
+        )
 
     def _evaluate(self, shape: Shape, focus: NodeSet) -> Outcome:
         targets = self.targets(shape) if shape.targets else None
         if focus.members is not None and targets is not None and targets.key != focus.key:
             # A shape's results on a node do not depend on why the node is checked: when the nodes
             # are all among the shape's own targets, take them from that evaluation.
-            outside = self.select(f"SELECT ?x WHERE {{ {focus.pattern('?x')} FILTER NOT EXISTS {{ "
-                                  f"{targets.pattern('?x')} }} }} LIMIT 1")
+            outside = self.select(
+                f"SELECT ?x WHERE {{ {focus.pattern('?x')} FILTER NOT EXISTS {{ "
+                f"{targets.pattern('?x')} }} }} LIMIT 1"
+            )
             if not outside:
                 whole = self.evaluate(shape, targets)
                 part = Outcome()
@@ -1655,20 +1949,35 @@ class _Run:
         for index, constraint in enumerate(shape.constraints):
             for focus_node, result in self.constraint_results(shape, index, focus):
                 outcome.reports[focus_node].append(result)
-                if constraint.custom or (shape.severity not in ALLOWED_SEVERITIES
-                                         and result.severity not in ALLOWED_SEVERITIES):
+                if constraint.custom or (
+                    shape.severity not in ALLOWED_SEVERITIES and result.severity not in ALLOWED_SEVERITIES
+                ):
                     outcome.nonconforming.add(focus_node)
         return outcome
 
     def constraint_results(self, shape: Shape, index: int, focus: NodeSet) -> list[tuple[ox.Term, Result]]:
         """One constraint's results on these focus nodes (computed once; callers copy, never change them)."""
-        return self.once.get(("constraint", id(shape), index, focus.key),  # type: ignore[return-value]
-                             lambda: list(self.check(shape, shape.constraints[index], focus)))
+        return self.once.get(
+            ("constraint", id(shape), index, focus.key),  # type: ignore[return-value]
+            lambda: list(self.check(shape, shape.constraints[index], focus)),
+        )
 
-    def result(self, shape: Shape, constraint: Constraint, focus: ox.Term, value: ox.Term | None,
-               component: Node | None = None) -> Result:
-        return Result(shape=shape, component=component or constraint.component, focus=focus, value=value,
-                      path=shape.path_node, messages=shape.messages)
+    def result(
+        self,
+        shape: Shape,
+        constraint: Constraint,
+        focus: ox.Term,
+        value: ox.Term | None,
+        component: Node | None = None,
+    ) -> Result:
+        return Result(
+            shape=shape,
+            component=component or constraint.component,
+            focus=focus,
+            value=value,
+            path=shape.path_node,
+            messages=shape.messages,
+        )
 
     def check(self, shape: Shape, c: Constraint, focus: NodeSet) -> Iterator[tuple[ox.Term, Result]]:
         kind = c.kind
@@ -1683,11 +1992,15 @@ class _Run:
                 yield f, self.result(shape, c, f, v)
         elif kind == "hasValue":
             if shape.is_property:
-                rows = self.select(f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} FILTER NOT EXISTS {{ "
-                                   f"{self.value_pattern(shape, '?this', '?v')} FILTER(sameTerm(?v, {c.value})) }} }}")
+                rows = self.select(
+                    f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} FILTER NOT EXISTS {{ "
+                    f"{self.value_pattern(shape, '?this', '?v')} FILTER(sameTerm(?v, {c.value})) }} }}"
+                )
             else:
-                rows = self.select(f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} "
-                                   f"FILTER(!sameTerm(?this, {c.value})) }}")
+                rows = self.select(
+                    f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} "
+                    f"FILTER(!sameTerm(?this, {c.value})) }}"
+                )
             for r in rows:
                 yield r["this"], self.result(shape, c, r["this"], None)
         elif kind in ("minCount", "maxCount"):
@@ -1703,8 +2016,11 @@ class _Run:
             admitted = _admitted_iris(c.shapes[0])
             if low is not None and low > 0 and high is not None:  # both bounds: one count per focus node
                 for f, number in self.counts_outside(shape, focus, low, high, condition, admitted):
-                    component = (SH.QualifiedMinCountConstraintComponent if number < low
-                                 else SH.QualifiedMaxCountConstraintComponent)
+                    component = (
+                        SH.QualifiedMinCountConstraintComponent
+                        if number < low
+                        else SH.QualifiedMaxCountConstraintComponent
+                    )
                     yield f, self.result(shape, c, f, None, component)
                 return
             if low is not None and low > 0:
@@ -1714,9 +2030,11 @@ class _Run:
                 for f in self.count_violations(shape, focus, False, high, condition, admitted):
                     yield f, self.result(shape, c, f, None, SH.QualifiedMaxCountConstraintComponent)
         elif kind == "uniqueLang":
-            rows = self.select(f"SELECT ?this ?lang WHERE {{ {focus.pattern('?this')} {self.value_pattern(shape, '?this', '?v')} "
-                               f"FILTER(isLiteral(?v) && LANG(?v) != \"\") BIND(LCASE(LANG(?v)) AS ?lang) }} "
-                               f"GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1)")
+            rows = self.select(
+                f"SELECT ?this ?lang WHERE {{ {focus.pattern('?this')} {self.value_pattern(shape, '?this', '?v')} "
+                f"FILTER(isLiteral(?v) && LANG(?v) != \"\") BIND(LCASE(LANG(?v)) AS ?lang) }} "
+                f"GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1)"
+            )
             for r in rows:
                 yield r["this"], self.result(shape, c, r["this"], None)
         elif kind == "property":
@@ -1728,41 +2046,65 @@ class _Run:
         else:  # pragma: no cover - compile_shapes refuses anything else
             raise AssertionError(kind)
 
-    def count_violations(self, shape: Shape, focus: NodeSet, at_least: bool, number: int,
-                         condition: Callable[[str], str] | None = None,
-                         admitted: frozenset[str] | None = None) -> list[ox.Term]:
+    def count_violations(
+        self,
+        shape: Shape,
+        focus: NodeSet,
+        at_least: bool,
+        number: int,
+        condition: Callable[[str], str] | None = None,
+        admitted: frozenset[str] | None = None,
+    ) -> list[ox.Term]:
         """Focus nodes with fewer than (at_least) or more than `number` distinct values meeting
         condition (which only IRIs in `admitted`, when given, can meet)."""
         where = f"FILTER({condition('?v')})" if condition else ""
         value = self.value_pattern(shape, "?this", "?v", admitted)
         if at_least and number == 1:
-            query = (f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} "
-                     f"FILTER NOT EXISTS {{ {value} {where} }} }}")
+            query = (
+                f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} "
+                f"FILTER NOT EXISTS {{ {value} {where} }} }}"
+            )
         elif at_least:
-            query = (f"SELECT ?this WHERE {{ {focus.pattern('?this')} OPTIONAL {{ {value} {where} }} }} "
-                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {number})")
+            query = (
+                f"SELECT ?this WHERE {{ {focus.pattern('?this')} OPTIONAL {{ {value} {where} }} }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {number})"
+            )
         elif number == 1 and shape.path is not None and not _is_type_path(shape.path):
             # two different values: a self-join is cheaper than counting every node's values
             other = self.value_pattern(shape, "?this", "?w")
             where_w = f"FILTER({condition('?w')})" if condition else ""
-            query = (f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} {value} {where} {other} {where_w} "
-                     f"FILTER(!sameTerm(?v, ?w)) }}")
+            query = (
+                f"SELECT DISTINCT ?this WHERE {{ {focus.pattern('?this')} {value} {where} {other} {where_w} "
+                f"FILTER(!sameTerm(?v, ?w)) }}"
+            )
         else:
-            query = (f"SELECT ?this WHERE {{ {focus.pattern('?this')} {value} {where} }} "
-                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {number})")
+            query = (
+                f"SELECT ?this WHERE {{ {focus.pattern('?this')} {value} {where} }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {number})"
+            )
         return [r["this"] for r in self.select(query)]
 
-    def counts_outside(self, shape: Shape, focus: NodeSet, low: int, high: int, condition: Callable[[str], str],
-                       admitted: frozenset[str] | None) -> list[tuple[ox.Term, int]]:
+    def counts_outside(
+        self,
+        shape: Shape,
+        focus: NodeSet,
+        low: int,
+        high: int,
+        condition: Callable[[str], str],
+        admitted: frozenset[str] | None,
+    ) -> list[tuple[ox.Term, int]]:
         """Focus nodes whose number of distinct values meeting condition is below low or above high."""
         value = self.value_pattern(shape, "?this", "?v", admitted)
-        rows = self.select(f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus.pattern('?this')} "
-                           f"OPTIONAL {{ {value} FILTER({condition('?v')}) }} }} GROUP BY ?this "
-                           f"HAVING (COUNT(DISTINCT ?v) < {low} || COUNT(DISTINCT ?v) > {high})")
+        rows = self.select(
+            f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus.pattern('?this')} "
+            f"OPTIONAL {{ {value} FILTER({condition('?v')}) }} }} GROUP BY ?this "
+            f"HAVING (COUNT(DISTINCT ?v) < {low} || COUNT(DISTINCT ?v) > {high})"
+        )
         return [(r["this"], int(r["n"].value)) for r in rows]
 
-    def check_nested_reports(self, shape: Shape, c: Constraint, focus: NodeSet, *, as_details: bool
-                             ) -> Iterator[tuple[ox.Term, Result]]:
+    def check_nested_reports(
+        self, shape: Shape, c: Constraint, focus: NodeSet, *, as_details: bool
+    ) -> Iterator[tuple[ox.Term, Result]]:
         inner = c.shapes[0]
         outcome = self.evaluate(inner, self.values(focus, shape))
         if as_details:  # sh:node: a result when the node does not conform or reports anything
@@ -1785,11 +2127,17 @@ class _Run:
     def shape_pass(self, shape: Shape, candidates: NodeSet, var: str) -> str:
         """A SPARQL expression: the node in var conforms to shape (nested, as pyshacl judges it with
         allow_warnings). Value-local shapes become conditions; others are evaluated on the candidates."""
-        return self.once.get(("pass", id(shape), candidates.key, var),  # type: ignore[return-value]
-                             lambda: self._shape_pass(shape, candidates, var))
+        return self.once.get(
+            ("pass", id(shape), candidates.key, var),  # type: ignore[return-value]
+            lambda: self._shape_pass(shape, candidates, var),
+        )
 
     def _shape_pass(self, shape: Shape, candidates: NodeSet, var: str) -> str:
-        if shape.deactivated or shape.severity in ALLOWED_SEVERITIES and not any(c.custom for c in shape.constraints):
+        if (
+            shape.deactivated
+            or shape.severity in ALLOWED_SEVERITIES
+            and not any(c.custom for c in shape.constraints)
+        ):
             expression = "true"
         elif shape.is_value_local():
             parts = [self.pass_expression(c, candidates, var) for c in shape.constraints]
@@ -1806,8 +2154,14 @@ class _Run:
             return f"(!isLiteral({v}) && EXISTS {{ {self.rdfs.instance_pattern(c.value, v, bound=True)} }})"  # type: ignore[arg-type]
         if c.kind == "nodeKind":
             iri, blank, literal = f"isIRI({v})", f"isBlank({v})", f"isLiteral({v})"
-            kinds = {SH.IRI: iri, SH.BlankNode: blank, SH.Literal: literal, SH.BlankNodeOrIRI: f"({blank} || {iri})",
-                     SH.BlankNodeOrLiteral: f"({blank} || {literal})", SH.IRIOrLiteral: f"({iri} || {literal})"}
+            kinds = {
+                SH.IRI: iri,
+                SH.BlankNode: blank,
+                SH.Literal: literal,
+                SH.BlankNodeOrIRI: f"({blank} || {iri})",
+                SH.BlankNodeOrLiteral: f"({blank} || {literal})",
+                SH.IRIOrLiteral: f"({iri} || {literal})",
+            }
             return kinds[c.value]  # type: ignore[index]
         if c.kind == "datatype":
             return self.datatype_expression(c.value, candidates, v)  # type: ignore[arg-type]
@@ -1820,8 +2174,10 @@ class _Run:
             if "*" in languages:
                 return f"(isLiteral({v}) && LANG({v}) != \"\")"
             listed = ", ".join('"' + x.replace('"', '') + '"' for x in sorted(languages)) or '""'
-            return (f"(isLiteral({v}) && LANG({v}) != \"\" && (LCASE(LANG({v})) IN ({listed}) || "
-                    f"LCASE(STRBEFORE(CONCAT(LANG({v}), \"-\"), \"-\")) IN ({listed})))")
+            return (
+                f"(isLiteral({v}) && LANG({v}) != \"\" && (LCASE(LANG({v})) IN ({listed}) || "
+                f"LCASE(STRBEFORE(CONCAT(LANG({v}), \"-\"), \"-\")) IN ({listed})))"
+            )
         if c.kind == "length":
             bound, number = c.value  # type: ignore[misc]
             if bound == "min" and number == 0:
@@ -1852,8 +2208,10 @@ class _Run:
             return f"(isLiteral({v}) && LANG({v}) = \"\" && DATATYPE({v}) = {XSD_STRING})"
         if datatype == str(RDF.langString):
             return f"(isLiteral({v}) && LANG({v}) != \"\")"
-        rows = self.select(f"SELECT DISTINCT ?x WHERE {{ {candidates.pattern('?x')} "
-                           f"FILTER(isLiteral(?x) && DATATYPE(?x) = <{datatype}>) }}")
+        rows = self.select(
+            f"SELECT DISTINCT ?x WHERE {{ {candidates.pattern('?x')} "
+            f"FILTER(isLiteral(?x) && DATATYPE(?x) = <{datatype}>) }}"
+        )
         ill = [r["x"] for r in rows if not _datatype_matches(r["x"], URIRef(datatype))]
         base = f"(isLiteral({v}) && LANG({v}) = \"\" && DATATYPE({v}) = <{datatype}>"
         return base + (f" && !{self.member(v, ill)})" if ill else ")")
@@ -1877,35 +2235,62 @@ class _Run:
         terms = {name: str(to_oxigraph(value)) for name, value in c.parameters}
         if q.binds_current_shape:
             terms["currentShape"] = f"<{shape.node}>"
-        self.materialise_for(q.prologue + "SELECT * WHERE { VALUES ?this { <urn:x:this> } " + "".join(
-            _substitute(q.body_tokens, dict(texts, __focus__=""), terms)) + "}")
+        self.materialise_for(
+            q.prologue
+            + "SELECT * WHERE { VALUES ?this { <urn:x:this> } "
+            + "".join(_substitute(q.body_tokens, dict(texts, __focus__=""), terms))
+            + "}"
+        )
         # The focus nodes go into the MINUS groups too when they are few; for all of a shape's targets
         # the anti-join over the whole graph is faster.
         few = focus.members is not None and len(focus.members) <= SMALL_SET
-        body = "".join(_substitute(q.body_tokens, dict(texts, __focus__=focus.pattern("?this") if few else ""), terms))
+        body = "".join(
+            _substitute(q.body_tokens, dict(texts, __focus__=focus.pattern("?this") if few else ""), terms)
+        )
         runs: list[tuple[str, str | None]] = []  # (injection, variable holding the value node)
         if c.kind == "sparql":
             runs.append((focus.pattern("?this"), None))
         elif not q.binds_value:
             if shape.is_property:
-                runs.append((focus.pattern("?this") + " " + self.value_pattern(shape, "?this", "?_vin"), "_vin"))
+                runs.append(
+                    (focus.pattern("?this") + " " + self.value_pattern(shape, "?this", "?_vin"), "_vin")
+                )
             else:
                 runs.append((focus.pattern("?this"), "this"))
         else:
             # pyshacl pre-binds ?value only when rdflib finds the value node true (`if valuenode:`):
             # for a falsy literal ("0", "", "false"^^xsd:boolean, …) the query runs with ?value free.
             candidates = self.values(focus, shape)
-            rows = self.select(f"SELECT DISTINCT ?x WHERE {{ {candidates.pattern('?x')} FILTER(isLiteral(?x) && "
-                               f"(STRLEN(STR(?x)) = 0 || DATATYPE(?x) != {XSD_STRING} && LANG(?x) = \"\")) }}")
+            rows = self.select(
+                f"SELECT DISTINCT ?x WHERE {{ {candidates.pattern('?x')} FILTER(isLiteral(?x) && "
+                f"(STRLEN(STR(?x)) = 0 || DATATYPE(?x) != {XSD_STRING} && LANG(?x) = \"\")) }}"
+            )
             falsy = [r["x"] for r in rows if not bool(to_rdflib(r["x"]))]
             keep = f"FILTER(!{self.member('?value', falsy)})" if falsy else ""
             if shape.is_property:
-                runs.append((focus.pattern("?this") + " " + self.value_pattern(shape, "?this", "?value") + keep, "value"))
+                runs.append(
+                    (
+                        focus.pattern("?this") + " " + self.value_pattern(shape, "?this", "?value") + keep,
+                        "value",
+                    )
+                )
                 if falsy:
-                    runs.append((focus.pattern("?this") + " " + self.value_pattern(shape, "?this", "?_vin")
-                                 + f" FILTER({self.member('?_vin', falsy)})", "_vin"))
+                    runs.append(
+                        (
+                            focus.pattern("?this")
+                            + " "
+                            + self.value_pattern(shape, "?this", "?_vin")
+                            + f" FILTER({self.member('?_vin', falsy)})",
+                            "_vin",
+                        )
+                    )
             else:
-                runs.append((focus.pattern("?this") + " BIND(?this AS ?value) " + keep.replace("?value", "?this"), "value"))
+                runs.append(
+                    (
+                        focus.pattern("?this") + " BIND(?this AS ?value) " + keep.replace("?value", "?this"),
+                        "value",
+                    )
+                )
                 if falsy:
                     runs.append((focus.pattern("?this") + f" FILTER({self.member('?this', falsy)})", "this"))
         projection = set(q.projection)
@@ -1914,18 +2299,29 @@ class _Run:
         for injection, value_var in runs:
             extras = [v for v in ("this", value_var) if v is not None and v not in projection]
             projection_text = "".join(_substitute(tokenize(q.projection_text), {}, terms))
-            text = (f"{q.prologue}SELECT DISTINCT {' '.join('?' + v for v in dict.fromkeys(extras))} {projection_text} "
-                    f"WHERE {{ {injection} {body} }}")
+            text = (
+                f"{q.prologue}SELECT DISTINCT {' '.join('?' + v for v in dict.fromkeys(extras))} {projection_text} "
+                f"WHERE {{ {injection} {body} }}"
+            )
             for row in self.select(text):
                 f = row["this"]
                 bound = {name: row[name] for name in q.projection if row[name] is not None}
                 if c.kind == "component":
-                    yield from self.component_result(shape, c, f, row[value_var] if value_var else None, bound, seen)
+                    yield from self.component_result(
+                        shape, c, f, row[value_var] if value_var else None, bound, seen
+                    )
                 else:
                     yield from self.sparql_constraint_result(shape, c, f, bound, failed_foci, seen)
 
-    def component_result(self, shape: Shape, c: Constraint, f: ox.Term, vin: ox.Term | None,
-                         bound: dict[str, ox.Term], seen: set[tuple]) -> Iterator[tuple[ox.Term, Result]]:
+    def component_result(
+        self,
+        shape: Shape,
+        c: Constraint,
+        f: ox.Term,
+        vin: ox.Term | None,
+        bound: dict[str, ox.Term],
+        seen: set[tuple],
+    ) -> Iterator[tuple[ox.Term, Result]]:
         """pyshacl's BoundShapeValidatorComponent for one row: a set of (value node, (this, path,
         value)) per focus node; the shape's messages as they are (language kept)."""
         t, p, v = bound.get("this"), bound.get("path"), bound.get("value")
@@ -1950,8 +2346,15 @@ class _Run:
             result.messages = (GENERIC_COMPONENT_MESSAGE,)
         yield f, result
 
-    def sparql_constraint_result(self, shape: Shape, c: Constraint, f: ox.Term, bound: dict[str, ox.Term],
-                                 failed_foci: set[ox.Term], seen: set[tuple]) -> Iterator[tuple[ox.Term, Result]]:
+    def sparql_constraint_result(
+        self,
+        shape: Shape,
+        c: Constraint,
+        f: ox.Term,
+        bound: dict[str, ox.Term],
+        failed_foci: set[ox.Term],
+        seen: set[tuple],
+    ) -> Iterator[tuple[ox.Term, Result]]:
         """pyshacl's SPARQLBasedConstraint: messages formatted with the row's variables, language dropped."""
         result_value = None if shape.is_property else f
         others = {k: to_rdflib(x) for k, x in bound.items() if k not in ("failure", "path", "value", "this")}
@@ -2008,13 +2411,19 @@ class _Run:
             if prop == str(RDFS.subClassOf):
                 quads += self.schema_quads(rdfs.super_classes, str(RDFS.subClassOf), rdfs.class_edges)
             elif prop == str(RDFS.subPropertyOf):
-                quads += self.schema_quads(rdfs.super_properties, str(RDFS.subPropertyOf), rdfs.property_edges,
-                                           reflexive_predicates=True)
+                quads += self.schema_quads(
+                    rdfs.super_properties,
+                    str(RDFS.subPropertyOf),
+                    rdfs.property_edges,
+                    reflexive_predicates=True,
+                )
             else:
                 subs = [q for q in rdfs.subproperties(prop) if q != prop]
                 if subs:
-                    rows = self.select(f"SELECT DISTINCT ?s ?o WHERE {{ ?s ({'|'.join(f'<{q}>' for q in subs)}) ?o "
-                                       f"FILTER NOT EXISTS {{ ?s <{prop}> ?o }} }}")
+                    rows = self.select(
+                        f"SELECT DISTINCT ?s ?o WHERE {{ ?s ({'|'.join(f'<{q}>' for q in subs)}) ?o "
+                        f"FILTER NOT EXISTS {{ ?s <{prop}> ?o }} }}"
+                    )
                     quads += [ox.Quad(r["s"], ox.NamedNode(prop), r["o"], ENTAILED_GRAPH) for r in rows]
         classes: set[ox.Term] = set()
         if observed.all_types:
@@ -2022,16 +2431,24 @@ class _Run:
             classes |= {ox.NamedNode(RDFS_RESOURCE), ox.NamedNode(RDF_PROPERTY)}
         for cls in observed.classes:
             classes |= rdfs.subclasses(ox.NamedNode(cls))
-        wanted = sorted({c for c in classes if isinstance(c, ox.NamedNode)} - {
-            ox.NamedNode(x[len("class "):]) for x in self.materialised if x.startswith("class ")}, key=str)
+        wanted = sorted(
+            {c for c in classes if isinstance(c, ox.NamedNode)}
+            - {ox.NamedNode(x[len("class ") :]) for x in self.materialised if x.startswith("class ")},
+            key=str,
+        )
         if wanted:
             self.materialised.update(f"class {c.value}" for c in wanted)
             quads += self.type_quads(set(wanted))
         if quads:
             self.add_quads(quads, ENTAILED_GRAPH)
 
-    def schema_quads(self, closure: dict[ox.Term, set[ox.Term]], predicate: str, asserted: set[tuple[ox.Term, ox.Term]],
-                     reflexive_predicates: bool = False) -> list[ox.Quad]:
+    def schema_quads(
+        self,
+        closure: dict[ox.Term, set[ox.Term]],
+        predicate: str,
+        asserted: set[tuple[ox.Term, ox.Term]],
+        reflexive_predicates: bool = False,
+    ) -> list[ox.Quad]:
         pairs = {(a, b) for a, supers in closure.items() for b in supers if a != b}
         if predicate == str(RDFS.subClassOf):  # (c a rdfs:Class) → c rdfs:subClassOf c
             pairs |= {(a, a) for a, b in asserted if b == ox.NamedNode(RDFS_RESOURCE)}
@@ -2053,31 +2470,63 @@ class _Run:
         rdfs = self.rdfs
         quads: list[ox.Quad] = []
         named = sorted(classes, key=str)
-        type_pairs = sorted({(t0.value, t.value) for t in named for t0 in rdfs.subclasses(t)
-                             if isinstance(t0, ox.NamedNode) and t0 != t})
-        domain_pairs = sorted({(q, t.value) for t in named for p, d in rdfs.domains if d in rdfs.subclasses(t)
-                               and isinstance(p, ox.NamedNode) for q in rdfs.subproperties(p.value)})
-        range_pairs = sorted({(q, t.value) for t in named for p, r in rdfs.ranges if r in rdfs.subclasses(t)
-                              and isinstance(p, ox.NamedNode) for q in rdfs.subproperties(p.value)})
+        type_pairs = sorted(
+            {
+                (t0.value, t.value)
+                for t in named
+                for t0 in rdfs.subclasses(t)
+                if isinstance(t0, ox.NamedNode) and t0 != t
+            }
+        )
+        domain_pairs = sorted(
+            {
+                (q, t.value)
+                for t in named
+                for p, d in rdfs.domains
+                if d in rdfs.subclasses(t) and isinstance(p, ox.NamedNode)
+                for q in rdfs.subproperties(p.value)
+            }
+        )
+        range_pairs = sorted(
+            {
+                (q, t.value)
+                for t in named
+                for p, r in rdfs.ranges
+                if r in rdfs.subclasses(t) and isinstance(p, ox.NamedNode)
+                for q in rdfs.subproperties(p.value)
+            }
+        )
         branches = []
-        for pairs, pattern in ((type_pairs, f"?x <{RDF.type}> ?a"), (domain_pairs, "?x ?a ?o"),
-                               (range_pairs, "?s ?a ?x FILTER(!isLiteral(?x))")):
+        for pairs, pattern in (
+            (type_pairs, f"?x <{RDF.type}> ?a"),
+            (domain_pairs, "?x ?a ?o"),
+            (range_pairs, "?s ?a ?x FILTER(!isLiteral(?x))"),
+        ):
             if pairs:
                 values = " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
                 branches.append(f"{{ {pattern} . VALUES (?a ?t) {{ {values} }} }}")
         if branches:
-            rows = self.select(f"SELECT DISTINCT ?x ?t WHERE {{ {' UNION '.join(branches)} "
-                               f"FILTER NOT EXISTS {{ ?x <{RDF.type}> ?t }} }}")
+            rows = self.select(
+                f"SELECT DISTINCT ?x ?t WHERE {{ {' UNION '.join(branches)} "
+                f"FILTER NOT EXISTS {{ ?x <{RDF.type}> ?t }} }}"
+            )
             quads += [ox.Quad(r["x"], RDF_TYPE, r["t"], ENTAILED_GRAPH) for r in rows]
         # Every subject and object is an rdfs:Resource, every predicate an rdf:Property, and so an
         # instance of their superclasses.
-        for special, query in ((RDFS_RESOURCE, "SELECT DISTINCT ?x WHERE { { ?x ?p ?o } UNION { ?s ?p ?x "
-                                               "FILTER(!isLiteral(?x)) } FILTER NOT EXISTS { ?x a <%s> } }"),
-                               (RDF_PROPERTY, "SELECT DISTINCT ?x WHERE { ?s ?x ?o FILTER NOT EXISTS { ?x a <%s> } }")):
+        for special, query in (
+            (
+                RDFS_RESOURCE,
+                "SELECT DISTINCT ?x WHERE { { ?x ?p ?o } UNION { ?s ?p ?x "
+                "FILTER(!isLiteral(?x)) } FILTER NOT EXISTS { ?x a <%s> } }",
+            ),
+            (RDF_PROPERTY, "SELECT DISTINCT ?x WHERE { ?s ?x ?o FILTER NOT EXISTS { ?x a <%s> } }"),
+        ):
             supers = rdfs.super_classes.get(ox.NamedNode(special)) or {ox.NamedNode(special)}
             for cls in named:
                 if cls in supers:
-                    quads += [ox.Quad(r["x"], RDF_TYPE, cls, ENTAILED_GRAPH) for r in self.select(query % cls.value)]
+                    quads += [
+                        ox.Quad(r["x"], RDF_TYPE, cls, ENTAILED_GRAPH) for r in self.select(query % cls.value)
+                    ]
         return quads
 
     # --- the whole run
@@ -2092,8 +2541,10 @@ class _Run:
             # computed once (self.once).
             for future in [pool.submit(self.targets, shape) for shape in shapes]:
                 future.result()
-            futures = [pool.submit(lambda s, i: self.constraint_results(s, i, self.targets(s)), shape, index)
-                       for shape, index in tasks]
+            futures = [
+                pool.submit(lambda s, i: self.constraint_results(s, i, self.targets(s)), shape, index)
+                for shape, index in tasks
+            ]
             for future in futures:
                 future.result()
         results: list[Result] = []
@@ -2150,8 +2601,14 @@ def _observe(query: str) -> Observed:
             else:
                 found.predicates.add(str(p))
         elif isinstance(p, Path):
-            if (isinstance(p, SequencePath) and len(p.args) == 2 and p.args[0] == RDF.type
-                    and isinstance(p.args[1], MulPath) and p.args[1].path == RDFS.subClassOf and isinstance(o, URIRef)):
+            if (
+                isinstance(p, SequencePath)
+                and len(p.args) == 2
+                and p.args[0] == RDF.type
+                and isinstance(p.args[1], MulPath)
+                and p.args[1].path == RDFS.subClassOf
+                and isinstance(o, URIRef)
+            ):
                 found.classes.add(str(o))
                 found.predicates.add(str(RDFS.subClassOf))
                 return
@@ -2212,8 +2669,13 @@ def _is_type_path(step: PathStep) -> bool:
 
 def _plain_class_check(shape: Shape) -> bool:
     """A nested shape that is just `[ sh:class C ]`, judged as a Violation."""
-    return (not shape.is_property and not shape.deactivated and shape.severity not in ALLOWED_SEVERITIES
-            and len(shape.constraints) == 1 and shape.constraints[0].kind == "class")
+    return (
+        not shape.is_property
+        and not shape.deactivated
+        and shape.severity not in ALLOWED_SEVERITIES
+        and len(shape.constraints) == 1
+        and shape.constraints[0].kind == "class"
+    )
 
 
 def _truthy(term: ox.Term | None) -> bool:
@@ -2222,20 +2684,29 @@ def _truthy(term: ox.Term | None) -> bool:
 
 
 def _copy(result: Result) -> Result:
-    return Result(shape=result.shape, component=result.component, focus=result.focus, value=result.value,
-                  path=result.path, messages=result.messages, source_constraint=result.source_constraint,
-                  details=[_copy(d) for d in result.details])
+    return Result(
+        shape=result.shape,
+        component=result.component,
+        focus=result.focus,
+        value=result.value,
+        path=result.path,
+        messages=result.messages,
+        source_constraint=result.source_constraint,
+        details=[_copy(d) for d in result.details],
+    )
 
 
-def _formatted_messages(own: Sequence[Literal], shape_messages: Sequence[Node], variables: dict[str, Node]
-                        ) -> tuple[Node, ...]:
+def _formatted_messages(
+    own: Sequence[Literal], shape_messages: Sequence[Node], variables: dict[str, Node]
+) -> tuple[Node, ...]:
     """pyshacl's make_v_result with bound variables: {?name} and {$name} replaced, language dropped."""
+
     def format_message(m: Node) -> Node:
         if not isinstance(m, Literal):
             return m
         text = str(m.value)
         for name, value in variables.items():
-            text = re.sub("{{[?$]{}}}".format(name), str(value), text)
+            text = re.sub(f"{{[?$]{name}}}", str(value), text)
         return Literal(text)
 
     messages = [format_message(m) for m in own if m not in shape_messages]
@@ -2252,8 +2723,16 @@ def _datatype_matches(term: ox.Literal, datatype: URIRef) -> bool:
         return False
     value = literal.value  # type: ignore[union-attr]
     checks: dict[URIRef, type | tuple[type, ...]] = {
-        XSD.string: (str, bytes), RDF.langString: (str, bytes), XSD.integer: int, XSD.float: float,
-        XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime}
+        XSD.string: (str, bytes),
+        RDF.langString: (str, bytes),
+        XSD.integer: int,
+        XSD.float: float,
+        XSD.decimal: Decimal,
+        XSD.boolean: bool,
+        XSD.date: date,
+        XSD.time: time,
+        XSD.dateTime: datetime,
+    }
     expected = checks.get(datatype)
     return True if expected is None else isinstance(value, expected)
 
@@ -2270,16 +2749,22 @@ def _in_range(value: Node, kind: str, bound: Literal) -> bool:
         order = compare_literal(value, bound)
     except (TypeError, NotImplementedError):
         return False
-    return {"minExclusive": order > 0, "minInclusive": order >= 0, "maxExclusive": order < 0,
-            "maxInclusive": order <= 0}[kind]
+    return {
+        "minExclusive": order > 0,
+        "minInclusive": order >= 0,
+        "maxExclusive": order < 0,
+        "maxInclusive": order <= 0,
+    }[kind]
 
 
 # =============================================================================================
 # The report
 # =============================================================================================
 
-def validate_store(store: ox.Store, shapes: CompiledShapes, ontology: Graph, *,
-                   focus_nodes: Collection[str] | None = None) -> ValidationReport:
+
+def validate_store(
+    store: ox.Store, shapes: CompiledShapes, ontology: Graph, *, focus_nodes: Collection[str] | None = None
+) -> ValidationReport:
     """Validate the union of all graphs of `store`, with `ontology` mixed in and RDFS entailment, as
     pyshacl validates it (see the module docstring). With focus_nodes (IRIs), only results whose focus
     node is one of them, evaluating only what they need. Scratch graphs are removed before returning."""
@@ -2357,15 +2842,17 @@ def build_report(shapes: CompiledShapes, kept: list[tuple[Result, Result | None]
             graph.add((node, SH.resultMessage, m))
             if isinstance(m, Literal):
                 messages.setdefault(m.language or "en", str(m))
-        results.append(ValidationResult(
-            severity=str(result.severity).rsplit("#", 1)[-1],
-            focus_node=result.focus.value,
-            path=str(path) if isinstance(path, URIRef) else None,
-            value=result.value.value if result.value is not None else None,
-            messages=messages,
-            constraint=str(result.component).rsplit("#", 1)[-1],
-            shape=str(result.shape.node)))
+        results.append(
+            ValidationResult(
+                severity=str(result.severity).rsplit("#", 1)[-1],
+                focus_node=result.focus.value,
+                path=str(path) if isinstance(path, URIRef) else None,
+                value=result.value.value if result.value is not None else None,
+                messages=messages,
+                constraint=str(result.component).rsplit("#", 1)[-1],
+                shape=str(result.shape.node),
+            )
+        )
     conforms = not any(r.severity == "Violation" for r in results)
     graph.add((report, SH.conforms, Literal(conforms)))
     return ValidationReport(conforms=conforms, results=results, graph=graph, checked_shapes=shapes.count)
-

@@ -43,7 +43,9 @@ from .worker_store import worker_store
 # Safety
 # ------------------------------------------------------------------------------------------------
 
-UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 _TOKENS = re.compile(
@@ -95,11 +97,13 @@ def keywords(query: str) -> list[str]:
 
 def unescape_codepoints(query: str) -> str:
     r"""SPARQL allows \uXXXX and \UXXXXXXXX escapes anywhere in a query; check what a parser may see."""
+
     def replace(match: re.Match[str]) -> str:
         try:
             return chr(int(match.group(1) or match.group(2), 16))
         except (ValueError, OverflowError):
             return match.group(0)
+
     return _CODEPOINT.sub(replace, query)
 
 
@@ -112,18 +116,25 @@ def check_query(query: str) -> CheckedQuery:
         words += keywords(variant)
     updates = sorted(UPDATE_KEYWORDS.intersection(words))
     if "LOAD" in updates:
-        raise QueryRefused("LOAD is not allowed: this endpoint is read-only and never fetches data from another host",
-                           status=400)
+        raise QueryRefused(
+            "LOAD is not allowed: this endpoint is read-only and never fetches data from another host",
+            status=400,
+        )
     if updates:
-        raise QueryRefused(f"SPARQL Update ({', '.join(updates)}) is not allowed: this endpoint is read-only",
-                           status=400)
+        raise QueryRefused(
+            f"SPARQL Update ({', '.join(updates)}) is not allowed: this endpoint is read-only", status=400
+        )
     if "SERVICE" in words:
-        raise QueryRefused("SERVICE (federated query) is not allowed: this endpoint never connects to another host",
-                           status=403)
+        raise QueryRefused(
+            "SERVICE (federated query) is not allowed: this endpoint never connects to another host",
+            status=403,
+        )
     form = next((w for w in words if w in QUERY_FORMS), None)
     if form is None:
         raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return CheckedQuery(text=query, form=form, has_dataset_clause="FROM" in words, reads_named_graphs="GRAPH" in words)
+    return CheckedQuery(
+        text=query, form=form, has_dataset_clause="FROM" in words, reads_named_graphs="GRAPH" in words
+    )
 
 
 def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> QueryDataset | None:
@@ -134,7 +145,9 @@ def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> Q
         try:
             ox.NamedNode(iri)
         except ValueError:
-            raise QuerySyntaxError(f"not an absolute IRI in default-graph-uri or named-graph-uri: {iri!r}") from None
+            raise QuerySyntaxError(
+                f"not an absolute IRI in default-graph-uri or named-graph-uri: {iri!r}"
+            ) from None
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", iri):
             raise QuerySyntaxError(f"not an absolute IRI in default-graph-uri or named-graph-uri: {iri!r}")
     return QueryDataset(default_graphs=tuple(default_graph_uris), named_graphs=tuple(named_graph_uris))
@@ -143,6 +156,7 @@ def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> Q
 # ------------------------------------------------------------------------------------------------
 # Result formats: one table
 # ------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ResultsFormat:
@@ -183,15 +197,20 @@ def choose_format(form: str, accept: str | None, format_parameter: str | None) -
                 return fmt
         if form not in ("SELECT", "ASK") and (fmt := rdf_format_named(wanted)) is not None:
             return fmt
-        raise NotAcceptable(f"format={format_parameter!r} is not available for {kind} queries (use one of: {names})",
-                            status=406)
+        raise NotAcceptable(
+            f"format={format_parameter!r} is not available for {kind} queries (use one of: {names})",
+            status=406,
+        )
     offers: list[tuple[str, Format]] = [(f.media_type, f) for f in offered]
     offers += [(alias, f) for f in offered for alias in f.aliases if "/" in alias]
     chosen = negotiate(accept, [media for media, _ in offers])
     if chosen is None:
         types = ", ".join(f.media_type for f in offered)
-        raise NotAcceptable(f"none of the accepted media types ({accept}) can be produced for {kind} queries: "
-                            f"the endpoint offers {types}", status=406)
+        raise NotAcceptable(
+            f"none of the accepted media types ({accept}) can be produced for {kind} queries: "
+            f"the endpoint offers {types}",
+            status=406,
+        )
     return next(f for media, f in offers if media == chosen)
 
 
@@ -199,15 +218,23 @@ def choose_format(form: str, accept: str | None, format_parameter: str | None) -
 # Execution in a worker process (this part runs in the worker)
 # ------------------------------------------------------------------------------------------------
 
+
 def prepare_store(store_path: str, memory_triples: int) -> bool:
     """Open a build's store in this worker and start loading its copy in memory (worker side; sent to
     every worker when the service opens a build, so the first queries need not do it)."""
     return worker_store(store_path, memory_triples).in_memory
 
 
-def execute_query(store_path: str, query: str, media_type: str, default_graphs: tuple[str, ...] | None,
-                  named_graphs: tuple[str, ...] | None, max_results: int, memory_triples: int = 0,
-                  default_graph_only: bool = False) -> bytes:
+def execute_query(
+    store_path: str,
+    query: str,
+    media_type: str,
+    default_graphs: tuple[str, ...] | None,
+    named_graphs: tuple[str, ...] | None,
+    max_results: int,
+    memory_triples: int = 0,
+    default_graph_only: bool = False,
+) -> bytes:
     """Run one query on the store and serialise at most max_results rows or triples (worker side).
     memory_triples: the largest graph the worker copies into memory (service/worker_store.py); the
     copy holds the default graph only, so a query that reads named graphs (default_graph_only False)
@@ -223,12 +250,16 @@ def execute_query(store_path: str, query: str, media_type: str, default_graphs: 
         if isinstance(result, ox.QueryBoolean):
             return result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
         if isinstance(result, ox.QuerySolutions):
-            return serialize_solutions(result, media_type, max_results, again=lambda: store.query(query, **options))
+            return serialize_solutions(
+                result, media_type, max_results, again=lambda: store.query(query, **options)
+            )
         triples = []
         for triple in result:
             if len(triples) == max_results:
-                raise ResultTooLarge(f"the result has more than {max_results} triples: add a LIMIT "
-                                     f"(at most {max_results})", status=400)
+                raise ResultTooLarge(
+                    f"the result has more than {max_results} triples: add a LIMIT (at most {max_results})",
+                    status=400,
+                )
             triples.append(triple)
         return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type))
     except SyntaxError as error:
@@ -252,16 +283,18 @@ A value may hold the JSON mark or, in CSV, line breaks, so the count is an upper
 in TSV, which escapes line breaks in values: there it is exact."""
 
 
-def serialize_solutions(solutions: ox.QuerySolutions, media_type: str, max_results: int,
-                        again: Callable[[], object]) -> bytes:
+def serialize_solutions(
+    solutions: ox.QuerySolutions, media_type: str, max_results: int, again: Callable[[], object]
+) -> bytes:
     """Write SELECT results in the format asked for, by pyoxigraph's own writer, keeping the row limit.
 
     The rows are bounded while they are written (RowBoundedOutput): within the bound the answer is
     complete. Past it, the bound may only have counted values that look like rows (a literal holding
     `,{` in JSON), so `again` evaluates the query anew and the rows are counted exactly as TSV, which is
     then turned into the format asked for; a result with too many rows is refused there."""
-    too_large = ResultTooLarge(f"the result has more than {max_results} rows: add a LIMIT (at most {max_results})",
-                               status=400)
+    too_large = ResultTooLarge(
+        f"the result has more than {max_results} rows: add a LIMIT (at most {max_results})", status=400
+    )
     mark, extra_marks = ROW_MARKS[media_type]
     bounded = RowBoundedOutput(mark, max_results + extra_marks)
     try:
@@ -305,8 +338,10 @@ class RowBoundedOutput(io.BytesIO):
         data = bytes(data)
         self.count += data.count(self.mark)
         if self._keep:  # the marks that start in what was written before and end in data
-            self.count += (self._tail + data[:self._keep]).count(self.mark)
-            self._tail = data[-self._keep:] if len(data) >= self._keep else (self._tail + data)[-self._keep:]
+            self.count += (self._tail + data[: self._keep]).count(self.mark)
+            self._tail = (
+                data[-self._keep :] if len(data) >= self._keep else (self._tail + data)[-self._keep :]
+            )
         if self.count > self.limit:
             raise TooManyRows
         return super().write(data)
@@ -318,7 +353,9 @@ def syntax_error(error: SyntaxError) -> QuerySyntaxError:
     match = re.match(r"error at (\d+):(\d+): (.*)", text, re.DOTALL)
     if match:
         line, column = int(match.group(1)), int(match.group(2))
-        return QuerySyntaxError(f"syntax error at line {line}, column {column}: {match.group(3)}", line=line, column=column)
+        return QuerySyntaxError(
+            f"syntax error at line {line}, column {column}: {match.group(3)}", line=line, column=column
+        )
     return QuerySyntaxError(f"syntax error: {text}")
 
 
@@ -336,7 +373,14 @@ def _worker_main(connection: Connection) -> None:
         except QueryError as error:
             reply = ("error", type(error).__name__, error.message, error.status, error.line, error.column)
         except Exception as error:  # the worker must survive anything a task raises
-            reply = ("error", "QueryError", f"the task failed: {type(error).__name__}: {error}", 500, None, None)
+            reply = (
+                "error",
+                "QueryError",
+                f"the task failed: {type(error).__name__}: {error}",
+                500,
+                None,
+                None,
+            )
         try:
             connection.send(reply)
         except (OSError, ValueError):
@@ -347,12 +391,23 @@ def _worker_main(connection: Connection) -> None:
 # The pool (this part runs in the service)
 # ------------------------------------------------------------------------------------------------
 
-_ERRORS: dict[str, type[QueryError]] = {cls.__name__: cls for cls in
-                                         (QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, StoreBusy,
-                                          QueryRefused, NotAcceptable)}
+_ERRORS: dict[str, type[QueryError]] = {
+    cls.__name__: cls
+    for cls in (
+        QueryError,
+        QuerySyntaxError,
+        QueryTimeout,
+        ResultTooLarge,
+        StoreBusy,
+        QueryRefused,
+        NotAcceptable,
+    )
+}
 
 
-_WORKER_COMMAND = "import sys; from service.sparql import worker_process_main; worker_process_main(int(sys.argv[1]))"
+_WORKER_COMMAND = (
+    "import sys; from service.sparql import worker_process_main; worker_process_main(int(sys.argv[1]))"
+)
 
 
 def worker_process_main(fd: int) -> None:
@@ -366,10 +421,17 @@ class _Worker:
     def __init__(self) -> None:
         parent, child = socket.socketpair()
         package_root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen([sys.executable, "-c", _WORKER_COMMAND, str(child.fileno())],
-                                        pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL,
-                                        close_fds=True)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno())],
+            pass_fds=[child.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            close_fds=True,
+        )
         child.close()
         self.connection = Connection(parent.detach())
 
@@ -407,7 +469,9 @@ class QueryWorkers:
         try:
             worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
-            raise StoreBusy("every query worker is busy with another query; try again shortly", status=503) from None
+            raise StoreBusy(
+                "every query worker is busy with another query; try again shortly", status=503
+            ) from None
         healthy = False
         try:
             worker.connection.send((f"{function.__module__}:{function.__name__}", dict(kwargs)))
@@ -416,8 +480,9 @@ class QueryWorkers:
             reply = worker.connection.recv()
             healthy = True
         except (EOFError, OSError, BrokenPipeError):
-            raise QueryError("the query worker stopped (the query may need more memory than it may use)",
-                             status=503) from None
+            raise QueryError(
+                "the query worker stopped (the query may need more memory than it may use)", status=503
+            ) from None
         finally:
             if healthy:
                 self._idle.put(worker)

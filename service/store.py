@@ -12,8 +12,8 @@ import asyncio
 import json
 import os
 import threading
-import weakref
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +54,9 @@ class StoreUnavailable(RuntimeError):
 class QueryError(Exception):
     """A user query that cannot be answered; `status` is the HTTP status that says why."""
 
-    def __init__(self, message: str, *, status: int = 400, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int = 400, line: int | None = None, column: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message, self.status, self.line, self.column = message, status, line, column
 
@@ -96,16 +98,23 @@ class BuildInfo:
     manifest: Mapping[str, object]
 
     @classmethod
-    def read(cls, store_path: Path) -> "BuildInfo":
+    def read(cls, store_path: Path) -> BuildInfo:
         data = json.loads((store_path / "manifest.json").read_text(encoding="utf-8"))
-        return cls(build_id=data["build_id"], built_at=data["built_at"], base_iri=data["base_iri"],
-                   triples=data["triples"], graphs=data["graphs"], files=data["files"], manifest=data)
+        return cls(
+            build_id=data["build_id"],
+            built_at=data["built_at"],
+            base_iri=data["base_iri"],
+            triples=data["triples"],
+            graphs=data["graphs"],
+            files=data["files"],
+            manifest=data,
+        )
 
 
 class GraphStore(Protocol):
     """What every back end offers. Queries are read-only; the default graph is the union of all graphs."""
 
-    index: "IndexReader | None"
+    index: IndexReader | None
     """Pages of resources read from the store's own indexes, when the back end has them in this process
     (the embedded store); None where every page comes from the describe queries (service/describe.py)."""
 
@@ -122,8 +131,15 @@ class GraphStore(Protocol):
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph: ...
 
-    async def run_bounded(self, query: str, *, result_format: str, dataset: QueryDataset | None,
-                          timeout: float, max_results: int) -> bytes:
+    async def run_bounded(
+        self,
+        query: str,
+        *,
+        result_format: str,
+        dataset: QueryDataset | None,
+        timeout: float,
+        max_results: int,
+    ) -> bytes:
         """Run a user's read-only query within a time limit and serialise the result.
 
         result_format is a media type: a SPARQL results format for SELECT/ASK, an RDF format for
@@ -144,8 +160,14 @@ class EmbeddedStore:
     most `page_memory_triples` triples (service/memory_copy.py), else from the store on disk.
     """
 
-    def __init__(self, store_path: Path, workers: "QueryWorkers | None" = None, *, memory_triples: int = 0,
-                 page_memory_triples: int = 0) -> None:
+    def __init__(
+        self,
+        store_path: Path,
+        workers: QueryWorkers | None = None,
+        *,
+        memory_triples: int = 0,
+        page_memory_triples: int = 0,
+    ) -> None:
         self.path = store_path
         self._info = BuildInfo.read(store_path)
         self.oxigraph = ox.Store.read_only(str(store_path / "oxigraph"))
@@ -156,8 +178,9 @@ class EmbeddedStore:
         self.page_copy: threading.Thread | None = None
         """Loads the copy in memory that pages are read from (page_memory_triples), if the graph fits."""
         if copy_fits(store_path, self._info.triples, page_memory_triples):
-            self.page_copy = threading.Thread(target=self._read_pages_from_memory, daemon=True,
-                                              name="integration-kg page copy")
+            self.page_copy = threading.Thread(
+                target=self._read_pages_from_memory, daemon=True, name="integration-kg page copy"
+            )
             self.page_copy.start()
 
     def _read_pages_from_memory(self) -> None:
@@ -199,15 +222,22 @@ class EmbeddedStore:
         return graph_of(self._run(query, bindings))
 
     @property
-    def workers(self) -> "QueryWorkers":
+    def workers(self) -> QueryWorkers:
         if self._workers is None:
             from .sparql import QueryWorkers
 
             self._workers, self._own_workers = QueryWorkers(1), True
         return self._workers
 
-    async def run_bounded(self, query: str, *, result_format: str, dataset: QueryDataset | None,
-                          timeout: float, max_results: int) -> bytes:
+    async def run_bounded(
+        self,
+        query: str,
+        *,
+        result_format: str,
+        dataset: QueryDataset | None,
+        timeout: float,
+        max_results: int,
+    ) -> bytes:
         import anyio
 
         from .sparql import check_query, execute_query
@@ -215,32 +245,41 @@ class EmbeddedStore:
         checked = check_query(query)
         deadline = time.monotonic() + timeout
         kwargs = {
-            "store_path": str(self.path), "query": checked.text, "media_type": result_format,
+            "store_path": str(self.path),
+            "query": checked.text,
+            "media_type": result_format,
             "default_graphs": dataset.default_graphs if dataset else None,
             "named_graphs": dataset.named_graphs if dataset else None,
-            "max_results": max_results, "memory_triples": self.memory_triples,
+            "max_results": max_results,
+            "memory_triples": self.memory_triples,
             "default_graph_only": checked.default_graph_only,
         }
-        return await anyio.to_thread.run_sync(self.workers.run, execute_query, kwargs, deadline,
-                                              limiter=_query_limiter())
+        return await anyio.to_thread.run_sync(
+            self.workers.run, execute_query, kwargs, deadline, limiter=_query_limiter()
+        )
 
     def prepare_workers(self, timeout: float = 30.0) -> int:
         """Open this build in every query worker now and start their copies in memory, so the first
         queries need not wait (blocking: the service calls it from a thread). Returns how many did."""
         from .sparql import prepare_store
 
-        return self.workers.broadcast(prepare_store, {"store_path": str(self.path), "memory_triples": self.memory_triples},
-                                      time.monotonic() + timeout)
+        return self.workers.broadcast(
+            prepare_store,
+            {"store_path": str(self.path), "memory_triples": self.memory_triples},
+            time.monotonic() + timeout,
+        )
 
     def close(self) -> None:
         if self._own_workers and self._workers is not None:
             self._workers.close()
 
 
-_limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]" = weakref.WeakKeyDictionary()
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _query_limiter() -> "anyio.CapacityLimiter":
+def _query_limiter() -> anyio.CapacityLimiter:
     """Threads that wait for query workers come from their own small pool (one per event loop), never
     from the one that serves pages, so waiting queries cannot starve IRI lookups."""
     import anyio
@@ -272,7 +311,9 @@ def write_embedded_store(store_path: Path, quads: list[ox.Quad]) -> None:
 
     triples: dict[str, list[ox.Quad]] = {}
     for quad in quads:
-        triples.setdefault(quad.graph_name.value, []).append(ox.Quad(quad.subject, quad.predicate, quad.object))
+        triples.setdefault(quad.graph_name.value, []).append(
+            ox.Quad(quad.subject, quad.predicate, quad.object)
+        )
     finish_store(write_new_store(store_path, triples.items()))
 
 
@@ -309,7 +350,7 @@ class CurrentStore:
         self._serving = False
 
     @property
-    def workers(self) -> "QueryWorkers":
+    def workers(self) -> QueryWorkers:
         """The query worker processes, shared by every build this service opens."""
         if self._workers is None:
             from .sparql import QueryWorkers
@@ -343,18 +384,27 @@ class CurrentStore:
             raise StoreUnavailable("no store has been built yet: run `integration-kg build`")
         with self._lock:
             if path != self._path or self._store is None:
-                self._store = open_store(self.settings, path, workers=self.workers,
-                                         pages_in_memory=self._serving)
+                self._store = open_store(
+                    self.settings, path, workers=self.workers, pages_in_memory=self._serving
+                )
                 self._path = path
                 if self._serving and isinstance(self._store, EmbeddedStore):
-                    threading.Thread(target=self._store.prepare_workers, daemon=True,
-                                     name="integration-kg prepare query workers").start()
+                    threading.Thread(
+                        target=self._store.prepare_workers,
+                        daemon=True,
+                        name="integration-kg prepare query workers",
+                    ).start()
             self._link_stamp = stamp
             return self._store
 
 
-def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryWorkers | None" = None,
-               pages_in_memory: bool = False) -> GraphStore:
+def open_store(
+    settings: Settings,
+    path: Path | None = None,
+    *,
+    workers: QueryWorkers | None = None,
+    pages_in_memory: bool = False,
+) -> GraphStore:
     """The configured back end over the current build (workers: the processes that run user queries;
     pages_in_memory: copy the graph into memory for reading pages, up to settings.page_memory_triples, which
     only a serving process gains from)."""
@@ -367,8 +417,12 @@ def open_store(settings: Settings, path: Path | None = None, *, workers: "QueryW
         from .remote_store import RemoteStore
 
         return RemoteStore(settings, path)
-    return EmbeddedStore(path, workers=workers, memory_triples=settings.query_memory_triples,
-                         page_memory_triples=settings.page_memory_triples if pages_in_memory else 0)
+    return EmbeddedStore(
+        path,
+        workers=workers,
+        memory_triples=settings.query_memory_triples,
+        page_memory_triples=settings.page_memory_triples if pages_in_memory else 0,
+    )
 
 
 def copies_pages_into_memory(store_path: Path, page_memory_triples: int) -> bool:

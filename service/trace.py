@@ -37,12 +37,23 @@ from .store import GraphStore
 KINDS: tuple[str, ...] = ("explicit", "paraphrase", "thematic")
 """Citation kinds by their short names, strongest first."""
 
-KIND_CLASSES: dict[str, str] = {"explicit": "ExplicitCitation", "paraphrase": "Paraphrase",
-                                "thematic": "ThematicAlignment"}
+KIND_CLASSES: dict[str, str] = {
+    "explicit": "ExplicitCitation",
+    "paraphrase": "Paraphrase",
+    "thematic": "ThematicAlignment",
+}
 STRENGTH: dict[str, int] = {"explicit": 3, "paraphrase": 2, "thematic": 1}
 RELATIONS: tuple[str, ...] = ("cites", "isPartOf", "implements")
-DOCUMENT_TYPES: tuple[str, ...] = ("Strategy", "Policy", "Programme", "Plan", "Guideline", "Rules",
-                                   "InformationPage", "PolicyDocument")
+DOCUMENT_TYPES: tuple[str, ...] = (
+    "Strategy",
+    "Policy",
+    "Programme",
+    "Plan",
+    "Guideline",
+    "Rules",
+    "InformationPage",
+    "PolicyDocument",
+)
 DEFAULT_MATRIX_FRAMEWORKS: tuple[str, ...] = ("eu-cbp-2004", "se-integration-policy")
 DEFAULT_NEVER_FRAMEWORK = "eu-cbp-2004"
 
@@ -56,6 +67,7 @@ class TraceInputError(ValueError):
 
 # ---------------------------------------------------------------------------------------- dates
 
+
 @dataclass(frozen=True)
 class Period:
     """A day, month or year as an interval of days: xsd:date, xsd:gYearMonth and xsd:gYear alike."""
@@ -65,7 +77,7 @@ class Period:
     text: str
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         value = text.strip()
         match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?", value)
         if not match:
@@ -76,7 +88,7 @@ class Period:
                 start = end = date(int(year), int(month), int(day))
             elif month:
                 start = date(int(year), int(month), 1)
-                end = (date(int(year) + 1, 1, 1) if int(month) == 12 else date(int(year), int(month) + 1, 1))
+                end = date(int(year) + 1, 1, 1) if int(month) == 12 else date(int(year), int(month) + 1, 1)
                 end = date.fromordinal(end.toordinal() - 1)
             else:
                 start, end = date(int(year), 1, 1), date(int(year), 12, 31)
@@ -101,6 +113,7 @@ def in_force(issued: Period | None, valid_until: Period | None, on: Period) -> b
 
 
 # ---------------------------------------------------------------------------------------- nodes
+
 
 @dataclass
 class NodeInfo:
@@ -234,6 +247,7 @@ def _set(node: NodeInfo, key: str, value: Node) -> None:
 
 # ---------------------------------------------------------------------------------------- paths
 
+
 @dataclass(frozen=True)
 class Step:
     """One step of a path. For `cites`: the citation, its kind, quote and source text."""
@@ -276,7 +290,7 @@ Edges = dict[str, list[Step]]
 
 
 def _kind_name(iri: str, ikg: str) -> str:
-    local = iri[len(ikg):] if iri.startswith(ikg) else iri
+    local = iri[len(ikg) :] if iri.startswith(ikg) else iri
     for name, cls in KIND_CLASSES.items():
         if local == cls:
             return name
@@ -287,11 +301,16 @@ def _edges(rows: Iterable[dict[str, Node]], ikg: str) -> Edges:
     by_from: dict[str, dict[tuple[str, str], Step]] = defaultdict(dict)
     for row in rows:
         quote = row.get("quote")
-        step = Step(source_node=str(row["from"]), relation=str(row["relation"]), to=str(row["to"]),
-                    citation=str(row.get("citation", "")), kind=_kind_name(str(row.get("kind", "")), ikg),
-                    quote=str(quote) if quote is not None else "",
-                    quote_language=(quote.language or "") if isinstance(quote, Literal) else "",
-                    source=str(row.get("source", "")))
+        step = Step(
+            source_node=str(row["from"]),
+            relation=str(row["relation"]),
+            to=str(row["to"]),
+            citation=str(row.get("citation", "")),
+            kind=_kind_name(str(row.get("kind", "")), ikg),
+            quote=str(quote) if quote is not None else "",
+            quote_language=(quote.language or "") if isinstance(quote, Literal) else "",
+            source=str(row.get("source", "")),
+        )
         key = (step.relation, step.to)
         known = by_from[step.source_node].get(key)
         # Exactly one citation per cites (the build checks it); keep one stably if not.
@@ -327,6 +346,7 @@ def _walk(edges: Edges, origin: str, stop: set[str] | None, limit: int) -> Itera
 
 # ---------------------------------------------------------------------------------------- filters
 
+
 @dataclass(frozen=True)
 class TraceFilters:
     """The filters of a trace question. None / empty means no filter."""
@@ -338,13 +358,24 @@ class TraceFilters:
     direct: bool = False
 
     def describe(self) -> dict[str, object]:
-        return {"municipality": self.municipality, "kind": list(self.kinds), "documentType": self.document_type,
-                "inForceOn": self.in_force_on.text if self.in_force_on else None, "direct": self.direct}
+        return {
+            "municipality": self.municipality,
+            "kind": list(self.kinds),
+            "documentType": self.document_type,
+            "inForceOn": self.in_force_on.text if self.in_force_on else None,
+            "direct": self.direct,
+        }
 
 
-def make_filters(settings: Settings, *, municipality: str | None = None, kinds: Sequence[str] | None = None,
-                 document_type: str | None = None, in_force_on: str | None = None,
-                 direct: bool = False) -> TraceFilters:
+def make_filters(
+    settings: Settings,
+    *,
+    municipality: str | None = None,
+    kinds: Sequence[str] | None = None,
+    document_type: str | None = None,
+    in_force_on: str | None = None,
+    direct: bool = False,
+) -> TraceFilters:
     """Check and normalise filters as a user gives them (kommunkod or IRI, kind names, dates)."""
     mun_iri = municipality_iri(settings, municipality) if municipality else None
     chosen: list[str] = []
@@ -361,18 +392,27 @@ def make_filters(settings: Settings, *, municipality: str | None = None, kinds: 
         wanted = document_type.rsplit("#", 1)[-1].strip().lower()
         matches = [t for t in DOCUMENT_TYPES if t.lower() == wanted]
         if not matches:
-            raise TraceInputError(f"unknown document type {document_type!r}: use one of {', '.join(DOCUMENT_TYPES)}")
+            raise TraceInputError(
+                f"unknown document type {document_type!r}: use one of {', '.join(DOCUMENT_TYPES)}"
+            )
         doc_type = matches[0]
     period = Period.parse(in_force_on) if in_force_on else None
-    return TraceFilters(municipality=mun_iri, kinds=tuple(dict.fromkeys(chosen)), document_type=doc_type,
-                        in_force_on=period, direct=direct)
+    return TraceFilters(
+        municipality=mun_iri,
+        kinds=tuple(dict.fromkeys(chosen)),
+        document_type=doc_type,
+        in_force_on=period,
+        direct=direct,
+    )
 
 
 def municipality_iri(settings: Settings, value: str) -> str:
     value = value.strip()
     if KOMMUNKOD.fullmatch(value):
         return f"{settings.base_iri}id/municipality/{value}"
-    if value.startswith(settings.base_iri + "id/municipality/") and KOMMUNKOD.fullmatch(value.rsplit("/", 1)[-1]):
+    if value.startswith(settings.base_iri + "id/municipality/") and KOMMUNKOD.fullmatch(
+        value.rsplit("/", 1)[-1]
+    ):
         return value
     raise TraceInputError(f"{value!r} is not a municipality: give its four-digit kommunkod or its IRI")
 
@@ -388,7 +428,9 @@ def _passes(path: TracePath, cat: Catalogue, filters: TraceFilters) -> bool:
             return False
         if filters.municipality and document.publisher != filters.municipality:
             return False
-        if filters.document_type and filters.document_type not in {t.rsplit("#", 1)[-1] for t in document.types}:
+        if filters.document_type and filters.document_type not in {
+            t.rsplit("#", 1)[-1] for t in document.types
+        }:
             return False
         if filters.in_force_on:
             issued = _period(document.issued)
@@ -409,6 +451,7 @@ def _period(text: str) -> Period | None:
 
 # ---------------------------------------------------------------------------------------- answers
 
+
 @dataclass
 class TraceAnswer:
     target: NodeInfo
@@ -426,8 +469,13 @@ class TraceAnswer:
         return chosen
 
 
-def resolve_target(store: GraphStore, settings: Settings, target: str | None = None,
-                   framework: str | None = None, notation: str | None = None) -> str:
+def resolve_target(
+    store: GraphStore,
+    settings: Settings,
+    target: str | None = None,
+    framework: str | None = None,
+    notation: str | None = None,
+) -> str:
     """The IRI of what to trace: an IRI under the base, or a framework slug and a notation (or slug)."""
     cat = catalogue(store, settings)
     if target:
@@ -456,7 +504,9 @@ def resolve_target(store: GraphStore, settings: Settings, target: str | None = N
     raise TraceInputError(f"framework {framework!r} has no principle or goal {wanted!r}")
 
 
-def trace(store: GraphStore, settings: Settings, target: str, filters: TraceFilters | None = None) -> TraceAnswer:
+def trace(
+    store: GraphStore, settings: Settings, target: str, filters: TraceFilters | None = None
+) -> TraceAnswer:
     """Every path from a document, part or framework concept to the target, filtered."""
     filters = filters or TraceFilters()
     cat = catalogue(store, settings)
@@ -479,11 +529,18 @@ def trace(store: GraphStore, settings: Settings, target: str, filters: TraceFilt
 def _path_order(path: TracePath, cat: Catalogue) -> tuple[object, ...]:
     municipality = cat.municipality_of(path.origin)
     document = cat.document_of(path.origin)
-    return (municipality is None, municipality.identifier if municipality else "", document.iri if document else "",
-            path.origin, len(path.steps), [(s.relation, s.to) for s in path.steps])
+    return (
+        municipality is None,
+        municipality.identifier if municipality else "",
+        document.iri if document else "",
+        path.origin,
+        len(path.steps),
+        [(s.relation, s.to) for s in path.steps],
+    )
 
 
 # ---------------------------------------------------------------------------------------- matrix
+
 
 @dataclass
 class Cell:
@@ -512,8 +569,12 @@ class Matrix:
         return self.cells.get((municipality, concept)) or Cell(Counter(), [])
 
 
-def matrix(store: GraphStore, settings: Settings, frameworks: Sequence[str] = DEFAULT_MATRIX_FRAMEWORKS,
-           filters: TraceFilters | None = None) -> Matrix:
+def matrix(
+    store: GraphStore,
+    settings: Settings,
+    frameworks: Sequence[str] = DEFAULT_MATRIX_FRAMEWORKS,
+    filters: TraceFilters | None = None,
+) -> Matrix:
     """Municipalities × the concepts of the frameworks: links counted by kind in each cell."""
     filters = filters or TraceFilters()
     cat = catalogue(store, settings)
@@ -528,7 +589,7 @@ def matrix(store: GraphStore, settings: Settings, frameworks: Sequence[str] = DE
     cells: dict[tuple[str, str], Cell] = {}
     for column in columns:
         answer = trace(store, settings, column.iri, filters)
-        for link, path in answer.links().items():
+        for path in answer.links().values():
             municipality = cat.municipality_of(path.origin)
             if municipality is None:
                 continue
@@ -540,6 +601,7 @@ def matrix(store: GraphStore, settings: Settings, frameworks: Sequence[str] = DE
 
 # ---------------------------------------------------------------------------------------- reverse
 
+
 @dataclass
 class DrawnOn:
     subject: NodeInfo
@@ -550,8 +612,13 @@ class DrawnOn:
     catalogue: Catalogue
 
 
-def drawn_on(store: GraphStore, settings: Settings, subject: str, filters: TraceFilters | None = None,
-             never_framework: str = DEFAULT_NEVER_FRAMEWORK) -> DrawnOn:
+def drawn_on(
+    store: GraphStore,
+    settings: Settings,
+    subject: str,
+    filters: TraceFilters | None = None,
+    never_framework: str = DEFAULT_NEVER_FRAMEWORK,
+) -> DrawnOn:
     """Which principles, goals and frameworks a municipality or document draws on, by which paths;
     and which concepts of `never_framework` nothing of it traces to."""
     filters = filters or TraceFilters()
@@ -561,7 +628,9 @@ def drawn_on(store: GraphStore, settings: Settings, subject: str, filters: Trace
         subject = municipality_iri(settings, subject)
     node = cat.nodes.get(subject)
     if node is None or node.role not in ("municipality", "document"):
-        raise TraceInputError(f"{subject!r} is neither a municipality (kommunkod or IRI) nor a policy document")
+        raise TraceInputError(
+            f"{subject!r} is neither a municipality (kommunkod or IRI) nor a policy document"
+        )
     if not SLUG.fullmatch(never_framework):
         raise TraceInputError(f"{never_framework!r} is not a framework slug")
     framework_iri = f"{settings.base_iri}id/framework/{never_framework}"
@@ -573,8 +642,9 @@ def drawn_on(store: GraphStore, settings: Settings, subject: str, filters: Trace
         documents = {n.iri for n in cat.nodes.values() if n.role == "document" and n.publisher == subject}
     else:
         documents = {subject}
-    origins = sorted(n.iri for n in cat.nodes.values()
-                     if n.role in ("document", "part") and n.document in documents)
+    origins = sorted(
+        n.iri for n in cat.nodes.values() if n.role in ("document", "part") and n.document in documents
+    )
     found: dict[str, list[TracePath]] = defaultdict(list)
     for origin in origins:
         for steps in _walk(edges, origin, None, settings.max_results):
@@ -586,29 +656,73 @@ def drawn_on(store: GraphStore, settings: Settings, subject: str, filters: Trace
                 found[target].append(path)
     for paths in found.values():
         paths.sort(key=lambda p: _path_order(p, cat))
-    ordered = dict(sorted(found.items(), key=lambda item: (cat.get(item[0]).scheme or item[0],
-                                                           _notation_key(cat.get(item[0]).notation or item[0]))))
+    ordered = dict(
+        sorted(
+            found.items(),
+            key=lambda item: (
+                cat.get(item[0]).scheme or item[0],
+                _notation_key(cat.get(item[0]).notation or item[0]),
+            ),
+        )
+    )
     never = [c for c in cat.concepts(framework_iri) if c.iri not in found]
-    return DrawnOn(subject=node, filters=filters, paths=ordered, never_mentioned=never,
-                   framework=cat.get(framework_iri), catalogue=cat)
+    return DrawnOn(
+        subject=node,
+        filters=filters,
+        paths=ordered,
+        never_mentioned=never,
+        framework=cat.get(framework_iri),
+        catalogue=cat,
+    )
 
 
 # ---------------------------------------------------------------------------------------- tables
 
 TRACE_CSV_HEADER: tuple[str, ...] = (
-    "path", "path_kind", "path_length", "direct", "link",
-    "origin", "origin_label", "origin_type",
-    "document", "document_title", "document_type", "issued", "valid_until",
-    "municipality", "kommunkod", "municipality_label",
-    "target", "target_label",
-    "step", "from", "from_label", "relation", "to", "to_label",
-    "citation", "citation_kind", "quote", "quote_language", "source",
+    "path",
+    "path_kind",
+    "path_length",
+    "direct",
+    "link",
+    "origin",
+    "origin_label",
+    "origin_type",
+    "document",
+    "document_title",
+    "document_type",
+    "issued",
+    "valid_until",
+    "municipality",
+    "kommunkod",
+    "municipality_label",
+    "target",
+    "target_label",
+    "step",
+    "from",
+    "from_label",
+    "relation",
+    "to",
+    "to_label",
+    "citation",
+    "citation_kind",
+    "quote",
+    "quote_language",
+    "source",
 )
 """The trace CSV: one row per step of each path. Stable: columns are only ever added at the end."""
 
 MATRIX_CSV_HEADER: tuple[str, ...] = (
-    "municipality", "kommunkod", "municipality_label", "target", "framework", "notation", "target_label",
-    "explicit", "paraphrase", "thematic", "links",
+    "municipality",
+    "kommunkod",
+    "municipality_label",
+    "target",
+    "framework",
+    "notation",
+    "target_label",
+    "explicit",
+    "paraphrase",
+    "thematic",
+    "links",
 )
 """The matrix CSV: one row per cell (every municipality × every principle or goal, zeros included)."""
 
@@ -621,22 +735,39 @@ def path_records(paths: Sequence[TracePath], cat: Catalogue) -> list[dict[str, s
         document = cat.document_of(path.origin)
         municipality = cat.municipality_of(path.origin)
         for index, step in enumerate(path.steps, start=1):
-            out.append({
-                "path": str(number), "path_kind": path.kind, "path_length": str(len(path.steps)),
-                "direct": "true" if path.direct else "false", "link": " ".join(path.link),
-                "origin": path.origin, "origin_label": origin.label(), "origin_type": origin.type_name(),
-                "document": document.iri if document else "", "document_title": document.label() if document else "",
-                "document_type": document.type_name() if document else "",
-                "issued": document.issued if document else "", "valid_until": document.valid_until if document else "",
-                "municipality": municipality.iri if municipality else "",
-                "kommunkod": municipality.identifier if municipality else "",
-                "municipality_label": municipality.label() if municipality else "",
-                "target": path.target, "target_label": cat.get(path.target).label(),
-                "step": str(index), "from": step.source_node, "from_label": cat.get(step.source_node).label(),
-                "relation": step.relation, "to": step.to, "to_label": cat.get(step.to).label(),
-                "citation": step.citation, "citation_kind": step.kind, "quote": step.quote,
-                "quote_language": step.quote_language, "source": step.source,
-            })
+            out.append(
+                {
+                    "path": str(number),
+                    "path_kind": path.kind,
+                    "path_length": str(len(path.steps)),
+                    "direct": "true" if path.direct else "false",
+                    "link": " ".join(path.link),
+                    "origin": path.origin,
+                    "origin_label": origin.label(),
+                    "origin_type": origin.type_name(),
+                    "document": document.iri if document else "",
+                    "document_title": document.label() if document else "",
+                    "document_type": document.type_name() if document else "",
+                    "issued": document.issued if document else "",
+                    "valid_until": document.valid_until if document else "",
+                    "municipality": municipality.iri if municipality else "",
+                    "kommunkod": municipality.identifier if municipality else "",
+                    "municipality_label": municipality.label() if municipality else "",
+                    "target": path.target,
+                    "target_label": cat.get(path.target).label(),
+                    "step": str(index),
+                    "from": step.source_node,
+                    "from_label": cat.get(step.source_node).label(),
+                    "relation": step.relation,
+                    "to": step.to,
+                    "to_label": cat.get(step.to).label(),
+                    "citation": step.citation,
+                    "citation_kind": step.kind,
+                    "quote": step.quote,
+                    "quote_language": step.quote_language,
+                    "source": step.source,
+                }
+            )
     return out
 
 
@@ -645,13 +776,21 @@ def matrix_records(m: Matrix) -> list[dict[str, str]]:
     for row in m.rows:
         for column in m.columns:
             cell = m.cell(row.iri, column.iri)
-            out.append({
-                "municipality": row.iri, "kommunkod": row.identifier, "municipality_label": row.label(),
-                "target": column.iri, "framework": column.scheme.rstrip("/").rsplit("/", 1)[-1],
-                "notation": column.notation, "target_label": column.label(),
-                "explicit": str(cell.counts.get("explicit", 0)), "paraphrase": str(cell.counts.get("paraphrase", 0)),
-                "thematic": str(cell.counts.get("thematic", 0)), "links": str(cell.total),
-            })
+            out.append(
+                {
+                    "municipality": row.iri,
+                    "kommunkod": row.identifier,
+                    "municipality_label": row.label(),
+                    "target": column.iri,
+                    "framework": column.scheme.rstrip("/").rsplit("/", 1)[-1],
+                    "notation": column.notation,
+                    "target_label": column.label(),
+                    "explicit": str(cell.counts.get("explicit", 0)),
+                    "paraphrase": str(cell.counts.get("paraphrase", 0)),
+                    "thematic": str(cell.counts.get("thematic", 0)),
+                    "links": str(cell.total),
+                }
+            )
     return out
 
 
@@ -660,11 +799,26 @@ def path_dict(path: TracePath, cat: Catalogue) -> dict[str, object]:
     document = cat.document_of(path.origin)
     municipality = cat.municipality_of(path.origin)
     return {
-        "origin": path.origin, "originLabel": cat.get(path.origin).label(), "target": path.target,
-        "document": document.iri if document else None, "municipality": municipality.iri if municipality else None,
-        "kommunkod": municipality.identifier if municipality else None, "kind": path.kind, "direct": path.direct,
+        "origin": path.origin,
+        "originLabel": cat.get(path.origin).label(),
+        "target": path.target,
+        "document": document.iri if document else None,
+        "municipality": municipality.iri if municipality else None,
+        "kommunkod": municipality.identifier if municipality else None,
+        "kind": path.kind,
+        "direct": path.direct,
         "link": list(path.link),
-        "steps": [{"from": s.source_node, "relation": s.relation, "to": s.to, "citation": s.citation or None,
-                   "citationKind": s.kind or None, "quote": s.quote or None, "quoteLanguage": s.quote_language or None,
-                   "source": s.source or None} for s in path.steps],
+        "steps": [
+            {
+                "from": s.source_node,
+                "relation": s.relation,
+                "to": s.to,
+                "citation": s.citation or None,
+                "citationKind": s.kind or None,
+                "quote": s.quote or None,
+                "quoteLanguage": s.quote_language or None,
+                "source": s.source or None,
+            }
+            for s in path.steps
+        ],
     }

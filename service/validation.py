@@ -41,7 +41,11 @@ class ValidationResult:
     shape: str
 
     def message(self, language: str = "en") -> str:
-        return self.messages.get(language) or self.messages.get("en") or next(iter(self.messages.values()), self.constraint)
+        return (
+            self.messages.get(language)
+            or self.messages.get("en")
+            or next(iter(self.messages.values()), self.constraint)
+        )
 
 
 @dataclass
@@ -62,8 +66,10 @@ class ValidationReport:
         head = f"{label}: " if label else ""
         if self.conforms and not self.results:
             return f"{head}conforms ({self.checked_shapes} shapes checked)"
-        lines = [f"{head}{'conforms, with notes' if self.conforms else 'does not conform'}: "
-                 f"{len(self.violations)} violation(s), {len(self.results) - len(self.violations)} other"]
+        lines = [
+            f"{head}{'conforms, with notes' if self.conforms else 'does not conform'}: "
+            f"{len(self.violations)} violation(s), {len(self.results) - len(self.violations)} other"
+        ]
         by_focus: dict[str, list[ValidationResult]] = {}
         for result in self.results:
             by_focus.setdefault(result.focus_node, []).append(result)
@@ -130,8 +136,9 @@ def _install_query_cache() -> None:
 _install_query_cache()
 
 
-def validate_graph(data: Graph, *, shapes: Graph, ontology: Graph,
-                   focus_nodes: Sequence[URIRef] | None = None) -> ValidationReport:
+def validate_graph(
+    data: Graph, *, shapes: Graph, ontology: Graph, focus_nodes: Sequence[URIRef] | None = None
+) -> ValidationReport:
     """Validate `data`; with focus_nodes, report (and judge conformance) only on those resources.
 
     The results are those of the whole graph, filtered: pyshacl's own focus_nodes option also
@@ -146,8 +153,12 @@ def validate_graph(data: Graph, *, shapes: Graph, ontology: Graph,
     try:
         compiled = _compiled(shapes)
         store = _store_of(data)
-        return validate_store(store, compiled, ontology,
-                              focus_nodes=None if focus_nodes is None else [str(n) for n in focus_nodes])
+        return validate_store(
+            store,
+            compiled,
+            ontology,
+            focus_nodes=None if focus_nodes is None else [str(n) for n in focus_nodes],
+        )
     except Unsupported:
         return validate_graph_with_pyshacl(data, shapes=shapes, ontology=ontology, focus_nodes=focus_nodes)
 
@@ -206,13 +217,19 @@ def _store_of(data: Graph) -> ox.Store:
     return store
 
 
-def validate_graph_with_pyshacl(data: Graph, *, shapes: Graph, ontology: Graph,
-                                focus_nodes: Sequence[URIRef] | None = None) -> ValidationReport:
+def validate_graph_with_pyshacl(
+    data: Graph, *, shapes: Graph, ontology: Graph, focus_nodes: Sequence[URIRef] | None = None
+) -> ValidationReport:
     """validate_graph with pyshacl itself (the reference the engine is tested against)."""
     if focus_nodes is not None and not focus_nodes:
         return ValidationReport(conforms=True, checked_shapes=count_shapes(shapes))
     _, report_graph, _ = pyshacl_validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", advanced=True, allow_warnings=True,
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="rdfs",
+        advanced=True,
+        allow_warnings=True,
     )
     results = list(read_results(report_graph))
     if focus_nodes is not None:
@@ -221,8 +238,9 @@ def validate_graph_with_pyshacl(data: Graph, *, shapes: Graph, ontology: Graph,
     # Conformance is judged here, not by pyshacl: with allow_warnings it still reports a graph
     # whose only results are warnings from SPARQL-based components as not conforming.
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms=conforms, results=results,
-                            graph=report_graph, checked_shapes=count_shapes(shapes))
+    return ValidationReport(
+        conforms=conforms, results=results, graph=report_graph, checked_shapes=count_shapes(shapes)
+    )
 
 
 def read_results(report: Graph) -> Iterable[ValidationResult]:
@@ -246,7 +264,9 @@ def read_results(report: Graph) -> Iterable[ValidationResult]:
 
 
 def count_shapes(shapes: Graph) -> int:
-    return len(set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape)))
+    return len(
+        set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape))
+    )
 
 
 _PREFIXES = {
@@ -262,6 +282,5 @@ _PREFIXES = {
 def _short(iri: str) -> str:
     for namespace, prefix in _PREFIXES.items():
         if iri.startswith(namespace):
-            return prefix + iri[len(namespace):]
+            return prefix + iri[len(namespace) :]
     return iri
-

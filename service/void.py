@@ -72,7 +72,7 @@ def build_void(store: GraphStore, store_path: Path, at: Addresses) -> Graph:
         graph.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
 
     for row in store.select(load_query("void-graphs", base)):
-        subset = URIRef(f"{dataset}/void/graph/{str(row['graph'])[len(base + 'graph/'):]}")
+        subset = URIRef(f"{dataset}/void/graph/{str(row['graph'])[len(base + 'graph/') :]}")
         graph.add((dataset, VOID.subset, subset))
         graph.add((subset, RDF.type, VOID.Dataset))
         graph.add((subset, SD.name, row["graph"]))
@@ -92,7 +92,9 @@ def build_void(store: GraphStore, store_path: Path, at: Addresses) -> Graph:
         graph.add((target, RDF.type, VOID.Dataset))
         graph.add((target, VOID.uriSpace, Literal(namespace)))
         graph.add((target, URIRef("http://xmlns.com/foaf/0.1/homepage"), URIRef(homepage)))
-        linkset = URIRef(f"{dataset}/void/linkset/{target_key}/{namespace_of(str(row['property'])).rstrip('/#').rsplit('/', 1)[-1]}-{str(row['property']).rsplit('#', 1)[-1].rsplit('/', 1)[-1]}")
+        linkset = URIRef(
+            f"{dataset}/void/linkset/{target_key}/{namespace_of(str(row['property'])).rstrip('/#').rsplit('/', 1)[-1]}-{str(row['property']).rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"
+        )
         graph.add((dataset, VOID.subset, linkset))
         graph.add((linkset, RDF.type, VOID.Linkset))
         graph.add((linkset, VOID.subjectsTarget, dataset))

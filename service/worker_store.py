@@ -46,8 +46,12 @@ class WorkerStore:
         self._memory: ox.Store | None = None
         self.loader: threading.Thread | None = None
         if copies_into_memory(store_path, memory_triples):
-            self.loader = threading.Thread(target=self._load_copy, args=(BuildInfo.read(store_path).triples,), daemon=True,
-                                           name="integration-kg memory copy")
+            self.loader = threading.Thread(
+                target=self._load_copy,
+                args=(BuildInfo.read(store_path).triples,),
+                daemon=True,
+                name="integration-kg memory copy",
+            )
             self.loader.start()
 
     @property

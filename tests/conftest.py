@@ -14,8 +14,14 @@ from service.settings import PROJECT_ROOT, Settings
 
 def project_settings(store_dir: Path, root: Path = PROJECT_ROOT, **overrides: object) -> Settings:
     """Settings over a project tree (the real one by default) with the store in store_dir."""
-    return Settings.from_env(environ={}, data_dir=root / "data", ontology_dir=root / "ontology",
-                             shapes_dir=root / "shapes", store_dir=store_dir, **overrides)
+    return Settings.from_env(
+        environ={},
+        data_dir=root / "data",
+        ontology_dir=root / "ontology",
+        shapes_dir=root / "shapes",
+        store_dir=store_dir,
+        **overrides,
+    )
 
 
 @pytest.fixture(scope="session")

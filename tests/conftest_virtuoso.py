@@ -46,8 +46,13 @@ def in_ci() -> bool:
 def start_virtuoso(directory: Path) -> Virtuoso:
     """Install when missing, start, and read the assignments the script prints."""
     subprocess.run(["bash", str(SCRIPT), "install"], check=True, timeout=900)
-    out = subprocess.run(["bash", str(SCRIPT), "start", str(directory)], check=True, timeout=180,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["bash", str(SCRIPT), "start", str(directory)],
+        check=True,
+        timeout=180,
+        capture_output=True,
+        text=True,
+    )
     env = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
     return Virtuoso(directory=directory, env=env)
 

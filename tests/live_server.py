@@ -38,14 +38,32 @@ def free_port() -> int:
 def run_server(settings: Settings, **env: str) -> Iterator[Live]:
     """The real app under uvicorn on a loopback port, over the session's build of the real data."""
     port = free_port()
-    environment = {**os.environ, "INTEGRATION_KG_STORE_DIR": str(settings.store_dir),
-                   "INTEGRATION_KG_DATA_DIR": str(settings.data_dir),
-                   "INTEGRATION_KG_ONTOLOGY_DIR": str(settings.ontology_dir),
-                   "INTEGRATION_KG_SHAPES_DIR": str(settings.shapes_dir),
-                   "INTEGRATION_KG_PUBLIC_URL": "", **env}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
-                                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                               cwd=PROJECT_ROOT, env=environment)
+    environment = {
+        **os.environ,
+        "INTEGRATION_KG_STORE_DIR": str(settings.store_dir),
+        "INTEGRATION_KG_DATA_DIR": str(settings.data_dir),
+        "INTEGRATION_KG_ONTOLOGY_DIR": str(settings.ontology_dir),
+        "INTEGRATION_KG_SHAPES_DIR": str(settings.shapes_dir),
+        "INTEGRATION_KG_PUBLIC_URL": "",
+        **env,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -76,5 +94,7 @@ def context_loader(live: Live):
 
 
 def expand_to_graph(document: object, live: Live) -> Graph:
-    nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": context_loader(live)})
+    nquads = jsonld.to_rdf(
+        document, {"format": "application/n-quads", "documentLoader": context_loader(live)}
+    )
     return Graph().parse(data=nquads, format="nt")

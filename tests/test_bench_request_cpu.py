@@ -16,9 +16,23 @@ EVERY_TRIPLE = "SELECT * WHERE { ?s ?p ?o }"
 
 
 def run_script(built: BuildResult, query: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), str(PROJECT_ROOT), str(query), "--store-dir",
-                           str(built.store_path.parent.parent), "--requests", "30", "--concurrency", "3"],
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            str(PROJECT_ROOT),
+            str(query),
+            "--store-dir",
+            str(built.store_path.parent.parent),
+            "--requests",
+            "30",
+            "--concurrency",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_it_reports_the_cpu_of_every_process_per_request(built: BuildResult, tmp_path: Path) -> None:
@@ -26,12 +40,20 @@ def test_it_reports_the_cpu_of_every_process_per_request(built: BuildResult, tmp
     query.write_text(EVERY_TRIPLE, encoding="utf-8")
     run = run_script(built, query)
     assert run.returncode == 0, run.stderr
-    assert "every-triple.rq on" in run.stdout and "30 requests, 3 clients, result cache off, 0 failed" in run.stdout
+    assert (
+        "every-triple.rq on" in run.stdout
+        and "30 requests, 3 clients, result cache off, 0 failed" in run.stdout
+    )
     assert re.search(r"^  \d+\.\d req/s; CPU per request:$", run.stdout, re.MULTILINE), run.stdout
-    parts = dict(re.findall(r"^  (service|query worker \d|client \(this script\)) +(\d+\.\d) ms$", run.stdout,
-                            re.MULTILINE))
+    parts = dict(
+        re.findall(
+            r"^  (service|query worker \d|client \(this script\)) +(\d+\.\d) ms$", run.stdout, re.MULTILINE
+        )
+    )
     assert set(parts) == {"service", "query worker 1", "query worker 2", "client (this script)"}, run.stdout
-    assert float(parts["query worker 1"]) + float(parts["query worker 2"]) > 0  # the queries ran in the workers
+    assert (
+        float(parts["query worker 1"]) + float(parts["query worker 2"]) > 0
+    )  # the queries ran in the workers
     total = float(re.search(r"^  all +(\d+\.\d) ms", run.stdout, re.MULTILINE).group(1))  # type: ignore[union-attr]
     assert abs(total - sum(map(float, parts.values()))) < 0.2
 

@@ -15,18 +15,27 @@ from service.settings import PROJECT_ROOT, Settings
 SCRIPT = PROJECT_ROOT / "bench" / "service_memory.py"
 
 
-@pytest.mark.parametrize(("settings", "readers"), [
-    ([], ["query worker", "query worker", "page reader"]),
-    (["--set", "INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0"], ["query worker", "query worker"]),
-])
-def test_it_reports_each_process_once_every_copy_has_loaded(built: BuildResult, settings: list[str],
-                                                            readers: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("settings", "readers"),
+    [
+        ([], ["query worker", "query worker", "page reader"]),
+        (["--set", "INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0"], ["query worker", "query worker"]),
+    ],
+)
+def test_it_reports_each_process_once_every_copy_has_loaded(
+    built: BuildResult, settings: list[str], readers: list[str]
+) -> None:
     store_dir = built.store_path.parent.parent
     assert Settings.from_env(environ={}).query_workers == 2
-    run = subprocess.run([sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--store-dir", str(store_dir), *settings],
-                         capture_output=True, text=True, timeout=180, check=True)
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--store-dir", str(store_dir), *settings],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     assert f"copies of the graph in memory: {len(readers)} of {len(readers)} loaded" in run.stdout, run.stdout
-    loaded = re.findall(rf"; ([\w ]+) ([\d,]+) triples in [\d.]+ s", run.stdout)
+    loaded = re.findall(r"; ([\w ]+) ([\d,]+) triples in [\d.]+ s", run.stdout)
     assert sorted(reader for reader, _ in loaded) == sorted(readers)
     assert {int(triples.replace(",", "")) for _, triples in loaded} == {built.info.triples}
     rows = re.findall(r"^  (service|query worker \d) +\d+ +(\d+) +(\d+)$", run.stdout, re.MULTILINE)
@@ -37,12 +46,23 @@ def test_it_reports_each_process_once_every_copy_has_loaded(built: BuildResult, 
 
 
 def test_it_says_when_there_is_no_build(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--store-dir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--store-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1 and "no build in" in run.stderr
 
 
 def test_a_setting_that_is_not_one_is_refused_by_name() -> None:
-    run = subprocess.run([sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--set", "PAGE_MEMORY_TRIPLES=0"],
-                         capture_output=True, text=True, timeout=60)
-    assert run.returncode == 2 and "expected INTEGRATION_KG_<NAME>=<value>, got 'PAGE_MEMORY_TRIPLES=0'" in run.stderr
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--set", "PAGE_MEMORY_TRIPLES=0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        run.returncode == 2
+        and "expected INTEGRATION_KG_<NAME>=<value>, got 'PAGE_MEMORY_TRIPLES=0'" in run.stderr
+    )

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Iterator
 
 import pytest
+from live_server import Live, run_server
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -17,11 +18,12 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from service.settings import Settings
-from live_server import Live, run_server
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                reason="chromium and chromium-driver are not installed (scripts/install-test-deps.sh)")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="chromium and chromium-driver are not installed (scripts/install-test-deps.sh)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +37,18 @@ def browser() -> Iterator[webdriver.Chrome]:
     profile = tempfile.mkdtemp(prefix="ikg-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM  # type: ignore[assignment]
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,1000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)  # type: ignore[arg-type]
     try:
@@ -53,8 +64,8 @@ def png_pixels(png: bytes) -> tuple[int, int, set[bytes]]:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     position, data, width, height = 8, b"", 0, 0
     while position < len(png):
-        length, kind = struct.unpack(">I4s", png[position:position + 8])
-        chunk = png[position + 8:position + 8 + length]
+        length, kind = struct.unpack(">I4s", png[position : position + 8])
+        chunk = png[position + 8 : position + 8 + length]
         if kind == b"IHDR":
             width, height = struct.unpack(">II", chunk[:8])
         elif kind == b"IDAT":
@@ -62,7 +73,7 @@ def png_pixels(png: bytes) -> tuple[int, int, set[bytes]]:
         position += 12 + length
     raw = zlib.decompress(data)
     stride = len(raw) // height
-    lines = {raw[i * stride + 1:(i + 1) * stride] for i in range(0, height, 7)}
+    lines = {raw[i * stride + 1 : (i + 1) * stride] for i in range(0, height, 7)}
     return width, height, lines
 
 
@@ -71,8 +82,12 @@ def assert_renders(driver: webdriver.Chrome) -> None:
     assert width >= 1000 and height >= 600
     assert len(lines) > 20, "the screenshot is (nearly) blank"
     assert driver.execute_script("return document.styleSheets.length") >= 1
-    assert driver.execute_script(
-        "return getComputedStyle(document.querySelector('header.site')).backgroundColor") == "rgb(15, 42, 74)"
+    assert (
+        driver.execute_script(
+            "return getComputedStyle(document.querySelector('header.site')).backgroundColor"
+        )
+        == "rgb(15, 42, 74)"
+    )
 
 
 def test_home_and_resource_pages_render(live: Live, browser: webdriver.Chrome) -> None:
@@ -101,9 +116,13 @@ def test_query_page_runs_an_example(live: Live, browser: webdriver.Chrome) -> No
     else:
         browser.find_element(By.ID, "run").click()
     table = WebDriverWait(browser, 20).until(
-        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "#results table.results, #results p.error")))
+        expected_conditions.presence_of_element_located(
+            (By.CSS_SELECTOR, "#results table.results, #results p.error")
+        )
+    )
     assert table.tag_name == "table", table.text
     assert_renders(browser)
     resources = browser.execute_script(
-        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+    )
     assert all(name.startswith(live.url) for name in resources), resources

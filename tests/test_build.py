@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import project_settings
 
 from service.build import BUILD_STEPS, BuildFailed, BuildResult, build, needs_build
 from service.progress import Progress
 from service.store import current_store_path, open_store
-
-from conftest import project_settings
 
 QUIET = Progress(steps=BUILD_STEPS, quiet=True)
 
@@ -33,8 +32,10 @@ def test_build_loads_every_file_into_its_named_graph(built: BuildResult) -> None
 
 def test_union_default_graph_is_queryable(built: BuildResult) -> None:
     store = open_store(project_settings(built.store_path.parent.parent))
-    rows = store.select("PREFIX ikg: <https://w3id.org/integration-kg/ontology#> "
-                        "SELECT (COUNT(*) AS ?n) WHERE { ?c a ikg:Citation }")
+    rows = store.select(
+        "PREFIX ikg: <https://w3id.org/integration-kg/ontology#> "
+        "SELECT (COUNT(*) AS ?n) WHERE { ?c a ikg:Citation }"
+    )
     assert int(rows[0]["n"]) > 10
 
 
@@ -126,7 +127,9 @@ def test_the_default_graph_holds_exactly_the_union_of_the_named_graphs(built: Bu
     import pyoxigraph as ox
 
     store = ox.Store.read_only(str(built.store_path / "oxigraph"))
-    union = {q.triple for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != ox.DefaultGraph()}
+    union = {
+        q.triple for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != ox.DefaultGraph()
+    }
     default = {q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
     assert default == union and len(default) == built.info.triples
 
@@ -146,12 +149,27 @@ def test_build_reports_are_pyshacls_on_the_whole_graph(built: BuildResult, setti
     for data_file in discover(settings):
         if data_file.role != "ontology":
             data += graph_of(parse_file(data_file, settings))
-    _, report, _ = validate(data, shacl_graph=shapes_graph(settings.shapes_dir), ont_graph=ontology_graph(settings.ontology_dir),
-                            inference="rdfs", advanced=True, allow_warnings=True)
+    _, report, _ = validate(
+        data,
+        shacl_graph=shapes_graph(settings.shapes_dir),
+        ont_graph=ontology_graph(settings.ontology_dir),
+        inference="rdfs",
+        advanced=True,
+        allow_warnings=True,
+    )
     oracle = list(read_results(report))
     built_results = [r for report in built.reports.values() for r in report.results]
+
     def key(r):  # noqa: ANN001, ANN202
-        return (r.severity, r.focus_node, r.path or "", r.value or "", sorted(r.messages.items()), r.constraint, r.shape)
+        return (
+            r.severity,
+            r.focus_node,
+            r.path or "",
+            r.value or "",
+            sorted(r.messages.items()),
+            r.constraint,
+            r.shape,
+        )
 
     assert sorted(map(key, built_results)) == sorted(map(key, oracle))
     assert oracle, "the real data has warnings (Mölndal's Wikidata link), so this compares something"

@@ -32,8 +32,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_query_table_for_a_person(env, capsys) -> None:
-    code, out, _ = run(capsys, "query", "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-                                        "SELECT ?n WHERE { <%s> skos:notation ?n }" % CBP1)
+    code, out, _ = run(
+        capsys,
+        "query",
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT ?n WHERE { <%s> skos:notation ?n }" % CBP1,
+    )
     assert code == 0
     assert out.splitlines()[0].strip() == "n"
     assert "1" in out and "(1 row)" in out
@@ -41,7 +45,13 @@ def test_query_table_for_a_person(env, capsys) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "tsv"])
 def test_query_formats_for_programs(env, capsys, fmt: str) -> None:
-    code, out, _ = run(capsys, "query", "--format", fmt, "SELECT ?m WHERE { ?m a <https://w3id.org/integration-kg/ontology#Municipality> }")
+    code, out, _ = run(
+        capsys,
+        "query",
+        "--format",
+        fmt,
+        "SELECT ?m WHERE { ?m a <https://w3id.org/integration-kg/ontology#Municipality> }",
+    )
     assert code == 0
     if fmt == "json":
         bindings = json.loads(out)["results"]["bindings"]
@@ -54,9 +64,12 @@ def test_query_formats_for_programs(env, capsys, fmt: str) -> None:
 
 
 def test_query_construct_as_turtle(env, capsys) -> None:
-    code, out, _ = run(capsys, "query", "--format", "ttl", "CONSTRUCT { <%s> ?p ?o } WHERE { <%s> ?p ?o }" % (CBP1, CBP1))
+    code, out, _ = run(
+        capsys, "query", "--format", "ttl", "CONSTRUCT { <%s> ?p ?o } WHERE { <%s> ?p ?o }" % (CBP1, CBP1)
+    )
     assert code == 0
     from rdflib import Graph
+
     assert len(Graph().parse(data=out, format="turtle")) > 3
 
 
@@ -99,7 +112,9 @@ def test_validate_reports_violation_in_plain_words(env, capsys, tmp_path: Path) 
         "@prefix ikg: <https://w3id.org/integration-kg/ontology#> .\n"
         "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
         "<https://w3id.org/integration-kg/id/document/1481/utkast> a ikg:Strategy ;\n"
-        "    dcterms:publisher <https://w3id.org/integration-kg/id/municipality/1481> .\n", encoding="utf-8")
+        "    dcterms:publisher <https://w3id.org/integration-kg/id/municipality/1481> .\n",
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "validate", str(bad))
     assert code == 1
     assert "does not conform" in out and "document/1481/utkast" in out and "dcterms:title" in out
@@ -113,7 +128,15 @@ def test_validate_missing_file_is_a_usage_error(env, capsys) -> None:
 def test_build_failure_exit_code_and_report(capsys, project_copy: Path, tmp_path: Path, monkeypatch) -> None:
     path = sorted((project_copy / "data" / "documents").glob("*.ttl"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "\n<oops> .\n", encoding="utf-8")
-    code, _, err = run(capsys, "--data-dir", str(project_copy / "data"), "--store-dir", str(tmp_path / "var"), "build", "--quiet")
+    code, _, err = run(
+        capsys,
+        "--data-dir",
+        str(project_copy / "data"),
+        "--store-dir",
+        str(tmp_path / "var"),
+        "build",
+        "--quiet",
+    )
     assert code == 1
     assert path.name in err and "unchanged" in err
 
@@ -130,6 +153,11 @@ def test_settings_round_trip_through_the_environment(tmp_path: Path) -> None:
     """`serve` hands its options to the server's workers as INTEGRATION_KG_* variables."""
     from service.settings import Settings
 
-    chosen = Settings.from_env(environ={}, store_dir=tmp_path / "var", base_iri="http://example.org/kg/",
-                               query_timeout=2.5, max_results=7)
+    chosen = Settings.from_env(
+        environ={},
+        store_dir=tmp_path / "var",
+        base_iri="http://example.org/kg/",
+        query_timeout=2.5,
+        max_results=7,
+    )
     assert Settings.from_env(environ=chosen.to_environ()) == chosen

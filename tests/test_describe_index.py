@@ -35,7 +35,9 @@ def resources(store: EmbeddedStore) -> list[str]:
     return sorted(found)
 
 
-def test_every_page_of_every_resource_is_the_same_read_from_the_indexes_as_queried(store: EmbeddedStore) -> None:
+def test_every_page_of_every_resource_is_the_same_read_from_the_indexes_as_queried(
+    store: EmbeddedStore,
+) -> None:
     reader = IndexReader(store.oxigraph, BASE)
     iris = resources(store)
     assert len(iris) > 150
@@ -55,13 +57,18 @@ def test_every_page_of_every_resource_is_the_same_read_from_the_indexes_as_queri
 
 def test_an_iri_the_graph_does_not_know_is_unknown_both_ways(store: EmbeddedStore) -> None:
     iri = BASE + "id/municipality/no-such-place"
-    assert IndexReader(store.oxigraph, BASE).read_page(iri, 1, PER_PAGE) == read_page_by_queries(store, iri, 1, PER_PAGE)
+    assert IndexReader(store.oxigraph, BASE).read_page(iri, 1, PER_PAGE) == read_page_by_queries(
+        store, iri, 1, PER_PAGE
+    )
     assert not read_page_by_queries(store, iri, 1, PER_PAGE).known
 
 
 def test_a_resource_linked_to_more_than_the_limit_is_left_to_the_queries(built) -> None:  # type: ignore[no-untyped-def]
     store = EmbeddedStore(built.store_path)
-    hub = max(resources(store), key=lambda iri: len(list(store.oxigraph.quads_for_pattern(None, None, ox.NamedNode(iri)))))
+    hub = max(
+        resources(store),
+        key=lambda iri: len(list(store.oxigraph.quads_for_pattern(None, None, ox.NamedNode(iri)))),
+    )
     store.index = IndexReader(store.oxigraph, BASE, incoming_limit=3)
     assert store.index.read_page(hub, 1, PER_PAGE) is None
     description = describe(store, hub, page=2, per_page=PER_PAGE)
@@ -98,16 +105,26 @@ def test_what_the_reader_remembers_is_bounded_and_changes_no_page(store: Embedde
 def test_pages_served_over_http_parse_and_hold_the_page(settings: Settings, store: EmbeddedStore) -> None:
     """Turtle, N-Triples and RDF/XML of a page are written from the indexes' triples by pyoxigraph; each parses
     back to exactly the page's triples (with the hydra paging statements when there are several pages)."""
-    iri = max(resources(store), key=lambda i: len(list(store.oxigraph.quads_for_pattern(None, None, ox.NamedNode(i)))))
+    iri = max(
+        resources(store),
+        key=lambda i: len(list(store.oxigraph.quads_for_pattern(None, None, ox.NamedNode(i)))),
+    )
     expected = read_page_by_queries(store, iri, 1, PER_PAGE).triples
-    formats = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-               "application/rdf+xml": ox.RdfFormat.RDF_XML}
+    formats = {
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    }
     with TestClient(create_app(replace(settings, links_per_page=PER_PAGE))) as client:
         for media_type, rdf_format in formats.items():
             response = client.get(iri.removeprefix(BASE.rstrip("/")), headers={"Accept": media_type})
             assert response.status_code == 200, response.text
             parsed = {quad.triple for quad in ox.parse(response.content, format=rdf_format)}
-            hydra = {t for t in parsed if t.predicate.value.startswith("http://www.w3.org/ns/hydra/core#")
-                     or t.object == ox.NamedNode("http://www.w3.org/ns/hydra/core#PartialCollectionView")}
+            hydra = {
+                t
+                for t in parsed
+                if t.predicate.value.startswith("http://www.w3.org/ns/hydra/core#")
+                or t.object == ox.NamedNode("http://www.w3.org/ns/hydra/core#PartialCollectionView")
+            }
             assert hydra, f"{media_type}: a hub's first page says it is one of several"
             assert parsed - hydra == expected, media_type

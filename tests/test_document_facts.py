@@ -27,8 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 SOURCES = DATA / "sources"
 DOCUMENT_FILES = sorted((DATA / "documents").glob("*.ttl"))
-CONTEXT_FILES = [*sorted((DATA / "frameworks").glob("*.ttl")), *sorted((DATA / "municipalities").glob("*.ttl")),
-                 *([DATA / "agents.ttl"] if (DATA / "agents.ttl").is_file() else [])]
+CONTEXT_FILES = [
+    *sorted((DATA / "frameworks").glob("*.ttl")),
+    *sorted((DATA / "municipalities").glob("*.ttl")),
+    *([DATA / "agents.ttl"] if (DATA / "agents.ttl").is_file() else []),
+]
 
 BASE = "https://w3id.org/integration-kg/"
 ID = BASE + "id/"
@@ -69,64 +72,99 @@ SOURCE_SHA256 = {
 # Queries (constants; values are bound through substitutions)
 # ---------------------------------------------------------------------------------------------
 
-CITATIONS_IN_GRAPH = PREFIXES + """
+CITATIONS_IN_GRAPH = (
+    PREFIXES
+    + """
 SELECT ?graph ?citing ?target ?kind ?quote ?source ?agent WHERE {
   GRAPH ?graph { ?citing ikg:citation ?citation .
                  ?citation ikg:target ?target ; ikg:citationKind ?kind ; ikg:quote ?quote .
                  OPTIONAL { ?citation prov:wasDerivedFrom ?source }
                  OPTIONAL { ?citation prov:wasAttributedTo ?agent } }
 }"""
+)
 
-CITES_IN_GRAPH = PREFIXES + """
+CITES_IN_GRAPH = (
+    PREFIXES
+    + """
 SELECT ?graph ?citing ?target WHERE { GRAPH ?graph { ?citing ikg:cites ?target } }"""
+)
 
-PARTS_IN_ORDER = PREFIXES + """
+PARTS_IN_ORDER = (
+    PREFIXES
+    + """
 SELECT ?parent ?class ?part ?notation ?label WHERE {
   ?part dcterms:isPartOf ?parent ; a ?class ; skos:notation ?notation ; skos:prefLabel ?label .
   FILTER(lang(?label) = "sv")
 } ORDER BY xsd:integer(?notation)"""
+)
 
-PARTS_OF_CLASS = PREFIXES + """
+PARTS_OF_CLASS = (
+    PREFIXES
+    + """
 SELECT ?parent ?class (COUNT(DISTINCT ?part) AS ?n) WHERE { ?part dcterms:isPartOf ?parent ; a ?class }
 GROUP BY ?parent ?class"""
+)
 
-ALL_QUOTES = PREFIXES + """
+ALL_QUOTES = (
+    PREFIXES
+    + """
 SELECT ?graph ?citation ?quote ?file WHERE {
   GRAPH ?graph { ?citation ikg:quote ?quote
                  OPTIONAL { ?citation prov:wasDerivedFrom ?source . ?source ikg:textFile ?file } }
 }"""
+)
 
-CITES_WITHOUT_ONE_CITATION = PREFIXES + """
+CITES_WITHOUT_ONE_CITATION = (
+    PREFIXES
+    + """
 SELECT ?graph ?citing ?target (COUNT(DISTINCT ?citation) AS ?n) WHERE {
   GRAPH ?graph { ?citing ikg:cites ?target
                  OPTIONAL { ?citing ikg:citation ?citation . ?citation ikg:target ?target } }
 } GROUP BY ?graph ?citing ?target HAVING (COUNT(DISTINCT ?citation) != 1)"""
+)
 
-ORPHAN_CITATIONS = PREFIXES + """
+ORPHAN_CITATIONS = (
+    PREFIXES
+    + """
 SELECT ?graph ?citing ?citation WHERE {
   GRAPH ?graph { ?citing ikg:citation ?citation . ?citation ikg:target ?target
                  FILTER NOT EXISTS { ?citing ikg:cites ?target } }
 }"""
+)
 
-CITATION_IRIS = PREFIXES + """
+CITATION_IRIS = (
+    PREFIXES
+    + """
 SELECT ?graph ?citing ?citation ?target WHERE { GRAPH ?graph { ?citing ikg:citation ?citation . ?citation ikg:target ?target } }"""
+)
 
-SV_LABELS_IN_GRAPH = PREFIXES + """
+SV_LABELS_IN_GRAPH = (
+    PREFIXES
+    + """
 SELECT ?graph ?thing ?label WHERE {
   GRAPH ?graph { { ?thing skos:prefLabel ?label } UNION { ?thing dcterms:title ?label } }
   FILTER(lang(?label) = "sv")
 }"""
+)
 
-TEXT_FILE_OF_GRAPH = PREFIXES + """
+TEXT_FILE_OF_GRAPH = (
+    PREFIXES
+    + """
 SELECT ?graph ?file WHERE { GRAPH ?graph { ?source a ikg:SourceText ; ikg:textFile ?file } }"""
+)
 
-THEMATIC_WITHOUT_COMMENT = PREFIXES + """
+THEMATIC_WITHOUT_COMMENT = (
+    PREFIXES
+    + """
 SELECT ?graph ?citation WHERE {
   GRAPH ?graph { ?citation ikg:citationKind ikg:ThematicAlignment
                  FILTER NOT EXISTS { ?citation rdfs:comment ?why } }
 }"""
+)
 
-REFERENCED_UNDEFINED = PREFIXES + """
+REFERENCED_UNDEFINED = (
+    PREFIXES
+    + """
 SELECT DISTINCT ?graph ?thing WHERE {
   GRAPH ?graph { ?s ?p ?thing }
   FILTER(isIRI(?thing) && (STRSTARTS(STR(?thing), STR(mun:)) || STRSTARTS(STR(?thing), STR(fw:))
@@ -134,17 +172,23 @@ SELECT DISTINCT ?graph ?thing WHERE {
                            || STRSTARTS(STR(?thing), STR(agent:))))
   FILTER NOT EXISTS { GRAPH ?anywhere { ?thing ?q ?o } }
 }"""
+)
 
-SOURCED_DOCUMENTS_NOT_IN_SWEDISH = PREFIXES + """
+SOURCED_DOCUMENTS_NOT_IN_SWEDISH = (
+    PREFIXES
+    + """
 SELECT ?graph ?sv ?document ?language WHERE {
   GRAPH ?graph { ?document dcterms:source ?source . ?source a ikg:SourceText
                  OPTIONAL { ?document dcterms:language ?language } }
   FILTER(!BOUND(?language) || ?language != ?sv)
 }"""
+)
 
-SOURCED_DOCUMENTS = PREFIXES + """
+SOURCED_DOCUMENTS = (
+    PREFIXES
+    + """
 SELECT ?graph ?document WHERE { GRAPH ?graph { ?document dcterms:source ?source . ?source a ikg:SourceText } }"""
-
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,7 +217,7 @@ def short(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
         value = term.value
         for prefix in (ID, IKG):
             if value.startswith(prefix):
-                return value[len(prefix):]
+                return value[len(prefix) :]
         return value
     return "" if term is None else term.value
 
@@ -200,26 +244,40 @@ def document_graph(file_name: str) -> ox.NamedNode:
 
 def missing_facts(store: ox.Store, facts: Iterable[str]) -> list[str]:
     """The facts (SPARQL group patterns over the union graph) that the store does not hold."""
-    return [fact for fact in facts
-            if not store.query(PREFIXES + "ASK {" + fact + "}", use_default_graph_as_union=True)]
+    return [
+        fact
+        for fact in facts
+        if not store.query(PREFIXES + "ASK {" + fact + "}", use_default_graph_as_union=True)
+    ]
 
 
 def present(store: ox.Store, facts: Iterable[str]) -> list[str]:
     """The facts, among ones that must be absent, that the store does hold."""
-    return [fact for fact in facts
-            if store.query(PREFIXES + "ASK {" + fact + "}", use_default_graph_as_union=True)]
+    return [
+        fact
+        for fact in facts
+        if store.query(PREFIXES + "ASK {" + fact + "}", use_default_graph_as_union=True)
+    ]
 
 
 def labels_in_order(store: ox.Store, parent: str, cls: str) -> list[tuple[str, str]]:
     """(notation, Swedish label) of the parts of `parent` of class `cls`, in notation order."""
-    rows = store.query(PARTS_IN_ORDER, use_default_graph_as_union=True,
-                       substitutions={var("parent"): iri(parent), var("class"): ox.NamedNode(IKG + cls)})
+    rows = store.query(
+        PARTS_IN_ORDER,
+        use_default_graph_as_union=True,
+        substitutions={var("parent"): iri(parent), var("class"): ox.NamedNode(IKG + cls)},
+    )
     return [(row["notation"].value, row["label"].value) for row in rows]
 
 
 def count_parts(store: ox.Store, parent: str, cls: str) -> int:
-    rows = list(store.query(PARTS_OF_CLASS, use_default_graph_as_union=True,
-                            substitutions={var("parent"): iri(parent), var("class"): ox.NamedNode(IKG + cls)}))
+    rows = list(
+        store.query(
+            PARTS_OF_CLASS,
+            use_default_graph_as_union=True,
+            substitutions={var("parent"): iri(parent), var("class"): ox.NamedNode(IKG + cls)},
+        )
+    )
     return int(rows[0]["n"].value)
 
 
@@ -227,7 +285,9 @@ def assert_parts(store: ox.Store, parent: str, cls: str, labels: list[str]) -> N
     """The parts of `parent` of class `cls` are exactly `labels`, numbered 1..n in that order."""
     expected = [(str(number), label) for number, label in enumerate(labels, start=1)]
     assert labels_in_order(store, parent, cls) == expected
-    assert count_parts(store, parent, cls) == len(labels), f"{cls} parts of {parent} without notation or label"
+    assert count_parts(store, parent, cls) == len(labels), (
+        f"{cls} parts of {parent} without notation or label"
+    )
 
 
 Citation = tuple[str, str, str, str]  # (citing key, target key, kind, quote)
@@ -239,12 +299,17 @@ def citations(store: ox.Store, file_name: str) -> set[Citation]:
     for row in store.query(CITATIONS_IN_GRAPH, substitutions={var("graph"): document_graph(file_name)}):
         quote = row["quote"]
         assert isinstance(quote, ox.Literal) and quote.language == "sv", f"quote not @sv: {quote}"
-        assert row["agent"] == ox.NamedNode(CURATORS), f"{short(row['citing'])}: not attributed to agent:curators"
-        assert row["source"] is not None and short(row["source"]).startswith("source/"), \
+        assert row["agent"] == ox.NamedNode(CURATORS), (
+            f"{short(row['citing'])}: not attributed to agent:curators"
+        )
+        assert row["source"] is not None and short(row["source"]).startswith("source/"), (
             f"{short(row['citing'])}: no prov:wasDerivedFrom source text"
+        )
         found.add((short(row["citing"]), short(row["target"]), short(row["kind"]), quote.value))
-    cited = {(short(row["citing"]), short(row["target"]))
-             for row in store.query(CITES_IN_GRAPH, substitutions={var("graph"): document_graph(file_name)})}
+    cited = {
+        (short(row["citing"]), short(row["target"]))
+        for row in store.query(CITES_IN_GRAPH, substitutions={var("graph"): document_graph(file_name)})
+    }
     assert cited == {(citing, target) for citing, target, _, _ in found}
     return found
 
@@ -276,27 +341,49 @@ def test_trollhattan_inkludering_och_integration(store: ox.Store) -> None:
         "ikg:statement 'Målet är att skapa en samhällsgemenskap med mångfald och inkludering som grund.'@sv",
     ]
     assert missing_facts(store, facts) == []
-    assert_parts(store, "document/1488/inkludering-och-integration", "Goal",
-                 ["Skapa en samhällsgemenskap med mångfald och inkludering som grund"])
+    assert_parts(
+        store,
+        "document/1488/inkludering-och-integration",
+        "Goal",
+        ["Skapa en samhällsgemenskap med mångfald och inkludering som grund"],
+    )
     page = "document/1488/inkludering-och-integration"
     assert citations(store, "trollhattan-inkludering-och-integration.ttl") == {
-        (page + "/samhallsgemenskap", "framework/se-integration-policy/1997-2", "Paraphrase",
-         "en samhällsgemenskap med mångfald och inkludering som grund"),
-        (page, "framework/eu-cbp-2004/1", "ThematicAlignment",
-         "Integration är alltid en flervägsprocess och ansvaret för integration kan aldrig falla enbart på en "
-         "viss del av befolkningen eller samhället."),
-        (page, "framework/agenda-2030/10-2", "ThematicAlignment",
-         "Inkludering innebär att varje individ oavsett vem hen är ska ha lika möjlighet att vara delaktig i "
-         "samhällets olika delar på lika villkor."),
+        (
+            page + "/samhallsgemenskap",
+            "framework/se-integration-policy/1997-2",
+            "Paraphrase",
+            "en samhällsgemenskap med mångfald och inkludering som grund",
+        ),
+        (
+            page,
+            "framework/eu-cbp-2004/1",
+            "ThematicAlignment",
+            "Integration är alltid en flervägsprocess och ansvaret för integration kan aldrig falla enbart på en "
+            "viss del av befolkningen eller samhället.",
+        ),
+        (
+            page,
+            "framework/agenda-2030/10-2",
+            "ThematicAlignment",
+            "Inkludering innebär att varje individ oavsett vem hen är ska ha lika möjlighet att vara delaktig i "
+            "samhällets olika delar på lika villkor.",
+        ),
     }
     # Known absences: the page names no principle or goal, states no adoption, and the reviewer's
     # signature ("JOADEBLA") is deliberately not recorded.
-    assert present(store, [
-        f"{{ {d} ?p ?o }} UNION {{ ?part dcterms:isPartOf {d} ; ?p ?o }} ?o ikg:citationKind ikg:ExplicitCitation",
-        f"{d} dcterms:issued ?date",
-        f"{d} ikg:adoptedBy ?body",
-        "GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?o), 'JOADEBLA'))",
-    ]) == []
+    assert (
+        present(
+            store,
+            [
+                f"{{ {d} ?p ?o }} UNION {{ ?part dcterms:isPartOf {d} ; ?p ?o }} ?o ikg:citationKind ikg:ExplicitCitation",
+                f"{d} dcterms:issued ?date",
+                f"{d} ikg:adoptedBy ?body",
+                "GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?o), 'JOADEBLA'))",
+            ],
+        )
+        == []
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,39 +424,78 @@ def test_molndal_integrationsstrategi(store: ox.Store) -> None:
         "doc:1481\\/bemotandeplan a ikg:Plan ; skos:prefLabel 'Bemötandeplanen'@sv ; dcterms:publisher mun:1481",
     ]
     assert missing_facts(store, facts) == []
-    assert_parts(store, "document/1481/integrationsstrategi", "FocusArea", [
-        "Arbete och egenförsörjning", "Utbildning", "Delaktighet och sociala sammanhang", "Boende",
-        "Internt utvecklingsarbete"])
-    assert_parts(store, "document/1481/integrationsstrategi", "Goal", [
-        "Alla invånare ska – oberoende av bakgrund och kultur – ha möjlighet att etablera sig i Sverige och "
-        "uppleva att de är en del av det svenska samhället"])
+    assert_parts(
+        store,
+        "document/1481/integrationsstrategi",
+        "FocusArea",
+        [
+            "Arbete och egenförsörjning",
+            "Utbildning",
+            "Delaktighet och sociala sammanhang",
+            "Boende",
+            "Internt utvecklingsarbete",
+        ],
+    )
+    assert_parts(
+        store,
+        "document/1481/integrationsstrategi",
+        "Goal",
+        [
+            "Alla invånare ska – oberoende av bakgrund och kultur – ha möjlighet att etablera sig i Sverige och "
+            "uppleva att de är en del av det svenska samhället"
+        ],
+    )
     s = "document/1481/integrationsstrategi"
     strategy_list = "andra styrdokument i staden såsom visionen och bemötandeplanen"
     assert citations(store, "molndal-integrationsstrategi.ttl") == {
         (s, "framework/udhr-1948", "ExplicitCitation", "FN:s mänskliga rättigheter"),
         (s, "framework/agenda-2030", "ExplicitCitation", "de globala hållbarhetsmålen i Agenda 2030"),
         (s, "framework/eu-cbp-2004", "ExplicitCitation", "EU:s principer för integration"),
-        (s, "framework/eu-cbp-2004/1", "ExplicitCitation",
-         "EU:s elva principer för integration med särskilt fokus på den första av dessa, som lyder: ”Integration "
-         "är en dynamisk dubbelriktad process med ömsesidigt tillmötesgående mellan alla invandrare och invånare "
-         "i medlemsstaterna.”"),
+        (
+            s,
+            "framework/eu-cbp-2004/1",
+            "ExplicitCitation",
+            "EU:s elva principer för integration med särskilt fokus på den första av dessa, som lyder: ”Integration "
+            "är en dynamisk dubbelriktad process med ömsesidigt tillmötesgående mellan alla invandrare och invånare "
+            "i medlemsstaterna.”",
+        ),
         (s, "framework/se-integration-policy", "ExplicitCitation", "Sveriges nationella mål på området"),
         (s, "document/1481/vision", "ExplicitCitation", strategy_list),
         (s, "document/1481/bemotandeplan", "ExplicitCitation", strategy_list),
-        (s + "/mal-for-integrationen", "framework/se-integration-policy/2008", "ExplicitCitation",
-         "den övergripande nationella målsättningen för integration som innebär ”lika rättigheter, skyldigheter "
-         "och möjligheter för alla oavsett etnisk och kulturell bakgrund”"),
-        (s + "/arbete-och-egenforsorjning", "framework/eu-cbp-2004/3", "ThematicAlignment",
-         "Arbete och egenförsörjning"),
+        (
+            s + "/mal-for-integrationen",
+            "framework/se-integration-policy/2008",
+            "ExplicitCitation",
+            "den övergripande nationella målsättningen för integration som innebär ”lika rättigheter, skyldigheter "
+            "och möjligheter för alla oavsett etnisk och kulturell bakgrund”",
+        ),
+        (
+            s + "/arbete-och-egenforsorjning",
+            "framework/eu-cbp-2004/3",
+            "ThematicAlignment",
+            "Arbete och egenförsörjning",
+        ),
         (s + "/utbildning", "framework/eu-cbp-2004/5", "ThematicAlignment", "Utbildning"),
-        ("document/1481/handlingsplan-integration", s, "ExplicitCitation",
-         "Handlingsplanen ska göra verkstad av strategin"),
+        (
+            "document/1481/handlingsplan-integration",
+            s,
+            "ExplicitCitation",
+            "Handlingsplanen ska göra verkstad av strategin",
+        ),
     }
     # Known absences: the plan is not adopted yet; the page's "Senast uppdaterad" has no date.
-    assert present(store, [
-        f"{plan} dcterms:issued ?date", f"{plan} ikg:adoptedBy ?body",
-        f"{page} dcterms:modified ?date", f"{page} ikg:lastReviewed ?date",
-    ]) == []
+    assert (
+        present(
+            store,
+            [
+                f"{plan} dcterms:issued ?date",
+                f"{plan} ikg:adoptedBy ?body",
+                f"{page} dcterms:modified ?date",
+                f"{page} ikg:lastReviewed ?date",
+            ],
+        )
+        == []
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,75 +524,166 @@ def test_vargarda_strategi_for_integration(store: ox.Store) -> None:
         f"doc:1442\\/strategi-for-integration\\/specifika-faktorer dcterms:isPartOf {d} ; skos:notation '2' ; "
         "skos:prefLabel 'Specifika faktorer'@sv",
         # Actors named: the core services, the social services' own actors, civil society and associations
-        *(f"{d} ikg:namesActor ?a . ?a skos:prefLabel '{label}'@sv" for label in (
-            "Utbildning förskola F-9", "Utbildning gymnasieskola", "Komvux", "Kultur och fritid",
-            "Samhällsbyggnad", "Vård och omsorg", "Flyktingmottagningen", "SFI", "Kompetenscenter",
-            "Familjens hus", "Civilsamhället", "Föreningslivet")),
+        *(
+            f"{d} ikg:namesActor ?a . ?a skos:prefLabel '{label}'@sv"
+            for label in (
+                "Utbildning förskola F-9",
+                "Utbildning gymnasieskola",
+                "Komvux",
+                "Kultur och fritid",
+                "Samhällsbyggnad",
+                "Vård och omsorg",
+                "Flyktingmottagningen",
+                "SFI",
+                "Kompetenscenter",
+                "Familjens hus",
+                "Civilsamhället",
+                "Föreningslivet",
+            )
+        ),
         f"{d} ikg:namesActor mun:1442\\/socialtjanst",
-        *(f"mun:1442\\/{unit} org:unitOf mun:1442" for unit in (
-            "utbildning-forskola-f-9", "utbildning-gymnasieskola", "komvux", "kultur-och-fritid",
-            "samhallsbyggnad", "vard-och-omsorg", "flyktingmottagningen", "sfi", "kompetenscenter",
-            "familjens-hus")),
+        *(
+            f"mun:1442\\/{unit} org:unitOf mun:1442"
+            for unit in (
+                "utbildning-forskola-f-9",
+                "utbildning-gymnasieskola",
+                "komvux",
+                "kultur-och-fritid",
+                "samhallsbyggnad",
+                "vard-och-omsorg",
+                "flyktingmottagningen",
+                "sfi",
+                "kompetenscenter",
+                "familjens-hus",
+            )
+        ),
         # "Socialtjänsten, inklusive vuxenutbildningen och SFI ... flyktingmottagningen, SFI,
         # vuxenutbildningen, kompetenscenter, familjens hus"
-        *(f"mun:1442\\/{unit} org:subOrganizationOf mun:1442\\/socialtjanst" for unit in (
-            "komvux", "sfi", "flyktingmottagningen", "kompetenscenter", "familjens-hus")),
+        *(
+            f"mun:1442\\/{unit} org:subOrganizationOf mun:1442\\/socialtjanst"
+            for unit in ("komvux", "sfi", "flyktingmottagningen", "kompetenscenter", "familjens-hus")
+        ),
         "mun:1442\\/komvux skos:altLabel 'Vuxenutbildningen'@sv",
         # The steering documents listed under "Styrningen av integrationsarbetet"
-        *(f"?steering a ikg:{cls} ; skos:prefLabel '{label}'@sv ; dcterms:publisher mun:1442" for cls, label in (
-            ("PolicyDocument", "Vårgårdas vision och värdegrund"), ("Strategy", "Arbetsmarknadsstrategi"),
-            ("Strategy", "Strategi för utvecklande skola"), ("Strategy", "Strategin för folkhälsoarbetet i Vårgårda"),
-            ("Strategy", "Strategi för kultur och fritid"), ("Programme", "Bostadsförsörjningsprogram"))),
+        *(
+            f"?steering a ikg:{cls} ; skos:prefLabel '{label}'@sv ; dcterms:publisher mun:1442"
+            for cls, label in (
+                ("PolicyDocument", "Vårgårdas vision och värdegrund"),
+                ("Strategy", "Arbetsmarknadsstrategi"),
+                ("Strategy", "Strategi för utvecklande skola"),
+                ("Strategy", "Strategin för folkhälsoarbetet i Vårgårda"),
+                ("Strategy", "Strategi för kultur och fritid"),
+                ("Programme", "Bostadsförsörjningsprogram"),
+            )
+        ),
     ]
     assert missing_facts(store, facts) == []
-    assert_parts(store, "document/1442/strategi-for-integration/generella-faktorer", "Factor", [
-        "Goda möjligheter till utbildning av hög kvalitet för både barn och vuxna",
-        "Goda möjligheter till arbete och självförsörjning",
-        "God tillgång till sociala mötesplatser där alla kan mötas och göra saker tillsammans utifrån intresse "
-        "och gemenskap",
-        "Mångfald av attraktiva boenden",
-        "Civilsamhällets och föreningars engagemang med kommunens stöd",
-    ])
-    assert_parts(store, "document/1442/strategi-for-integration/specifika-faktorer", "Factor", [
-        "Goda möjligheter till arbetsplatsförlagd praktik och sysselsättning",
-        "Goda förutsättningar att lära sig svenska",
-        "God, anpassad och återkommande samhällsinformation",
-        "Goda möjligheter till samtal om normer, värderingar och kulturer",
-        "Goda möjligheter till föräldrastöd",
-        "Goda förutsättningar att ta till vara på utrikesföddas befintliga erfarenhet och kompetens",
-        "Tillgängliggöra stöd till integration för enskilda och grupper där risk finns att deras behov inte "
-        "uppmärksammas av kommunen",
-    ])
+    assert_parts(
+        store,
+        "document/1442/strategi-for-integration/generella-faktorer",
+        "Factor",
+        [
+            "Goda möjligheter till utbildning av hög kvalitet för både barn och vuxna",
+            "Goda möjligheter till arbete och självförsörjning",
+            "God tillgång till sociala mötesplatser där alla kan mötas och göra saker tillsammans utifrån intresse "
+            "och gemenskap",
+            "Mångfald av attraktiva boenden",
+            "Civilsamhällets och föreningars engagemang med kommunens stöd",
+        ],
+    )
+    assert_parts(
+        store,
+        "document/1442/strategi-for-integration/specifika-faktorer",
+        "Factor",
+        [
+            "Goda möjligheter till arbetsplatsförlagd praktik och sysselsättning",
+            "Goda förutsättningar att lära sig svenska",
+            "God, anpassad och återkommande samhällsinformation",
+            "Goda möjligheter till samtal om normer, värderingar och kulturer",
+            "Goda möjligheter till föräldrastöd",
+            "Goda förutsättningar att ta till vara på utrikesföddas befintliga erfarenhet och kompetens",
+            "Tillgängliggöra stöd till integration för enskilda och grupper där risk finns att deras behov inte "
+            "uppmärksammas av kommunen",
+        ],
+    )
     s = "document/1442/strategi-for-integration"
     assert citations(store, "vargarda-strategi-for-integration.ttl") == {
         (s, "document/1442/vision-och-vardegrund", "ExplicitCitation", "Vårgårdas vision och värdegrund."),
         (s, "document/1442/arbetsmarknadsstrategi", "ExplicitCitation", "arbetsmarknadsstrategi"),
-        (s, "document/1442/strategi-for-utvecklande-skola", "ExplicitCitation", "strategi för utvecklande skola"),
-        (s, "document/1442/strategi-for-folkhalsoarbetet", "ExplicitCitation",
-         "strategin för folkhälsoarbetet i Vårgårda"),
-        (s, "document/1442/strategi-for-kultur-och-fritid", "ExplicitCitation", "Strategi för kultur och fritid"),
+        (
+            s,
+            "document/1442/strategi-for-utvecklande-skola",
+            "ExplicitCitation",
+            "strategi för utvecklande skola",
+        ),
+        (
+            s,
+            "document/1442/strategi-for-folkhalsoarbetet",
+            "ExplicitCitation",
+            "strategin för folkhälsoarbetet i Vårgårda",
+        ),
+        (
+            s,
+            "document/1442/strategi-for-kultur-och-fritid",
+            "ExplicitCitation",
+            "Strategi för kultur och fritid",
+        ),
         (s, "document/1442/bostadsforsorjningsprogram", "ExplicitCitation", "bostadsförsörjningsprogram"),
-        (s + "/utbildning-av-hog-kvalitet", "framework/eu-cbp-2004/5", "ThematicAlignment",
-         "Goda möjligheter till utbildning av hög kvalitet för både barn och vuxna"),
-        (s + "/arbete-och-sjalvforsorjning", "framework/eu-cbp-2004/3", "ThematicAlignment",
-         "Goda möjligheter till arbete och självförsörjning"),
-        (s + "/sociala-motesplatser", "framework/eu-cbp-2004/7", "ThematicAlignment",
-         "God tillgång till sociala mötesplatser där alla kan mötas"),
-        (s + "/arbetsplatsforlagd-praktik-och-sysselsattning", "framework/eu-cbp-2004/3", "ThematicAlignment",
-         "Goda möjligheter till arbetsplatsförlagd praktik och sysselsättning"),
-        (s + "/lara-sig-svenska", "framework/eu-cbp-2004/4", "ThematicAlignment",
-         "Goda förutsättningar att lära sig svenska"),
-        (s + "/samhallsinformation", "framework/eu-cbp-2004/4", "ThematicAlignment",
-         "God, anpassad och återkommande samhällsinformation"),
+        (
+            s + "/utbildning-av-hog-kvalitet",
+            "framework/eu-cbp-2004/5",
+            "ThematicAlignment",
+            "Goda möjligheter till utbildning av hög kvalitet för både barn och vuxna",
+        ),
+        (
+            s + "/arbete-och-sjalvforsorjning",
+            "framework/eu-cbp-2004/3",
+            "ThematicAlignment",
+            "Goda möjligheter till arbete och självförsörjning",
+        ),
+        (
+            s + "/sociala-motesplatser",
+            "framework/eu-cbp-2004/7",
+            "ThematicAlignment",
+            "God tillgång till sociala mötesplatser där alla kan mötas",
+        ),
+        (
+            s + "/arbetsplatsforlagd-praktik-och-sysselsattning",
+            "framework/eu-cbp-2004/3",
+            "ThematicAlignment",
+            "Goda möjligheter till arbetsplatsförlagd praktik och sysselsättning",
+        ),
+        (
+            s + "/lara-sig-svenska",
+            "framework/eu-cbp-2004/4",
+            "ThematicAlignment",
+            "Goda förutsättningar att lära sig svenska",
+        ),
+        (
+            s + "/samhallsinformation",
+            "framework/eu-cbp-2004/4",
+            "ThematicAlignment",
+            "God, anpassad och återkommande samhällsinformation",
+        ),
     }
     # Known absences: the text names no EU principle, national goal or Agenda 2030; it has no
     # diarienummer, version or revision date.
-    assert present(store, [
-        "GRAPH ?g { ?c ikg:citationKind ikg:ExplicitCitation ; ikg:target ?t . "
-        "FILTER(STRSTARTS(STR(?t), STR(fw:))) } "
-        "FILTER(?g = <" + graph_iri(DATA / "documents" / "vargarda-strategi-for-integration.ttl") + ">)",
-        f"{d} dcterms:identifier ?id", f"{d} owl:versionInfo ?v", f"{d} dcterms:modified ?m",
-    ]) == []
+    assert (
+        present(
+            store,
+            [
+                "GRAPH ?g { ?c ikg:citationKind ikg:ExplicitCitation ; ikg:target ?t . "
+                "FILTER(STRSTARTS(STR(?t), STR(fw:))) } "
+                "FILTER(?g = <"
+                + graph_iri(DATA / "documents" / "vargarda-strategi-for-integration.ttl")
+                + ">)",
+                f"{d} dcterms:identifier ?id",
+                f"{d} owl:versionInfo ?v",
+                f"{d} dcterms:modified ?m",
+            ],
+        )
+        == []
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,27 +709,53 @@ def test_kalmar_integration(store: ox.Store) -> None:
         f"{d} ikg:namesActor mun:0880\\/kommunledningskontoret",
     ]
     assert missing_facts(store, facts) == []
-    assert_parts(store, "document/0880/integration", "Goal", [
-        "Kalmar kommun ska vara en öppen plats, där individen har möjligheter att bosätta sig, utbilda sig, "
-        "arbeta, driva företag och ingå i föreningslivet och samhället oberoende av ursprung, hudfärg, religion "
-        "eller sexuell läggning"])
+    assert_parts(
+        store,
+        "document/0880/integration",
+        "Goal",
+        [
+            "Kalmar kommun ska vara en öppen plats, där individen har möjligheter att bosätta sig, utbilda sig, "
+            "arbeta, driva företag och ingå i föreningslivet och samhället oberoende av ursprung, hudfärg, religion "
+            "eller sexuell läggning"
+        ],
+    )
     page = "document/0880/integration"
     assert citations(store, "kalmar-integration.ttl") == {
         (page, "framework/udhr-1948", "ThematicAlignment", "respekt för mänskliga rättigheter"),
-        (page, "framework/se-integration-policy/2008", "Paraphrase",
-         "alla har samma rättigheter, skyldigheter och möjligheter"),
-        (page, "framework/eu-cbp-2004/1", "ThematicAlignment", "Integrationsarbetet är därför en ömsesidig process"),
+        (
+            page,
+            "framework/se-integration-policy/2008",
+            "Paraphrase",
+            "alla har samma rättigheter, skyldigheter och möjligheter",
+        ),
+        (
+            page,
+            "framework/eu-cbp-2004/1",
+            "ThematicAlignment",
+            "Integrationsarbetet är därför en ömsesidig process",
+        ),
         (page, "framework/eu-cbp-2004/6", "ThematicAlignment", "tydliga åtgärder mot diskriminering"),
-        (page + "/oppen-plats", "framework/agenda-2030/10-2", "ThematicAlignment",
-         "möjligheter att bosätta sig, utbilda sig, arbeta, driva företag och ingå i föreningslivet och "
-         "samhället oberoende av ursprung, hudfärg, religion eller sexuell läggning"),
+        (
+            page + "/oppen-plats",
+            "framework/agenda-2030/10-2",
+            "ThematicAlignment",
+            "möjligheter att bosätta sig, utbilda sig, arbeta, driva företag och ingå i föreningslivet och "
+            "samhället oberoende av ursprung, hudfärg, religion eller sexuell läggning",
+        ),
     }
     # Known absences: no adoption, no explicit citation (the UDHR is not named), no e-mail address.
-    assert present(store, [
-        f"{d} dcterms:issued ?date", f"{d} ikg:adoptedBy ?body",
-        f"{d} ikg:citation ?c . ?c ikg:citationKind ikg:ExplicitCitation",
-        f"{d} ikg:contactPoint ?c . ?c vcard:hasEmail ?mail",
-    ]) == []
+    assert (
+        present(
+            store,
+            [
+                f"{d} dcterms:issued ?date",
+                f"{d} ikg:adoptedBy ?body",
+                f"{d} ikg:citation ?c . ?c ikg:citationKind ikg:ExplicitCitation",
+                f"{d} ikg:contactPoint ?c . ?c vcard:hasEmail ?mail",
+            ],
+        )
+        == []
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -544,64 +787,129 @@ def test_herrljunga_integrationspolicy(store: ox.Store) -> None:
     ]
     assert missing_facts(store, facts) == []
     p = "document/1466/integrationspolicy"
-    assert_parts(store, p, "Purpose", [
-        "Att utifrån politikens viljeinriktning föreslå konkreta åtgärder som främjar integrationen för den "
-        "enskilde genom en bra samverkan mellan berörda aktörer",
-        "Att nå systematisk kvalitetssäkring och uppföljning av integrationsarbetet hos förvaltningarna och "
-        "kommunala bolag",
-    ])
-    assert_parts(store, p, "Direction", [
-        "Ge förutsättningar för individens egen försörjning och delaktighet i samhället",
-        "Värna grundläggande demokratiska värden och verka för kvinnors och mäns lika rättigheter och möjligheter",
-        "Förebygga och motverka diskriminering, främlingsfientlighet och rasism",
-    ])
-    assert_parts(store, p, "Goal", [
-        "Varje nämnd ska för sin verksamhet ta fram 1-2 mål utifrån inriktningsmålet Herrljunga kommun har en "
-        "tydlig VI-känsla! och det prioriterade målet ”Förbättra integrationsarbetet med positiva effekter på "
-        "samhällsutveckling genom medverkan och delaktighet av anställda och medborgare”",
-        "Lika rättigheter och möjligheter för alla, oavsett etnisk och kulturell bakgrund",
-        "En samhällsgemenskap med samhällets mångfald som grund",
-        "En samhällsutveckling som kännetecknas av ömsesidig respekt och tolerans och som alla, oavsett "
-        "bakgrund, ska vara delaktiga och medansvariga för",
-    ])
-    assert_parts(store, p, "Action", [
-        "Kommunen ska verka som pådrivare och opinionsbildare i arbetet för att skapa ett integrerat samhälle",
-        "Resurserna ska fördelas och användas så att de verkar i riktning för ökad integration",
-        "Ett aktivt samarbete med omvärlden, att vara nyfiken på och öppen för andra lösningar",
-    ])
+    assert_parts(
+        store,
+        p,
+        "Purpose",
+        [
+            "Att utifrån politikens viljeinriktning föreslå konkreta åtgärder som främjar integrationen för den "
+            "enskilde genom en bra samverkan mellan berörda aktörer",
+            "Att nå systematisk kvalitetssäkring och uppföljning av integrationsarbetet hos förvaltningarna och "
+            "kommunala bolag",
+        ],
+    )
+    assert_parts(
+        store,
+        p,
+        "Direction",
+        [
+            "Ge förutsättningar för individens egen försörjning och delaktighet i samhället",
+            "Värna grundläggande demokratiska värden och verka för kvinnors och mäns lika rättigheter och möjligheter",
+            "Förebygga och motverka diskriminering, främlingsfientlighet och rasism",
+        ],
+    )
+    assert_parts(
+        store,
+        p,
+        "Goal",
+        [
+            "Varje nämnd ska för sin verksamhet ta fram 1-2 mål utifrån inriktningsmålet Herrljunga kommun har en "
+            "tydlig VI-känsla! och det prioriterade målet ”Förbättra integrationsarbetet med positiva effekter på "
+            "samhällsutveckling genom medverkan och delaktighet av anställda och medborgare”",
+            "Lika rättigheter och möjligheter för alla, oavsett etnisk och kulturell bakgrund",
+            "En samhällsgemenskap med samhällets mångfald som grund",
+            "En samhällsutveckling som kännetecknas av ömsesidig respekt och tolerans och som alla, oavsett "
+            "bakgrund, ska vara delaktiga och medansvariga för",
+        ],
+    )
+    assert_parts(
+        store,
+        p,
+        "Action",
+        [
+            "Kommunen ska verka som pådrivare och opinionsbildare i arbetet för att skapa ett integrerat samhälle",
+            "Resurserna ska fördelas och användas så att de verkar i riktning för ökad integration",
+            "Ett aktivt samarbete med omvärlden, att vara nyfiken på och öppen för andra lösningar",
+        ],
+    )
     assert citations(store, "herrljunga-integrationspolicy.ttl") == {
-        (p + "/grundsyn", "framework/se-integration-policy/2008", "Paraphrase",
-         "Invandrare ska ha samma rättigheter, möjligheter och skyldigheter som andra."),
-        (p + "/grundsyn", "framework/eu-cbp-2004/3", "ThematicAlignment",
-         "En av grundförutsättningarna för en framgångsrik integration är att var och en som är frisk och i "
-         "yrkesför ålder, kan försörja sig själv och sin familj."),
-        (p + "/grundsyn", "framework/eu-cbp-2004/4", "ThematicAlignment",
-         "relevanta kunskaper i det svenska språket och kanske en kompletterande utbildning och insikter om hur "
-         "det svenska samhället fungerar"),
-        (p + "/forsorjning-och-delaktighet", "framework/se-integration-policy/1997-inriktning", "Paraphrase",
-         "Ge förutsättningar för individens egen försörjning och delaktighet i samhället."),
-        (p + "/demokratiska-varden-och-lika-rattigheter", "framework/se-integration-policy/1997-inriktning",
-         "Paraphrase",
-         "Värna grundläggande demokratiska värden och verka för kvinnors och mäns lika rättigheter och möjligheter."),
-        (p + "/motverka-diskriminering", "framework/se-integration-policy/1997-inriktning", "Paraphrase",
-         "Förebygga och motverka diskriminering, främlingsfientlighet och rasism."),
-        (p + "/motverka-diskriminering", "framework/eu-cbp-2004/6", "ThematicAlignment",
-         "Förebygga och motverka diskriminering"),
-        (p + "/lika-rattigheter-och-mojligheter", "framework/se-integration-policy/1997-1", "Paraphrase",
-         "Lika rättigheter och möjligheter för alla, oavsett etnisk och kulturell bakgrund."),
-        (p + "/samhallsgemenskap", "framework/se-integration-policy/1997-2", "Paraphrase",
-         "En samhällsgemenskap med samhällets mångfald som grund."),
-        (p + "/samhallsutveckling", "framework/se-integration-policy/1997-3", "Paraphrase",
-         "En samhällsutveckling som kännetecknas av ömsesidig respekt och tolerans och som alla, oavsett "
-         "bakgrund, ska vara delaktiga och medansvariga för."),
+        (
+            p + "/grundsyn",
+            "framework/se-integration-policy/2008",
+            "Paraphrase",
+            "Invandrare ska ha samma rättigheter, möjligheter och skyldigheter som andra.",
+        ),
+        (
+            p + "/grundsyn",
+            "framework/eu-cbp-2004/3",
+            "ThematicAlignment",
+            "En av grundförutsättningarna för en framgångsrik integration är att var och en som är frisk och i "
+            "yrkesför ålder, kan försörja sig själv och sin familj.",
+        ),
+        (
+            p + "/grundsyn",
+            "framework/eu-cbp-2004/4",
+            "ThematicAlignment",
+            "relevanta kunskaper i det svenska språket och kanske en kompletterande utbildning och insikter om hur "
+            "det svenska samhället fungerar",
+        ),
+        (
+            p + "/forsorjning-och-delaktighet",
+            "framework/se-integration-policy/1997-inriktning",
+            "Paraphrase",
+            "Ge förutsättningar för individens egen försörjning och delaktighet i samhället.",
+        ),
+        (
+            p + "/demokratiska-varden-och-lika-rattigheter",
+            "framework/se-integration-policy/1997-inriktning",
+            "Paraphrase",
+            "Värna grundläggande demokratiska värden och verka för kvinnors och mäns lika rättigheter och möjligheter.",
+        ),
+        (
+            p + "/motverka-diskriminering",
+            "framework/se-integration-policy/1997-inriktning",
+            "Paraphrase",
+            "Förebygga och motverka diskriminering, främlingsfientlighet och rasism.",
+        ),
+        (
+            p + "/motverka-diskriminering",
+            "framework/eu-cbp-2004/6",
+            "ThematicAlignment",
+            "Förebygga och motverka diskriminering",
+        ),
+        (
+            p + "/lika-rattigheter-och-mojligheter",
+            "framework/se-integration-policy/1997-1",
+            "Paraphrase",
+            "Lika rättigheter och möjligheter för alla, oavsett etnisk och kulturell bakgrund.",
+        ),
+        (
+            p + "/samhallsgemenskap",
+            "framework/se-integration-policy/1997-2",
+            "Paraphrase",
+            "En samhällsgemenskap med samhällets mångfald som grund.",
+        ),
+        (
+            p + "/samhallsutveckling",
+            "framework/se-integration-policy/1997-3",
+            "Paraphrase",
+            "En samhällsutveckling som kännetecknas av ömsesidig respekt och tolerans och som alla, oavsett "
+            "bakgrund, ska vara delaktiga och medansvariga för.",
+        ),
     }
     # Known absences: "GILTIG TILL: -" (no validity end); goal 2 is the 1997 wording (no
     # "skyldigheter"), so it does not cite the 2008 goal; the text ties no action to a goal.
-    assert present(store, [
-        f"{d} ikg:validUntil ?date",
-        "doc:1466\\/integrationspolicy\\/lika-rattigheter-och-mojligheter ikg:cites fw:se-integration-policy\\/2008",
-        f"?action dcterms:isPartOf {d} ; ikg:implements ?goal",
-    ]) == []
+    assert (
+        present(
+            store,
+            [
+                f"{d} ikg:validUntil ?date",
+                "doc:1466\\/integrationspolicy\\/lika-rattigheter-och-mojligheter ikg:cites fw:se-integration-policy\\/2008",
+                f"?action dcterms:isPartOf {d} ; ikg:implements ?goal",
+            ],
+        )
+        == []
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -611,7 +919,9 @@ def test_herrljunga_integrationspolicy(store: ox.Store) -> None:
 
 def test_source_texts_are_the_received_bytes() -> None:
     for name, digest in SOURCE_SHA256.items():
-        assert hashlib.sha256((SOURCES / name).read_bytes()).hexdigest() == digest, f"data/sources/{name} changed"
+        assert hashlib.sha256((SOURCES / name).read_bytes()).hexdigest() == digest, (
+            f"data/sources/{name} changed"
+        )
 
 
 def test_every_quote_occurs_verbatim_in_its_source_text(store: ox.Store) -> None:
@@ -620,7 +930,9 @@ def test_every_quote_occurs_verbatim_in_its_source_text(store: ox.Store) -> None
         for row in store.query(ALL_QUOTES, substitutions={var("graph"): ox.NamedNode(graph_iri(path))}):
             assert row["file"] is not None, f"{short(row['citation'])}: no source text with ikg:textFile"
             text = fold((SOURCES / row["file"].value).read_text(encoding="utf-8"))
-            assert fold(row["quote"].value) in text, f"{short(row['citation'])}: quote not in {row['file'].value}"
+            assert fold(row["quote"].value) in text, (
+                f"{short(row['citation'])}: quote not in {row['file'].value}"
+            )
             checked += 1
     assert checked >= len(DOCUMENT_FILES)
 
@@ -628,10 +940,14 @@ def test_every_quote_occurs_verbatim_in_its_source_text(store: ox.Store) -> None
 def test_every_cites_has_exactly_one_citation_with_the_same_target(store: ox.Store) -> None:
     for path in DOCUMENT_FILES:
         graph = {var("graph"): ox.NamedNode(graph_iri(path))}
-        assert [(short(r["citing"]), short(r["target"]), r["n"].value)
-                for r in store.query(CITES_WITHOUT_ONE_CITATION, substitutions=graph)] == [], path.name
-        assert [(short(r["citing"]), short(r["citation"]))
-                for r in store.query(ORPHAN_CITATIONS, substitutions=graph)] == [], path.name
+        assert [
+            (short(r["citing"]), short(r["target"]), r["n"].value)
+            for r in store.query(CITES_WITHOUT_ONE_CITATION, substitutions=graph)
+        ] == [], path.name
+        assert [
+            (short(r["citing"]), short(r["citation"]))
+            for r in store.query(ORPHAN_CITATIONS, substitutions=graph)
+        ] == [], path.name
 
 
 def test_citation_iris_follow_the_convention(store: ox.Store) -> None:
@@ -644,7 +960,9 @@ def test_citation_iris_follow_the_convention(store: ox.Store) -> None:
 
 def test_thematic_alignments_say_why(store: ox.Store) -> None:
     for path in DOCUMENT_FILES:
-        rows = store.query(THEMATIC_WITHOUT_COMMENT, substitutions={var("graph"): ox.NamedNode(graph_iri(path))})
+        rows = store.query(
+            THEMATIC_WITHOUT_COMMENT, substitutions={var("graph"): ox.NamedNode(graph_iri(path))}
+        )
         assert [short(r["citation"]) for r in rows] == [], path.name
 
 
@@ -656,15 +974,21 @@ def test_swedish_labels_are_the_texts_own_words(store: ox.Store) -> None:
         assert len(files) == 1, f"{path.name}: expected one source text, found {files}"
         text = fold((SOURCES / files[0]).read_text(encoding="utf-8")).casefold()
         for row in store.query(SV_LABELS_IN_GRAPH, substitutions=graph):
-            assert fold(row["label"].value).casefold() in text, f"{short(row['thing'])}: «{row['label'].value}»"
+            assert fold(row["label"].value).casefold() in text, (
+                f"{short(row['thing'])}: «{row['label'].value}»"
+            )
 
 
 def test_every_document_is_in_swedish_and_every_reference_is_defined(store: ox.Store) -> None:
     """Each document with a source text is in Swedish; every IRI of ours a file points at is described somewhere."""
     for path in DOCUMENT_FILES:
         graph = {var("graph"): ox.NamedNode(graph_iri(path))}
-        assert list(store.query(SOURCED_DOCUMENTS, substitutions=graph)), f"{path.name}: no document with a source"
-        rows = store.query(SOURCED_DOCUMENTS_NOT_IN_SWEDISH, substitutions={**graph, var("sv"): ox.NamedNode(SV)})
+        assert list(store.query(SOURCED_DOCUMENTS, substitutions=graph)), (
+            f"{path.name}: no document with a source"
+        )
+        rows = store.query(
+            SOURCED_DOCUMENTS_NOT_IN_SWEDISH, substitutions={**graph, var("sv"): ox.NamedNode(SV)}
+        )
         assert [short(r["document"]) for r in rows] == [], path.name
         if CONTEXT_FILES:
             undefined = [short(r["thing"]) for r in store.query(REFERENCED_UNDEFINED, substitutions=graph)]
@@ -681,8 +1005,14 @@ def test_document_files_conform_to_the_shapes() -> None:
     data = Graph()
     for path in [*DOCUMENT_FILES, *CONTEXT_FILES]:
         data.parse(path, format="turtle")
-    _, report, text = pyshacl.validate(data, shacl_graph=Graph().parse(shapes), ont_graph=Graph().parse(ontology),
-                                       inference="rdfs", advanced=True, allow_warnings=True)
+    _, report, text = pyshacl.validate(
+        data,
+        shacl_graph=Graph().parse(shapes),
+        ont_graph=Graph().parse(ontology),
+        inference="rdfs",
+        advanced=True,
+        allow_warnings=True,
+    )
     sh = "http://www.w3.org/ns/shacl#"
     violations = list(report.subjects(URIRef(sh + "resultSeverity"), URIRef(sh + "Violation")))
     assert not violations, text

@@ -31,7 +31,11 @@ def draft_of(text: str, frameworks: Graph) -> Draft:
 
 def test_named_frameworks_are_explicit(frameworks: Graph) -> None:
     text = "Plan för integration\n\nPlanen vilar på FN:s deklaration om de mänskliga rättigheterna, Agenda 2030 och EU:s gemensamma grundprinciper för integration.\n"
-    assert cites(text, frameworks) >= {("udhr-1948", "ExplicitCitation"), ("agenda-2030", "ExplicitCitation"), ("eu-cbp-2004", "ExplicitCitation")}
+    assert cites(text, frameworks) >= {
+        ("udhr-1948", "ExplicitCitation"),
+        ("agenda-2030", "ExplicitCitation"),
+        ("eu-cbp-2004", "ExplicitCitation"),
+    }
 
 
 def test_a_principle_picked_out_by_number_or_ordinal(frameworks: Graph) -> None:
@@ -62,15 +66,25 @@ def test_quoted_wording_after_a_name_is_explicit_and_verbatim(frameworks: Graph)
 
 
 def test_human_rights_in_general_is_only_thematic(frameworks: Graph) -> None:
-    assert cites("Info\n\nArbetet bygger på respekt för mänskliga rättigheter.\n", frameworks) == {("udhr-1948", "ThematicAlignment")}
+    assert cites("Info\n\nArbetet bygger på respekt för mänskliga rättigheter.\n", frameworks) == {
+        ("udhr-1948", "ThematicAlignment")
+    }
 
 
 def test_unrelated_text_gets_no_citation(frameworks: Graph) -> None:
-    assert cites("Parkering\n\nBilar parkeras på anvisad plats. Avgiften betalas i automaten vid entrén.\n", frameworks) == set()
+    assert (
+        cites(
+            "Parkering\n\nBilar parkeras på anvisad plats. Avgiften betalas i automaten vid entrén.\n",
+            frameworks,
+        )
+        == set()
+    )
 
 
 def test_a_part_cites_what_its_item_restates(frameworks: Graph) -> None:
-    draft = draft_of("Policy\n\nMål\n\n- En samhällsgemenskap med samhällets mångfald som grund.\n", frameworks)
+    draft = draft_of(
+        "Policy\n\nMål\n\n- En samhällsgemenskap med samhällets mångfald som grund.\n", frameworks
+    )
     suggestion = next(s for s in draft.suggestions if s.target.endswith("1997-2"))
     assert suggestion.citing is not None and suggestion.citing.cls == "Goal"
 
@@ -90,6 +104,13 @@ def test_a_part_restating_one_version_of_a_goal_is_not_aligned_with_another(fram
         "Genomförande\n\nNämnderna ska följa upp arbetet.\n"
     )
     draft = draft_of(text, frameworks)
-    on_section = {(s.target.removeprefix(FW), s.kind) for s in draft.suggestions if s.citing is not None and s.citing.label == "Grundsyn"}
+    on_section = {
+        (s.target.removeprefix(FW), s.kind)
+        for s in draft.suggestions
+        if s.citing is not None and s.citing.label == "Grundsyn"
+    }
     assert ("se-integration-policy/2008", "Paraphrase") in on_section
-    assert not any(target.startswith("se-integration-policy/") and target != "se-integration-policy/2008" for target, _ in on_section)
+    assert not any(
+        target.startswith("se-integration-policy/") and target != "se-integration-policy/2008"
+        for target, _ in on_section
+    )

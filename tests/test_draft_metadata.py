@@ -40,7 +40,9 @@ def test_template_fields() -> None:
 
 
 def test_adoption_and_revision_in_running_text() -> None:
-    m = meta("Integrationsprogram\n\nProgrammet antogs av KF 2015 och reviderades 2018-05-02. Det gäller alla.\n")
+    m = meta(
+        "Integrationsprogram\n\nProgrammet antogs av KF 2015 och reviderades 2018-05-02. Det gäller alla.\n"
+    )
     assert m.kind.value == "Programme"  # type: ignore[union-attr]
     assert m.issued.value == DateValue("2015", "gYear") and m.adopted_by.value.slug == "kommunfullmaktige"  # type: ignore[union-attr]
     assert m.modified.value == DateValue("2018-05-02", "date")  # type: ignore[union-attr]
@@ -51,11 +53,15 @@ def test_adoption_and_revision_in_running_text() -> None:
 
 def test_a_fastställd_date_after_the_first_adoption_is_a_revision() -> None:
     m = meta("Fastställd: 2019-09-01\n\nPlan för mottagande\n\nPlanen antogs av kommunfullmäktige 2016.\n")
-    assert m.issued.value == DateValue("2016", "gYear") and m.modified.value == DateValue("2019-09-01", "date")  # type: ignore[union-attr]
+    assert m.issued.value == DateValue("2016", "gYear") and m.modified.value == DateValue(
+        "2019-09-01", "date"
+    )  # type: ignore[union-attr]
 
 
 def test_web_page_is_an_information_page_and_templates_type_list_is_ignored() -> None:
-    m = meta("Här är du:\n\n  1. Start\n  2. Integration\n\nNyanländ i Testby\n\nText om stöd.\n\nSidan granskad 2020-10-01\n")
+    m = meta(
+        "Här är du:\n\n  1. Start\n  2. Integration\n\nNyanländ i Testby\n\nText om stöd.\n\nSidan granskad 2020-10-01\n"
+    )
     assert m.kind.value == "InformationPage" and m.title.value == "Nyanländ i Testby"  # type: ignore[union-attr]
     assert m.last_reviewed.value == DateValue("2020-10-01", "date")  # type: ignore[union-attr]
     m = meta("Strategi\n\nPolicy\n\nPlan\n\nMötesplatser i Testby\n\nText.\n")

@@ -40,7 +40,13 @@ def context() -> dict[str, Graph]:
 
 
 def draft_for(path: Path, context: dict[str, Graph]) -> Draft:
-    return draft_document(read_source_text(path), path.name[:4], frameworks=context["frameworks"], municipalities=context["municipalities"], source_name=path.name)
+    return draft_document(
+        read_source_text(path),
+        path.name[:4],
+        frameworks=context["frameworks"],
+        municipalities=context["municipalities"],
+        source_name=path.name,
+    )
 
 
 def test_there_are_five_source_texts() -> None:
@@ -51,8 +57,14 @@ def test_there_are_five_source_texts() -> None:
 def test_draft_conforms_to_the_shapes(path: Path, context: dict[str, Graph]) -> None:
     draft = draft_for(path, context)
     data = draft.graph + context["frameworks"] + context["municipalities"] + context["agents"]
-    _, report, text = pyshacl.validate(data, shacl_graph=context["shapes"], ont_graph=context["ontology"], inference="rdfs")
-    violations = [r for r in report.subjects(RDF.type, SH.ValidationResult) if (r, SH.resultSeverity, SH.Violation) in report]
+    _, report, text = pyshacl.validate(
+        data, shacl_graph=context["shapes"], ont_graph=context["ontology"], inference="rdfs"
+    )
+    violations = [
+        r
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+        if (r, SH.resultSeverity, SH.Violation) in report
+    ]
     assert violations == [], text
 
 
@@ -64,9 +76,15 @@ def test_quotes_are_verbatim_and_suggestions_are_the_drafters(path: Path, contex
     for citation in citations:
         quote = draft.graph.value(citation, IKG.quote)
         assert isinstance(quote, Literal) and quote.language == "sv" and fold(str(quote)) in source
-        assert draft.graph.value(citation, PROV.wasAttributedTo) == URIRef("https://w3id.org/integration-kg/id/agent/drafter")
+        assert draft.graph.value(citation, PROV.wasAttributedTo) == URIRef(
+            "https://w3id.org/integration-kg/id/agent/drafter"
+        )
         confidence = draft.graph.value(citation, IKG.confidence)
-        assert isinstance(confidence, Literal) and confidence.datatype == XSD.decimal and 0 < float(confidence) <= 1
+        assert (
+            isinstance(confidence, Literal)
+            and confidence.datatype == XSD.decimal
+            and 0 < float(confidence) <= 1
+        )
     summary = format_summary(draft)
     assert "Metadata" in summary and "Structure" in summary and "Suggested citations" in summary
 

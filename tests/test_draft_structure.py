@@ -13,17 +13,31 @@ def labels(s: Structure) -> list[tuple[str, str, str]]:
 
 
 def test_list_introduced_by_its_sentence() -> None:
-    s = structure("Arbetet\n\nPlanen pekar ut följande tre insatsområden:\n\n- Språk\n- Arbete och praktik.\n- Boende\n")
-    assert labels(s) == [("FocusArea", "1", "Språk"), ("FocusArea", "2", "Arbete och praktik"), ("FocusArea", "3", "Boende")]
+    s = structure(
+        "Arbetet\n\nPlanen pekar ut följande tre insatsområden:\n\n- Språk\n- Arbete och praktik.\n- Boende\n"
+    )
+    assert labels(s) == [
+        ("FocusArea", "1", "Språk"),
+        ("FocusArea", "2", "Arbete och praktik"),
+        ("FocusArea", "3", "Boende"),
+    ]
 
 
 def test_list_named_by_its_heading_and_inflected_cues() -> None:
-    s = structure("Våra delmål\n\n* Fler i arbete\n* Fler talar svenska\n\nÅtgärderna\n\n• Starta språkcafé\n")
-    assert [(p.cls, p.label) for p in s.all_parts()] == [("Goal", "Fler i arbete"), ("Goal", "Fler talar svenska"), ("Action", "Starta språkcafé")]
+    s = structure(
+        "Våra delmål\n\n* Fler i arbete\n* Fler talar svenska\n\nÅtgärderna\n\n• Starta språkcafé\n"
+    )
+    assert [(p.cls, p.label) for p in s.all_parts()] == [
+        ("Goal", "Fler i arbete"),
+        ("Goal", "Fler talar svenska"),
+        ("Action", "Starta språkcafé"),
+    ]
 
 
 def test_a_list_of_something_else_is_not_made_into_parts() -> None:
-    s = structure("Samverkan\n\nArbetet utgår från de mål som sker i kommunens verksamheter:\n\n- Skola\n- Socialtjänst\n")
+    s = structure(
+        "Samverkan\n\nArbetet utgår från de mål som sker i kommunens verksamheter:\n\n- Skola\n- Socialtjänst\n"
+    )
     assert s.all_parts() == [] and s.unclassified[0].items == ["Skola", "Socialtjänst"]
 
 
@@ -32,7 +46,10 @@ def test_part_headings_hold_their_lists() -> None:
     s = structure(text)
     assert [(p.cls, p.label) for p in s.parts] == [("FocusArea", "Arbete"), ("FocusArea", "Boende")]
     first = s.parts[0]
-    assert [(c.cls, c.notation, c.label) for c in first.children] == [("Goal", "1", "Fler ska ha ett jobb"), ("Goal", "2", "Fler ska starta företag")]
+    assert [(c.cls, c.notation, c.label) for c in first.children] == [
+        ("Goal", "1", "Fler ska ha ett jobb"),
+        ("Goal", "2", "Fler ska starta företag"),
+    ]
     assert all(c.parent is first for c in first.children)
 
 
@@ -68,8 +85,15 @@ def test_two_lists_of_the_same_kind_are_groups_named_by_their_introductions() ->
         "Varje år prövas också vilka behov som finns. De tillfälliga insatsområden som gäller är:\n\n- Boende\n- Hälsa\n- Föreningsliv\n"
     )
     s = structure(text)
-    assert [(p.cls, p.notation, p.label) for p in s.parts] == [("DocumentPart", "1", "Långsiktiga insatsområden"), ("DocumentPart", "2", "Tillfälliga insatsområden")]
-    assert [(c.cls, c.notation, c.label) for c in s.parts[1].children] == [("FocusArea", "1", "Boende"), ("FocusArea", "2", "Hälsa"), ("FocusArea", "3", "Föreningsliv")]
+    assert [(p.cls, p.notation, p.label) for p in s.parts] == [
+        ("DocumentPart", "1", "Långsiktiga insatsområden"),
+        ("DocumentPart", "2", "Tillfälliga insatsområden"),
+    ]
+    assert [(c.cls, c.notation, c.label) for c in s.parts[1].children] == [
+        ("FocusArea", "1", "Boende"),
+        ("FocusArea", "2", "Hälsa"),
+        ("FocusArea", "3", "Föreningsliv"),
+    ]
     assert all(c.parent is s.parts[0] for c in s.parts[0].children)
     assert s.parts[1].statement.startswith("Varje år prövas")
 

@@ -1,6 +1,15 @@
 """Layout and Swedish language handling of the drafter (service.draft.text)."""
 
-from service.draft.text import Compounds, blocks, fold, inflects, repair_line_breaks, sentences, slugify, words
+from service.draft.text import (
+    Compounds,
+    blocks,
+    fold,
+    inflects,
+    repair_line_breaks,
+    sentences,
+    slugify,
+    words,
+)
 
 
 def test_blocks_tell_headings_paragraphs_bullets_and_fields_apart() -> None:
@@ -53,10 +62,15 @@ def test_sentences_keep_abbreviations_together() -> None:
 
 
 def test_compounds_split_into_known_words() -> None:
-    compounds = Compounds.from_texts("integration process försörjning egen arbete samhälle gemenskap kulturell")
+    compounds = Compounds.from_texts(
+        "integration process försörjning egen arbete samhälle gemenskap kulturell"
+    )
     assert compounds.split("integrationsprocesser") == ["integration", "processer"]
     assert compounds.split("egenförsörjning") == ["egen", "försörjning"]
-    assert compounds.split("samhällsgemenskapen") == ["samhäll", "gemenskapen"] or compounds.split("samhällsgemenskapen")[-1] == "gemenskapen"
+    assert (
+        compounds.split("samhällsgemenskapen") == ["samhäll", "gemenskapen"]
+        or compounds.split("samhällsgemenskapen")[-1] == "gemenskapen"
+    )
     assert compounds.split("kulturell") is None  # "-ell" is an ending, not a word
 
 
@@ -70,5 +84,7 @@ def test_inflections_and_words() -> None:
 def test_line_break_repair_and_slugs() -> None:
     assert repair_line_breaks("etablerings-\nprogrammet") == "etableringsprogrammet"
     assert repair_line_breaks("Utbildnings- och kultur") == "Utbildnings- och kultur"
-    assert slugify("Strategi för integration i Vårgårda kommun") == "strategi-for-integration-i-vargarda-kommun"
+    assert (
+        slugify("Strategi för integration i Vårgårda kommun") == "strategi-for-integration-i-vargarda-kommun"
+    )
     assert slugify("Öppen plats, éntré!") == "oppen-plats-entre"

@@ -7,17 +7,24 @@ import hashlib
 import json
 import re
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.build import BuildResult
 from service.catalog import CATALOGS, schema_org_dataset
-import pyoxigraph as ox
-
-from service.dumps import (DUMPS_FOLDER, DUMPS_MANIFEST, FORMATS, BuildGraphs, dataset_parts, file_name, parts_store,
-                           write_dumps)
 from service.datafiles import discover
+from service.dumps import (
+    DUMPS_FOLDER,
+    DUMPS_MANIFEST,
+    FORMATS,
+    BuildGraphs,
+    dataset_parts,
+    file_name,
+    parts_store,
+    write_dumps,
+)
 from service.settings import Settings
 from service.store import open_store
 
@@ -53,12 +60,20 @@ def test_same_data_same_bytes(built: BuildResult, settings: Settings, tmp_path) 
     copy.mkdir()
     store = ox.Store()
     store.bulk_extend(t for triples in quads.values() for t in triples)
-    graphs = BuildGraphs(graph_hashes(files, {f: f.sha256() for f in files}), {g: len(t) for g, t in quads.items()},
-                         len(store), quads)
+    graphs = BuildGraphs(
+        graph_hashes(files, {f: f.sha256() for f in files}),
+        {g: len(t) for g, t in quads.items()},
+        len(store),
+        quads,
+    )
     again = write_dumps(settings, copy, dataset_parts(parts_store(quads), settings.base_iri, quads), graphs)
-    assert {n: f["sha256"] for n, f in again["files"].items()} == {n: f["sha256"] for n, f in before["files"].items()}
+    assert {n: f["sha256"] for n, f in again["files"].items()} == {
+        n: f["sha256"] for n, f in before["files"].items()
+    }
     # the data files did not change, so the modification dates carry over from the current build
-    assert {s: d["modified"] for s, d in again["datasets"].items()} == {s: d["modified"] for s, d in before["datasets"].items()}
+    assert {s: d["modified"] for s, d in again["datasets"].items()} == {
+        s: d["modified"] for s, d in before["datasets"].items()
+    }
 
 
 def test_dump_download_headers_and_revalidation(client: TestClient, built: BuildResult) -> None:

@@ -181,9 +181,7 @@ def test_notes_and_citations_quote_the_reference_verbatim(frameworks: Graph, ref
 
 def test_truncated_wording_is_kept_and_flagged(frameworks: Graph) -> None:
     """Where the stored copy ends ([…]) the wording is not completed, and a note says so."""
-    truncated = [
-        (s, d) for s, d in literals(frameworks, SKOS.definition) if str(d).rstrip().endswith("[…]")
-    ]
+    truncated = [(s, d) for s, d in literals(frameworks, SKOS.definition) if str(d).rstrip().endswith("[…]")]
     assert {str(s) for s, _ in truncated} >= {
         str(FW["eu-cbp-2004/8"]),
         str(FW["se-integration-policy/1997-inriktning"]),
@@ -326,7 +324,9 @@ def test_agenda_2030(frameworks: Graph) -> None:
     for target in targets:
         goal = frameworks.value(target, SKOS.broader)
         assert goal in goals
-        assert str(frameworks.value(target, SKOS.notation)).startswith(str(frameworks.value(goal, SKOS.notation)) + ".")
+        assert str(frameworks.value(target, SKOS.notation)).startswith(
+            str(frameworks.value(goal, SKOS.notation)) + "."
+        )
 
 
 # ------------------------------------------------------------------ municipalities and agents
@@ -407,12 +407,16 @@ def test_shacl_conforms(graph: Graph) -> None:
         pytest.skip("shapes or ontology not written yet")
     from service.validation import ontology_graph, shapes_graph, validate_graph
 
-    report = validate_graph(graph, shapes=shapes_graph(ROOT / "shapes"), ontology=ontology_graph(ROOT / "ontology"))
+    report = validate_graph(
+        graph, shapes=shapes_graph(ROOT / "shapes"), ontology=ontology_graph(ROOT / "ontology")
+    )
     assert report.conforms and not report.violations, report.text()
     unexpected = [r for r in report.results if (r.focus_node, r.shape) not in KNOWN_WARNINGS]
     assert not unexpected, report.text()
     for focus, _ in KNOWN_WARNINGS:
-        assert (URIRef(focus), OWL.sameAs, None) not in graph, f"{focus} now has owl:sameAs: drop it from KNOWN_WARNINGS"
+        assert (URIRef(focus), OWL.sameAs, None) not in graph, (
+            f"{focus} now has owl:sameAs: drop it from KNOWN_WARNINGS"
+        )
 
 
 def test_build_quote_check_accepts_the_framework_citations(graph: Graph) -> None:

@@ -25,8 +25,12 @@ SPDX = Namespace("http://spdx.org/rdf/terms#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ROOT = "http://testserver"
-PARSERS = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-           "application/n-quads": ox.RdfFormat.N_QUADS, "application/ld+json": ox.RdfFormat.JSON_LD}
+PARSERS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +55,7 @@ def void(client: TestClient) -> Graph:
 
 def _path(url: URIRef) -> str:
     assert str(url).startswith(ROOT + "/"), url
-    return str(url)[len(ROOT):]
+    return str(url)[len(ROOT) :]
 
 
 def test_catalogue_conforms_to_dcat_ap_se(catalog: Graph, settings: Settings) -> None:
@@ -60,7 +64,9 @@ def test_catalogue_conforms_to_dcat_ap_se(catalog: Graph, settings: Settings) ->
     assert not report.violations
 
 
-def test_catalogue_is_the_same_in_every_rdf_format(client: TestClient, catalog: Graph, settings: Settings) -> None:
+def test_catalogue_is_the_same_in_every_rdf_format(
+    client: TestClient, catalog: Graph, settings: Settings
+) -> None:
     rdfxml = client.get("/catalog", headers={"Accept": "application/rdf+xml"})
     assert rdfxml.headers["content-type"].startswith("application/rdf+xml")
     assert isomorphic(Graph().parse(data=rdfxml.content, format="xml"), catalog)
@@ -80,7 +86,7 @@ def test_catalogue_holds_what_the_issue_asks(catalog: Graph, settings: Settings)
     base = settings.base_iri
     catalogue = URIRef(base + "id/catalog")
     datasets = set(catalog.objects(catalogue, DCAT.dataset))
-    slugs = {str(d)[len(base + "id/dataset/"):] for d in datasets}
+    slugs = {str(d)[len(base + "id/dataset/") :] for d in datasets}
     assert "integration-kg" in slugs
     assert {"framework-eu-cbp-2004", "framework-se-integration-policy", "framework-agenda-2030"} <= slugs
     assert any(s.startswith("municipality-") for s in slugs)
@@ -90,27 +96,51 @@ def test_catalogue_holds_what_the_issue_asks(catalog: Graph, settings: Settings)
         languages = {t.language for t in catalog.objects(dataset, DCTERMS.title)}
         assert {"sv", "en"} <= languages, dataset
         assert {"sv", "en"} <= {t.language for t in catalog.objects(dataset, DCTERMS.description)}, dataset
-        assert URIRef("http://publications.europa.eu/resource/authority/data-theme/SOCI") in set(catalog.objects(dataset, DCAT.theme))
-        for predicate in (DCAT.keyword, DCTERMS.spatial, DCTERMS.issued, DCTERMS.modified,
-                          DCTERMS.provenance, DCAT.contactPoint, DCTERMS.publisher):
+        assert URIRef("http://publications.europa.eu/resource/authority/data-theme/SOCI") in set(
+            catalog.objects(dataset, DCAT.theme)
+        )
+        for predicate in (
+            DCAT.keyword,
+            DCTERMS.spatial,
+            DCTERMS.issued,
+            DCTERMS.modified,
+            DCTERMS.provenance,
+            DCAT.contactPoint,
+            DCTERMS.publisher,
+        ):
             assert catalog.value(dataset, predicate) is not None, (dataset, predicate)
         for distribution in catalog.objects(dataset, DCAT.distribution):
-            assert catalog.value(distribution, DCTERMS.license) == URIRef("http://creativecommons.org/licenses/by/4.0/")
+            assert catalog.value(distribution, DCTERMS.license) == URIRef(
+                "http://creativecommons.org/licenses/by/4.0/"
+            )
             assert str(catalog.value(distribution, DCTERMS.format)).startswith(
-                "http://publications.europa.eu/resource/authority/file-type/")
+                "http://publications.europa.eu/resource/authority/file-type/"
+            )
     # temporal coverage comes from the dates the data states: the whole graph states many
     period = catalog.value(URIRef(base + "id/dataset/integration-kg"), DCTERMS.temporal)
-    assert period is not None and str(catalog.value(period, DCAT.startDate)) < str(catalog.value(period, DCAT.endDate))
-    assert catalog.value(catalogue, DCTERMS.license) == URIRef("http://creativecommons.org/publicdomain/zero/1.0/")
-    assert (catalogue, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), URIRef(ROOT + "/.well-known/void")) in catalog
+    assert period is not None and str(catalog.value(period, DCAT.startDate)) < str(
+        catalog.value(period, DCAT.endDate)
+    )
+    assert catalog.value(catalogue, DCTERMS.license) == URIRef(
+        "http://creativecommons.org/publicdomain/zero/1.0/"
+    )
+    assert (
+        catalogue,
+        URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+        URIRef(ROOT + "/.well-known/void"),
+    ) in catalog
 
 
 def test_every_distribution_downloads_with_its_size_and_checksum_and_counts(
-        client: TestClient, catalog: Graph, void: Graph, settings: Settings) -> None:
+    client: TestClient, catalog: Graph, void: Graph, settings: Settings
+) -> None:
     whole = URIRef(settings.base_iri + "id/dataset/integration-kg")
     void_triples = int(void.value(whole, VOID.triples))
-    graph_triples = {str(void.value(s, SD.name)): int(void.value(s, VOID.triples))
-                     for s in void.objects(whole, VOID.subset) if void.value(s, SD.name) is not None}
+    graph_triples = {
+        str(void.value(s, SD.name)): int(void.value(s, VOID.triples))
+        for s in void.objects(whole, VOID.subset)
+        if void.value(s, SD.name) is not None
+    }
     assert sum(graph_triples.values()) >= void_triples > 0
     downloads = 0
     for dataset in catalog.subjects(RDF.type, DCAT.Dataset):
@@ -143,7 +173,11 @@ def test_every_distribution_downloads_with_its_size_and_checksum_and_counts(
                 if dataset == whole:
                     assert per_graph == graph_triples
             else:
-                assert len({(q.subject, q.predicate, q.object) for q in statements}) == len(statements) == expected_triples, url
+                assert (
+                    len({(q.subject, q.predicate, q.object) for q in statements})
+                    == len(statements)
+                    == expected_triples
+                ), url
     assert downloads >= 4 * 3
 
 
@@ -154,7 +188,8 @@ def test_void_figures_and_links(void: Graph, settings: Settings, built) -> None:
         assert int(void.value(whole, VOID[name])) > 0, name
     assert void.value(whole, VOID.sparqlEndpoint) == URIRef(ROOT + "/sparql")
     assert {str(d) for d in void.objects(whole, VOID.dataDump)} == {
-        f"{ROOT}/dumps/integration-kg.{s}.gz" for s in ("ttl", "nt", "nq", "jsonld")}
+        f"{ROOT}/dumps/integration-kg.{s}.gz" for s in ("ttl", "nt", "nq", "jsonld")
+    }
     assert URIRef(settings.base_iri + "ontology#") in set(void.objects(whole, VOID.vocabulary))
     assert any(True for _ in void.objects(whole, VOID.classPartition))
     assert any(True for _ in void.objects(whole, VOID.propertyPartition))
@@ -170,12 +205,17 @@ def test_the_data_service_answers(client: TestClient, catalog: Graph) -> None:
     services = list(catalog.subjects(RDF.type, DCAT.DataService))
     assert len(services) == 1
     service = services[0]
-    assert URIRef("https://www.w3.org/TR/sparql11-protocol/") in set(catalog.objects(service, DCTERMS.conformsTo))
+    assert URIRef("https://www.w3.org/TR/sparql11-protocol/") in set(
+        catalog.objects(service, DCTERMS.conformsTo)
+    )
     served = set(catalog.objects(service, DCAT.servesDataset))
     assert served == set(catalog.subjects(RDF.type, DCAT.Dataset))
     endpoint = catalog.value(service, DCAT.endpointURL)
-    response = client.get(_path(endpoint), params={"query": "ASK { ?s ?p ?o }"},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = client.get(
+        _path(endpoint),
+        params={"query": "ASK { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["boolean"] is True
 
@@ -186,9 +226,13 @@ def test_addresses_follow_the_public_url_and_the_host(settings: Settings) -> Non
     assert "http://kg.example.net:8080/dumps/integration-kg.ttl.gz" in text
     assert "http://testserver" not in text
     published = TestClient(create_app(replace(settings, public_url="https://data.example.org/kg/")))
-    graph = Graph().parse(data=published.get("/catalog", headers={"Accept": "text/turtle"}).text, format="turtle")
+    graph = Graph().parse(
+        data=published.get("/catalog", headers={"Accept": "text/turtle"}).text, format="turtle"
+    )
     urls = {str(o) for o in graph.objects(None, DCAT.downloadURL)}
     assert urls and all(u.startswith("https://data.example.org/kg/dumps/") for u in urls)
     assert {str(o) for o in graph.objects(None, DCAT.endpointURL)} == {"https://data.example.org/kg/sparql"}
-    assert all(str(d).startswith(settings.base_iri + "id/dataset/") for d in graph.subjects(RDF.type, DCAT.Dataset))
+    assert all(
+        str(d).startswith(settings.base_iri + "id/dataset/") for d in graph.subjects(RDF.type, DCAT.Dataset)
+    )
     assert not any(isinstance(o, Literal) and "testserver" in str(o) for o in graph.objects())

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from live_server import Live, expand_to_graph, run_server
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, XML, SPARQLWrapper
 
-from live_server import Live, expand_to_graph, run_server
 from service.settings import PROJECT_ROOT, Settings
 from service.store import SelectResult
 
@@ -65,7 +65,10 @@ def test_select_as_xml_csv_and_tsv(live: Live) -> None:
     document = client(live, SELECT_QUERY, XML).query().convert()
     results = document.getElementsByTagName("result")
     assert len(results) == len(expected)
-    first = {b.getAttribute("name"): b.firstChild.firstChild.nodeValue for b in results[0].getElementsByTagName("binding")}
+    first = {
+        b.getAttribute("name"): b.firstChild.firstChild.nodeValue
+        for b in results[0].getElementsByTagName("binding")
+    }
     assert first == expected[0]
     text = client(live, SELECT_QUERY, CSV).query().convert().decode("utf-8")
     assert list(csv.DictReader(io.StringIO(text))) == expected
@@ -77,11 +80,15 @@ def test_select_as_xml_csv_and_tsv(live: Live) -> None:
 
 def test_ask(live: Live) -> None:
     assert client(live, f"ASK {{ ?s a <{IKG}Principle> }}", JSON).query().convert()["boolean"] is True
-    assert client(live, f"ASK {{ ?s a <{IKG}NoSuchClass> }}", JSON, "form").query().convert()["boolean"] is False
+    assert (
+        client(live, f"ASK {{ ?s a <{IKG}NoSuchClass> }}", JSON, "form").query().convert()["boolean"] is False
+    )
 
 
-@pytest.mark.parametrize("accept,parse_as", [("text/turtle", "turtle"), ("application/n-triples", "nt"),
-                                             ("application/rdf+xml", "xml")])
+@pytest.mark.parametrize(
+    "accept,parse_as",
+    [("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/rdf+xml", "xml")],
+)
 def test_construct_in_every_rdf_format_holds_the_same_triples(live: Live, accept: str, parse_as: str) -> None:
     expected = live.store.construct(CONSTRUCT_QUERY)
     assert len(expected) > 50
@@ -92,9 +99,14 @@ def test_construct_in_every_rdf_format_holds_the_same_triples(live: Live, accept
 
 
 def test_construct_as_json_ld_expands_to_the_turtle_triples(live: Live) -> None:
-    turtle = httpx.post(live.url + "/sparql", data={"query": CONSTRUCT_QUERY}, headers={"Accept": "text/turtle"})
-    response = httpx.post(live.url + "/sparql", content=CONSTRUCT_QUERY.encode(),
-                          headers={"Content-Type": "application/sparql-query", "Accept": "application/ld+json"})
+    turtle = httpx.post(
+        live.url + "/sparql", data={"query": CONSTRUCT_QUERY}, headers={"Accept": "text/turtle"}
+    )
+    response = httpx.post(
+        live.url + "/sparql",
+        content=CONSTRUCT_QUERY.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/ld+json"},
+    )
     assert response.status_code == 200
     document = response.json()
     assert document["@context"] == live.url + "/context.jsonld"
@@ -114,11 +126,26 @@ def test_accept_with_q_values_and_format_parameter(live: Live) -> None:
         return response.status_code, response.headers.get("content-type", "").split(";")[0]
 
     query = {"query": SELECT_QUERY}
-    assert media(params=query, headers={"Accept": "text/csv;q=0.5, application/sparql-results+xml"}) == (200, "application/sparql-results+xml")
-    assert media(params=query, headers={"Accept": "text/csv, application/sparql-results+xml;q=0.4"}) == (200, "text/csv")
-    assert media(params=query, headers={"Accept": "text/*;q=0.3, */*;q=0.1"})[1] in ("text/csv", "text/tab-separated-values")
-    assert media(params=query, headers={"Accept": "text/csv;q=0, application/sparql-results+json"}) == (200, "application/sparql-results+json")
-    assert media(params={**query, "format": "tsv"}, headers={"Accept": "text/csv"}) == (200, "text/tab-separated-values")
+    assert media(params=query, headers={"Accept": "text/csv;q=0.5, application/sparql-results+xml"}) == (
+        200,
+        "application/sparql-results+xml",
+    )
+    assert media(params=query, headers={"Accept": "text/csv, application/sparql-results+xml;q=0.4"}) == (
+        200,
+        "text/csv",
+    )
+    assert media(params=query, headers={"Accept": "text/*;q=0.3, */*;q=0.1"})[1] in (
+        "text/csv",
+        "text/tab-separated-values",
+    )
+    assert media(params=query, headers={"Accept": "text/csv;q=0, application/sparql-results+json"}) == (
+        200,
+        "application/sparql-results+json",
+    )
+    assert media(params={**query, "format": "tsv"}, headers={"Accept": "text/csv"}) == (
+        200,
+        "text/tab-separated-values",
+    )
     status, _ = media(params=query, headers={"Accept": "text/turtle"})
     assert status == 406
     response = httpx.get(live.url + "/sparql", params={**query, "format": "turtle"})
@@ -135,10 +162,14 @@ def test_dataset_from_protocol_parameters(live: Live) -> None:
     union = httpx.get(live.url + "/sparql", params={"query": count, "format": "csv"})
     assert int(union.text.splitlines()[1]) == live.store.info.triples
     named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    response = httpx.post(live.url + "/sparql", data={"query": named, "named-graph-uri": name}, headers={"Accept": "text/csv"})
+    response = httpx.post(
+        live.url + "/sparql", data={"query": named, "named-graph-uri": name}, headers={"Accept": "text/csv"}
+    )
     assert response.text.splitlines()[1:] == [name]
     from_clause = f"SELECT (COUNT(*) AS ?n) FROM <{name}> WHERE {{ ?s ?p ?o }}"
-    assert httpx.get(live.url + "/sparql", params={"query": from_clause, "format": "csv"}).text.splitlines()[1] == str(size)
+    assert httpx.get(live.url + "/sparql", params={"query": from_clause, "format": "csv"}).text.splitlines()[
+        1
+    ] == str(size)
     bad = httpx.get(live.url + "/sparql", params={"query": count, "default-graph-uri": "not an iri"})
     assert bad.status_code == 400 and "default-graph-uri" in bad.text
 
@@ -154,24 +185,43 @@ def test_service_description_for_rdf_clients_and_query_page_for_browsers(live: L
     assert "/static/sparql-editor.js" in page.text
     research = sorted((PROJECT_ROOT / "service" / "queries" / "research").glob("*.rq"))
     for path in research:
-        assert 'data-query="' in page.text and path.read_text(encoding="utf-8").splitlines()[0].split(":", 1)[-1].strip() in page.text
-    assert "https://" not in page.text.split("<main>")[0].replace(live.url, "")  # nothing loaded from elsewhere
+        assert (
+            'data-query="' in page.text
+            and path.read_text(encoding="utf-8").splitlines()[0].split(":", 1)[-1].strip() in page.text
+        )
+    assert "https://" not in page.text.split("<main>")[0].replace(
+        live.url, ""
+    )  # nothing loaded from elsewhere
     script = httpx.get(live.url + "/static/sparql-editor.js")
     assert script.status_code == 200 and "highlight" in script.text
 
 
 def test_cors_for_reads(live: Live) -> None:
-    response = httpx.get(live.url + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"})
+    response = httpx.get(
+        live.url + "/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://example.org"}
+    )
     assert response.headers["access-control-allow-origin"] == "*"
-    preflight = httpx.options(live.url + "/sparql", headers={"Origin": "https://example.org",
-                                                            "Access-Control-Request-Method": "POST",
-                                                            "Access-Control-Request-Headers": "content-type"})
+    preflight = httpx.options(
+        live.url + "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
 
 
-@pytest.mark.parametrize("path", sorted(p.name for p in (PROJECT_ROOT / "service" / "queries" / "research").glob("*.rq")))
+@pytest.mark.parametrize(
+    "path", sorted(p.name for p in (PROJECT_ROOT / "service" / "queries" / "research").glob("*.rq"))
+)
 def test_the_researchers_queries_run(live: Live, path: str) -> None:
     query = (PROJECT_ROOT / "service" / "queries" / "research" / path).read_text(encoding="utf-8")
-    response = httpx.post(live.url + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    response = httpx.post(
+        live.url + "/sparql",
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     assert "results" in response.json() or "boolean" in response.json()

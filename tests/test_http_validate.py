@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from live_server import Live, expand_to_graph, run_server
 from rdflib import Graph, Literal, URIRef
 
 from service.settings import PROJECT_ROOT, Settings
-from live_server import Live, expand_to_graph, run_server
 
 SH = "http://www.w3.org/ns/shacl#"
 DOCUMENT = sorted((PROJECT_ROOT / "data" / "documents").glob("*.ttl"))[0]
@@ -27,8 +27,12 @@ def live(settings: Settings) -> Iterator[Live]:
 
 
 def post(live: Live, body: str | bytes, content_type: str, accept: str = "text/turtle") -> httpx.Response:
-    return httpx.post(live.url + "/validate", content=body, headers={"Content-Type": content_type, "Accept": accept},
-                      timeout=120)
+    return httpx.post(
+        live.url + "/validate",
+        content=body,
+        headers={"Content-Type": content_type, "Accept": accept},
+        timeout=120,
+    )
 
 
 def test_a_data_file_of_the_project_conforms(live: Live) -> None:
@@ -43,7 +47,11 @@ def test_a_violation_is_reported_in_turtle_json_ld_and_html(live: Live) -> None:
     turtle = post(live, BROKEN_GOAL, "text/turtle")
     report = Graph().parse(data=turtle.text, format="turtle")
     assert (None, URIRef(SH + "conforms"), Literal(False)) in report
-    assert any(report.subjects(URIRef(SH + "focusNode"), URIRef("https://w3id.org/integration-kg/id/document/9999/test/goal")))
+    assert any(
+        report.subjects(
+            URIRef(SH + "focusNode"), URIRef("https://w3id.org/integration-kg/id/document/9999/test/goal")
+        )
+    )
     as_json_ld = post(live, BROKEN_GOAL, "text/turtle", accept="application/ld+json")
     assert len(expand_to_graph(as_json_ld.json(), live)) == len(report)
     html = post(live, BROKEN_GOAL, "text/turtle", accept="text/html")
@@ -52,14 +60,20 @@ def test_a_violation_is_reported_in_turtle_json_ld_and_html(live: Live) -> None:
 
 def test_n_triples_and_json_ld_input(live: Live) -> None:
     graph = Graph().parse(data=BROKEN_GOAL, format="turtle")
-    for body, media_type in ((graph.serialize(format="nt"), "application/n-triples"),
-                             (graph.serialize(format="json-ld"), "application/ld+json")):
+    for body, media_type in (
+        (graph.serialize(format="nt"), "application/n-triples"),
+        (graph.serialize(format="json-ld"), "application/ld+json"),
+    ):
         response = post(live, body, media_type)
         assert response.status_code == 200 and response.headers["x-conforms"] == "false"
 
 
 def test_a_body_that_does_not_parse_gets_400_with_line_and_column(live: Live) -> None:
-    response = post(live, "@prefix ikg: <https://w3id.org/integration-kg/ontology#> .\n\n<urn:a> ikg:quote \"open", "text/turtle")
+    response = post(
+        live,
+        "@prefix ikg: <https://w3id.org/integration-kg/ontology#> .\n\n<urn:a> ikg:quote \"open",
+        "text/turtle",
+    )
     assert response.status_code == 400
     assert "line 3" in response.text and "column" in response.text
     assert post(live, "{not json", "application/ld+json").status_code == 400

@@ -50,8 +50,10 @@ def texts(result: BuildResult) -> dict[str, str]:
 
 def store_content(result: BuildResult) -> set[tuple[str, str, str, str]]:
     store = ox.Store.read_only(str(result.store_path / "oxigraph"))
-    return {(str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
-            for q in store.quads_for_pattern(None, None, None, None)}
+    return {
+        (str(q.subject), str(q.predicate), str(q.object), str(q.graph_name))
+        for q in store.quads_for_pattern(None, None, None, None)
+    }
 
 
 def edit(path: Path, addition: str = "\n# edited\n") -> None:
@@ -74,7 +76,9 @@ def test_an_unchanged_or_edited_file_is_not_validated_again(project_copy: Path, 
     assert texts(third) == texts(first)
 
 
-def test_a_municipality_change_reaches_the_documents_that_link_to_it(project_copy: Path, tmp_path: Path) -> None:
+def test_a_municipality_change_reaches_the_documents_that_link_to_it(
+    project_copy: Path, tmp_path: Path
+) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
     run(settings)
     edit(project_copy / "data" / "municipalities" / "kalmar.ttl")
@@ -82,10 +86,15 @@ def test_a_municipality_change_reaches_the_documents_that_link_to_it(project_cop
     assert progress.revalidated() == 2  # kalmar.ttl and kalmar-integration.ttl
 
 
-def test_shapes_ontology_or_shared_context_changes_validate_everything(project_copy: Path, tmp_path: Path) -> None:
+def test_shapes_ontology_or_shared_context_changes_validate_everything(
+    project_copy: Path, tmp_path: Path
+) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
     run(settings)
-    for edited in (project_copy / "shapes" / "integration.ttl", sorted((project_copy / "ontology").glob("*.ttl"))[0]):
+    for edited in (
+        project_copy / "shapes" / "integration.ttl",
+        sorted((project_copy / "ontology").glob("*.ttl"))[0],
+    ):
         edit(edited)
         _, progress = run(settings)
         assert not progress.patched() and progress.revalidated() is None, edited
@@ -105,9 +114,11 @@ def test_the_patched_store_is_the_store_of_a_build_from_scratch(project_copy: Pa
     removed = documents / "herrljunga-integrationspolicy.ttl"
     (documents / "tillagd.ttl").write_text(removed.read_text(encoding="utf-8"), encoding="utf-8")
     removed.unlink()
-    edit(project_copy / "data" / "municipalities" / "molndal.ttl",
-         "\n<https://w3id.org/integration-kg/id/municipality/1466> a "
-         "<https://w3id.org/integration-kg/ontology#Municipality> .\n")
+    edit(
+        project_copy / "data" / "municipalities" / "molndal.ttl",
+        "\n<https://w3id.org/integration-kg/id/municipality/1466> a "
+        "<https://w3id.org/integration-kg/ontology#Municipality> .\n",
+    )
     patched, progress = run(settings)
     assert progress.patched()
     fresh, _ = run(project_settings(tmp_path / "fresh", root=project_copy))
@@ -116,13 +127,18 @@ def test_the_patched_store_is_the_store_of_a_build_from_scratch(project_copy: Pa
     assert patched.info.triples == fresh.info.triples and patched.info.graphs == fresh.info.graphs
 
 
-def test_a_broken_file_fails_with_the_report_of_a_build_from_scratch(project_copy: Path, tmp_path: Path) -> None:
+def test_a_broken_file_fails_with_the_report_of_a_build_from_scratch(
+    project_copy: Path, tmp_path: Path
+) -> None:
     cached = project_settings(tmp_path / "cached", root=project_copy)
     run(cached)
     document = sorted((project_copy / "data" / "documents").glob("*.ttl"))[0]
     # A document with nothing but its kind: no title, no publisher, no source.
-    document.write_text(document.read_text(encoding="utf-8") + "\n<https://w3id.org/integration-kg/id/document/0880/"
-                        "utan-titel> a <https://w3id.org/integration-kg/ontology#Strategy> .\n", encoding="utf-8")
+    document.write_text(
+        document.read_text(encoding="utf-8") + "\n<https://w3id.org/integration-kg/id/document/0880/"
+        "utan-titel> a <https://w3id.org/integration-kg/ontology#Strategy> .\n",
+        encoding="utf-8",
+    )
     with pytest.raises(BuildFailed) as with_cache:
         build(cached, Recorder())
     with pytest.raises(BuildFailed) as from_scratch:

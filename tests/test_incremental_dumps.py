@@ -15,7 +15,15 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from service.build import BuildFailed, BuildResult, build
-from service.dumps import DUMPS_FOLDER, DUMPS_MANIFEST, FORMATS, PIECES_INDEX, WHOLE_GRAPH, file_name, read_manifest
+from service.dumps import (
+    DUMPS_FOLDER,
+    DUMPS_MANIFEST,
+    FORMATS,
+    PIECES_INDEX,
+    WHOLE_GRAPH,
+    file_name,
+    read_manifest,
+)
 from tests.conftest import project_settings
 from tests.test_incremental_build import Recorder, edit, run
 
@@ -42,14 +50,18 @@ def store_quads(result: BuildResult) -> set[ox.Quad]:
     return {q for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != ox.DefaultGraph()}
 
 
-def test_an_incremental_build_writes_the_dumps_of_a_build_from_scratch(project_copy: Path, tmp_path: Path) -> None:
+def test_an_incremental_build_writes_the_dumps_of_a_build_from_scratch(
+    project_copy: Path, tmp_path: Path
+) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
     first, _ = run(settings)
     files = len(first.info.manifest["files"])  # type: ignore[arg-type]
     # One municipality gains a triple that herrljunga.ttl states too: the whole-graph N-Triples repeat it.
     municipality = project_copy / "data" / "municipalities" / "molndal.ttl"
-    shared = (f"<https://w3id.org/integration-kg/id/municipality/1466> "
-              f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{IKG}Municipality> .")
+    shared = (
+        f"<https://w3id.org/integration-kg/id/municipality/1466> "
+        f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{IKG}Municipality> ."
+    )
     edit(municipality, "\n" + shared + "\n")
     patched, progress = run(settings)
     assert progress.patched()
@@ -57,7 +69,13 @@ def test_an_incremental_build_writes_the_dumps_of_a_build_from_scratch(project_c
     line = parsed_line(progress)
     assert line.startswith("1 file parsed, ") and f"; {files - 1} unchanged and skipped" in line, line
     molndal = ox.NamedNode("https://w3id.org/integration-kg/graph/municipalities/molndal")
-    own_triples = len(list(ox.Store.read_only(str(patched.store_path / "oxigraph")).quads_for_pattern(None, None, None, molndal)))
+    own_triples = len(
+        list(
+            ox.Store.read_only(str(patched.store_path / "oxigraph")).quads_for_pattern(
+                None, None, None, molndal
+            )
+        )
+    )
     assert re.match(rf"1 file parsed, {own_triples} triples;", line), line
     dumps = read_manifest(patched.store_path)
     assert dumps["reused_graphs"] == len(patched.info.graphs) - 1
@@ -66,16 +84,20 @@ def test_an_incremental_build_writes_the_dumps_of_a_build_from_scratch(project_c
     assert not fresh_progress.patched()
     assert read_manifest(fresh.store_path)["reused_graphs"] == 0
     assert dump_bytes(patched) == dump_bytes(fresh)
-    assert ({n: f["sha256"] for n, f in dumps["files"].items()}
-            == {n: f["sha256"] for n, f in read_manifest(fresh.store_path)["files"].items()})
-    assert ({s: (d["triples"], d["quads"]) for s, d in dumps["datasets"].items()}
-            == {s: (d["triples"], d["quads"]) for s, d in read_manifest(fresh.store_path)["datasets"].items()})
+    assert {n: f["sha256"] for n, f in dumps["files"].items()} == {
+        n: f["sha256"] for n, f in read_manifest(fresh.store_path)["files"].items()
+    }
+    assert {s: (d["triples"], d["quads"]) for s, d in dumps["datasets"].items()} == {
+        s: (d["triples"], d["quads"]) for s, d in read_manifest(fresh.store_path)["datasets"].items()
+    }
     assert patched.info.graphs == fresh.info.graphs and patched.info.triples == fresh.info.triples
 
     # The whole graph's statement counts are the store's distinct triples, though the N-Triples repeat one.
     whole = dumps["datasets"][WHOLE_GRAPH]
     assert whole["triples"] == patched.info.triples and whole["quads"] == sum(patched.info.graphs.values())
-    lines = gzip.decompress((patched.store_path / DUMPS_FOLDER / f"{WHOLE_GRAPH}.nt.gz").read_bytes()).splitlines()
+    lines = gzip.decompress(
+        (patched.store_path / DUMPS_FOLDER / f"{WHOLE_GRAPH}.nt.gz").read_bytes()
+    ).splitlines()
     assert dumps["files"][f"{WHOLE_GRAPH}.nt.gz"]["statements"] == patched.info.triples == len(set(lines))
     assert lines.count(shared.encode()) == 2
 
@@ -97,7 +119,9 @@ def test_the_assembled_dumps_parse_and_hold_the_graph(built: BuildResult) -> Non
     document = json.loads(gzip.decompress((folder / f"{WHOLE_GRAPH}.jsonld.gz").read_bytes()))
     assert set(document) == {"@context", "@graph"} and document["@context"]["ikg"] == IKG
     by_rdflib = Graph().parse(data=json.dumps(document), format="json-ld")
-    from_store = Graph().parse(data=gzip.decompress((folder / f"{WHOLE_GRAPH}.nt.gz").read_bytes()), format="nt")
+    from_store = Graph().parse(
+        data=gzip.decompress((folder / f"{WHOLE_GRAPH}.nt.gz").read_bytes()), format="nt"
+    )
     assert len(by_rdflib) == len(triples) and isomorphic(by_rdflib, from_store)
     # A dataset's dumps are made of its graphs' pieces, and parse as well.
     manifest = json.loads((folder / DUMPS_MANIFEST).read_text(encoding="utf-8"))
@@ -105,17 +129,25 @@ def test_the_assembled_dumps_parse_and_hold_the_graph(built: BuildResult) -> Non
         if dataset["kind"] == "graph":
             continue
         expected = {q for q in quads if q.graph_name.value in dataset["graphs"]}
-        nq = set(ox.parse(gzip.decompress((folder / f"{slug}.nq.gz").read_bytes()), format=ox.RdfFormat.N_QUADS))
+        nq = set(
+            ox.parse(gzip.decompress((folder / f"{slug}.nq.gz").read_bytes()), format=ox.RdfFormat.N_QUADS)
+        )
         assert nq == expected, slug
         for key in ("ttl", "nt"):
-            parsed = ox.parse(gzip.decompress((folder / f"{slug}.{key}.gz").read_bytes()),
-                              format=ox.RdfFormat.TURTLE if key == "ttl" else ox.RdfFormat.N_TRIPLES)
+            parsed = ox.parse(
+                gzip.decompress((folder / f"{slug}.{key}.gz").read_bytes()),
+                format=ox.RdfFormat.TURTLE if key == "ttl" else ox.RdfFormat.N_TRIPLES,
+            )
             assert {q.triple for q in parsed} == {q.triple for q in expected}, (slug, key)
-        ld = Dataset().parse(data=gzip.decompress((folder / f"{slug}.jsonld.gz").read_bytes()), format="json-ld")
+        ld = Dataset().parse(
+            data=gzip.decompress((folder / f"{slug}.jsonld.gz").read_bytes()), format="json-ld"
+        )
         assert len(set(ld.triples((None, None, None)))) == dataset["triples"], slug
 
 
-def test_without_the_previous_pieces_unchanged_files_are_parsed_again(project_copy: Path, tmp_path: Path) -> None:
+def test_without_the_previous_pieces_unchanged_files_are_parsed_again(
+    project_copy: Path, tmp_path: Path
+) -> None:
     """A previous build that kept no pieces (written by an older build, or its index lost): the
     unchanged files are parsed for their dumps, which are still those of a build from scratch."""
     settings = project_settings(tmp_path / "var", root=project_copy)
@@ -130,7 +162,9 @@ def test_without_the_previous_pieces_unchanged_files_are_parsed_again(project_co
     assert dump_bytes(patched) == dump_bytes(fresh)
 
 
-def test_a_changed_source_text_rechecks_the_quotes_of_unchanged_files(project_copy: Path, tmp_path: Path) -> None:
+def test_a_changed_source_text_rechecks_the_quotes_of_unchanged_files(
+    project_copy: Path, tmp_path: Path
+) -> None:
     settings = project_settings(tmp_path / "var", root=project_copy)
     first, _ = run(settings)
     text = project_copy / "data" / "sources" / "0880-integration.txt"

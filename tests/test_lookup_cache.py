@@ -8,6 +8,7 @@ from pathlib import Path
 
 import anyio.to_thread
 import pytest
+from conftest import project_settings
 from fastapi.testclient import TestClient
 from httpx import Response
 
@@ -17,8 +18,6 @@ from service.build import build
 from service.http.lookup_cache import PAGES, PageCache, PageKey, RenderedPage
 from service.progress import Progress
 from service.settings import Settings
-
-from conftest import project_settings
 
 RESOURCE = "/id/municipality/1466"
 ASKS: list[tuple[str, dict[str, str]]] = [
@@ -63,9 +62,9 @@ def test_a_hit_answers_exactly_as_the_miss_did(client: TestClient, url: str, hea
 
 
 @pytest.mark.parametrize(("url", "headers"), ASKS)
-def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(settings: Settings, url: str,
-                                                                       headers: dict[str, str],
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(
+    settings: Settings, url: str, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A miss that is bounded work (a page the indexes give within BOUNDED_WORK statements, as Turtle,
     N-Triples or RDF/XML) is rendered on the event loop, with no thread; JSON-LD, HTML and a page over the
     budget take a thread. Either way the answer is the same, byte for byte and header for header."""
@@ -85,8 +84,13 @@ def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(settings:
         threads.clear()
         with TestClient(create_app(settings)) as client:
             answers.append(client.get(url, headers=headers))
-        written_by_oxigraph = ".nt" in url or ".rdf" in url or "turtle" in url or ".ttl" in url \
+        written_by_oxigraph = (
+            ".nt" in url
+            or ".rdf" in url
+            or "turtle" in url
+            or ".ttl" in url
             or headers.get("Accept") == "text/turtle"
+        )
         if budget and written_by_oxigraph:
             assert not threads, f"{url}: a bounded page should be rendered on the event loop"
         else:
@@ -107,7 +111,9 @@ def test_not_modified_on_a_hit_as_on_a_miss(client: TestClient) -> None:
     PAGES.clear()
     on_miss = client.get(RESOURCE, headers={"Accept": "text/turtle", "If-None-Match": etag})
     PAGES.clear()
-    since_on_miss = client.get(RESOURCE, headers={"Accept": "text/turtle", "If-Modified-Since": last_modified})
+    since_on_miss = client.get(
+        RESOURCE, headers={"Accept": "text/turtle", "If-Modified-Since": last_modified}
+    )
     assert on_hit.status_code == 304 and on_hit.content == b""
     same_answer(on_hit, on_miss)
     same_answer(on_hit, weak_on_hit)
@@ -146,27 +152,37 @@ def test_a_rebuild_changes_the_etag_and_the_body(project_copy: Path, tmp_path: P
         data = project_copy / "data" / "municipalities" / "herrljunga.ttl"
         text = data.read_text(encoding="utf-8")
         assert '"Herrljunga Municipality"@en' in text
-        data.write_text(text.replace('"Herrljunga Municipality"@en', '"Herrljunga Municipality (rebuilt)"@en'),
-                        encoding="utf-8")
+        data.write_text(
+            text.replace('"Herrljunga Municipality"@en', '"Herrljunga Municipality (rebuilt)"@en'),
+            encoding="utf-8",
+        )
         build(settings, Progress(steps=7, quiet=True))
         after = client.get(RESOURCE, headers={"Accept": "text/turtle"})
         assert after.headers["etag"] != before.headers["etag"]
         assert "Herrljunga Municipality (rebuilt)" in after.text
-        stale = client.get(RESOURCE, headers={"Accept": "text/turtle", "If-None-Match": before.headers["etag"]})
+        stale = client.get(
+            RESOURCE, headers={"Accept": "text/turtle", "If-None-Match": before.headers["etag"]}
+        )
         assert stale.status_code == 200 and stale.content == after.content
     PAGES.clear()
 
 
 def test_the_cache_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> None:
     cache = PageCache(max_bytes=100)
-    keys = [PageKey("build", "https://example.org/", f"https://example.org/id/{n}", "turtle", "", "http://x")
-            for n in range(4)]
+    keys = [
+        PageKey("build", "https://example.org/", f"https://example.org/id/{n}", "turtle", "", "http://x")
+        for n in range(4)
+    ]
     cache.put(keys[0], RenderedPage(b"a" * 40))
     cache.put(keys[1], RenderedPage(b"b" * 40))
     assert cache.get(keys[0]) == RenderedPage(b"a" * 40)  # keys[0] is now the most recently used
     cache.put(keys[2], RenderedPage(b"c" * 40))
     assert cache.size <= 100 and len(cache) == 2
-    assert cache.get(keys[1]) is None and cache.get(keys[0]) == RenderedPage(b"a" * 40) and cache.get(keys[2]) == RenderedPage(b"c" * 40)
+    assert (
+        cache.get(keys[1]) is None
+        and cache.get(keys[0]) == RenderedPage(b"a" * 40)
+        and cache.get(keys[2]) == RenderedPage(b"c" * 40)
+    )
     cache.put(keys[3], RenderedPage(b"d" * 101))
     assert cache.get(keys[3]) is None and cache.size == 80
     cache.put(keys[0], RenderedPage(b"e" * 10))

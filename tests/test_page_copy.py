@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import project_settings
 from fastapi.testclient import TestClient
+from test_worker_store import damaged_copy
 
 from service.app import create_app
 from service.build import BuildResult
 from service.settings import Settings
 from service.store import EmbeddedStore
-
-from conftest import project_settings
-from test_worker_store import damaged_copy
 
 COPY_TIMEOUT = 120
 
@@ -61,7 +60,9 @@ def test_no_copy_above_the_configured_size(built: BuildResult) -> None:
         assert store.page_copy is None and not store.pages_in_memory
 
 
-def test_a_damaged_dump_leaves_the_pages_on_disk(built: BuildResult, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_dump_leaves_the_pages_on_disk(
+    built: BuildResult, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     store = EmbeddedStore(damaged_copy(built, tmp_path, "a triple short"), page_memory_triples=10_000_000)
     assert store.page_copy is not None
     store.page_copy.join(COPY_TIMEOUT)
@@ -75,8 +76,9 @@ def test_the_service_answers_byte_for_byte_the_same_with_the_copy(settings: Sett
     paths = ["id/framework/eu-cbp-2004/1", "id/document/1481/integrationsstrategi", "id/agent/curators"]
     answers = []
     for page_memory_triples in (0, 10_000_000):
-        app = create_app(project_settings(settings.store_dir, page_memory_triples=page_memory_triples,
-                                          page_cache_bytes=0))
+        app = create_app(
+            project_settings(settings.store_dir, page_memory_triples=page_memory_triples, page_cache_bytes=0)
+        )
         with TestClient(app) as client:
             store = app.state.store.get()
             if page_memory_triples:

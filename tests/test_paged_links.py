@@ -53,13 +53,15 @@ def store_links(store: EmbeddedStore, iri: str) -> set[tuple[str, str]]:
 
 
 def _triples_to(store: EmbeddedStore, iri: str) -> list[tuple[str, str, str]]:
-    graph = store.construct("CONSTRUCT { ?s ?p ?this } WHERE { ?s ?p ?this FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>) }",
-                            {"this": URIRef(iri)})
+    graph = store.construct(
+        "CONSTRUCT { ?s ?p ?this } WHERE { ?s ?p ?this FILTER(?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>) }",
+        {"this": URIRef(iri)},
+    )
     return [(str(s), str(p), str(o)) for s, p, o in graph]
 
 
 def test_the_pages_together_hold_every_link_once(client: TestClient, store: EmbeddedStore, hub: str) -> None:
-    pages = follow_pages(client, "/" + hub[len(BASE):])
+    pages = follow_pages(client, "/" + hub[len(BASE) :])
     assert all(page.status_code == 200 for page in pages)
     graphs = [Graph().parse(data=page.text, format="turtle") for page in pages]
     expected = store_links(store, hub)
@@ -73,14 +75,22 @@ def test_the_pages_together_hold_every_link_once(client: TestClient, store: Embe
         assert on_page and len(on_page - citing) <= PER_PAGE
     assert set().union(*(links_to(g, hub) for g in graphs)) == expected
     # every page holds the whole description of the resource itself
-    own = {(p, o) for p, o in store.construct("CONSTRUCT { ?this ?p ?o } WHERE { ?this ?p ?o }",
-                                              {"this": URIRef(hub)}).predicate_objects(URIRef(hub))}
+    own = {
+        (p, o)
+        for p, o in store.construct(
+            "CONSTRUCT { ?this ?p ?o } WHERE { ?this ?p ?o }", {"this": URIRef(hub)}
+        ).predicate_objects(URIRef(hub))
+    }
     for graph in graphs:
         assert own <= set(graph.predicate_objects(URIRef(hub)))
 
 
-def test_every_citation_comes_with_its_quote_on_its_page(client: TestClient, store: EmbeddedStore, hub: str) -> None:
-    graphs = [Graph().parse(data=p.text, format="turtle") for p in follow_pages(client, "/" + hub[len(BASE):])]
+def test_every_citation_comes_with_its_quote_on_its_page(
+    client: TestClient, store: EmbeddedStore, hub: str
+) -> None:
+    graphs = [
+        Graph().parse(data=p.text, format="turtle") for p in follow_pages(client, "/" + hub[len(BASE) :])
+    ]
     citations = {str(s) for s, p, _ in _triples_to(store, hub) if p == str(IKG.target)}
     assert len(citations) > PER_PAGE
     found: set[str] = set()
@@ -94,7 +104,7 @@ def test_every_citation_comes_with_its_quote_on_its_page(client: TestClient, sto
 
 
 def test_link_headers_and_rdf_name_the_other_pages(client: TestClient, hub: str) -> None:
-    path = "/" + hub[len(BASE):]
+    path = "/" + hub[len(BASE) :]
     first = client.get(path, headers={"Accept": "text/turtle"})
     relations = link_relations(first)
     assert set(relations) == {"first", "next", "last"}
@@ -112,7 +122,9 @@ def test_link_headers_and_rdf_name_the_other_pages(client: TestClient, hub: str)
     assert last.status_code == 200 and "next" not in link_relations(last)
     # a suffix keeps its representation on every page
     by_suffix = client.get(path + ".jsonld?page=2")
-    assert by_suffix.status_code == 200 and by_suffix.headers["content-type"].startswith("application/ld+json")
+    assert by_suffix.status_code == 200 and by_suffix.headers["content-type"].startswith(
+        "application/ld+json"
+    )
     assert link_relations(by_suffix)["next"].endswith(path + ".jsonld?page=3")
     # a repeat is answered from the page cache, with the same body and the same links
     again = client.get(path + "?page=2", headers={"Accept": "text/turtle"})
@@ -121,10 +133,12 @@ def test_link_headers_and_rdf_name_the_other_pages(client: TestClient, hub: str)
 
 
 def test_a_page_past_the_last_is_404_and_a_bad_number_400(client: TestClient, hub: str) -> None:
-    path = "/" + hub[len(BASE):]
+    path = "/" + hub[len(BASE) :]
     pages = int(link_relations(client.get(path, headers={"Accept": "text/turtle"}))["last"].rsplit("=", 1)[1])
     past = client.get(f"{path}?page={pages + 1}", headers={"Accept": "text/turtle"})
-    assert past.status_code == 404 and f"has no page {pages + 1}" in past.text and f"{pages} pages" in past.text
+    assert (
+        past.status_code == 404 and f"has no page {pages + 1}" in past.text and f"{pages} pages" in past.text
+    )
     for bad in ("0", "-1", "two", "1.5", "", "99999999999"):
         response = client.get(f"{path}?page={bad}", headers={"Accept": "text/turtle"})
         assert response.status_code == 400 and "not a page number" in response.text, bad
@@ -133,15 +147,19 @@ def test_a_page_past_the_last_is_404_and_a_bad_number_400(client: TestClient, hu
 
 def test_a_resource_with_one_page_has_no_links_to_pages(client: TestClient, store: EmbeddedStore) -> None:
     # a citation: only the resource that makes it links to it
-    citation = next(str(s) for s, p, _ in _triples_to(store, BASE + "id/framework/eu-cbp-2004/1") if p == str(IKG.target))
+    citation = next(
+        str(s) for s, p, _ in _triples_to(store, BASE + "id/framework/eu-cbp-2004/1") if p == str(IKG.target)
+    )
     assert len({s for s, _ in store_links(store, citation)}) <= PER_PAGE
-    response = client.get("/" + citation[len(BASE):], headers={"Accept": "text/turtle"})
+    response = client.get("/" + citation[len(BASE) :], headers={"Accept": "text/turtle"})
     assert response.status_code == 200 and "link" not in response.headers
-    assert (None, RDF.type, HYDRA.PartialCollectionView) not in Graph().parse(data=response.text, format="turtle")
+    assert (None, RDF.type, HYDRA.PartialCollectionView) not in Graph().parse(
+        data=response.text, format="turtle"
+    )
 
 
 def test_the_html_page_shows_where_it_is_among_the_pages(client: TestClient, hub: str) -> None:
-    path = "/" + hub[len(BASE):]
+    path = "/" + hub[len(BASE) :]
     swedish = client.get(path + "?page=2", headers={"Accept": "text/html", "Accept-Language": "sv"})
     assert swedish.status_code == 200
     assert f"{PER_PAGE + 1}–{2 * PER_PAGE} av" in swedish.text and "sida 2 av" in swedish.text

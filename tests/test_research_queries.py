@@ -36,7 +36,9 @@ def test_principles_by_municipalities_agree_with_the_matrix(settings: Settings) 
         assert int(row["municipalities"]) == expected, row["notation"]
     counts = {r["notation"]: int(r["municipalities"]) for r in rows}
     assert counts["1"] == 3  # Mölndal, Kalmar, Trollhättan
-    assert [int(r["municipalities"]) for r in rows] == sorted((int(r["municipalities"]) for r in rows), reverse=True)
+    assert [int(r["municipalities"]) for r in rows] == sorted(
+        (int(r["municipalities"]) for r in rows), reverse=True
+    )
 
 
 def test_coverage_agrees_with_never_mentioned(settings: Settings) -> None:
@@ -58,7 +60,9 @@ def test_explicit_versus_implicit(settings: Settings) -> None:
 def test_validity_ended(settings: Settings) -> None:
     """Vårgårda's strategy: "Dokumentet gäller till och med: 2023-12-11"."""
     rows = run(settings, "validity-ended")
-    assert "https://w3id.org/integration-kg/id/document/1442/strategi-for-integration" in {r["document"] for r in rows}
+    assert "https://w3id.org/integration-kg/id/document/1442/strategi-for-integration" in {
+        r["document"] for r in rows
+    }
     assert all(r["validUntil"] < "2100" for r in rows)
 
 
@@ -67,5 +71,8 @@ def test_chain_rows_are_real_chains(settings: Settings) -> None:
     store = open_store(settings)
     for row in run(settings, "chain-action-goal-national-eu"):
         answer = tr.trace(store, settings, row["principle"])
-        assert any(p.origin == row["goal"] and [s.to for s in p.steps][-2:] == [row["nationalGoal"], row["principle"]]
-                   for p in answer.paths)
+        assert any(
+            p.origin == row["goal"]
+            and [s.to for s in p.steps][-2:] == [row["nationalGoal"], row["principle"]]
+            for p in answer.paths
+        )

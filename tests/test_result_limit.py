@@ -9,8 +9,17 @@ from collections.abc import Callable
 import pyoxigraph as ox
 import pytest
 
-from service.sparql import (RESULTS_FORMATS, ROW_MARKS, SPARQL_CSV, SPARQL_JSON, SPARQL_TSV, SPARQL_XML, RowBoundedOutput,
-                            TooManyRows, serialize_solutions)
+from service.sparql import (
+    RESULTS_FORMATS,
+    ROW_MARKS,
+    SPARQL_CSV,
+    SPARQL_JSON,
+    SPARQL_TSV,
+    SPARQL_XML,
+    RowBoundedOutput,
+    TooManyRows,
+    serialize_solutions,
+)
 from service.store import ResultTooLarge
 
 STORE = ox.Store()
@@ -20,8 +29,12 @@ MEDIA_TYPES = [f.media_type for f in RESULTS_FORMATS]
 
 
 def values_query(values: list[str | None]) -> str:
-    rows = " ".join("UNDEF" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"')
-                    .replace("\n", "\\n").replace("\r", "\\r") + '"' for v in values)
+    rows = " ".join(
+        "UNDEF"
+        if v is None
+        else '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+        for v in values
+    )
     return f"SELECT ?x WHERE {{ VALUES ?x {{ {rows} }} }}"
 
 
@@ -32,6 +45,7 @@ def counted_evaluation(query: str) -> tuple[Callable[[], object], list[int]]:
     def again() -> object:
         calls.append(1)
         return STORE.query(query)
+
     return again, calls
 
 
@@ -69,7 +83,9 @@ def test_values_that_look_like_rows_do_not_change_the_limit_or_the_answer(media_
 
 @pytest.mark.parametrize("media_type", MEDIA_TYPES)
 def test_a_long_answer_is_bounded_exactly_across_the_writers_blocks(media_type: str) -> None:
-    values: list[str | None] = [f"value {n} " + "x" * (n % 97) for n in range(3_000)]  # about 200 KiB: many 8 KiB blocks
+    values: list[str | None] = [
+        f"value {n} " + "x" * (n % 97) for n in range(3_000)
+    ]  # about 200 KiB: many 8 KiB blocks
     query = values_query(values)
     answer, evaluations = written(query, media_type, max_results=3_000)
     assert answer == pyoxigraph_wrote(query, media_type) and evaluations == 0
@@ -104,9 +120,14 @@ def test_the_bound_stops_the_writer_past_its_limit() -> None:
     with pytest.raises(TooManyRows):
         output.write(b",")
         output.write(b'{"x":3}]}}')
-    assert output.count == 2 and output.getvalue() == b'{"results":{"bindings":[{"x":1},{"x":2},'  # the third row is not kept
+    assert (
+        output.count == 2 and output.getvalue() == b'{"results":{"bindings":[{"x":1},{"x":2},'
+    )  # the third row is not kept
 
 
 def test_every_results_format_has_its_marks() -> None:
-    assert set(ROW_MARKS) == set(MEDIA_TYPES) == {SPARQL_JSON.media_type, SPARQL_XML.media_type,
-                                                   SPARQL_CSV.media_type, SPARQL_TSV.media_type}
+    assert (
+        set(ROW_MARKS)
+        == set(MEDIA_TYPES)
+        == {SPARQL_JSON.media_type, SPARQL_XML.media_type, SPARQL_CSV.media_type, SPARQL_TSV.media_type}
+    )

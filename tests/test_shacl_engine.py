@@ -167,6 +167,7 @@ ex:gadget2 a ex:Gadget ; ex:weight "heavy" .
 
 # --- running both
 
+
 def store_of(data: Graph, graph: ox.NamedNode = DATA_GRAPH) -> ox.Store:
     store = ox.Store()
     store.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph) for s, p, o in data)
@@ -188,28 +189,34 @@ def result_keys(report: Graph) -> Counter:
     keys = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
         path = report.value(node, SH.resultPath)
-        keys.append((
-            _term_key(report.value(node, SH.resultSeverity)),
-            _term_key(report.value(node, SH.focusNode)),
-            "_:path" if isinstance(path, BNode) else _term_key(path),
-            _term_key(report.value(node, SH.value)),
-            frozenset((m.language, str(m)) for m in report.objects(node, SH.resultMessage)),
-            _term_key(report.value(node, SH.sourceConstraintComponent)),
-            _term_key(report.value(node, SH.sourceShape)),
-        ))
+        keys.append(
+            (
+                _term_key(report.value(node, SH.resultSeverity)),
+                _term_key(report.value(node, SH.focusNode)),
+                "_:path" if isinstance(path, BNode) else _term_key(path),
+                _term_key(report.value(node, SH.value)),
+                frozenset((m.language, str(m)) for m in report.objects(node, SH.resultMessage)),
+                _term_key(report.value(node, SH.sourceConstraintComponent)),
+                _term_key(report.value(node, SH.sourceShape)),
+            )
+        )
     return Counter(keys)
 
 
 def pyshacl_keys(data: Graph, shapes: Graph, ontology: Graph) -> Counter:
-    _, report, _ = pyshacl_validate(data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",
-                                    advanced=True, allow_warnings=True)
+    _, report, _ = pyshacl_validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", advanced=True, allow_warnings=True
+    )
     return result_keys(report)
 
 
-def engine_keys(store: ox.Store, compiled: CompiledShapes, ontology: Graph,
-                focus_nodes: Iterable[str] | None = None) -> Counter:
+def engine_keys(
+    store: ox.Store, compiled: CompiledShapes, ontology: Graph, focus_nodes: Iterable[str] | None = None
+) -> Counter:
     before = set(store)
-    report = validate_store(store, compiled, ontology, focus_nodes=None if focus_nodes is None else list(focus_nodes))
+    report = validate_store(
+        store, compiled, ontology, focus_nodes=None if focus_nodes is None else list(focus_nodes)
+    )
     assert set(store) == before, "the engine left scratch data in the store"
     assert not any(g.value.startswith(RESERVED_PREFIX) for g in store.named_graphs())
     read_back = Counter(repr(sorted(vars(r).items())) for r in read_results(report.graph))
@@ -223,12 +230,15 @@ def assert_same(data: Graph, shapes: Graph, compiled: CompiledShapes, ontology: 
     store = store_of(data)
     expected = pyshacl_keys(graph_of(store), shapes, ontology)
     actual = engine_keys(store, compiled, ontology)
-    assert actual == expected, (f"{label}\n  pyshacl only: {sorted(expected - actual, key=str)}\n"
-                                f"  engine only:  {sorted(actual - expected, key=str)}")
+    assert actual == expected, (
+        f"{label}\n  pyshacl only: {sorted(expected - actual, key=str)}\n"
+        f"  engine only:  {sorted(actual - expected, key=str)}"
+    )
     return actual
 
 
 # --- fixtures
+
 
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
@@ -253,13 +263,17 @@ def case_data(case: Case) -> Graph:
 
 # --- the project's shapes
 
+
 def test_the_project_shapes_compile(compiled: CompiledShapes, shapes: Graph) -> None:
     assert compiled.top_level and compiled.count == len(
-        set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape)))
+        set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape))
+    )
 
 
 def test_valid_example(shapes: Graph, compiled: CompiledShapes, ontology: Graph) -> None:
-    assert not assert_same(Graph().parse(VALID_FILE, format="turtle"), shapes, compiled, ontology, "valid.ttl")
+    assert not assert_same(
+        Graph().parse(VALID_FILE, format="turtle"), shapes, compiled, ontology, "valid.ttl"
+    )
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: c.name)
@@ -269,10 +283,16 @@ def test_shape_case(case: Case, shapes: Graph, compiled: CompiledShapes, ontolog
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_random_mutations_of_the_valid_example(seed: int, shapes: Graph, compiled: CompiledShapes,
-                                               ontology: Graph) -> None:
-    assert_same(mutated(Graph().parse(VALID_FILE, format="turtle"), random.Random(seed)), shapes, compiled, ontology,
-                f"seed {seed}")
+def test_random_mutations_of_the_valid_example(
+    seed: int, shapes: Graph, compiled: CompiledShapes, ontology: Graph
+) -> None:
+    assert_same(
+        mutated(Graph().parse(VALID_FILE, format="turtle"), random.Random(seed)),
+        shapes,
+        compiled,
+        ontology,
+        f"seed {seed}",
+    )
 
 
 def mutated(graph: Graph, rng: random.Random) -> Graph:
@@ -284,7 +304,9 @@ def mutated(graph: Graph, rng: random.Random) -> Graph:
     data = Graph() + graph
     for _ in range(rng.randint(2, 5)):
         s, p, o = triple = rng.choice(triples)
-        kind = rng.choice(["delete", "delete", "add", "swap", "datatype", "language", "falsy", "type", "text"])
+        kind = rng.choice(
+            ["delete", "delete", "add", "swap", "datatype", "language", "falsy", "type", "text"]
+        )
         if kind == "delete":
             data.remove(triple)
         elif kind == "add":
@@ -294,12 +316,22 @@ def mutated(graph: Graph, rng: random.Random) -> Graph:
             data.add((s, p, rng.choice(objects)))
         elif kind == "datatype" and isinstance(o, Literal):
             data.remove(triple)
-            data.add((s, p, Literal(str(o), datatype=rng.choice([XSD.date, XSD.gYear, XSD.decimal, XSD.integer]))))
+            data.add(
+                (s, p, Literal(str(o), datatype=rng.choice([XSD.date, XSD.gYear, XSD.decimal, XSD.integer])))
+            )
         elif kind == "language" and isinstance(o, Literal):
             data.remove(triple)
             data.add((s, p, Literal(str(o), lang=rng.choice(["en", "sv-se", "fi"]))))
         elif kind == "falsy":
-            data.add((s, p, Literal(rng.choice(["0", "false", ""]), datatype=rng.choice([XSD.integer, XSD.boolean, None]))))
+            data.add(
+                (
+                    s,
+                    p,
+                    Literal(
+                        rng.choice(["0", "false", ""]), datatype=rng.choice([XSD.integer, XSD.boolean, None])
+                    ),
+                )
+            )
         elif kind == "type":
             data.add((rng.choice(resources), RDF.type, rng.choice(classes)))
         elif kind == "text" and isinstance(o, URIRef):
@@ -325,12 +357,18 @@ def test_project_data(shapes: Graph, compiled: CompiledShapes, ontology: Graph) 
     assert_focus_is_filtering(store, compiled, ontology)
 
 
-def assert_focus_is_filtering(store: ox.Store, compiled: CompiledShapes, ontology: Graph,
-                              mutate: bool = False) -> None:
+def assert_focus_is_filtering(
+    store: ox.Store, compiled: CompiledShapes, ontology: Graph, mutate: bool = False
+) -> None:
     report = validate_store(store, compiled, ontology)
     for graph in sorted(store.named_graphs(), key=str):
-        focus = sorted({q.subject.value for q in store.quads_for_pattern(None, None, None, graph)
-                        if isinstance(q.subject, ox.NamedNode)})
+        focus = sorted(
+            {
+                q.subject.value
+                for q in store.quads_for_pattern(None, None, None, graph)
+                if isinstance(q.subject, ox.NamedNode)
+            }
+        )
         part = validate_store(store, compiled, ontology, focus_nodes=focus)
         wanted = [r for r in report.results if r.focus_node in set(focus)]
         assert Counter(map(_result_key, part.results)) == Counter(map(_result_key, wanted)), graph.value
@@ -345,19 +383,31 @@ def _result_key(result: object) -> str:
 def synthetic_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """bench/scale_data.py's synthetic tree with one municipality (two data files)."""
     out = tmp_path_factory.mktemp("synthetic")
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "scale_data.py"), "--municipalities", "1",
-                    "--out", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "bench" / "scale_data.py"),
+            "--municipalities",
+            "1",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
-def test_synthetic_tree_with_mutations(synthetic_tree: Path, shapes: Graph, compiled: CompiledShapes,
-                                       ontology: Graph) -> None:
+def test_synthetic_tree_with_mutations(
+    synthetic_tree: Path, shapes: Graph, compiled: CompiledShapes, ontology: Graph
+) -> None:
     quads = project_quads(synthetic_tree)
     rng = random.Random(7)
     by_graph: dict[ox.NamedNode, Graph] = {}
     for q in quads:
-        by_graph.setdefault(q.graph_name, Graph()).add((to_rdflib_term(q.subject), to_rdflib_term(q.predicate),
-                                                        to_rdflib_term(q.object)))
+        by_graph.setdefault(q.graph_name, Graph()).add(
+            (to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object))
+        )
     store = ox.Store()
     for graph, triples in sorted(by_graph.items(), key=lambda item: str(item[0])):
         if "documents" in graph.value:
@@ -371,6 +421,7 @@ def test_synthetic_tree_with_mutations(synthetic_tree: Path, shapes: Graph, comp
 
 def to_rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> object:
     from service.rdfterms import to_rdflib
+
     return to_rdflib(term)
 
 
@@ -380,13 +431,20 @@ def test_focus_nodes_give_the_filtered_results(case: Case, compiled: CompiledSha
     store = store_of(case_data(case))
     full = validate_store(store, compiled, ontology)
     subjects = sorted({q.subject.value for q in store if isinstance(q.subject, ox.NamedNode)})
-    for focus in [[str(e.focus)] for e in case.expected if isinstance(e.focus, URIRef)] + [subjects, subjects[:3]]:
+    for focus in [[str(e.focus)] for e in case.expected if isinstance(e.focus, URIRef)] + [
+        subjects,
+        subjects[:3],
+    ]:
         part = validate_store(store, compiled, ontology, focus_nodes=focus)
         wanted = [r for r in full.results if r.focus_node in set(focus)]
-        assert Counter(map(_result_key, part.results)) == Counter(map(_result_key, wanted)), (case.name, focus)
+        assert Counter(map(_result_key, part.results)) == Counter(map(_result_key, wanted)), (
+            case.name,
+            focus,
+        )
 
 
 # --- features our shapes do not use
+
 
 def test_generic_features() -> None:
     shapes = Graph().parse(data=GENERIC_SHAPES, format="turtle")
@@ -395,21 +453,37 @@ def test_generic_features() -> None:
     compiled = compile_shapes(shapes)
     results = assert_same(data, shapes, compiled, ontology, "generic features")
     components = {key[5].rsplit("#", 1)[-1].rsplit("/", 1)[-1] for key in results}
-    assert {"MinLengthConstraintComponent", "PatternConstraintComponent", "UniqueLangConstraintComponent",
-            "XoneConstraintComponent", "QualifiedMinCountConstraintComponent", "HasValueConstraintComponent",
-            "SPARQLConstraintComponent", "NotConstraintComponent", "MaxExclusiveConstraintComponent",
-            "DatatypeConstraintComponent",
-            "NotEqualComponent", "MustHaveComponent"} <= components, components
+    assert {
+        "MinLengthConstraintComponent",
+        "PatternConstraintComponent",
+        "UniqueLangConstraintComponent",
+        "XoneConstraintComponent",
+        "QualifiedMinCountConstraintComponent",
+        "HasValueConstraintComponent",
+        "SPARQLConstraintComponent",
+        "NotConstraintComponent",
+        "MaxExclusiveConstraintComponent",
+        "DatatypeConstraintComponent",
+        "NotEqualComponent",
+        "MustHaveComponent",
+    } <= components, components
     store = store_of(data)
     assert_focus_is_filtering(store, compiled, ontology)
 
 
 # --- scratch graphs, refusals, fallbacks
 
+
 def test_scratch_graphs_are_removed_after_an_error(compiled: CompiledShapes, ontology: Graph) -> None:
     """RDFS about RDFS itself is refused after the engine has written its scratch graphs."""
     data = Graph().parse(VALID_FILE, format="turtle")
-    data.add((URIRef("https://example.org/kind"), URIRef("http://www.w3.org/2000/01/rdf-schema#subPropertyOf"), RDF.type))
+    data.add(
+        (
+            URIRef("https://example.org/kind"),
+            URIRef("http://www.w3.org/2000/01/rdf-schema#subPropertyOf"),
+            RDF.type,
+        )
+    )
     store = store_of(data)
     before = set(store)
     with pytest.raises(UnsupportedData):
@@ -419,8 +493,14 @@ def test_scratch_graphs_are_removed_after_an_error(compiled: CompiledShapes, ont
 
 def test_a_store_holding_a_scratch_graph_is_refused(compiled: CompiledShapes, ontology: Graph) -> None:
     store = store_of(Graph().parse(VALID_FILE, format="turtle"))
-    store.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/b"),
-                      ox.Literal("c"), ox.NamedNode(RESERVED_PREFIX + "ontology")))
+    store.add(
+        ox.Quad(
+            ox.NamedNode("https://example.org/a"),
+            ox.NamedNode("https://example.org/b"),
+            ox.Literal("c"),
+            ox.NamedNode(RESERVED_PREFIX + "ontology"),
+        )
+    )
     before = set(store)
     with pytest.raises(ValueError, match="scratch graph"):
         validate_store(store, compiled, ontology)
@@ -449,7 +529,9 @@ def test_unsupported_features_are_named_and_pyshacl_answers() -> None:
     ontology = Graph().parse(data=GENERIC_ONTOLOGY, format="turtle")
     report = validate_graph(data, shapes=shapes, ontology=ontology)
     reference = validate_graph_with_pyshacl(data, shapes=shapes, ontology=ontology)
-    assert report.results and Counter(map(_result_key, report.results)) == Counter(map(_result_key, reference.results))
+    assert report.results and Counter(map(_result_key, report.results)) == Counter(
+        map(_result_key, reference.results)
+    )
 
 
 def test_validate_graph_uses_the_engine_and_matches_pyshacl(shapes: Graph, ontology: Graph) -> None:
@@ -468,9 +550,18 @@ def test_validate_graph_uses_the_engine_and_matches_pyshacl(shapes: Graph, ontol
 def test_validate_graph_keeps_literals_as_written(shapes: Graph, ontology: Graph) -> None:
     """A store would write "0.50"^^xsd:decimal as "0.5"; validate_graph reports the value as written."""
     data = case_data(next(c for c in ALL_CASES if c.name.endswith("citation-confidence-percent")))
-    citation = next(s for s, _, o in data.triples((None, URIRef("https://w3id.org/integration-kg/ontology#confidence"),
-                                                   None)))
-    data.set((citation, URIRef("https://w3id.org/integration-kg/ontology#confidence"),
-              Literal("1.50", datatype=XSD.decimal)))
+    citation = next(
+        s
+        for s, _, o in data.triples(
+            (None, URIRef("https://w3id.org/integration-kg/ontology#confidence"), None)
+        )
+    )
+    data.set(
+        (
+            citation,
+            URIRef("https://w3id.org/integration-kg/ontology#confidence"),
+            Literal("1.50", datatype=XSD.decimal),
+        )
+    )
     report = validate_graph(data, shapes=shapes, ontology=ontology)
     assert "1.50" in {r.value for r in report.results}

@@ -38,10 +38,34 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 
 # DESIGN.md's core vocabulary (section "Core vocabulary"), the terms clients rely on.
 CORE_VOCABULARY = [
-    "Framework", "Principle", "NationalGoal", "Municipality", "PolicyDocument", "Strategy", "Policy",
-    "Programme", "Plan", "Guideline", "Rules", "InformationPage", "adoptedBy", "validUntil",
-    "FocusArea", "Goal", "Action", "implements", "cites", "citation", "Citation", "target", "quote",
-    "citationKind", "ExplicitCitation", "Paraphrase", "ThematicAlignment", "confidence",
+    "Framework",
+    "Principle",
+    "NationalGoal",
+    "Municipality",
+    "PolicyDocument",
+    "Strategy",
+    "Policy",
+    "Programme",
+    "Plan",
+    "Guideline",
+    "Rules",
+    "InformationPage",
+    "adoptedBy",
+    "validUntil",
+    "FocusArea",
+    "Goal",
+    "Action",
+    "implements",
+    "cites",
+    "citation",
+    "Citation",
+    "target",
+    "quote",
+    "citationKind",
+    "ExplicitCitation",
+    "Paraphrase",
+    "ThematicAlignment",
+    "confidence",
 ]
 
 # SHACL Core parameter → the constraint component a result names.
@@ -108,18 +132,23 @@ def _load_cases() -> Iterator[Case]:
         for node in graph.subjects(RDF.type, CASE.Case):
             assert isinstance(node, URIRef), f"{path.name}: cases are named by IRIs"
             expected = frozenset(
-                Expected(shape=graph.value(e, CASE.shape), component=graph.value(e, CASE.component),
-                         focus=graph.value(e, CASE.focus))
-                for e in graph.objects(node, CASE.expect))
-            yield Case(name=f"{path.stem}:{node.split('#')[-1]}",
-                       comment=str(graph.value(node, RDFS.comment) or ""),
-                       remove=_named_graph(dataset, graph.value(node, CASE.remove)),
-                       add=_named_graph(dataset, graph.value(node, CASE.add)),
-                       expected=expected)
+                Expected(
+                    shape=graph.value(e, CASE.shape),
+                    component=graph.value(e, CASE.component),
+                    focus=graph.value(e, CASE.focus),
+                )
+                for e in graph.objects(node, CASE.expect)
+            )
+            yield Case(
+                name=f"{path.stem}:{node.split('#')[-1]}",
+                comment=str(graph.value(node, RDFS.comment) or ""),
+                remove=_named_graph(dataset, graph.value(node, CASE.remove)),
+                add=_named_graph(dataset, graph.value(node, CASE.add)),
+                expected=expected,
+            )
 
 
 ALL_CASES = sorted(_load_cases(), key=lambda c: c.name)
-
 
 
 def _path_key(graph: Graph, path: Node | None) -> str | None:
@@ -145,18 +174,24 @@ class Result:
 
 def run_validation(data: Graph, shapes: Graph, ontology: Graph) -> tuple[bool, list[Result]]:
     """Validate as the build does; the results in comparable form."""
-    conforms, report, _ = validate(data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs",
-                                   advanced=True)
+    conforms, report, _ = validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", advanced=True
+    )
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
-        languages = frozenset(m.language or "" for m in report.objects(node, SH.resultMessage)
-                              if isinstance(m, Literal))
-        results.append(Result(shape=report.value(node, SH.sourceShape),
-                              component=report.value(node, SH.sourceConstraintComponent),
-                              focus=report.value(node, SH.focusNode),
-                              path=_path_key(report, report.value(node, SH.resultPath)),
-                              severity=report.value(node, SH.resultSeverity),
-                              languages=languages))
+        languages = frozenset(
+            m.language or "" for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal)
+        )
+        results.append(
+            Result(
+                shape=report.value(node, SH.sourceShape),
+                component=report.value(node, SH.sourceConstraintComponent),
+                focus=report.value(node, SH.focusNode),
+                path=_path_key(report, report.value(node, SH.resultPath)),
+                severity=report.value(node, SH.resultSeverity),
+                languages=languages,
+            )
+        )
     return bool(conforms), results
 
 
@@ -184,7 +219,8 @@ def test_case(case: Case, shapes: Graph, ontology: Graph) -> None:
     actual = {Expected(shape=r.shape, component=r.component, focus=r.focus) for r in results}
     assert actual == set(case.expected), (
         f"{case.name} ({case.comment})\n  missing: {set(case.expected) - actual}\n"
-        f"  unexpected: {actual - set(case.expected)}")
+        f"  unexpected: {actual - set(case.expected)}"
+    )
     assert conforms == (not results)
     for r in results:
         shape_path = _path_key(shapes, shapes.value(r.shape, SH.path))
@@ -240,8 +276,12 @@ def test_shapes_are_named_and_do_not_need_remote_documents(shapes: Graph) -> Non
 
 
 def _ikg_terms_in(graph: Graph) -> set[URIRef]:
-    return {term for triple in graph for term in triple
-            if isinstance(term, URIRef) and term.startswith(str(IKG)) and term != IKG}
+    return {
+        term
+        for triple in graph
+        for term in triple
+        if isinstance(term, URIRef) and term.startswith(str(IKG)) and term != IKG
+    }
 
 
 def test_ontology_defines_every_ikg_term_used_in_shapes(ontology: Graph) -> None:
@@ -280,9 +320,10 @@ def _assert_defined(ontology: Graph, terms: set[URIRef]) -> None:
             languages = {o.language for o in ontology.objects(term, prop) if isinstance(o, Literal)}
             if not {"sv", "en"} <= languages:
                 problems.append(f"{term}: {prop.split('#')[-1]} lacks sv or en")
-        is_property = any((term, RDF.type, t) in ontology
-                          for t in (OWL.ObjectProperty, OWL.DatatypeProperty))
-        if is_property and not ((term, RDFS.domain, None) in ontology and (term, RDFS.range, None) in ontology):
+        is_property = any((term, RDF.type, t) in ontology for t in (OWL.ObjectProperty, OWL.DatatypeProperty))
+        if is_property and not (
+            (term, RDFS.domain, None) in ontology and (term, RDFS.range, None) in ontology
+        ):
             problems.append(f"{term}: property without rdfs:domain and rdfs:range")
     assert not problems, "\n".join(problems)
 
@@ -300,21 +341,24 @@ def test_ontology_header(ontology: Graph) -> None:
     assert str(ontology.value(header, VANN.preferredNamespaceUri)) == str(IKG)
 
 
-@pytest.mark.parametrize("cls,superclass", [
-    ("Framework", "http://www.w3.org/2004/02/skos/core#ConceptScheme"),
-    ("Principle", "http://www.w3.org/2004/02/skos/core#Concept"),
-    ("NationalGoal", "http://www.w3.org/2004/02/skos/core#Concept"),
-    ("Municipality", "http://www.w3.org/ns/org#Organization"),
-    ("PoliticalBody", "http://www.w3.org/ns/org#OrganizationalUnit"),
-    ("Office", "http://www.w3.org/ns/org#OrganizationalUnit"),
-    ("Post", "http://www.w3.org/ns/org#Post"),
-    ("PolicyDocument", "http://xmlns.com/foaf/0.1/Document"),
-    ("PolicyDocument", "http://www.w3.org/ns/prov#Entity"),
-    ("Citation", "http://www.w3.org/ns/prov#Entity"),
-    ("SourceText", "http://xmlns.com/foaf/0.1/Document"),
-    ("Strategy", str(IKG.PolicyDocument)),
-    ("Action", str(IKG.DocumentPart)),
-])
+@pytest.mark.parametrize(
+    "cls,superclass",
+    [
+        ("Framework", "http://www.w3.org/2004/02/skos/core#ConceptScheme"),
+        ("Principle", "http://www.w3.org/2004/02/skos/core#Concept"),
+        ("NationalGoal", "http://www.w3.org/2004/02/skos/core#Concept"),
+        ("Municipality", "http://www.w3.org/ns/org#Organization"),
+        ("PoliticalBody", "http://www.w3.org/ns/org#OrganizationalUnit"),
+        ("Office", "http://www.w3.org/ns/org#OrganizationalUnit"),
+        ("Post", "http://www.w3.org/ns/org#Post"),
+        ("PolicyDocument", "http://xmlns.com/foaf/0.1/Document"),
+        ("PolicyDocument", "http://www.w3.org/ns/prov#Entity"),
+        ("Citation", "http://www.w3.org/ns/prov#Entity"),
+        ("SourceText", "http://xmlns.com/foaf/0.1/Document"),
+        ("Strategy", str(IKG.PolicyDocument)),
+        ("Action", str(IKG.DocumentPart)),
+    ],
+)
 def test_classes_link_to_reused_vocabularies(ontology: Graph, cls: str, superclass: str) -> None:
     assert (IKG[cls], RDFS.subClassOf, URIRef(superclass)) in ontology
 

@@ -45,6 +45,7 @@ def by_municipality(answer: tr.TraceAnswer) -> dict[str, list[tr.TracePath]]:
 
 # ------------------------------------------------------------------------------ known citations
 
+
 def test_molndal_names_cbp1_explicitly_with_its_wording(store, settings: Settings) -> None:
     answer = tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481", direct=True))
     [path] = answer.paths
@@ -71,11 +72,14 @@ def test_known_absences(store, settings: Settings) -> None:
     """No municipal text names an EU principle except Mölndal's; Herrljunga draws on no principle 1."""
     for code in ("0880", "1442", "1466", "1488"):
         for concept in tr.catalogue(store, settings).concepts(FW + "eu-cbp-2004"):
-            answer = tr.trace(store, settings, concept.iri, tr.make_filters(settings, municipality=code, kinds=["explicit"]))
+            answer = tr.trace(
+                store, settings, concept.iri, tr.make_filters(settings, municipality=code, kinds=["explicit"])
+            )
             assert answer.paths == [], (code, concept.notation)
 
 
 # ------------------------------------------------------------------------------ inherited paths
+
 
 def test_parts_inherit_their_documents_citation(store, settings: Settings) -> None:
     answer = tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481"))
@@ -90,7 +94,10 @@ def test_parts_inherit_their_documents_citation(store, settings: Settings) -> No
 def test_a_plan_citing_its_strategy_traces_through_it(store, settings: Settings) -> None:
     answer = tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481"))
     [path] = [p for p in answer.paths if p.origin == DOC + "1481/handlingsplan-integration"]
-    assert [(s.relation, s.to) for s in path.steps] == [("cites", DOC + "1481/integrationsstrategi"), ("cites", CBP1)]
+    assert [(s.relation, s.to) for s in path.steps] == [
+        ("cites", DOC + "1481/integrationsstrategi"),
+        ("cites", CBP1),
+    ]
     assert all(s.quote and s.kind for s in path.steps)
 
 
@@ -123,17 +130,34 @@ doc:9999\\/testplan\\/atgard a ikg:Action ; dcterms:isPartOf doc:9999\\/testplan
 def chain_settings(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Settings:
     """The real data plus one test-only document (not validated: it exists to exercise the chain)."""
     root = tmp_path_factory.mktemp("chain")
-    chain = Settings.from_env(environ={}, data_dir=settings.data_dir, ontology_dir=settings.ontology_dir,
-                              shapes_dir=settings.shapes_dir, store_dir=root)
+    chain = Settings.from_env(
+        environ={},
+        data_dir=settings.data_dir,
+        ontology_dir=settings.ontology_dir,
+        shapes_dir=settings.shapes_dir,
+        store_dir=root,
+    )
     quads = [q for f in discover(chain) for q in parse_file(f, chain)]
     graph = ox.NamedNode(chain.base_iri + "graph/test")
-    quads += [ox.Quad(t.subject, t.predicate, t.object, graph)
-              for t in ox.parse(CHAIN_TTL.encode(), format=ox.RdfFormat.TURTLE)]
+    quads += [
+        ox.Quad(t.subject, t.predicate, t.object, graph)
+        for t in ox.parse(CHAIN_TTL.encode(), format=ox.RdfFormat.TURTLE)
+    ]
     path = root / "stores" / "chain"
     path.mkdir(parents=True)
     write_embedded_store(path, quads)
-    (path / "manifest.json").write_text(json.dumps({"build_id": "chain-test", "built_at": "", "base_iri": chain.base_iri,
-                                                    "triples": len(quads), "graphs": {}, "files": {}}))
+    (path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "build_id": "chain-test",
+                "built_at": "",
+                "base_iri": chain.base_iri,
+                "triples": len(quads),
+                "graphs": {},
+                "files": {},
+            }
+        )
+    )
     swap_current(chain, path)
     return chain
 
@@ -142,22 +166,32 @@ def test_action_goal_national_goal_eu_principle(chain_settings: Settings) -> Non
     store = open_store(chain_settings)
     answer = tr.trace(store, chain_settings, CBP1, tr.make_filters(chain_settings, municipality="1442"))
     action = [p for p in answer.paths if p.origin == DOC + "9999/testplan/atgard"]
-    assert [[(s.relation, s.to) for s in p.steps] for p in action] == [[
-        ("implements", DOC + "9999/testplan/mal"), ("cites", FW + "se-integration-policy/2020s"), ("cites", CBP1)]]
+    assert [[(s.relation, s.to) for s in p.steps] for p in action] == [
+        [
+            ("implements", DOC + "9999/testplan/mal"),
+            ("cites", FW + "se-integration-policy/2020s"),
+            ("cites", CBP1),
+        ]
+    ]
     assert [s.kind for s in action[0].steps] == ["", "explicit", "thematic"] and action[0].kind == "thematic"
     goal = [p for p in answer.paths if p.origin == DOC + "9999/testplan/mal"]
     assert len(goal[0].steps) == 2
-    rows = store.select((Path(tr.__file__).parent / "queries/research/chain-action-goal-national-eu.rq").read_text())
+    rows = store.select(
+        (Path(tr.__file__).parent / "queries/research/chain-action-goal-national-eu.rq").read_text()
+    )
     assert {(str(r["action"]), str(r["principle"])) for r in rows} >= {(DOC + "9999/testplan/atgard", CBP1)}
 
 
 # ------------------------------------------------------------------------------ filters
 
+
 def test_filter_kind(store, settings: Settings) -> None:
     thematic = tr.trace(store, settings, CBP1, tr.make_filters(settings, kinds=["thematic"]))
     assert thematic.paths and {p.kind for p in thematic.paths} == {"thematic"}
     explicit = tr.trace(store, settings, CBP1, tr.make_filters(settings, kinds=["explicit"]))
-    assert {tr.catalogue(store, settings).municipality_of(p.origin).identifier for p in explicit.paths} == {"1481"}
+    assert {tr.catalogue(store, settings).municipality_of(p.origin).identifier for p in explicit.paths} == {
+        "1481"
+    }
 
 
 def test_filter_document_type(store, settings: Settings) -> None:
@@ -170,10 +204,18 @@ def test_filter_document_type(store, settings: Settings) -> None:
 def test_filter_in_force_on_with_precision(store, settings: Settings) -> None:
     """Vårgårda's strategy: decided 2019-12-11, valid to and including 2023-12-11."""
     cbp3 = FW + "eu-cbp-2004/3"
+
     def codes(on: str) -> set[str]:
-        return set(by_municipality(tr.trace(store, settings, cbp3, tr.make_filters(settings, in_force_on=on))))
+        return set(
+            by_municipality(tr.trace(store, settings, cbp3, tr.make_filters(settings, in_force_on=on)))
+        )
+
     assert "1442" in codes("2023-12-11") and "1442" in codes("2019-12-11") and "1442" in codes("2023")
-    assert "1442" not in codes("2023-12-12") and "1442" not in codes("2019-12-10") and "1442" not in codes("2024")
+    assert (
+        "1442" not in codes("2023-12-12")
+        and "1442" not in codes("2019-12-10")
+        and "1442" not in codes("2024")
+    )
     period = tr.Period.parse("2021-06")
     assert tr.in_force(period, None, tr.Period.parse("2021-06-15"))
     assert not tr.in_force(period, None, tr.Period.parse("2021-05-31"))
@@ -181,12 +223,18 @@ def test_filter_in_force_on_with_precision(store, settings: Settings) -> None:
 
 
 def test_bad_filters_are_refused(settings: Settings) -> None:
-    for bad in ({"municipality": "14"}, {"kinds": ["strong"]}, {"document_type": "Memo"}, {"in_force_on": "2021-13"}):
+    for bad in (
+        {"municipality": "14"},
+        {"kinds": ["strong"]},
+        {"document_type": "Memo"},
+        {"in_force_on": "2021-13"},
+    ):
         with pytest.raises(tr.TraceInputError):
             tr.make_filters(settings, **bad)
 
 
 # ------------------------------------------------------------------------------ reverse
+
 
 def test_drawn_on_and_never_mentioned(store, settings: Settings) -> None:
     answer = tr.drawn_on(store, settings, "1442")
@@ -195,16 +243,26 @@ def test_drawn_on_and_never_mentioned(store, settings: Settings) -> None:
     assert "1" in never and notations.isdisjoint(never) and len(notations | never) == 11
     for target, paths in answer.paths.items():  # the same paths as the forward trace
         forward = tr.trace(store, settings, target, tr.make_filters(settings, municipality="1442"))
-        assert sorted(map(repr, (p.steps for p in paths))) == sorted(map(repr, (p.steps for p in forward.paths)))
+        assert sorted(map(repr, (p.steps for p in paths))) == sorted(
+            map(repr, (p.steps for p in forward.paths))
+        )
 
 
 # ------------------------------------------------------------------------------ agreement and formats
 
-def test_matrix_page_api_csv_and_cli_agree(store, settings: Settings, client: TestClient,
-                                            capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_matrix_page_api_csv_and_cli_agree(
+    store,
+    settings: Settings,
+    client: TestClient,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     m = tr.matrix(store, settings)
     cell = m.cell(MUN + "1481", CBP1)
-    assert cell.counts["explicit"] == len(tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481")).links())
+    assert cell.counts["explicit"] == len(
+        tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481")).links()
+    )
     api = client.get("/api/trace/matrix").json()
     row = next(r for r in api["rows"] if r["kommunkod"] == "1481")
     assert next(c for c in row["cells"] if c["target"] == CBP1)["links"] == cell.total
@@ -213,27 +271,68 @@ def test_matrix_page_api_csv_and_cli_agree(store, settings: Settings, client: Te
     assert sum(int(r["links"]) for r in records) == sum(c.total for c in m.cells.values())
     page = client.get("/trace").text
     assert f'data-links="{cell.total}"' in page
-    trace_csv = client.get("/api/trace", params={"framework": "eu-cbp-2004", "notation": "1", "municipality": "1481"},
-                           headers={"Accept": "text/csv"})
+    trace_csv = client.get(
+        "/api/trace",
+        params={"framework": "eu-cbp-2004", "notation": "1", "municipality": "1481"},
+        headers={"Accept": "text/csv"},
+    )
     rows = list(csv.DictReader(io.StringIO(trace_csv.text)))
     assert trace_csv.headers["content-type"].startswith("text/csv")
     assert len({r["link"] for r in rows}) == cell.total
     monkeypatch.setenv("INTEGRATION_KG_STORE_DIR", str(settings.store_dir))
-    assert cli_main(["--data-dir", str(settings.data_dir), "trace", "1", "--municipality", "1481", "--format", "csv"]) == 0
+    assert (
+        cli_main(
+            ["--data-dir", str(settings.data_dir), "trace", "1", "--municipality", "1481", "--format", "csv"]
+        )
+        == 0
+    )
     cli_rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert cli_rows == rows
     assert cli_main(["trace", "eu-cbp-2004/1", "--municipality", "1481"]) == 0
-    assert f"{len(tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality='1481')).paths)} paths, {cell.total} links" in capsys.readouterr().out
+    assert (
+        f"{len(tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality='1481')).paths)} paths, {cell.total} links"
+        in capsys.readouterr().out
+    )
 
 
 def test_csv_header_is_stable(client: TestClient) -> None:
     response = client.get("/api/trace?framework=eu-cbp-2004&notation=3&format=csv")
     header = next(csv.reader(io.StringIO(response.text)))
-    assert header == list(tr.TRACE_CSV_HEADER) == [
-        "path", "path_kind", "path_length", "direct", "link", "origin", "origin_label", "origin_type",
-        "document", "document_title", "document_type", "issued", "valid_until", "municipality", "kommunkod",
-        "municipality_label", "target", "target_label", "step", "from", "from_label", "relation", "to", "to_label",
-        "citation", "citation_kind", "quote", "quote_language", "source"]
+    assert (
+        header
+        == list(tr.TRACE_CSV_HEADER)
+        == [
+            "path",
+            "path_kind",
+            "path_length",
+            "direct",
+            "link",
+            "origin",
+            "origin_label",
+            "origin_type",
+            "document",
+            "document_title",
+            "document_type",
+            "issued",
+            "valid_until",
+            "municipality",
+            "kommunkod",
+            "municipality_label",
+            "target",
+            "target_label",
+            "step",
+            "from",
+            "from_label",
+            "relation",
+            "to",
+            "to_label",
+            "citation",
+            "citation_kind",
+            "quote",
+            "quote_language",
+            "source",
+        ]
+    )
 
 
 def test_json_ld_expands_to_the_paths(client: TestClient, settings: Settings) -> None:
@@ -262,7 +361,11 @@ def test_bad_requests_are_4xx(client: TestClient) -> None:
 
 def test_svg_and_pages(client: TestClient) -> None:
     svg = client.get("/api/trace/matrix?format=svg")
-    assert svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text and "Mölndals stad" in svg.text
+    assert (
+        svg.headers["content-type"].startswith("image/svg+xml")
+        and "<svg" in svg.text
+        and "Mölndals stad" in svg.text
+    )
     page = client.get("/trace/eu-cbp-2004/1?municipality=1481")
     assert page.status_code == 200 and "dynamisk dubbelriktad process" in page.text
     assert "/id/source/1481/integrationsstrategi" in page.text

@@ -16,7 +16,9 @@ from service.app import create_app
 from service.settings import Settings
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs Debian chromium + chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs Debian chromium + chromedriver"
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,9 @@ def server(settings: Settings) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    instance = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    instance = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -45,9 +49,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     profile = tmp_path_factory.mktemp("chromium-profile")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
@@ -72,7 +84,9 @@ def test_researcher_finds_cbp1_and_the_quotes(server: str, browser) -> None:
     assert set(drawing) == {"1481", "0880", "1488"}
     assert drawing["1481"] == "kind-explicit" and drawing["0880"] == "kind-thematic"
     # open Mölndal's cell: the evidence list with the quote and a link to the source text
-    molndal = table.find_element(By.CSS_SELECTOR, 'tr[data-kommunkod="1481"]').find_elements(By.TAG_NAME, "td")[column]
+    molndal = table.find_element(By.CSS_SELECTOR, 'tr[data-kommunkod="1481"]').find_elements(
+        By.TAG_NAME, "td"
+    )[column]
     molndal.find_element(By.TAG_NAME, "a").click()
     evidence = browser.find_element(By.CSS_SELECTOR, "ol.evidence")
     quotes = [q.text for q in evidence.find_elements(By.TAG_NAME, "blockquote")]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import project_settings
 from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -25,8 +26,6 @@ from service.settings import PROJECT_ROOT, Settings
 from service.sparql import QueryWorkers, execute_query, prepare_store
 from service.store import ResultTooLarge
 from service.worker_store import WorkerStore, whole_graph_ntriples
-
-from conftest import project_settings
 
 BENCH_QUERIES = PROJECT_ROOT.parent / "shared" / "bench" / "queries"
 QUERIES = {
@@ -44,7 +43,9 @@ def solutions(store: ox.Store, query: str) -> object:
     result = store.query(query)
     if isinstance(result, ox.QueryBoolean):
         return bool(result)
-    rows = [tuple("_:" if isinstance(s[v], ox.BlankNode) else str(s[v]) for v in result.variables) for s in result]
+    rows = [
+        tuple("_:" if isinstance(s[v], ox.BlankNode) else str(s[v]) for v in result.variables) for s in result
+    ]
     return sorted(rows)
 
 
@@ -96,28 +97,33 @@ def damaged_copy(built: BuildResult, tmp_path: Path, damage: str) -> Path:
 
 
 @pytest.mark.parametrize("damage", ["truncated", "a triple short"])
-def test_a_damaged_dump_leaves_the_queries_on_disk(built: BuildResult, tmp_path: Path, damage: str,
-                                                   capfd: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_dump_leaves_the_queries_on_disk(
+    built: BuildResult, tmp_path: Path, damage: str, capfd: pytest.CaptureFixture[str]
+) -> None:
     worker = WorkerStore(damaged_copy(built, tmp_path, damage), memory_triples=10_000_000)
     assert not worker.wait_for_copy(timeout=120)
     assert worker.store is worker.disk
     assert "no copy in memory" in capfd.readouterr().err
-    assert solutions(worker.store, QUERIES["types"]) == solutions(ox.Store.read_only(str(built.store_path / "oxigraph")),
-                                                                  QUERIES["types"])
+    assert solutions(worker.store, QUERIES["types"]) == solutions(
+        ox.Store.read_only(str(built.store_path / "oxigraph")), QUERIES["types"]
+    )
 
 
 def test_every_worker_opens_a_build_when_asked(built: BuildResult) -> None:
     workers = QueryWorkers(2)
     try:
-        answered = workers.broadcast(prepare_store, {"store_path": str(built.store_path), "memory_triples": 0},
-                                     time.monotonic() + 60)
+        answered = workers.broadcast(
+            prepare_store, {"store_path": str(built.store_path), "memory_triples": 0}, time.monotonic() + 60
+        )
         assert answered == 2
     finally:
         workers.close()
 
 
 def sparql(client: TestClient, query: str) -> dict[str, object]:
-    response = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    response = client.post(
+        "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -130,11 +136,15 @@ def rows(answer: dict[str, object]) -> list[str]:
 def test_the_service_answers_the_same_with_and_without_the_copy(settings: Settings) -> None:
     """The copy holds the default graph only: queries that read named graphs (GRAPH, FROM, the
     protocol's dataset) must still see them."""
-    queries = [(BENCH_QUERIES / "matrix.rq").read_text(encoding="utf-8"),
-               "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"]
+    queries = [
+        (BENCH_QUERIES / "matrix.rq").read_text(encoding="utf-8"),
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    ]
     answers: list[list[list[str]]] = []
     for memory_triples in (0, 10_000_000):
-        app = create_app(project_settings(settings.store_dir, query_cache_bytes=0, query_memory_triples=memory_triples))
+        app = create_app(
+            project_settings(settings.store_dir, query_cache_bytes=0, query_memory_triples=memory_triples)
+        )
         with TestClient(app) as client:  # the lifespan opens the build in every query worker
             for _ in range(2):
                 answers.append([rows(sparql(client, query)) for query in queries])
@@ -145,9 +155,27 @@ def test_the_row_limit_counts_rows_not_line_breaks(built: BuildResult) -> None:
     """A line break inside a value is not a row, though CSV writes it as one (service/sparql.ROW_MARKS)."""
     query = 'SELECT ?x ?y WHERE { VALUES (?x ?y) { ("a\\nb" 1) ("c\\r\\nd\\n" UNDEF) } }'
     for memory_triples in (0, 10_000_000):
-        answer = json.loads(execute_query(str(built.store_path), query, "application/sparql-results+json", None, None,
-                                          max_results=2, memory_triples=memory_triples, default_graph_only=True))
+        answer = json.loads(
+            execute_query(
+                str(built.store_path),
+                query,
+                "application/sparql-results+json",
+                None,
+                None,
+                max_results=2,
+                memory_triples=memory_triples,
+                default_graph_only=True,
+            )
+        )
         assert [b["x"]["value"] for b in answer["results"]["bindings"]] == ["a\nb", "c\r\nd\n"]
         with pytest.raises(ResultTooLarge, match="more than 1 rows"):
-            execute_query(str(built.store_path), query, "text/csv", None, None, max_results=1,
-                          memory_triples=memory_triples, default_graph_only=True)
+            execute_query(
+                str(built.store_path),
+                query,
+                "text/csv",
+                None,
+                None,
+                max_results=1,
+                memory_triples=memory_triples,
+                default_graph_only=True,
+            )

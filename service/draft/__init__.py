@@ -25,13 +25,21 @@ from . import metadata as metadata_module
 from . import references as references_module
 from . import structure as structure_module
 from .citations import EXPLICIT, Suggestion, load_catalogue
-from .references import DocumentReference
 from .metadata import Actor, DateValue, Found, Metadata
 from .rdf import DEFAULT_BASE, Namespaces, build_graph
+from .references import DocumentReference
 from .structure import Part, Structure
 from .text import Compounds, blocks, fold
 
-__all__ = ["Draft", "DraftInputError", "draft_document", "read_source_text", "format_summary", "draft_as_dict", "summary_json"]
+__all__ = [
+    "Draft",
+    "DraftInputError",
+    "draft_document",
+    "read_source_text",
+    "format_summary",
+    "draft_as_dict",
+    "summary_json",
+]
 
 
 class DraftInputError(ValueError):
@@ -76,7 +84,9 @@ def read_source_text(path: Path, max_bytes: int = 5_000_000) -> str:
         raise DraftInputError(f"{path}: no such file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise DraftInputError(f"{path}: the file is {size:,} bytes, more than the limit of {max_bytes:,} bytes; split it or raise the limit")
+        raise DraftInputError(
+            f"{path}: the file is {size:,} bytes, more than the limit of {max_bytes:,} bytes; split it or raise the limit"
+        )
     data = path.read_bytes()
     if not data.strip():
         raise DraftInputError(f"{path}: the file is empty")
@@ -85,10 +95,14 @@ def read_source_text(path: Path, max_bytes: int = 5_000_000) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise DraftInputError(f"{path}: starts with a UTF-16 byte-order mark but is not valid UTF-16 (byte {error.start})") from None
+            raise DraftInputError(
+                f"{path}: starts with a UTF-16 byte-order mark but is not valid UTF-16 (byte {error.start})"
+            ) from None
     else:
         if b"\x00" in data[:8192]:
-            raise DraftInputError(f"{path}: looks like a binary file (it holds NUL bytes), not a text; give the text copied out of the document")
+            raise DraftInputError(
+                f"{path}: looks like a binary file (it holds NUL bytes), not a text; give the text copied out of the document"
+            )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
@@ -122,6 +136,7 @@ def _swedish_cp1252(data: bytes) -> str | None:
 
 # ---------------------------------------------------------------- drafting
 
+
 def draft_document(
     text: str,
     municipality: str,
@@ -148,16 +163,33 @@ def draft_document(
     date = citations_module.document_date(
         *(found.value if found else None for found in (meta.issued, meta.modified, meta.last_reviewed))  # type: ignore[misc]
     )
-    suggestions, citation_notes = citations_module.suggest(text, layout, structure, compounds, catalogue, date)
+    suggestions, citation_notes = citations_module.suggest(
+        text, layout, structure, compounds, catalogue, date
+    )
     named = references_module.recognise(
-        text, layout, compounds, doc_slug, lambda label: any(kind == "explicit" and pattern.search(label) for pattern, _, kind in catalogue.names)
+        text,
+        layout,
+        compounds,
+        doc_slug,
+        lambda label: any(
+            kind == "explicit" and pattern.search(label) for pattern, _, kind in catalogue.names
+        ),
     )
     ns = Namespaces(base)
     for reference in named:
-        suggestions.append(Suggestion(
-            citations_module.owner_of(structure, reference.start, reference.end), str(ns.doc[f"{municipality}/{reference.slug}"]), EXPLICIT,
-            reference.confidence, reference.quote, reference.start, reference.end, reference.reason, (reference.start, reference.end),
-        ))
+        suggestions.append(
+            Suggestion(
+                citations_module.owner_of(structure, reference.start, reference.end),
+                str(ns.doc[f"{municipality}/{reference.slug}"]),
+                EXPLICIT,
+                reference.confidence,
+                reference.quote,
+                reference.start,
+                reference.end,
+                reference.reason,
+                (reference.start, reference.end),
+            )
+        )
     graph, document, part_iris = build_graph(
         ns=ns,
         municipality=municipality,
@@ -171,21 +203,47 @@ def draft_document(
     )
     notes = list(meta.notes) + citation_notes
     if meta.kind is None:
-        notes.append("no document kind recognised: the draft says ikg:PolicyDocument; choose Strategy, Policy, Programme, Plan, Guideline, Rules or InformationPage")
+        notes.append(
+            "no document kind recognised: the draft says ikg:PolicyDocument; choose Strategy, Policy, Programme, Plan, Guideline, Rules or InformationPage"
+        )
     if meta.title is None:
         notes.append(f"no title recognised; the file name was used ({title})")
-    if municipalities is not None and not any(municipalities.triples((Namespaces(base).mun[municipality], None, None))):
-        notes.append(f"municipality {municipality} is not in the municipalities graph: add data/municipalities/ first")
-    return Draft(graph, str(document), source_name, municipality, meta, structure, suggestions, {k: str(v) for k, v in part_iris.items()}, notes, named)
+    if municipalities is not None and not any(
+        municipalities.triples((Namespaces(base).mun[municipality], None, None))
+    ):
+        notes.append(
+            f"municipality {municipality} is not in the municipalities graph: add data/municipalities/ first"
+        )
+    return Draft(
+        graph,
+        str(document),
+        source_name,
+        municipality,
+        meta,
+        structure,
+        suggestions,
+        {k: str(v) for k, v in part_iris.items()},
+        notes,
+        named,
+    )
 
 
 # ---------------------------------------------------------------- the summary
 
 _FIELDS = [
-    ("title", "title"), ("kind", "kind"), ("issued", "adopted (dcterms:issued)"), ("modified", "revised (dcterms:modified)"),
-    ("last_reviewed", "last reviewed"), ("valid_until", "valid until"), ("identifier", "diarienummer"), ("version", "version"),
-    ("adopted_by", "adopted by"), ("revision_responsibility", "revision by"), ("responsible_office", "responsible office"),
-    ("responsible_post", "responsible post"), ("applies_to", "applies to"),
+    ("title", "title"),
+    ("kind", "kind"),
+    ("issued", "adopted (dcterms:issued)"),
+    ("modified", "revised (dcterms:modified)"),
+    ("last_reviewed", "last reviewed"),
+    ("valid_until", "valid until"),
+    ("identifier", "diarienummer"),
+    ("version", "version"),
+    ("adopted_by", "adopted by"),
+    ("revision_responsibility", "revision by"),
+    ("responsible_office", "responsible office"),
+    ("responsible_post", "responsible post"),
+    ("applies_to", "applies to"),
 ]
 
 
@@ -199,11 +257,16 @@ def _value(value: object) -> str:
 
 def draft_as_dict(draft: Draft) -> dict[str, Any]:
     """The summary as plain data (for `--format json`)."""
+
     def part_dict(part: Part) -> dict[str, Any]:
         return {
-            "iri": draft.part_iris[id(part)], "class": part.cls, "notation": part.notation, "label": part.label,
+            "iri": draft.part_iris[id(part)],
+            "class": part.cls,
+            "notation": part.notation,
+            "label": part.label,
             "implements": draft.part_iris[id(part.implements)] if part.implements else None,
-            "cue": part.cue, "children": [part_dict(c) for c in part.children],
+            "cue": part.cue,
+            "children": [part_dict(c) for c in part.children],
         }
 
     return {
@@ -216,22 +279,36 @@ def draft_as_dict(draft: Draft) -> dict[str, Any]:
             if (found := getattr(draft.metadata, key)) is not None
         },
         "structure": [part_dict(p) for p in draft.structure.parts],
-        "unclassified_lists": [{"heading": u.heading, "intro": u.intro, "items": u.items} for u in draft.structure.unclassified],
+        "unclassified_lists": [
+            {"heading": u.heading, "intro": u.intro, "items": u.items} for u in draft.structure.unclassified
+        ],
         "citations": [
             {
                 "citing": draft.part_iris[id(s.citing)] if s.citing else draft.document,
-                "target": s.target, "kind": s.kind, "confidence": s.confidence, "quote": s.quote, "reason": s.reason,
+                "target": s.target,
+                "kind": s.kind,
+                "confidence": s.confidence,
+                "quote": s.quote,
+                "reason": s.reason,
             }
             for s in draft.suggestions
         ],
-        "documents_named": [{"label": d.label, "class": d.cls, "slug": d.slug, "quote": d.quote} for d in draft.documents_named],
+        "documents_named": [
+            {"label": d.label, "class": d.cls, "slug": d.slug, "quote": d.quote}
+            for d in draft.documents_named
+        ],
         "notes": draft.notes,
     }
 
 
 def format_summary(draft: Draft) -> str:
     """A readable summary for a person: metadata found, structure tree, suggested citations."""
-    lines = [f"Draft of {draft.document}", f"  from {draft.source_name} (municipality {draft.municipality})", "", "Metadata"]
+    lines = [
+        f"Draft of {draft.document}",
+        f"  from {draft.source_name} (municipality {draft.municipality})",
+        "",
+        "Metadata",
+    ]
     for key, label in _FIELDS:
         found: Found | None = getattr(draft.metadata, key)
         if found is not None:
@@ -245,13 +322,19 @@ def format_summary(draft: Draft) -> str:
 
     def walk(parts: list[Part], depth: int) -> None:
         for part in parts:
-            extra = f"  (implements {draft.part_iris[id(part.implements)].rsplit('/', 1)[-1]})" if part.implements else ""
+            extra = (
+                f"  (implements {draft.part_iris[id(part.implements)].rsplit('/', 1)[-1]})"
+                if part.implements
+                else ""
+            )
             lines.append(f"  {'  ' * depth}{part.cls} {part.notation}: {_short(part.label, 100)}{extra}")
             walk(part.children, depth + 1)
 
     walk(draft.structure.parts, 0)
     for unclassified in draft.structure.unclassified:
-        lines.append(f"  (list not made into parts, no cue words: {unclassified.heading or unclassified.intro[:40]!s} — {len(unclassified.items)} items)")
+        lines.append(
+            f"  (list not made into parts, no cue words: {unclassified.heading or unclassified.intro[:40]!s} — {len(unclassified.items)} items)"
+        )
     if draft.documents_named:
         lines += ["", "Other steering documents named (minimal ikg:PolicyDocument resources in the draft)"]
         for named in draft.documents_named:
@@ -259,7 +342,13 @@ def format_summary(draft: Draft) -> str:
     lines += ["", "Suggested citations (prov:wasAttributedTo agent:drafter — review before use)"]
     if not draft.suggestions:
         lines.append("  (none)")
-    for s in sorted(draft.suggestions, key=lambda s: ({"ExplicitCitation": 0, "Paraphrase": 1, "ThematicAlignment": 2}[s.kind], -s.confidence)):
+    for s in sorted(
+        draft.suggestions,
+        key=lambda s: (
+            {"ExplicitCitation": 0, "Paraphrase": 1, "ThematicAlignment": 2}[s.kind],
+            -s.confidence,
+        ),
+    ):
         citing = draft.part_iris[id(s.citing)].rsplit("/", 1)[-1] if s.citing else "the document"
         target = s.target.split("/id/", 1)[-1]
         lines.append(f"  {s.kind:18} {s.confidence:.2f}  {citing} → {target}")

@@ -83,7 +83,9 @@ class Suggestion:
 
 
 def _lang(graph: Graph, subject: URIRef, predicate: URIRef, lang: str) -> list[str]:
-    return [str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal) and o.language == lang]
+    return [
+        str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal) and o.language == lang
+    ]
 
 
 def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/") -> Catalogue:
@@ -103,17 +105,26 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
         for pattern in entry["patterns"]:
             names.append((re.compile(r"\b" + pattern + r"\b", re.IGNORECASE), iri, entry["kind"]))
     for iri in frameworks:
-        for label in _lang(graph, URIRef(iri), SKOS.prefLabel, "sv") + _lang(graph, URIRef(iri), SKOS.altLabel, "sv") + _lang(graph, URIRef(iri), SKOS.prefLabel, "en"):
+        for label in (
+            _lang(graph, URIRef(iri), SKOS.prefLabel, "sv")
+            + _lang(graph, URIRef(iri), SKOS.altLabel, "sv")
+            + _lang(graph, URIRef(iri), SKOS.prefLabel, "en")
+        ):
             label = fold(label)
             if len(label) >= 12:
                 names.append((re.compile(r"\b" + re.escape(label) + r"\b", re.IGNORECASE), iri, "explicit"))
-    numbered = {fw_base + slug: re.compile(pattern, re.IGNORECASE) for slug, pattern in names_lexicon.get("numbered", {}).items()}
+    numbered = {
+        fw_base + slug: re.compile(pattern, re.IGNORECASE)
+        for slug, pattern in names_lexicon.get("numbered", {}).items()
+    }
     concepts: dict[str, Concept] = {}
     for concept, scheme in graph.subject_objects(SKOS.inScheme):
         iri = str(concept)
         notation = next((str(n) for n in graph.objects(concept, SKOS.notation)), iri.rsplit("/", 1)[-1])
         cls = next((str(c).rsplit("#", 1)[-1] for c in graph.objects(concept, RDF.type)), "Concept")
-        start_literal = next(iter(graph.objects(concept, IKG.inForceFrom)), None) or next(iter(graph.objects(concept, DCTERMS.issued)), None)
+        start_literal = next(iter(graph.objects(concept, IKG.inForceFrom)), None) or next(
+            iter(graph.objects(concept, DCTERMS.issued)), None
+        )
         start = DateValue(str(start_literal), "date").sort_key() if start_literal is not None else None
         if start is None:
             year = re.match(r"^((?:19|20)\d\d)(?:-|$)", notation)
@@ -122,7 +133,10 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
             start = f"{start_literal}-01-01"
         elif len(str(start_literal)) == 7:
             start = f"{start_literal}-01"
-        definitions = [d.replace("[…]", "").replace("[...]", "").strip() for d in _lang(graph, concept, SKOS.definition, "sv")]
+        definitions = [
+            d.replace("[…]", "").replace("[...]", "").strip()
+            for d in _lang(graph, concept, SKOS.definition, "sv")
+        ]
         concepts[iri] = Concept(
             iri,
             str(scheme),
@@ -181,7 +195,9 @@ def _tokens(text: str, start: int, end: int, compounds: Compounds) -> list[_Toke
     return out
 
 
-def _similarity(unit: list[_Token], definition: list[str], weights: dict[str, float]) -> tuple[float, int, list[_Token]]:
+def _similarity(
+    unit: list[_Token], definition: list[str], weights: dict[str, float]
+) -> tuple[float, int, list[_Token]]:
     """Weighted share of the wording's stems that the unit contains, the number of shared stems,
     and the unit's tokens that matched (for the quote)."""
     wanted = set(definition)
@@ -294,24 +310,92 @@ def suggest(
                 if any(i == iri for i, k, _ in named if k == "explicit"):
                     continue
                 s, e = unit.start + match.start(), unit.start + match.end()
-                raw.append(Suggestion(owner, iri, THEMATIC, 0.5, _quote(text, s, e), s, e, f"names the subject («{match.group(0)}») but not the instrument"))
+                raw.append(
+                    Suggestion(
+                        owner,
+                        iri,
+                        THEMATIC,
+                        0.5,
+                        _quote(text, s, e),
+                        s,
+                        e,
+                        f"names the subject («{match.group(0)}») but not the instrument",
+                    )
+                )
                 continue
-            raw.append(Suggestion(owner, iri, EXPLICIT, 0.9, _quote(text, unit.start, unit.end), unit.start, unit.end, f"names the framework: «{match.group(0)}»"))
+            raw.append(
+                Suggestion(
+                    owner,
+                    iri,
+                    EXPLICIT,
+                    0.9,
+                    _quote(text, unit.start, unit.end),
+                    unit.start,
+                    unit.end,
+                    f"names the framework: «{match.group(0)}»",
+                )
+            )
             picked = _picked_by_number_or_ordinal(sentence, match, iri, catalogue)
             if picked:
-                raw.append(Suggestion(owner, picked, EXPLICIT, 0.9, _quote(text, unit.start, unit.end), unit.start, unit.end, f"names {catalogue.concepts[picked].label_sv}"))
+                raw.append(
+                    Suggestion(
+                        owner,
+                        picked,
+                        EXPLICIT,
+                        0.9,
+                        _quote(text, unit.start, unit.end),
+                        unit.start,
+                        unit.end,
+                        f"names {catalogue.concepts[picked].label_sv}",
+                    )
+                )
         for concept_iri, score, shared, matched, run in wording_matches:
             concept = catalogue.concepts[concept_iri]
             s, e = (matched[0].start, matched[-1].end) if matched else (unit.start, unit.end)
             if concept.scheme in named_schemes and score >= THEMATIC_MIN and shared >= MIN_SHARED:
-                raw.append(Suggestion(owner, concept_iri, EXPLICIT, round(min(0.95, 0.6 + 0.35 * score), 2), _quote(text, unit.start, unit.end), unit.start, unit.end, f"names {catalogue.frameworks.get(concept.scheme, concept.scheme)} and restates the wording of {concept.label_sv} (overlap {score:.2f})"))
+                raw.append(
+                    Suggestion(
+                        owner,
+                        concept_iri,
+                        EXPLICIT,
+                        round(min(0.95, 0.6 + 0.35 * score), 2),
+                        _quote(text, unit.start, unit.end),
+                        unit.start,
+                        unit.end,
+                        f"names {catalogue.frameworks.get(concept.scheme, concept.scheme)} and restates the wording of {concept.label_sv} (overlap {score:.2f})",
+                    )
+                )
             elif (score >= PARAPHRASE_MIN and shared >= MIN_SHARED) or run >= MIN_RUN:
-                raw.append(Suggestion(owner, concept_iri, PARAPHRASE, round(min(0.9, 0.4 + 0.5 * score), 2), _quote(text, s, e), s, e, f"restates the wording of {concept.label_sv} (overlap {score:.2f})"))
+                raw.append(
+                    Suggestion(
+                        owner,
+                        concept_iri,
+                        PARAPHRASE,
+                        round(min(0.9, 0.4 + 0.5 * score), 2),
+                        _quote(text, s, e),
+                        s,
+                        e,
+                        f"restates the wording of {concept.label_sv} (overlap {score:.2f})",
+                    )
+                )
             elif score >= THEMATIC_MIN and shared >= MIN_SHARED_THEMATIC:
-                raw.append(Suggestion(owner, concept_iri, THEMATIC, round(0.15 + 0.5 * score, 2), _quote(text, s, e), s, e, f"shares distinctive words with {concept.label_sv} (overlap {score:.2f})"))
+                raw.append(
+                    Suggestion(
+                        owner,
+                        concept_iri,
+                        THEMATIC,
+                        round(0.15 + 0.5 * score, 2),
+                        _quote(text, s, e),
+                        s,
+                        e,
+                        f"shares distinctive words with {concept.label_sv} (overlap {score:.2f})",
+                    )
+                )
         for suggestion in raw[first:]:
             suggestion.unit = (unit.start, unit.end)
-    return _drop_other_versions(_resolve_versions(_best_per_target(raw), catalogue, on, notes), catalogue), notes
+    return _drop_other_versions(
+        _resolve_versions(_best_per_target(raw), catalogue, on, notes), catalogue
+    ), notes
 
 
 def _wording_matches(
@@ -341,7 +425,9 @@ def _named(sentence: str, catalogue: Catalogue) -> list[tuple[str, str, re.Match
     return [(iri, kind, match) for (iri, kind), match in found.items()]
 
 
-def _picked_by_number_or_ordinal(sentence: str, name: re.Match[str], framework: str, catalogue: Catalogue) -> str | None:
+def _picked_by_number_or_ordinal(
+    sentence: str, name: re.Match[str], framework: str, catalogue: Catalogue
+) -> str | None:
     concepts = {c.notation: c.iri for c in catalogue.by_scheme.get(framework, [])}
     pattern = catalogue.numbered.get(framework)
     if pattern is not None:
@@ -365,12 +451,17 @@ def _best_per_target(raw: list[Suggestion]) -> list[Suggestion]:
     for suggestion in raw:
         key = (id(suggestion.citing), suggestion.target)
         current = best.get(key)
-        if current is None or (_KIND_RANK[suggestion.kind], suggestion.confidence) > (_KIND_RANK[current.kind], current.confidence):
+        if current is None or (_KIND_RANK[suggestion.kind], suggestion.confidence) > (
+            _KIND_RANK[current.kind],
+            current.confidence,
+        ):
             best[key] = suggestion
     return sorted(best.values(), key=lambda s: (s.start, s.target))
 
 
-def _resolve_versions(suggestions: list[Suggestion], catalogue: Catalogue, on: str | None, notes: list[str]) -> list[Suggestion]:
+def _resolve_versions(
+    suggestions: list[Suggestion], catalogue: Catalogue, on: str | None, notes: list[str]
+) -> list[Suggestion]:
     """Among versions of one goal suggested for the same span with the same kind, keep those in
     force at the document's date when any is; a version whose wording fits better stays."""
     groups: dict[tuple[int, int, int, str, str], list[Suggestion]] = {}
@@ -384,16 +475,25 @@ def _resolve_versions(suggestions: list[Suggestion], catalogue: Catalogue, on: s
         if len(group) < 2:
             continue
         top = max(s.confidence for s in group)
-        close = [s for s in group if s.confidence >= top - 0.02 or any(_same_wording(catalogue, s.target, t.target) for t in group if t.confidence >= top - 0.02)]
+        close = [
+            s
+            for s in group
+            if s.confidence >= top - 0.02
+            or any(_same_wording(catalogue, s.target, t.target) for t in group if t.confidence >= top - 0.02)
+        ]
         in_force = _in_force(catalogue, scheme, on)
-        latest = [s for s in close if not any(s.target in catalogue.concepts[t.target].replaces for t in close)]
+        latest = [
+            s for s in close if not any(s.target in catalogue.concepts[t.target].replaces for t in close)
+        ]
         preferred = [s for s in close if s.target in in_force] or latest or close
         keep = {id(s) for s in preferred[:1]} if len(preferred) else set()
         for s in group:
             if id(s) not in keep:
                 dropped.add(id(s))
         if preferred and len(close) > 1:
-            notes.append(f"several versions fit «{preferred[0].quote[:60]}»; chose {preferred[0].target.rsplit('/', 1)[-1]} (in force at the document's date or best wording)")
+            notes.append(
+                f"several versions fit «{preferred[0].quote[:60]}»; chose {preferred[0].target.rsplit('/', 1)[-1]} (in force at the document's date or best wording)"
+            )
     return [s for s in suggestions if id(s) not in dropped]
 
 
@@ -408,12 +508,18 @@ def _drop_other_versions(suggestions: list[Suggestion], catalogue: Catalogue) ->
 
     def other_version(target: str, cited: str) -> bool:
         a, b = catalogue.concepts[target], catalogue.concepts[cited]
-        return target != cited and (_same_wording(catalogue, target, cited) or target in b.replaces or cited in a.replaces)
+        return target != cited and (
+            _same_wording(catalogue, target, cited) or target in b.replaces or cited in a.replaces
+        )
 
     out: list[Suggestion] = []
     for s in suggestions:
         concept = catalogue.concepts.get(s.target)
-        if s.kind == THEMATIC and concept is not None and any(other_version(s.target, c) for c in strong.get((id(s.citing), concept.scheme), ())):
+        if (
+            s.kind == THEMATIC
+            and concept is not None
+            and any(other_version(s.target, c) for c in strong.get((id(s.citing), concept.scheme), ()))
+        ):
             continue
         out.append(s)
     return out
@@ -434,10 +540,11 @@ def _same_wording(catalogue: Catalogue, a: str, b: str) -> bool:
     return False
 
 
-def document_date(issued: DateValue | None, modified: DateValue | None, reviewed: DateValue | None) -> DateValue | None:
+def document_date(
+    issued: DateValue | None, modified: DateValue | None, reviewed: DateValue | None
+) -> DateValue | None:
     """The date that decides which version of a goal was in force: adoption, else revision, else review."""
     return issued or modified or reviewed
 
 
 __all__ = ["Catalogue", "Suggestion", "load_catalogue", "suggest", "document_date", "find_date", "owner_of"]
-

@@ -43,12 +43,29 @@ Matching rules
 
 IKG = Namespace(DEFAULT_BASE + "ontology#")
 PART_CLASSES = {"FocusArea", "Factor", "Goal", "Direction", "Action", "Purpose", "DocumentPart"}
-DOC_CLASSES = {"Strategy", "Policy", "Programme", "Plan", "Guideline", "Rules", "InformationPage", "PolicyDocument"}
+DOC_CLASSES = {
+    "Strategy",
+    "Policy",
+    "Programme",
+    "Plan",
+    "Guideline",
+    "Rules",
+    "InformationPage",
+    "PolicyDocument",
+}
 METADATA = [
-    ("title", DCTERMS.title), ("issued", DCTERMS.issued), ("modified", DCTERMS.modified),
-    ("lastReviewed", IKG.lastReviewed), ("validUntil", IKG.validUntil), ("identifier", DCTERMS.identifier),
-    ("version", OWL.versionInfo), ("adoptedBy", IKG.adoptedBy), ("revisionResponsibility", IKG.revisionResponsibility),
-    ("responsibleOffice", IKG.responsibleOffice), ("responsiblePost", IKG.responsiblePost), ("appliesTo", IKG.appliesTo),
+    ("title", DCTERMS.title),
+    ("issued", DCTERMS.issued),
+    ("modified", DCTERMS.modified),
+    ("lastReviewed", IKG.lastReviewed),
+    ("validUntil", IKG.validUntil),
+    ("identifier", DCTERMS.identifier),
+    ("version", OWL.versionInfo),
+    ("adoptedBy", IKG.adoptedBy),
+    ("revisionResponsibility", IKG.revisionResponsibility),
+    ("responsibleOffice", IKG.responsibleOffice),
+    ("responsiblePost", IKG.responsiblePost),
+    ("appliesTo", IKG.appliesTo),
 ]
 KIND_NAMES = {"ExplicitCitation": "explicit", "Paraphrase": "paraphrase", "ThematicAlignment": "thematic"}
 
@@ -135,7 +152,10 @@ def _citations(graph: Graph, document: URIRef, source: URIRef | None) -> set[tup
     pairs: set[tuple[str, str]] = set()
     for node in citing:
         for citation in graph.objects(node, IKG.citation):
-            if source is not None and (citation, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), source) not in graph:
+            if (
+                source is not None
+                and (citation, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), source) not in graph
+            ):
                 continue
             for target in graph.objects(citation, IKG.target):
                 for kind in graph.objects(citation, IKG.citationKind):
@@ -144,10 +164,21 @@ def _citations(graph: Graph, document: URIRef, source: URIRef | None) -> set[tup
 
 
 def _labels(graph: Graph, node: URIRef) -> set[object]:
-    return {_norm(Literal(str(label))) for predicate in (SKOS.prefLabel, DCTERMS.title) for label in graph.objects(node, predicate) if isinstance(label, Literal) and label.language == "sv"}
+    return {
+        _norm(Literal(str(label)))
+        for predicate in (SKOS.prefLabel, DCTERMS.title)
+        for label in graph.objects(node, predicate)
+        if isinstance(label, Literal) and label.language == "sv"
+    }
 
 
-def _same_documents(drafted: set[tuple[str, str]], draft: Graph, curated_pairs: set[tuple[str, str]], curated: Graph, base: str) -> set[tuple[str, str]]:
+def _same_documents(
+    drafted: set[tuple[str, str]],
+    draft: Graph,
+    curated_pairs: set[tuple[str, str]],
+    curated: Graph,
+    base: str,
+) -> set[tuple[str, str]]:
     """Drafted citations of municipal documents, with a target the curators named by another slug
     but the same label, rewritten to the curated IRI (see MATCHING_RULES)."""
     doc_base = f"{base}id/document/"
@@ -161,12 +192,21 @@ def _same_documents(drafted: set[tuple[str, str]], draft: Graph, curated_pairs: 
     for target, kind in drafted:
         if target.startswith(doc_base) and target not in curated_targets:
             municipality = target[len(doc_base) :].split("/", 1)[0]
-            target = next((by_label[(municipality, label)] for label in _labels(draft, URIRef(target)) if (municipality, label) in by_label), target)
+            target = next(
+                (
+                    by_label[(municipality, label)]
+                    for label in _labels(draft, URIRef(target))
+                    if (municipality, label) in by_label
+                ),
+                target,
+            )
         out.add((target, kind))
     return out
 
 
-def curated_document(curated: Graph, file_name: str, base: str = DEFAULT_BASE) -> tuple[URIRef, URIRef] | None:
+def curated_document(
+    curated: Graph, file_name: str, base: str = DEFAULT_BASE
+) -> tuple[URIRef, URIRef] | None:
     """The curated document and source of a source text file (see MATCHING_RULES)."""
     sources = list(curated.subjects(IKG.textFile, Literal(file_name)))
     if not sources:
@@ -198,14 +238,23 @@ def evaluate(data_dir: Path, *, base: str = DEFAULT_BASE) -> Result:
             result.misses.append(f"{path.name}: no curated document")
             continue
         gold_document, gold_source = found
-        draft = draft_document(read_source_text(path), path.name[:4], frameworks=frameworks, municipalities=municipalities, source_name=path.name, base=base)
+        draft = draft_document(
+            read_source_text(path),
+            path.name[:4],
+            frameworks=frameworks,
+            municipalities=municipalities,
+            source_name=path.name,
+            base=base,
+        )
         drafted_document = URIRef(draft.document)
         tallies: dict[str, Tally] = defaultdict(Tally)
 
         gold_meta, drafted_meta = _metadata(curated, gold_document), _metadata(draft.graph, drafted_document)
         tallies["metadata"].add(drafted_meta, gold_meta)
         for name in ["kind"] + [n for n, _ in METADATA]:
-            tallies[f"  {name}"].add({m for m in drafted_meta if m[0] == name}, {m for m in gold_meta if m[0] == name})  # type: ignore[index]
+            tallies[f"  {name}"].add(
+                {m for m in drafted_meta if m[0] == name}, {m for m in gold_meta if m[0] == name}
+            )  # type: ignore[index]
         for item in sorted(map(str, gold_meta - drafted_meta)):
             result.misses.append(f"{path.name}: metadata missed {item}")
         for item in sorted(map(str, drafted_meta - gold_meta)):
@@ -221,15 +270,26 @@ def evaluate(data_dir: Path, *, base: str = DEFAULT_BASE) -> Result:
             result.misses.append(f"{path.name}: part not curated {item[:90]}")
 
         gold_citations = _citations(curated, gold_document, gold_source)
-        drafted_citations = _same_documents(_citations(draft.graph, drafted_document, None), draft.graph, gold_citations, curated, base)
+        drafted_citations = _same_documents(
+            _citations(draft.graph, drafted_document, None), draft.graph, gold_citations, curated, base
+        )
         for kind in ("explicit", "paraphrase", "thematic"):
-            tallies[f"citations {kind}"].add({c for c in drafted_citations if c[1] == kind}, {c for c in gold_citations if c[1] == kind})
+            tallies[f"citations {kind}"].add(
+                {c for c in drafted_citations if c[1] == kind}, {c for c in gold_citations if c[1] == kind}
+            )
         core = ("explicit", "paraphrase")
-        tallies["citations explicit+paraphrase"].add({c for c in drafted_citations if c[1] in core}, {c for c in gold_citations if c[1] in core})
+        tallies["citations explicit+paraphrase"].add(
+            {c for c in drafted_citations if c[1] in core}, {c for c in gold_citations if c[1] in core}
+        )
         fw = f"{base}id/framework/"
-        tallies["citations of frameworks expl.+para."].add({c for c in drafted_citations if c[1] in core and c[0].startswith(fw)}, {c for c in gold_citations if c[1] in core and c[0].startswith(fw)})
+        tallies["citations of frameworks expl.+para."].add(
+            {c for c in drafted_citations if c[1] in core and c[0].startswith(fw)},
+            {c for c in gold_citations if c[1] in core and c[0].startswith(fw)},
+        )
         tallies["citations all kinds"].add(drafted_citations, gold_citations)
-        tallies["citations target only"].add({c[0] for c in drafted_citations}, {c[0] for c in gold_citations})
+        tallies["citations target only"].add(
+            {c[0] for c in drafted_citations}, {c[0] for c in gold_citations}
+        )
         for item in sorted(gold_citations - drafted_citations):
             result.misses.append(f"{path.name}: citation missed {item[0].split('/id/')[-1]} ({item[1]})")
         for item in sorted(drafted_citations - gold_citations):
@@ -251,14 +311,25 @@ def _fmt(value: float | None) -> str:
 def table(result: Result) -> str:
     lines = [f"{'category':34} {'drafted':>7} {'curated':>7} {'matched':>7} {'P':>5} {'R':>5}"]
     for name, tally in result.tallies.items():
-        lines.append(f"{name:34} {tally.drafted:7d} {tally.curated:7d} {tally.matched:7d} {_fmt(tally.precision):>5} {_fmt(tally.recall):>5}")
+        lines.append(
+            f"{name:34} {tally.drafted:7d} {tally.curated:7d} {tally.matched:7d} {_fmt(tally.precision):>5} {_fmt(tally.recall):>5}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Score the drafter against the curated documents in data/.")
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "data", help="the data folder (default: the project's data/)")
-    parser.add_argument("--details", action="store_true", help="list every miss and every suggestion the curators did not make")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "data",
+        help="the data folder (default: the project's data/)",
+    )
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="list every miss and every suggestion the curators did not make",
+    )
     args = parser.parse_args(argv)
     result = evaluate(args.data)
     print(MATCHING_RULES)
@@ -266,7 +337,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.details:
         print("\nPer document")
         for name, tallies in result.per_document:
-            print(f"  {name}: " + ", ".join(f"{k.strip()} {t.matched}/{t.curated} (of {t.drafted})" for k, t in tallies.items() if not k.startswith("  ")))
+            print(
+                f"  {name}: "
+                + ", ".join(
+                    f"{k.strip()} {t.matched}/{t.curated} (of {t.drafted})"
+                    for k, t in tallies.items()
+                    if not k.startswith("  ")
+                )
+            )
         print("\nDifferences")
         for miss in result.misses:
             print("  " + miss)

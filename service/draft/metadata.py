@@ -80,7 +80,9 @@ def _months() -> dict[str, int]:
 
 _MONTH_NAMES = "|".join(sorted(_months(), key=len, reverse=True))
 ISO_DATE = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
-DAY_MONTH_YEAR = re.compile(rf"\b(?P<d>[0-3]?\d)(?::e|:a)?\s+(?P<month>{_MONTH_NAMES})\.?\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
+DAY_MONTH_YEAR = re.compile(
+    rf"\b(?P<d>[0-3]?\d)(?::e|:a)?\s+(?P<month>{_MONTH_NAMES})\.?\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE
+)
 MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH_NAMES})\.?\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
 YEAR_MONTH = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)\b(?!-\d)")
 YEAR = re.compile(r"\b(?P<y>(?:19|20)\d\d)\b")
@@ -108,7 +110,9 @@ def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, i
         if any(s <= match.start() < e for s, e in covered):
             continue
         month = months[match["month"].lower()]
-        candidates.append((match.start(), match.end(), DateValue(f"{match['y']}-{month:02d}", XSD_GYEARMONTH)))
+        candidates.append(
+            (match.start(), match.end(), DateValue(f"{match['y']}-{month:02d}", XSD_GYEARMONTH))
+        )
     for match in YEAR_MONTH.finditer(text):
         if not any(s <= match.start() < e for s, e in covered):
             candidates.append((match.start(), match.end(), DateValue(match.group(0), XSD_GYEARMONTH)))
@@ -165,9 +169,17 @@ ADOPTION_SENTENCE = re.compile(
 DECISION_SENTENCE = re.compile(
     rf"\b(?P<body>{_BODY_WORDS})\s+(?:fattade|tog|antog|beslutade|fastställde)\b(?P<rest>[^.]{{0,80}})",
 )
-REVISION_SENTENCE = re.compile(r"\b(?:reviderad|reviderades|reviderat|uppdaterad|ändrad)\b(?P<rest>[^.]{0,60})", re.IGNORECASE)
-REVIEW_NOTE = re.compile(r"\b(?:senast granskad|sidan granskad|senast uppdaterad|sidan uppdaterad|granskad)\b\s*:?\s*(?P<rest>.{0,40})", re.IGNORECASE)
-DIARIENUMMER = re.compile(r"\b(?:diarienummer|diarienr|dnr)\.?\s*:?\s*(?P<id>[A-ZÅÄÖ]{1,6}[ -]?\d{2,4}[/.:-]\d{1,6}(?:[/.:-]\d{1,6})?)", re.IGNORECASE)
+REVISION_SENTENCE = re.compile(
+    r"\b(?:reviderad|reviderades|reviderat|uppdaterad|ändrad)\b(?P<rest>[^.]{0,60})", re.IGNORECASE
+)
+REVIEW_NOTE = re.compile(
+    r"\b(?:senast granskad|sidan granskad|senast uppdaterad|sidan uppdaterad|granskad)\b\s*:?\s*(?P<rest>.{0,40})",
+    re.IGNORECASE,
+)
+DIARIENUMMER = re.compile(
+    r"\b(?:diarienummer|diarienr|dnr)\.?\s*:?\s*(?P<id>[A-ZÅÄÖ]{1,6}[ -]?\d{2,4}[/.:-]\d{1,6}(?:[/.:-]\d{1,6})?)",
+    re.IGNORECASE,
+)
 _NONE_VALUES = {"-", "–", "—", "", "tillsvidare", "tills vidare", "ej angivet", "saknas"}
 
 
@@ -185,7 +197,7 @@ def _kind_of_word(word: str, compounds: Compounds) -> str | None:
 
 
 def _strip_municipality(title: str) -> str:
-    """"Strategi för integration i Vårgårda kommun" → "Strategi för integration" (for the slug)."""
+    """ "Strategi för integration i Vårgårda kommun" → "Strategi för integration" (for the slug)."""
     stripped = re.sub(
         r"\s+(?:i|för|inom)\s+[A-ZÅÄÖ][\w-]*(?:\s+[\w-]+)?\s+(?:kommun|kommuns|stad|stads|region|län)$",
         "",
@@ -221,13 +233,18 @@ def _from_fields(text: str, layout: list[Block], meta: Metadata, compounds: Comp
         value = block.value
         if name is None or value.strip().lower() in _NONE_VALUES:
             continue
-        here = lambda v: _found(v, text, block.start, block.end, "field")  # noqa: E731
+        here = lambda v, b=block: _found(v, text, b.start, b.end, "field")  # noqa: E731
         if name in ("issued", "modified", "validUntil", "lastReviewed", "issuedOrRevised"):
             found = find_date(value, allow_year=True)
             if found is None:
                 meta.notes.append(f"line {block.line_no}: no date recognised in «{block.text}»")
                 continue
-            target = {"issued": "issued", "modified": "modified", "validUntil": "valid_until", "lastReviewed": "last_reviewed"}
+            target = {
+                "issued": "issued",
+                "modified": "modified",
+                "validUntil": "valid_until",
+                "lastReviewed": "last_reviewed",
+            }
             if name == "issuedOrRevised":
                 issued_or_revised = here(found[0])
             elif getattr(meta, target[name]) is None:
@@ -242,10 +259,20 @@ def _from_fields(text: str, layout: list[Block], meta: Metadata, compounds: Comp
             actor = recognise_actor(value, compounds)
             if actor is None:
                 # a field names the actor even when the lexicon does not know the word
-                default_cls = {"adoptedBy": "PoliticalBody", "revisionResponsibility": "PoliticalBody", "responsibleOffice": "Office", "responsiblePost": "Post"}[name]
+                default_cls = {
+                    "adoptedBy": "PoliticalBody",
+                    "revisionResponsibility": "PoliticalBody",
+                    "responsibleOffice": "Office",
+                    "responsiblePost": "Post",
+                }[name]
                 label = value.strip(" .")
                 actor = Actor(label[0].upper() + label[1:], _slug(label), default_cls)
-            attr = {"adoptedBy": "adopted_by", "revisionResponsibility": "revision_responsibility", "responsibleOffice": "responsible_office", "responsiblePost": "responsible_post"}[name]
+            attr = {
+                "adoptedBy": "adopted_by",
+                "revisionResponsibility": "revision_responsibility",
+                "responsibleOffice": "responsible_office",
+                "responsiblePost": "responsible_post",
+            }[name]
             if getattr(meta, attr) is None:
                 setattr(meta, attr, here(actor))
     if issued_or_revised is not None:
@@ -291,9 +318,17 @@ def _title_and_kind(text: str, layout: list[Block], meta: Metadata, compounds: C
         meta.kind = _found(distinct.pop(), text, block.start, block.end, "layout")
     elif markers:
         anchor = lower.index(markers[0])
-        meta.kind = Found("InformationPage", anchor, anchor + len(markers[0]), text[anchor : anchor + len(markers[0])], "layout")
+        meta.kind = Found(
+            "InformationPage",
+            anchor,
+            anchor + len(markers[0]),
+            text[anchor : anchor + len(markers[0])],
+            "layout",
+        )
     if len(distinct) > 1:
-        meta.notes.append("the text lists several document kinds (a template's type list); none taken from it")
+        meta.notes.append(
+            "the text lists several document kinds (a template's type list); none taken from it"
+        )
 
 
 def _from_sentences(text: str, layout: list[Block], meta: Metadata, compounds: Compounds) -> None:

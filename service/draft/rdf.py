@@ -29,7 +29,16 @@ class Namespaces:
         self.agent = Namespace(base + "id/agent/")
 
     def bind(self, graph: Graph) -> None:
-        for prefix, namespace in (("ikg", self.ikg), ("fw", self.fw), ("mun", self.mun), ("doc", self.doc), ("src", self.src), ("agent", self.agent), ("org", ORG), ("prov", PROV)):
+        for prefix, namespace in (
+            ("ikg", self.ikg),
+            ("fw", self.fw),
+            ("mun", self.mun),
+            ("doc", self.doc),
+            ("src", self.src),
+            ("agent", self.agent),
+            ("org", ORG),
+            ("prov", PROV),
+        ):
             graph.bind(prefix, namespace)
 
     def target_key(self, target: str) -> str:
@@ -42,7 +51,9 @@ def date_literal(value: DateValue) -> Literal:
     return Literal(value.lexical, datatype=_DATATYPES[value.datatype])
 
 
-def actor_iri(ns: Namespaces, municipality: str, actor: Actor, municipalities: Graph | None) -> tuple[URIRef, bool]:
+def actor_iri(
+    ns: Namespaces, municipality: str, actor: Actor, municipalities: Graph | None
+) -> tuple[URIRef, bool]:
     """The IRI of a body, office or post: one the municipality's file already holds (same IRI, or
     the same Swedish label under the municipality), else a new one; and whether it is new."""
     candidate = ns.mun[f"{municipality}/{actor.slug}"]
@@ -85,7 +96,16 @@ def build_graph(
     graph.add((source, DCTERMS.publisher, mun))
     graph.add((source, ikg.textFile, Literal(f"{municipality}-{doc_slug}.txt")))
     graph.add((source, DCTERMS.format, Literal("text/plain")))
-    graph.add((source, RDFS.comment, Literal(f"Drafted from {source_name}; store the text as data/sources/{municipality}-{doc_slug}.txt", lang="en")))
+    graph.add(
+        (
+            source,
+            RDFS.comment,
+            Literal(
+                f"Drafted from {source_name}; store the text as data/sources/{municipality}-{doc_slug}.txt",
+                lang="en",
+            ),
+        )
+    )
 
     graph.add((document, RDF.type, ikg[str(kind)]))
     graph.add((document, DCTERMS.title, Literal(str(title), lang="sv")))
@@ -93,7 +113,12 @@ def build_graph(
     graph.add((document, DCTERMS.publisher, mun))
     graph.add((document, DCTERMS.language, SWEDISH))
     graph.add((document, DCTERMS.source, source))
-    for attr, predicate in (("issued", DCTERMS.issued), ("modified", DCTERMS.modified), ("valid_until", ikg.validUntil), ("last_reviewed", ikg.lastReviewed)):
+    for attr, predicate in (
+        ("issued", DCTERMS.issued),
+        ("modified", DCTERMS.modified),
+        ("valid_until", ikg.validUntil),
+        ("last_reviewed", ikg.lastReviewed),
+    ):
         found = getattr(meta, attr)
         if found is not None:
             graph.add((document, predicate, date_literal(found.value)))
@@ -103,7 +128,12 @@ def build_graph(
         graph.add((document, OWL.versionInfo, Literal(str(meta.version.value))))
     if meta.applies_to:
         graph.add((document, ikg.appliesTo, Literal(str(meta.applies_to.value), lang="sv")))
-    for attr, predicate in (("adopted_by", ikg.adoptedBy), ("revision_responsibility", ikg.revisionResponsibility), ("responsible_office", ikg.responsibleOffice), ("responsible_post", ikg.responsiblePost)):
+    for attr, predicate in (
+        ("adopted_by", ikg.adoptedBy),
+        ("revision_responsibility", ikg.revisionResponsibility),
+        ("responsible_office", ikg.responsibleOffice),
+        ("responsible_post", ikg.responsiblePost),
+    ):
         found = getattr(meta, attr)
         if found is None:
             continue
@@ -135,7 +165,16 @@ def build_graph(
         graph.add((iri, DCTERMS.title, Literal(named.label, lang="sv")))
         graph.add((iri, SKOS.prefLabel, Literal(named.label, lang="sv")))
         graph.add((iri, DCTERMS.publisher, mun))
-        graph.add((iri, SKOS.editorialNote, Literal(f"Known only as a steering document named in {source_name}: «{named.quote}». Suggested by the drafter; check its title and kind.", lang="en")))
+        graph.add(
+            (
+                iri,
+                SKOS.editorialNote,
+                Literal(
+                    f"Known only as a steering document named in {source_name}: «{named.quote}». Suggested by the drafter; check its title and kind.",
+                    lang="en",
+                ),
+            )
+        )
 
     drafter = ns.agent["drafter"]
     for suggestion in suggestions:
@@ -151,7 +190,9 @@ def build_graph(
         graph.add((citation, PROV.wasDerivedFrom, source))
         graph.add((citation, PROV.wasAttributedTo, drafter))
         graph.add((citation, ikg.confidence, Literal(f"{suggestion.confidence:.2f}", datatype=XSD.decimal)))
-        graph.add((citation, RDFS.comment, Literal(f"Suggested by the drafter: {suggestion.reason}.", lang="en")))
+        graph.add(
+            (citation, RDFS.comment, Literal(f"Suggested by the drafter: {suggestion.reason}.", lang="en"))
+        )
     return graph, document, part_iris
 
 

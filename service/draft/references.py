@@ -25,7 +25,18 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import INFLECTIONS, WORD, Block, Compounds, fold, lexicon, repair_line_breaks, sentences, slugify, stopwords
+from .text import (
+    INFLECTIONS,
+    WORD,
+    Block,
+    Compounds,
+    fold,
+    lexicon,
+    repair_line_breaks,
+    sentences,
+    slugify,
+    stopwords,
+)
 
 
 @dataclass
@@ -68,7 +79,10 @@ def head_lemma(token: str, compounds: Compounds | None = None) -> tuple[str, str
             if not token.endswith(form):
                 continue
             prefix = token[: len(token) - len(form)]
-            if prefix and (len(prefix) < 3 or (len(prefix) < 4 and not (compounds is not None and compounds.split(token)))):
+            if prefix and (
+                len(prefix) < 3
+                or (len(prefix) < 4 and not (compounds is not None and compounds.split(token)))
+            ):
                 continue
             if best is None or len(form) > best[0]:
                 best = (len(form), prefix + lemma, cls)
@@ -84,7 +98,9 @@ class _Word:
 
 
 def _words(text: str, start: int, end: int) -> list[_Word]:
-    return [_Word(m.group(0), m.group(0).lower(), m.start(), m.end()) for m in WORD.finditer(text, start, end)]
+    return [
+        _Word(m.group(0), m.group(0).lower(), m.start(), m.end()) for m in WORD.finditer(text, start, end)
+    ]
 
 
 @dataclass
@@ -109,13 +125,20 @@ def analyse_name(phrase_words: list[_Word], compounds: Compounds) -> _Name | Non
     # the municipality's genitive: "Vårgårdas vision", "kommunens plan", "Testby kommuns program"
     if len(items) > 2 and items[0].text[:1].isupper() and items[1].lower in ("kommuns", "stads"):
         items = items[2:]
-    elif len(items) > 1 and (re.fullmatch(r"[A-ZÅÄÖ][a-zåäöé]+s", items[0].text) or items[0].lower in ("kommunens", "stadens")):
+    elif len(items) > 1 and (
+        re.fullmatch(r"[A-ZÅÄÖ][a-zåäöé]+s", items[0].text) or items[0].lower in ("kommunens", "stadens")
+    ):
         if head_lemma(items[0].lower[:-1], compounds) is None:
             items = items[1:]
     # "… i Vårgårda", "… i Mölndals stad": the place is not part of the slug
     if len(items) > 2 and items[-2].lower == "i" and items[-1].text[:1].isupper():
         items = items[:-2]
-    elif len(items) > 3 and items[-3].lower == "i" and items[-2].text[:1].isupper() and items[-1].lower in ("kommun", "stad"):
+    elif (
+        len(items) > 3
+        and items[-3].lower == "i"
+        and items[-2].text[:1].isupper()
+        and items[-1].lower in ("kommun", "stad")
+    ):
         items = items[:-3]
     pre: list[_Word] = []
     for word in items:
@@ -163,19 +186,38 @@ def recognise(
     layout: list[Block],
     compounds: Compounds,
     doc_slug: str,
-    is_framework_name: "callable[[str], bool] | None" = None,  # type: ignore[valid-type]
+    is_framework_name: callable[[str], bool] | None = None,  # type: ignore[valid-type]
 ) -> list[DocumentReference]:
     """The documents the text names, in order of first mention, one per slug."""
     found: list[DocumentReference] = []
     seen: set[str] = {doc_slug}
 
-    def add(name: _Name, label_start: int, label_end: int, quote_start: int, quote_end: int, confidence: float, reason: str) -> None:
+    def add(
+        name: _Name,
+        label_start: int,
+        label_end: int,
+        quote_start: int,
+        quote_end: int,
+        confidence: float,
+        reason: str,
+    ) -> None:
         slug = slugify(" ".join(name.slug_words), max_words=8)
         label = _label(text, label_start, label_end)
         if slug in seen or (is_framework_name is not None and is_framework_name(label)):
             return
         seen.add(slug)
-        found.append(DocumentReference(label, slug, name.cls, fold(text[quote_start:quote_end]).rstrip(), quote_start, quote_end, confidence, reason))
+        found.append(
+            DocumentReference(
+                label,
+                slug,
+                name.cls,
+                fold(text[quote_start:quote_end]).rstrip(),
+                quote_start,
+                quote_end,
+                confidence,
+                reason,
+            )
+        )
 
     index = 0
     while index < len(layout):
@@ -197,7 +239,15 @@ def recognise(
                 name_end = cut.start() if cut else item.end
                 name = analyse_name(_words(text, item.start, name_end), compounds)
                 if name is not None:
-                    add(name, item.start, name_end, item.start, item.end, 0.8, f"an item of a list of steering documents («{fold(intro)[:60]}…»)")
+                    add(
+                        name,
+                        item.start,
+                        name_end,
+                        item.start,
+                        item.end,
+                        0.8,
+                        f"an item of a list of steering documents («{fold(intro)[:60]}…»)",
+                    )
             continue
         if block.kind == "paragraph":
             for start, end in sentences(text, block.start, block.end):
@@ -216,7 +266,9 @@ def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: ob
         if not (_steering_word(word.lower) or word.lower in generic):
             continue
         window_end = sentence_words[min(position + 6, len(sentence_words) - 1)].end
-        marker = re.compile(r"(?:,\s*|\s+)(?:" + markers + r")(?:\s*,)?\s+", re.IGNORECASE).search(text, word.end, window_end)
+        marker = re.compile(r"(?:,\s*|\s+)(?:" + markers + r")(?:\s*,)?\s+", re.IGNORECASE).search(
+            text, word.end, window_end
+        )
         if marker is None:
             continue
         # the enumeration runs to the end of the clause
@@ -225,11 +277,21 @@ def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: ob
         enum_end = len(text[:enum_end].rstrip(" .;:,"))
         conjuncts = _conjuncts(text, marker.end(), enum_end, compounds)
         quote_start = word.start
-        before = re.search(r"\b(?:andra|övriga|kommunens|stadens)\s+$", text[max(start, word.start - 20) : word.start])
+        before = re.search(
+            r"\b(?:andra|övriga|kommunens|stadens)\s+$", text[max(start, word.start - 20) : word.start]
+        )
         if before:
             quote_start = word.start - (len(before.group(0)))
         for c_start, c_end, name in conjuncts:
-            add(name, c_start, c_end, quote_start, enum_end, 0.85, f"named among the steering documents «{fold(text[word.start:word.end])}» the text refers to")  # type: ignore[operator]
+            add(
+                name,
+                c_start,
+                c_end,
+                quote_start,
+                enum_end,
+                0.85,
+                f"named among the steering documents «{fold(text[word.start : word.end])}» the text refers to",
+            )  # type: ignore[operator]
         return
 
 

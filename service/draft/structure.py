@@ -15,12 +15,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import Block, Compounds, ends_with_inflected, fold, inflects, lexicon, repair_line_breaks, sentences, slugify, stopwords, words
+from .text import (
+    Block,
+    Compounds,
+    ends_with_inflected,
+    fold,
+    inflects,
+    lexicon,
+    repair_line_breaks,
+    sentences,
+    slugify,
+    stopwords,
+    words,
+)
 
 # what a list under a part holds when its own introduction has no cue
 _CHILD_DEFAULT = {"FocusArea": "Goal", "Goal": "Action", "Direction": "Action"}
 # cue words that also count as the head of a compound ("inriktningsmålet", "integrationsåtgärder")
-_HEAD_CUES = {"mål", "inriktning", "åtgärd", "aktivitet", "insats", "faktor", "syfte", "vägval", "fokusområde", "delmål"}
+_HEAD_CUES = {
+    "mål",
+    "inriktning",
+    "åtgärd",
+    "aktivitet",
+    "insats",
+    "faktor",
+    "syfte",
+    "vägval",
+    "fokusområde",
+    "delmål",
+}
 
 
 @dataclass
@@ -31,9 +54,9 @@ class Part:
     end: int
     notation: str
     slug: str = ""
-    parent: "Part | None" = None
-    implements: "Part | None" = None
-    children: list["Part"] = field(default_factory=list)
+    parent: Part | None = None
+    implements: Part | None = None
+    children: list[Part] = field(default_factory=list)
     cue: str = ""  # the words that decided the class
     statement: str = ""  # the full sentence when the label is a shortened form
 
@@ -104,11 +127,13 @@ def list_cue(intro: str, compounds: Compounds) -> tuple[str, str] | None:
     return cue_class(" ".join(tokens[-3:]), compounds)
 
 
-_HEADING_PART = re.compile(r"^(?P<cue>[A-ZÅÄÖa-zåäö]+)\s*(?P<num>\d+(?:\.\d+)*|[A-Z])?\s*[:.–—-]\s+(?P<label>\S.*)$")
+_HEADING_PART = re.compile(
+    r"^(?P<cue>[A-ZÅÄÖa-zåäö]+)\s*(?P<num>\d+(?:\.\d+)*|[A-Z])?\s*[:.–—-]\s+(?P<label>\S.*)$"
+)
 
 
 def _heading_part(text: str, compounds: Compounds) -> tuple[str, str] | None:
-    """"Mål 2: Fler i arbete" → ("Goal", "Fler i arbete")."""
+    """ "Mål 2: Fler i arbete" → ("Goal", "Fler i arbete")."""
     match = _HEADING_PART.match(text)
     if not match:
         return None
@@ -143,13 +168,38 @@ class _List:
 
 # words before a cue that count or point rather than name a kind ("följande fem faktorer")
 _NOT_MODIFIERS = {
-    "följande", "de", "dessa", "den", "det", "våra", "vår", "vårt", "kommunens", "stadens", "olika", "flera", "några",
-    "alla", "andra", "övriga", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv",
+    "följande",
+    "de",
+    "dessa",
+    "den",
+    "det",
+    "våra",
+    "vår",
+    "vårt",
+    "kommunens",
+    "stadens",
+    "olika",
+    "flera",
+    "några",
+    "alla",
+    "andra",
+    "övriga",
+    "två",
+    "tre",
+    "fyra",
+    "fem",
+    "sex",
+    "sju",
+    "åtta",
+    "nio",
+    "tio",
+    "elva",
+    "tolv",
 }
 
 
 def _group_label(intro: str, cue: str) -> str | None:
-    """"… följande generella faktorer …" → "Generella faktorer": the cue with the word that sets
+    """ "… följande generella faktorer …" → "Generella faktorer": the cue with the word that sets
     this list apart (the word before the cue, when it is not a count or a pointer)."""
     if not cue:
         return None
@@ -164,7 +214,9 @@ def _group_label(intro: str, cue: str) -> str | None:
     return modifier[0].upper() + modifier[1:].lower() + " " + match.group(2)
 
 
-def _group_lists(text: str, layout: list[Block], lists: list[_List], parts: list[Part], owner: dict[int, Part]) -> None:
+def _group_lists(
+    text: str, layout: list[Block], lists: list[_List], parts: list[Part], owner: dict[int, Part]
+) -> None:
     """Two or more lists of the same kind, each introduced by its own sentence ("följande generella
     faktorer: …", "De specifika faktorer som identifierats är: …"), are groups: each becomes a
     plain ikg:DocumentPart labelled by what sets it apart, and its items are parts of the group."""
@@ -175,11 +227,21 @@ def _group_lists(text: str, layout: list[Block], lists: list[_List], parts: list
         if len(group_lists) < 2 or any(g.intro_index is None or not g.parts for g in group_lists):
             continue
         labels = [_group_label(_intro_sentence(text, layout[g.intro_index]), g.cue) for g in group_lists]  # type: ignore[index]
-        if any(label is None for label in labels) or len({str(label).lower() for label in labels}) < len(labels):
+        if any(label is None for label in labels) or len({str(label).lower() for label in labels}) < len(
+            labels
+        ):
             continue
         for listed, label in zip(group_lists, labels):
             intro = layout[listed.intro_index]  # type: ignore[index]
-            group = Part("DocumentPart", str(label), intro.start, listed.parts[-1].end, "", cue=_intro_sentence(text, intro), statement=repair_line_breaks(text[intro.start : intro.end]))
+            group = Part(
+                "DocumentPart",
+                str(label),
+                intro.start,
+                listed.parts[-1].end,
+                "",
+                cue=_intro_sentence(text, intro),
+                statement=repair_line_breaks(text[intro.start : intro.end]),
+            )
             for part in listed.parts:
                 parts.remove(part)
                 part.parent = group
@@ -218,12 +280,25 @@ def _named_sections(text: str, layout: list[Block], parts: list[Part], owner: di
         inside = layout[index + 1 : end_index]
         paragraphs = [i for i in range(index + 1, end_index) if layout[i].kind == "paragraph"]
         if (
-            len(heading.split()) > 2 or heading.endswith("?") or heading.isupper() or fold(heading).lower() in not_sections
-            or not paragraphs or any(b.kind not in ("paragraph", "noise") for b in inside) or any(i in owner for i in paragraphs)
+            len(heading.split()) > 2
+            or heading.endswith("?")
+            or heading.isupper()
+            or fold(heading).lower() in not_sections
+            or not paragraphs
+            or any(b.kind not in ("paragraph", "noise") for b in inside)
+            or any(i in owner for i in paragraphs)
         ):
             continue
         statement = " ".join(repair_line_breaks(text[layout[i].start : layout[i].end]) for i in paragraphs)
-        section = Part("DocumentPart", _label(heading), layout[index].start, layout[paragraphs[-1]].end, "", cue="a section between part sections", statement=statement)
+        section = Part(
+            "DocumentPart",
+            _label(heading),
+            layout[index].start,
+            layout[paragraphs[-1]].end,
+            "",
+            cue="a section between part sections",
+            statement=statement,
+        )
         for i in paragraphs:
             owner[i] = section
         out.append(section)
@@ -271,7 +346,9 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
             index += 1
         items = list(range(first, index))
         previous = layout[first - 1] if first > 0 else None
-        intro = _intro_sentence(text, previous) if previous is not None and previous.kind == "paragraph" else ""
+        intro = (
+            _intro_sentence(text, previous) if previous is not None and previous.kind == "paragraph" else ""
+        )
         decided = list_cue(intro, compounds) if intro else None
         cue_words = intro
         if decided is None and heading_text and section_part is None and not intro.rstrip().endswith(":"):
@@ -289,7 +366,14 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
             lists.append(listed)
         for item_index in items:
             item = layout[item_index]
-            part = Part(cls, _label(repair_line_breaks(text[item.start : item.end])), item.start, item.end, "", cue=cue_words)
+            part = Part(
+                cls,
+                _label(repair_line_breaks(text[item.start : item.end])),
+                item.start,
+                item.end,
+                "",
+                cue=cue_words,
+            )
             if section_part is not None:
                 part.parent = section_part
                 section_part.children.append(part)
@@ -312,15 +396,22 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
 
 
 # "Målet är att skapa …" / "Vårt mål är att …": the goal is what follows "att"
-GOAL_SENTENCE = re.compile(r"^(?:målet|vårt mål|vår målsättning|målsättningen|det övergripande målet)\s+(?:är|blir)\s+att\s+(?P<rest>\S.*?)[.!]?$", re.IGNORECASE)
+GOAL_SENTENCE = re.compile(
+    r"^(?:målet|vårt mål|vår målsättning|målsättningen|det övergripande målet)\s+(?:är|blir)\s+att\s+(?P<rest>\S.*?)[.!]?$",
+    re.IGNORECASE,
+)
 # "Kalmar kommun ska vara en öppen plats …": the municipality's own aim, in its own words
-VISION_SENTENCE = re.compile(r"^(?:[A-ZÅÄÖ][\w-]+\s+(?:kommun|stad)|Kommunen|Staden)\s+ska\s+(?:vara|bli)\b.+")
+VISION_SENTENCE = re.compile(
+    r"^(?:[A-ZÅÄÖ][\w-]+\s+(?:kommun|stad)|Kommunen|Staden)\s+ska\s+(?:vara|bli)\b.+"
+)
 
 
 COMMITMENT = re.compile(r"\b(?:ska|skall|kommer att)\b", re.IGNORECASE)
 # "Kommunens roll … innebär ett aktivt samarbete …": what a role or task entails is the action
 # (not "… som innebär …", a relative clause about something else)
-ENTAILS = re.compile(r"^(?P<subject>[A-ZÅÄÖ][^,;:]{2,80}?)(?<!\bsom)(?<!\bvilket)\s+innebär\s+(?P<rest>(?:en|ett)\b.+)$")
+ENTAILS = re.compile(
+    r"^(?P<subject>[A-ZÅÄÖ][^,;:]{2,80}?)(?<!\bsom)(?<!\bvilket)\s+innebär\s+(?P<rest>(?:en|ett)\b.+)$"
+)
 _SECTION_CLASSES = {"Goal", "Action", "Direction"}
 
 
@@ -346,11 +437,23 @@ def _commitments(text: str, layout: list[Block], owner: dict[int, Part], compoun
                 out.append(Part(section[0], _label(sentence), start, end, "", cue=section[1]))
             elif entails and section[0] in ("Action", "Direction"):
                 rest = _label(entails["rest"])
-                out.append(Part(section[0], rest[0].upper() + rest[1:], start, end, "", cue=section[1] + " … innebär", statement=sentence))
+                out.append(
+                    Part(
+                        section[0],
+                        rest[0].upper() + rest[1:],
+                        start,
+                        end,
+                        "",
+                        cue=section[1] + " … innebär",
+                        statement=sentence,
+                    )
+                )
     return out
 
 
-def _goal_sentences(text: str, layout: list[Block], owner: dict[int, Part], compounds: Compounds) -> list[Part]:
+def _goal_sentences(
+    text: str, layout: list[Block], owner: dict[int, Part], compounds: Compounds
+) -> list[Part]:
     """Goals stated in running text, outside lists and part sections."""
     out: list[Part] = []
     for index, block in enumerate(layout):
@@ -361,7 +464,17 @@ def _goal_sentences(text: str, layout: list[Block], owner: dict[int, Part], comp
             match = GOAL_SENTENCE.match(sentence)
             if match:
                 rest = match["rest"]
-                out.append(Part("Goal", rest[0].upper() + rest[1:], start, end, "", cue=sentence.split(" att ", 1)[0], statement=sentence))
+                out.append(
+                    Part(
+                        "Goal",
+                        rest[0].upper() + rest[1:],
+                        start,
+                        end,
+                        "",
+                        cue=sentence.split(" att ", 1)[0],
+                        statement=sentence,
+                    )
+                )
             elif VISION_SENTENCE.match(sentence):
                 out.append(Part("Goal", _label(sentence), start, end, "", cue="… ska vara"))
     return out

@@ -23,13 +23,32 @@ LEXICON_DIR = Path(__file__).parent / "lexicon"
 
 _WHITESPACE = re.compile(r"\s+")
 # a bullet: glyph or "1." / "1)" / "a)" at the start of a line
-BULLET = re.compile(r"^[ \t\u00a0]*(?P<glyph>[•·▪◦●○■□‣⁃*–—-]|\d{1,2}[.)]|[a-z][)])[ \t\u00a0]+(?P<body>\S.*)$")
+BULLET = re.compile(
+    r"^[ \t\u00a0]*(?P<glyph>[•·▪◦●○■□‣⁃*–—-]|\d{1,2}[.)]|[a-z][)])[ \t\u00a0]+(?P<body>\S.*)$"
+)
 # "Label: value" on one line (a metadata field of a municipal document template)
 FIELD = re.compile(r"^(?P<label>[A-Za-zÅÄÖåäöÉé][A-Za-zÅÄÖåäöÉé .\-/]{1,48}?)\s*:\s*(?P<value>\S.*)?$")
 WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[:'][a-zåäö]+)?")
 # page furniture of PDFs: page numbers
 PAGE_NUMBER = re.compile(r"^(?:sida\s+)?\d{1,3}(?:\s*(?:\(|av|/)\s*\d{1,3}\)?)?$", re.IGNORECASE)
-_ABBREVIATIONS = ("c:a", "ca.", "bl.a.", "t.ex.", "m.m.", "o.s.v.", "osv.", "dvs.", "resp.", "jfr.", "s.k.", "t.o.m.", "fr.o.m.", "nr.", "kap.", "prop.")
+_ABBREVIATIONS = (
+    "c:a",
+    "ca.",
+    "bl.a.",
+    "t.ex.",
+    "m.m.",
+    "o.s.v.",
+    "osv.",
+    "dvs.",
+    "resp.",
+    "jfr.",
+    "s.k.",
+    "t.o.m.",
+    "fr.o.m.",
+    "nr.",
+    "kap.",
+    "prop.",
+)
 
 
 def fold(text: str) -> str:
@@ -56,17 +75,41 @@ def stem(word: str) -> str:
 
 
 # Swedish noun and adjective endings: "mål" → målen, målet; "faktor" → faktorer, faktorerna
-INFLECTIONS = ("", "n", "en", "et", "na", "er", "erna", "ar", "arna", "or", "orna", "s", "ens", "ets", "ernas", "a", "e", "t", "ena")
+INFLECTIONS = (
+    "",
+    "n",
+    "en",
+    "et",
+    "na",
+    "er",
+    "erna",
+    "ar",
+    "arna",
+    "or",
+    "orna",
+    "s",
+    "ens",
+    "ets",
+    "ernas",
+    "a",
+    "e",
+    "t",
+    "ena",
+)
 
 
 def inflects(token: str, lemma: str) -> bool:
     """Whether a lower-case token is an inflected form of a lemma (or the lemma itself)."""
     if token == lemma:
         return True
-    if token.startswith(lemma) and token[len(lemma):] in INFLECTIONS:
+    if token.startswith(lemma) and token[len(lemma) :] in INFLECTIONS:
         return True
     # "område" → "områden", "syfte" → "syftet": a final -e may take the ending directly
-    return lemma.endswith("e") and token.startswith(lemma[:-1]) and token[len(lemma) - 1 :] in ("en", "et", "ena", "ets", "ens", "ar", "arna")
+    return (
+        lemma.endswith("e")
+        and token.startswith(lemma[:-1])
+        and token[len(lemma) - 1 :] in ("en", "et", "ena", "ets", "ens", "ar", "arna")
+    )
 
 
 def ends_with_inflected(token: str, lemma: str, min_prefix: int = 3) -> bool:
@@ -109,7 +152,7 @@ class Compounds:
         self.known = {w for w in vocabulary if len(w) >= 3}
 
     @classmethod
-    def from_texts(cls, *texts: str) -> "Compounds":
+    def from_texts(cls, *texts: str) -> Compounds:
         vocabulary: set[str] = set()
         stop = stopwords()
         for text in texts:
@@ -255,7 +298,16 @@ def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block
             match = BULLET.match(current[0].text)
             assert match is not None
             body_start = current[0].start + current[0].text.index(match.group("body"))
-            out.append(Block("bullet", fold(text[body_start:end]), body_start, end, glyph=glyph, line_no=current[0].number))
+            out.append(
+                Block(
+                    "bullet",
+                    fold(text[body_start:end]),
+                    body_start,
+                    end,
+                    glyph=glyph,
+                    line_no=current[0].number,
+                )
+            )
         else:
             kind = current_kind
             if kind == "paragraph" and len(current) == 1 and looks_like_heading(current[0].text):
@@ -277,8 +329,20 @@ def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block
             emit()
             label = field_match.group("label").strip()
             value = (field_match.group("value") or "").strip()
-            out.append(Block("field", fold(line.text), line.start, line.end, label=label, value=value, line_no=line.number))
-        elif current_kind == "bullet" and not (looks_like_heading(line.text) and not current[-1].text[-1:].isalnum()):
+            out.append(
+                Block(
+                    "field",
+                    fold(line.text),
+                    line.start,
+                    line.end,
+                    label=label,
+                    value=value,
+                    line_no=line.number,
+                )
+            )
+        elif current_kind == "bullet" and not (
+            looks_like_heading(line.text) and not current[-1].text[-1:].isalnum()
+        ):
             current.append(line)  # a wrapped bullet item continues until a blank line or another bullet
         elif (
             (not current or current_kind != "paragraph" or _ends_sentence(current[-1].text))
@@ -317,7 +381,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     piece_start = start
     segment = text[start:end]
     for match in _SENTENCE_END.finditer(segment):
-        before = segment[: match.start()].rsplit(None, 1)[-1].lower() if segment[: match.start()].split() else ""
+        before = (
+            segment[: match.start()].rsplit(None, 1)[-1].lower() if segment[: match.start()].split() else ""
+        )
         if before in _ABBREVIATIONS:
             continue
         spans.append((piece_start, start + match.start()))
@@ -336,7 +402,11 @@ def repair_line_breaks(span: str) -> str:
 
 def slugify(text: str, max_words: int = 8) -> str:
     """Lower-case ASCII with hyphens; å ä → a, ö → o, é → e (docs/data-model.md)."""
-    table = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "Å": "a", "Ä": "a", "Ö": "o", "É": "e"})
-    ascii_text = unicodedata.normalize("NFKD", text.translate(table)).encode("ascii", "ignore").decode("ascii")
+    table = str.maketrans(
+        {"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "ü": "u", "Å": "a", "Ä": "a", "Ö": "o", "É": "e"}
+    )
+    ascii_text = (
+        unicodedata.normalize("NFKD", text.translate(table)).encode("ascii", "ignore").decode("ascii")
+    )
     tokens = re.findall(r"[a-z0-9]+", ascii_text.lower())
     return "-".join(tokens[:max_words]) or "dokument"

@@ -47,39 +47,53 @@ def _choose(request: Request, offers: tuple[RdfFormat, ...]) -> RdfFormat:
     if named:
         fmt = rdf_format_named(named, offers)
         if fmt is None:
-            raise HTTPException(status_code=400, detail=f"unknown format {named!r}; use one of "
-                                + ", ".join(f.name for f in offers))
+            raise HTTPException(
+                status_code=400,
+                detail=f"unknown format {named!r}; use one of " + ", ".join(f.name for f in offers),
+            )
         return fmt
     fmt = rdf_format_for(request.headers.get("accept"), offers)
     if fmt is None:
-        raise HTTPException(status_code=406, detail="not acceptable; this resource is offered as "
-                            + ", ".join(f.media_type for f in offers))
+        raise HTTPException(
+            status_code=406,
+            detail="not acceptable; this resource is offered as " + ", ".join(f.media_type for f in offers),
+        )
     return fmt
 
 
-def _rdf_response(graph: Graph, fmt: RdfFormat, request: Request, settings: Settings, build_id: str) -> Response:
+def _rdf_response(
+    graph: Graph, fmt: RdfFormat, request: Request, settings: Settings, build_id: str
+) -> Response:
     at = _addresses(request, settings)
     body = render_graph(graph, fmt, settings=settings, context_url=at.public_url + "/context.jsonld")
-    return Response(body, media_type=fmt.media_type,
-                    headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL, "ETag": f'"{build_id}-{fmt.name}"'})
+    return Response(
+        body,
+        media_type=fmt.media_type,
+        headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL, "ETag": f'"{build_id}-{fmt.name}"'},
+    )
 
 
 @router.get("/catalog", summary="The DCAT-AP-SE catalogue (Turtle, RDF/XML, JSON-LD, N-Triples, HTML)")
-def catalog(request: Request, settings: Settings = Depends(get_settings),
-            store: GraphStore = Depends(get_store)) -> Response:
+def catalog(
+    request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
+) -> Response:
     fmt = _choose(request, (*RDF_FORMATS, HTML))  # RDF first: */* (a harvester) gets Turtle, a browser HTML
     at = _addresses(request, settings)
     graph = CATALOGS.get(settings, store, _store_path(settings), at.public_url)
     if fmt is HTML:
-        return TEMPLATES.TemplateResponse(request, "catalog.html",
-                                          page_context(request, settings, **_catalog_page(graph, at)),
-                                          headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
+        return TEMPLATES.TemplateResponse(
+            request,
+            "catalog.html",
+            page_context(request, settings, **_catalog_page(graph, at)),
+            headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL},
+        )
     return _rdf_response(graph, fmt, request, settings, store.info.build_id)
 
 
 @router.get("/.well-known/void", summary="The VoID description with statistics")
-def void(request: Request, settings: Settings = Depends(get_settings),
-         store: GraphStore = Depends(get_store)) -> Response:
+def void(
+    request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
+) -> Response:
     fmt = _choose(request, RDF_FORMATS)
     graph = _voids.get(store, _store_path(settings), _addresses(request, settings))
     return _rdf_response(graph, fmt, request, settings, store.info.build_id)
@@ -91,19 +105,27 @@ def dumps_redirect() -> Response:
 
 
 @router.get("/dumps/", summary="The dump files of the current build: sizes, SHA-256, counts")
-def dumps_listing(request: Request, settings: Settings = Depends(get_settings),
-                  store: GraphStore = Depends(get_store)) -> Response:
+def dumps_listing(
+    request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
+) -> Response:
     manifest = read_manifest(_store_path(settings))
     at = _addresses(request, settings)
-    files = [{"name": name, "url": f"{at.public_url}/dumps/{name}", **figures}
-             for name, figures in sorted(manifest.get("files", {}).items())]
+    files = [
+        {"name": name, "url": f"{at.public_url}/dumps/{name}", **figures}
+        for name, figures in sorted(manifest.get("files", {}).items())
+    ]
     wants_html = negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html"
     if wants_html:
-        return TEMPLATES.TemplateResponse(request, "catalog-dumps.html",
-                                          page_context(request, settings, files=files, build_id=store.info.build_id),
-                                          headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
-    return JSONResponse({"build": store.info.build_id, "files": files},
-                        headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL})
+        return TEMPLATES.TemplateResponse(
+            request,
+            "catalog-dumps.html",
+            page_context(request, settings, files=files, build_id=store.info.build_id),
+            headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL},
+        )
+    return JSONResponse(
+        {"build": store.info.build_id, "files": files},
+        headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL},
+    )
 
 
 @router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="One dump file, as stored (gzip)")
@@ -119,8 +141,11 @@ def dump_file(name: str, request: Request, settings: Settings = Depends(get_sett
         etag, media_type = f'"{manifest.get("build_id", "")}-manifest"', "application/json"
     else:
         etag, media_type = f'"{files[name]["sha256"]}"', "application/gzip"
-    headers = {"ETag": etag, "Cache-Control": DUMP_CACHE_CONTROL,
-               "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
+    headers = {
+        "ETag": etag,
+        "Cache-Control": DUMP_CACHE_CONTROL,
+        "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
+    }
     if name != DUMPS_MANIFEST:
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         headers["Link"] = '</catalog>; rel="describedby"'
@@ -144,26 +169,43 @@ def _catalog_page(graph: Graph, at: Addresses) -> dict[str, Any]:
         distributions = []
         for distribution in sorted(graph.objects(dataset, DCAT.distribution)):
             checksum = graph.value(distribution, URIRef("http://spdx.org/rdf/terms#checksum"))
-            distributions.append({
-                "title": _text(graph, distribution, DCTERMS.title, "sv"),
-                "title_en": _text(graph, distribution, DCTERMS.title, "en"),
-                "url": str(graph.value(distribution, DCAT.downloadURL) or graph.value(distribution, DCAT.accessURL)),
-                "media_type": str(graph.value(distribution, DCAT.mediaType) or "").rsplit("media-types/", 1)[-1],
-                "bytes": graph.value(distribution, DCAT.byteSize),
-                "sha256": str(graph.value(checksum, URIRef("http://spdx.org/rdf/terms#checksumValue")) or "") if checksum else "",
-            })
+            distributions.append(
+                {
+                    "title": _text(graph, distribution, DCTERMS.title, "sv"),
+                    "title_en": _text(graph, distribution, DCTERMS.title, "en"),
+                    "url": str(
+                        graph.value(distribution, DCAT.downloadURL)
+                        or graph.value(distribution, DCAT.accessURL)
+                    ),
+                    "media_type": str(graph.value(distribution, DCAT.mediaType) or "").rsplit(
+                        "media-types/", 1
+                    )[-1],
+                    "bytes": graph.value(distribution, DCAT.byteSize),
+                    "sha256": str(
+                        graph.value(checksum, URIRef("http://spdx.org/rdf/terms#checksumValue")) or ""
+                    )
+                    if checksum
+                    else "",
+                }
+            )
         period = graph.value(dataset, DCTERMS.temporal)
-        datasets.append({
-            "iri": str(dataset),
-            "title": _text(graph, dataset, DCTERMS.title, "sv"),
-            "title_en": _text(graph, dataset, DCTERMS.title, "en"),
-            "description": _text(graph, dataset, DCTERMS.description, "sv"),
-            "description_en": _text(graph, dataset, DCTERMS.description, "en"),
-            "landing": str(graph.value(dataset, DCAT.landingPage) or ""),
-            "modified": str(graph.value(dataset, DCTERMS.modified) or ""),
-            "temporal": (f"{graph.value(period, DCAT.startDate)} – {graph.value(period, DCAT.endDate)}" if period else ""),
-            "distributions": distributions,
-        })
+        datasets.append(
+            {
+                "iri": str(dataset),
+                "title": _text(graph, dataset, DCTERMS.title, "sv"),
+                "title_en": _text(graph, dataset, DCTERMS.title, "en"),
+                "description": _text(graph, dataset, DCTERMS.description, "sv"),
+                "description_en": _text(graph, dataset, DCTERMS.description, "en"),
+                "landing": str(graph.value(dataset, DCAT.landingPage) or ""),
+                "modified": str(graph.value(dataset, DCTERMS.modified) or ""),
+                "temporal": (
+                    f"{graph.value(period, DCAT.startDate)} – {graph.value(period, DCAT.endDate)}"
+                    if period
+                    else ""
+                ),
+                "distributions": distributions,
+            }
+        )
     service = at.service
     return {
         "title": _text(graph, catalog, DCTERMS.title, "sv"),
@@ -171,8 +213,10 @@ def _catalog_page(graph: Graph, at: Addresses) -> dict[str, Any]:
         "description": _text(graph, catalog, DCTERMS.description, "sv"),
         "description_en": _text(graph, catalog, DCTERMS.description, "en"),
         "datasets": datasets,
-        "service": {"title": _text(graph, service, DCTERMS.title, "sv"),
-                    "endpoint": str(graph.value(service, DCAT.endpointURL) or "")},
+        "service": {
+            "title": _text(graph, service, DCTERMS.title, "sv"),
+            "endpoint": str(graph.value(service, DCAT.endpointURL) or ""),
+        },
         "has_service": (service, RDF.type, DCAT.DataService) in graph,
         "formats": [f.name for f in RDF_FORMATS],
     }

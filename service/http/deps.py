@@ -52,7 +52,12 @@ def public_root(request: Request, settings: Settings) -> str:
 
 def page_context(request: Request, settings: Settings, **values: object) -> dict[str, object]:
     """What every page's template needs: the request, the public root and the page language."""
-    return {"request": request, "root": public_root(request, settings), "lang": page_language(request), **values}
+    return {
+        "request": request,
+        "root": public_root(request, settings),
+        "lang": page_language(request),
+        **values,
+    }
 
 
 def context_url(request: Request, settings: Settings) -> str:
@@ -63,7 +68,7 @@ def context_url(request: Request, settings: Settings) -> str:
 def local_link(iri: str, *, base_iri: str, root: str) -> str | None:
     """Where a browser follows an IRI: ours to this service's pages, other http(s) IRIs as they are."""
     if iri.startswith(base_iri):
-        rest = iri[len(base_iri):]
+        rest = iri[len(base_iri) :]
         if rest.startswith(("id/", "ontology", "shapes", "catalog", "trace", "sources/")):
             return f"{root}/{rest}"
         return None
@@ -109,9 +114,16 @@ def not_modified(request: Request, etag: str, last_modified: datetime | None = N
     return False
 
 
-def cached_response(request: Request, body: bytes, media_type: str, *, etag: str,
-                    last_modified: datetime | None = None, vary: str | None = None,
-                    extra_headers: dict[str, str] | None = None) -> Response:
+def cached_response(
+    request: Request,
+    body: bytes,
+    media_type: str,
+    *,
+    etag: str,
+    last_modified: datetime | None = None,
+    vary: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> Response:
     """A response with validators; 304 without a body when the client's copy is current."""
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
     if last_modified is not None:

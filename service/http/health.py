@@ -13,5 +13,10 @@ router = APIRouter()
 @router.get("/healthz", summary="Liveness and the loaded graph's size")
 def healthz(store: GraphStore = Depends(get_store)) -> dict[str, object]:
     info = store.info
-    return {"status": "ok", "build": info.build_id, "built_at": info.built_at,
-            "triples": info.triples, "graphs": len(info.graphs)}
+    return {
+        "status": "ok",
+        "build": info.build_id,
+        "built_at": info.built_at,
+        "triples": info.triples,
+        "graphs": len(info.graphs),
+    }

@@ -60,8 +60,13 @@ class SizedLRU(Generic[K, V]):
     such as a query text, should be charged). A bound of 0 keeps nothing.
     """
 
-    def __init__(self, max_bytes: int, *, key_bytes: Callable[[K], int] | None = None,
-                 value_bytes: Callable[[V], int] = len) -> None:  # type: ignore[assignment]
+    def __init__(
+        self,
+        max_bytes: int,
+        *,
+        key_bytes: Callable[[K], int] | None = None,
+        value_bytes: Callable[[V], int] = len,
+    ) -> None:  # type: ignore[assignment]
         self.max_bytes = max_bytes
         self._key_bytes = key_bytes or (lambda key: 0)
         self._value_bytes = value_bytes
@@ -144,14 +149,22 @@ class LookupFastPath:
     as the route's. When one gives None (an error the route words, say) the request goes on to the app.
     """
 
-    def __init__(self, app: ASGIApp, answer: Callable[[Request], Response | None],
-                 render_bounded: Callable[[Request], Response | None],
-                 render: Callable[[Request], Response | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        answer: Callable[[Request], Response | None],
+        render_bounded: Callable[[Request], Response | None],
+        render: Callable[[Request], Response | None],
+    ) -> None:
         self.app, self.answer, self.render_bounded, self.render = app, answer, render_bounded, render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope.get("root_path")
-                and scope["path"].startswith("/id/")):
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and not scope.get("root_path")
+            and scope["path"].startswith("/id/")
+        ):
             request = Request(scope, receive)
             response = self.answer(request)
             if response is None:

@@ -14,27 +14,63 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph as ox
-
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
 from ..catalog import CATALOGS, schema_org_dataset
-from ..describe import (Description, Labeller, NotBounded, describe, graph_counts, ontology_graph, ontology_sections,
-                        resource_view, shapes_view)
+from ..describe import (
+    Description,
+    Labeller,
+    NotBounded,
+    describe,
+    graph_counts,
+    ontology_graph,
+    ontology_sections,
+    resource_view,
+    shapes_view,
+)
 from ..queries import load_query
-from ..render import (HTML, JSON_LD, RDF_FORMATS, WRITTEN_BY_OXIGRAPH, RdfFormat, context_text, prefixes,
-                      rdf_format_for, render_graph, render_triples)
+from ..render import (
+    HTML,
+    JSON_LD,
+    RDF_FORMATS,
+    WRITTEN_BY_OXIGRAPH,
+    RdfFormat,
+    context_text,
+    prefixes,
+    rdf_format_for,
+    render_graph,
+    render_triples,
+)
 from ..settings import Settings
 from ..store import GraphStore, StoreUnavailable, current_store_path
 from ..validation import shapes_graph
-from .deps import (TEMPLATES, UI_TEXT, built_at, cached_response, context_url, entity_tag, get_settings,
-                   get_store, local_link, page_context, page_language, public_root)
+from .deps import (
+    TEMPLATES,
+    UI_TEXT,
+    built_at,
+    cached_response,
+    context_url,
+    entity_tag,
+    get_settings,
+    get_store,
+    local_link,
+    page_context,
+    page_language,
+    public_root,
+)
 from .lookup_cache import PAGES, PageKey, RenderedPage
 
 router = APIRouter()
 PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
-FORMAT_LABELS = {"html": "HTML", "turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
+FORMAT_LABELS = {
+    "html": "HTML",
+    "turtle": "Turtle",
+    "jsonld": "JSON-LD",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF/XML",
+}
 VARY = "Accept, Accept-Language"
 
 
@@ -45,13 +81,20 @@ def choose_representation(request: Request, suffix_format: RdfFormat | None) -> 
     asked = request.query_params.get("format")
     if asked:
         for fmt in PAGE_FORMATS:
-            if asked.lower() in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or asked.lower() in fmt.aliases:
+            if (
+                asked.lower() in (fmt.name, fmt.media_type, fmt.suffix.lstrip("."))
+                or asked.lower() in fmt.aliases
+            ):
                 return fmt
-        raise HTTPException(406, f"format={asked!r} is not available: use html, turtle, jsonld, ntriples or rdfxml")
+        raise HTTPException(
+            406, f"format={asked!r} is not available: use html, turtle, jsonld, ntriples or rdfxml"
+        )
     chosen = rdf_format_for(request.headers.get("accept"), PAGE_FORMATS)
     if chosen is None:
         offered = ", ".join(f.media_type for f in PAGE_FORMATS)
-        raise HTTPException(406, f"none of the accepted media types can be produced; this resource is available as {offered}")
+        raise HTTPException(
+            406, f"none of the accepted media types can be produced; this resource is available as {offered}"
+        )
     return chosen
 
 
@@ -63,23 +106,36 @@ def split_suffix(path: str) -> tuple[str, RdfFormat | None]:
 
 
 def format_links(href: str) -> list[dict[str, str]]:
-    return [{"href": href + f.suffix, "media_type": f.media_type, "label": FORMAT_LABELS[f.name]} for f in PAGE_FORMATS]
+    return [
+        {"href": href + f.suffix, "media_type": f.media_type, "label": FORMAT_LABELS[f.name]}
+        for f in PAGE_FORMATS
+    ]
 
 
 # ------------------------------------------------------------------------------------------------
 # /id/…
 # ------------------------------------------------------------------------------------------------
 
-@router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="A resource of the graph, by Accept or suffix",
-                  response_class=Response)
-def resource(path: str, request: Request, settings: Settings = Depends(get_settings),
-             store: GraphStore = Depends(get_store)) -> Response:
+
+@router.api_route(
+    "/id/{path:path}",
+    methods=["GET", "HEAD"],
+    summary="A resource of the graph, by Accept or suffix",
+    response_class=Response,
+)
+def resource(
+    path: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: GraphStore = Depends(get_store),
+) -> Response:
     """One page of a resource (`?page=N`, 1 by default): its whole description, and a page of what links to it."""
     return resource_page(request, path, settings, store)
 
 
-def resource_page(request: Request, path: str, settings: Settings, store: GraphStore, *,
-                  bounded: bool = False) -> Response:
+def resource_page(
+    request: Request, path: str, settings: Settings, store: GraphStore, *, bounded: bool = False
+) -> Response:
     """The answer to GET/HEAD /id/{path}, rendered when this build has not rendered it yet; HTTPException for
     400 (page number), 404 (no such resource or page) and 406 (no acceptable format). It may query the store:
     call it from a thread, never on the event loop, unless `bounded`: then it reads only what the store's
@@ -90,13 +146,24 @@ def resource_page(request: Request, path: str, settings: Settings, store: GraphS
     description = describe(store, iri, page=page, per_page=settings.links_per_page, bounded=bounded)
     if description is None:
         pages = _first_page(store, settings, iri, bounded).pages
-        raise HTTPException(404, f"{iri} has no page {page}: what links to it fills {pages} page{'s' if pages > 1 else ''}")
+        raise HTTPException(
+            404, f"{iri} has no page {page}: what links to it fills {pages} page{'s' if pages > 1 else ''}"
+        )
     fmt = choose_representation(request, suffix_format)
     if bounded and fmt not in WRITTEN_BY_OXIGRAPH:
         raise NotBounded(f"{iri} as {fmt.name}")
     key = _page_key(request, settings, store, iri, fmt, page)
-    return _answer(request, store, key, stem, suffix_format, fmt, lambda: PAGES.get_or_render(
-        key, lambda: _render(store, settings, description, key, stem, suffix_format)))
+    return _answer(
+        request,
+        store,
+        key,
+        stem,
+        suffix_format,
+        fmt,
+        lambda: PAGES.get_or_render(
+            key, lambda: _render(store, settings, description, key, stem, suffix_format)
+        ),
+    )
 
 
 def requested_page(request: Request) -> int:
@@ -109,18 +176,24 @@ def requested_page(request: Request) -> int:
     return int(raw)
 
 
-def _known_resource(path: str, settings: Settings, store: GraphStore,
-                    bounded: bool = False) -> tuple[str, str, RdfFormat | None]:
+def _known_resource(
+    path: str, settings: Settings, store: GraphStore, bounded: bool = False
+) -> tuple[str, str, RdfFormat | None]:
     """The IRI a path names, the path without its format suffix, and that suffix; 404 when the graph does not
     know it. A suffix is taken as one only when the IRI without it is known (`…/plan.ttl` may be a name)."""
     stem, suffix_format = split_suffix(path)
     try:
         ox.NamedNode(settings.base_iri + "id/" + path)
     except ValueError as error:
-        raise HTTPException(404, f"not an IRI of this graph ({error}): {settings.base_iri + 'id/' + stem!r}") from None
+        raise HTTPException(
+            404, f"not an IRI of this graph ({error}): {settings.base_iri + 'id/' + stem!r}"
+        ) from None
     if stem and _first_page(store, settings, settings.base_iri + "id/" + stem, bounded) is not None:
         return settings.base_iri + "id/" + stem, stem, suffix_format
-    if suffix_format is not None and _first_page(store, settings, settings.base_iri + "id/" + path, bounded) is not None:
+    if (
+        suffix_format is not None
+        and _first_page(store, settings, settings.base_iri + "id/" + path, bounded) is not None
+    ):
         return settings.base_iri + "id/" + path, path, None
     raise HTTPException(404, f"the graph has no resource {settings.base_iri + 'id/' + (stem or path)}")
 
@@ -141,7 +214,7 @@ def cached_lookup(request: Request) -> Response | None:
         store: GraphStore = request.app.state.store.get()
     except StoreUnavailable:
         return None
-    path = request.scope["path"][len("/id/"):]
+    path = request.scope["path"][len("/id/") :]
     stem, suffix_format = split_suffix(path)
     if not stem:
         return None
@@ -176,20 +249,38 @@ def bounded_lookup(request: Request) -> Response | None:
 def _lookup(request: Request, *, bounded: bool) -> Response | None:
     try:
         store: GraphStore = request.app.state.store.get()
-        return resource_page(request, request.scope["path"][len("/id/"):], request.app.state.settings, store,
-                             bounded=bounded)
+        return resource_page(
+            request, request.scope["path"][len("/id/") :], request.app.state.settings, store, bounded=bounded
+        )
     except (HTTPException, StoreUnavailable):
         return None
 
 
-def _page_key(request: Request, settings: Settings, store: GraphStore, iri: str, fmt: RdfFormat, page: int) -> PageKey:
+def _page_key(
+    request: Request, settings: Settings, store: GraphStore, iri: str, fmt: RdfFormat, page: int
+) -> PageKey:
     language = page_language(request) if fmt is HTML else ""
-    return PageKey(store.info.build_id, settings.base_iri, iri, fmt.name, language, public_root(request, settings),
-                   page, settings.links_per_page)
+    return PageKey(
+        store.info.build_id,
+        settings.base_iri,
+        iri,
+        fmt.name,
+        language,
+        public_root(request, settings),
+        page,
+        settings.links_per_page,
+    )
 
 
-def _answer(request: Request, store: GraphStore, key: PageKey, stem: str, suffix_format: RdfFormat | None,
-            fmt: RdfFormat, rendered: Callable[[], RenderedPage]) -> Response:
+def _answer(
+    request: Request,
+    store: GraphStore,
+    key: PageKey,
+    stem: str,
+    suffix_format: RdfFormat | None,
+    fmt: RdfFormat,
+    rendered: Callable[[], RenderedPage],
+) -> Response:
     """The response for one representation: 304 when the client's copy is current, else the page with validators."""
     etag = entity_tag(key.build_id, key.iri, f"{key.page}/{key.per_page}", key.format, key.language, key.root)
     headers = {} if suffix_format else {"Content-Location": page_url(key.root, stem, fmt.suffix, key.page)}
@@ -198,8 +289,15 @@ def _answer(request: Request, store: GraphStore, key: PageKey, stem: str, suffix
     page = rendered()
     if page.link:
         headers["Link"] = page.link
-    return cached_response(request, page.body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store),
-                           extra_headers=headers)
+    return cached_response(
+        request,
+        page.body,
+        fmt.media_type,
+        etag=etag,
+        vary=VARY,
+        last_modified=built_at(store),
+        extra_headers=headers,
+    )
 
 
 def _matches(request: Request, etag: str) -> bool:
@@ -225,9 +323,16 @@ class Pager:
     url: Callable[[int], str]
 
     @classmethod
-    def of(cls, description: Description, url: Callable[[int], str]) -> "Pager":
-        return cls(description.page, description.pages, description.first_shown, description.last_shown,
-                   description.linking, description.citations_received, url)
+    def of(cls, description: Description, url: Callable[[int], str]) -> Pager:
+        return cls(
+            description.page,
+            description.pages,
+            description.first_shown,
+            description.last_shown,
+            description.linking,
+            description.citations_received,
+            url,
+        )
 
     def relations(self) -> list[tuple[str, str]]:
         """(relation, address) for RFC 8288 links: first, prev, next, last; none when there is one page."""
@@ -246,8 +351,12 @@ class Pager:
 
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
-HYDRA_LINKS = {"first": ox.NamedNode(HYDRA + "first"), "prev": ox.NamedNode(HYDRA + "previous"),
-               "next": ox.NamedNode(HYDRA + "next"), "last": ox.NamedNode(HYDRA + "last")}
+HYDRA_LINKS = {
+    "first": ox.NamedNode(HYDRA + "first"),
+    "prev": ox.NamedNode(HYDRA + "previous"),
+    "next": ox.NamedNode(HYDRA + "next"),
+    "last": ox.NamedNode(HYDRA + "last"),
+}
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
@@ -258,28 +367,54 @@ def paging_statements(pager: Pager) -> list[ox.Triple]:
     if pager.pages == 1:
         return []
     this_page = ox.NamedNode(pager.url(pager.page))
-    return [ox.Triple(this_page, _RDF_TYPE, ox.NamedNode(HYDRA + "PartialCollectionView")),
-            *(ox.Triple(this_page, HYDRA_LINKS[relation], ox.NamedNode(address)) for relation, address in pager.relations())]
+    return [
+        ox.Triple(this_page, _RDF_TYPE, ox.NamedNode(HYDRA + "PartialCollectionView")),
+        *(
+            ox.Triple(this_page, HYDRA_LINKS[relation], ox.NamedNode(address))
+            for relation, address in pager.relations()
+        ),
+    ]
 
 
-def _render(store: GraphStore, settings: Settings, description: Description, key: PageKey, stem: str,
-            suffix_format: RdfFormat | None) -> RenderedPage:
+def _render(
+    store: GraphStore,
+    settings: Settings,
+    description: Description,
+    key: PageKey,
+    stem: str,
+    suffix_format: RdfFormat | None,
+) -> RenderedPage:
     """One representation of one page of a resource (rendered once per build: PAGES keeps it under a key with
     the build id). The page links keep the representation a suffix asked for."""
     iri, language, root = key.iri, key.language, key.root
-    pager = Pager.of(description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n))
+    pager = Pager.of(
+        description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n)
+    )
     ctx_url = root + "/context.jsonld"
     fmt = next(f for f in PAGE_FORMATS if f.name == key.format)
     triples = [*description.triples, *paging_statements(pager)]
     if fmt is not HTML:
-        return RenderedPage(render_triples(triples, fmt, settings=settings, context_url=ctx_url), pager.link_header())
+        return RenderedPage(
+            render_triples(triples, fmt, settings=settings, context_url=ctx_url), pager.link_header()
+        )
     link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
-    view = resource_view(description.graph, iri, base_iri=settings.base_iri, language=language, link=link,
-                         terms=ontology_graph(store))
+    view = resource_view(
+        description.graph,
+        iri,
+        base_iri=settings.base_iri,
+        language=language,
+        link=link,
+        terms=ontology_graph(store),
+    )
     json_ld = render_triples(triples, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
     html = TEMPLATES.get_template("resource.html").render(
-        root=root, lang=language, view=view, pager=pager, formats=format_links(f"{root}/id/{stem}"),
-        json_ld=json_ld.replace("</", "<\\/"))
+        root=root,
+        lang=language,
+        view=view,
+        pager=pager,
+        formats=format_links(f"{root}/id/{stem}"),
+        json_ld=json_ld.replace("</", "<\\/"),
+    )
     return RenderedPage(html.encode("utf-8"), pager.link_header())
 
 
@@ -287,8 +422,17 @@ def _render(store: GraphStore, settings: Settings, description: Description, key
 # Home
 # ------------------------------------------------------------------------------------------------
 
-COUNT_KEYS = ("frameworks", "principles", "national goals", "sdg goals", "sdg targets", "municipalities",
-              "documents", "document parts", "citations")
+COUNT_KEYS = (
+    "frameworks",
+    "principles",
+    "national goals",
+    "sdg goals",
+    "sdg targets",
+    "municipalities",
+    "documents",
+    "document parts",
+    "citations",
+)
 
 
 def home_dataset_markup(settings: Settings, store: GraphStore, root: str) -> dict[str, object] | None:
@@ -300,10 +444,15 @@ def home_dataset_markup(settings: Settings, store: GraphStore, root: str) -> dic
     return schema_org_dataset(settings, catalog, root)
 
 
-@router.api_route("/", methods=["GET", "HEAD"], summary="What the graph holds, and where to go from here",
-                  response_class=Response)
-def home(request: Request, settings: Settings = Depends(get_settings),
-         store: GraphStore = Depends(get_store)) -> Response:
+@router.api_route(
+    "/",
+    methods=["GET", "HEAD"],
+    summary="What the graph holds, and where to go from here",
+    response_class=Response,
+)
+def home(
+    request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
+) -> Response:
     language = page_language(request)
     root = public_root(request, settings)
     etag = entity_tag(store.info.build_id, "home", language, root)
@@ -316,7 +465,9 @@ def home(request: Request, settings: Settings = Depends(get_settings),
     ikg = settings.ikg
 
     def members(cls: str) -> list[object]:
-        return sorted((labels.value(s) for s in listed.subjects(RDF.type, URIRef(ikg + cls))), key=lambda v: v.text)
+        return sorted(
+            (labels.value(s) for s in listed.subjects(RDF.type, URIRef(ikg + cls))), key=lambda v: v.text
+        )
 
     kinds = []
     ontology = ontology_graph(store)
@@ -327,24 +478,46 @@ def home(request: Request, settings: Settings = Depends(get_settings),
             kinds.append({"label": kind_labels.label(kind), "count": count, "href": link(str(kind))})
     ui = UI_TEXT[language]
     html = TEMPLATES.get_template("home.html").render(
-        **page_context(request, settings), counts=counts, kinds=kinds,
+        **page_context(request, settings),
+        counts=counts,
+        kinds=kinds,
         count_labels=[(key, ui["count_" + key.replace(" ", "_")]) for key in COUNT_KEYS],
-        frameworks=members("Framework"), municipalities=members("Municipality"),
-        build_id=store.info.build_id, triples=store.info.triples,
-        schema_org_dataset=home_dataset_markup(settings, store, root))
-    return cached_response(request, html.encode("utf-8"), "text/html", etag=etag, vary="Accept-Language",
-                           last_modified=built_at(store))
+        frameworks=members("Framework"),
+        municipalities=members("Municipality"),
+        build_id=store.info.build_id,
+        triples=store.info.triples,
+        schema_org_dataset=home_dataset_markup(settings, store, root),
+    )
+    return cached_response(
+        request,
+        html.encode("utf-8"),
+        "text/html",
+        etag=etag,
+        vary="Accept-Language",
+        last_modified=built_at(store),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # /ontology, /shapes, /context.jsonld
 # ------------------------------------------------------------------------------------------------
 
-@router.api_route("/ontology", methods=["GET", "HEAD"], summary="The ontology: documentation or RDF",
-                  response_class=Response)
-@router.api_route("/ontology{suffix}", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response)
-def ontology(request: Request, suffix: str = "", settings: Settings = Depends(get_settings),
-             store: GraphStore = Depends(get_store)) -> Response:
+
+@router.api_route(
+    "/ontology",
+    methods=["GET", "HEAD"],
+    summary="The ontology: documentation or RDF",
+    response_class=Response,
+)
+@router.api_route(
+    "/ontology{suffix}", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response
+)
+def ontology(
+    request: Request,
+    suffix: str = "",
+    settings: Settings = Depends(get_settings),
+    store: GraphStore = Depends(get_store),
+) -> Response:
     fmt = _suffix_or_negotiate(request, suffix)
     root = public_root(request, settings)
     language = page_language(request) if fmt is HTML else ""
@@ -356,30 +529,51 @@ def ontology(request: Request, suffix: str = "", settings: Settings = Depends(ge
 
 
 @lru_cache(maxsize=32)
-def _ontology_rendered(store: GraphStore, build_id: str, settings: Settings, fmt_name: str, language: str,
-                       root: str) -> bytes:
+def _ontology_rendered(
+    store: GraphStore, build_id: str, settings: Settings, fmt_name: str, language: str, root: str
+) -> bytes:
     graph = ontology_graph(store)
     fmt = next(f for f in PAGE_FORMATS if f.name == fmt_name)
     if fmt is not HTML:
         return render_graph(graph, fmt, settings=settings, context_url=root + "/context.jsonld")
     link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
     ui = UI_TEXT[language]
-    sections = ontology_sections(graph, base_iri=settings.base_iri, language=language, link=link,
-                                 titles={k: ui["section_" + k] for k in ("classes", "properties", "datatypes", "individuals", "other")})
+    sections = ontology_sections(
+        graph,
+        base_iri=settings.base_iri,
+        language=language,
+        link=link,
+        titles={
+            k: ui["section_" + k] for k in ("classes", "properties", "datatypes", "individuals", "other")
+        },
+    )
     head = URIRef(settings.base_iri + "ontology")
     labels = Labeller(graph, language, link)
     from rdflib.namespace import DCTERMS, OWL
+
     title = labels.in_language(graph.objects(head, DCTERMS.title)) or "integration-kg"
     html = TEMPLATES.get_template("ontology.html").render(
-        root=root, lang=language, title=title, iri=str(head), version=graph.value(head, OWL.versionInfo),
+        root=root,
+        lang=language,
+        title=title,
+        iri=str(head),
+        version=graph.value(head, OWL.versionInfo),
         description=labels.in_language(graph.objects(head, DCTERMS.description)) or "",
-        sections=sections, formats=format_links(f"{root}/ontology"))
+        sections=sections,
+        formats=format_links(f"{root}/ontology"),
+    )
     return html.encode("utf-8")
 
 
-@router.api_route("/shapes", methods=["GET", "HEAD"], summary="The SHACL shapes the data is validated with",
-                  response_class=Response)
-@router.api_route("/shapes{suffix}", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response)
+@router.api_route(
+    "/shapes",
+    methods=["GET", "HEAD"],
+    summary="The SHACL shapes the data is validated with",
+    response_class=Response,
+)
+@router.api_route(
+    "/shapes{suffix}", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response
+)
 def shapes(request: Request, suffix: str = "", settings: Settings = Depends(get_settings)) -> Response:
     fmt = _suffix_or_negotiate(request, suffix)
     path = settings.shapes_dir / "integration.ttl"
@@ -401,12 +595,18 @@ def shapes(request: Request, suffix: str = "", settings: Settings = Depends(get_
         def short(iri: str) -> str:
             for namespace, name in sorted(names.items(), key=lambda item: -len(item[0])):
                 if iri.startswith(namespace):
-                    return f"{name}:{iri[len(namespace):]}"
+                    return f"{name}:{iri[len(namespace) :]}"
             return f"<{iri}>"
 
-        body = TEMPLATES.get_template("shapes.html").render(
-            **page_context(request, settings), shapes=shapes_view(graph, language, short),
-            formats=format_links(f"{root}/shapes")).encode("utf-8")
+        body = (
+            TEMPLATES.get_template("shapes.html")
+            .render(
+                **page_context(request, settings),
+                shapes=shapes_view(graph, language, short),
+                formats=format_links(f"{root}/shapes"),
+            )
+            .encode("utf-8")
+        )
     return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY)
 
 
@@ -419,8 +619,12 @@ def _suffix_or_negotiate(request: Request, suffix: str) -> RdfFormat:
     return fmt
 
 
-@router.api_route("/context.jsonld", methods=["GET", "HEAD"], summary="The JSON-LD context of every JSON-LD response",
-                  response_class=Response)
+@router.api_route(
+    "/context.jsonld",
+    methods=["GET", "HEAD"],
+    summary="The JSON-LD context of every JSON-LD response",
+    response_class=Response,
+)
 def context(request: Request, settings: Settings = Depends(get_settings)) -> Response:
     try:
         text = context_text(settings)

@@ -18,10 +18,18 @@ MEDIA_TYPES = {".txt": "text/plain; charset=utf-8", ".md": "text/markdown; chars
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-@router.api_route("/sources/{name}", methods=["GET", "HEAD"], summary="A source text, exactly as received",
-                  response_class=Response)
-def source_text(name: str, request: Request, settings: Settings = Depends(get_settings),
-                store: GraphStore = Depends(get_store)) -> Response:
+@router.api_route(
+    "/sources/{name}",
+    methods=["GET", "HEAD"],
+    summary="A source text, exactly as received",
+    response_class=Response,
+)
+def source_text(
+    name: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: GraphStore = Depends(get_store),
+) -> Response:
     store_path = current_store_path(settings)
     path = store_path / SOURCES_FOLDER / name if store_path is not None and _NAME.match(name) else None
     if path is None or path.suffix not in MEDIA_TYPES or not path.is_file():
@@ -29,5 +37,8 @@ def source_text(name: str, request: Request, settings: Settings = Depends(get_se
     etag = entity_tag(store.info.build_id, "source", name)
     if not_modified(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
-    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix],
-                        headers={"ETag": etag, "Cache-Control": "public, max-age=3600"})
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES[path.suffix],
+        headers={"ETag": etag, "Cache-Control": "public, max-age=3600"},
+    )

@@ -29,21 +29,39 @@ from .deps import TEMPLATES, context_url, get_settings, get_store, page_context
 router = APIRouter()
 
 CSV_TYPE = "text/csv; charset=utf-8"
-KIND_LABELS = {"explicit": ("uttrycklig hänvisning", "explicit citation"),
-               "paraphrase": ("omskrivning", "paraphrase"),
-               "thematic": ("tematisk samstämmighet", "thematic alignment")}
-RELATION_LABELS = {"cites": "hänvisar till · cites", "isPartOf": "är del av · is part of",
-                   "implements": "genomför · implements"}
+KIND_LABELS = {
+    "explicit": ("uttrycklig hänvisning", "explicit citation"),
+    "paraphrase": ("omskrivning", "paraphrase"),
+    "thematic": ("tematisk samstämmighet", "thematic alignment"),
+}
+RELATION_LABELS = {
+    "cites": "hänvisar till · cites",
+    "isPartOf": "är del av · is part of",
+    "implements": "genomför · implements",
+}
 KIND_COLOURS = {"explicit": "#08519c", "paraphrase": "#4292c6", "thematic": "#c6dbef", "": "#ffffff"}
 
 
 # ------------------------------------------------------------------------------------------ helpers
 
-def _filters(settings: Settings, municipality: str | None, kind: list[str] | None, document_type: str | None,
-             in_force_on: str | None, direct: bool) -> tr.TraceFilters:
+
+def _filters(
+    settings: Settings,
+    municipality: str | None,
+    kind: list[str] | None,
+    document_type: str | None,
+    in_force_on: str | None,
+    direct: bool,
+) -> tr.TraceFilters:
     try:
-        return tr.make_filters(settings, municipality=municipality or None, kinds=kind or [],
-                               document_type=document_type or None, in_force_on=in_force_on or None, direct=direct)
+        return tr.make_filters(
+            settings,
+            municipality=municipality or None,
+            kinds=kind or [],
+            document_type=document_type or None,
+            in_force_on=in_force_on or None,
+            direct=direct,
+        )
     except tr.TraceInputError as error:
         raise HTTPException(status_code=400, detail=str(error)) from None
 
@@ -58,7 +76,7 @@ def _context_url(request: Request, settings: Settings) -> str:
 
 def local(settings: Settings, iri: str) -> str:
     """A link to an IRI under the base on this service (`/id/...`), other IRIs as they are."""
-    return "/" + iri[len(settings.base_iri):] if iri.startswith(settings.base_iri) else iri
+    return "/" + iri[len(settings.base_iri) :] if iri.startswith(settings.base_iri) else iri
 
 
 def _choose(request: Request, fmt: str | None, offers: dict[str, str], default: str) -> str:
@@ -68,7 +86,10 @@ def _choose(request: Request, fmt: str | None, offers: dict[str, str], default: 
         aliases = {"json-ld": "jsonld", "ld+json": "jsonld", "ttl": "turtle", "text/csv": "csv"}
         wanted = aliases.get(wanted, wanted)
         if wanted not in offers.values():
-            raise HTTPException(status_code=400, detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(set(offers.values())))}")
+            raise HTTPException(
+                status_code=400,
+                detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(set(offers.values())))}",
+            )
         return wanted
     chosen = negotiate(request.headers.get("accept"), list(offers))
     if chosen is None:
@@ -81,8 +102,11 @@ def _csv(header: tuple[str, ...], records: list[dict[str, str]], filename: str) 
     writer = csv.DictWriter(buffer, fieldnames=list(header), lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(records)
-    return Response(buffer.getvalue(), media_type=CSV_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"})
+    return Response(
+        buffer.getvalue(),
+        media_type=CSV_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
+    )
 
 
 def _page(request: Request, settings: Settings, name: str, **values: Any) -> HTMLResponse:
@@ -92,6 +116,7 @@ def _page(request: Request, settings: Settings, name: str, **values: Any) -> HTM
 
 
 # ------------------------------------------------------------------------------------------ RDF of an answer
+
 
 def answer_graph(settings: Settings, paths: list[tr.TracePath], cat: tr.Catalogue, answer_iri: str) -> Graph:
     """A trace answer as RDF: ikg:TracePath nodes with their origin, target, kind and an rdf:List of
@@ -176,20 +201,37 @@ def _date_literal(text: str) -> Literal:
 
 # ------------------------------------------------------------------------------------------ API
 
+
 @router.get("/api/trace", summary="What traces to a principle or goal: paths with the evidence of each step")
-def api_trace(request: Request,
-              target: str | None = Query(None, description="IRI of a principle, goal, framework or document"),
-              framework: str | None = Query(None, description="framework slug, e.g. eu-cbp-2004 (with notation)"),
-              notation: str | None = Query(None, description="notation of the principle or goal, e.g. 1"),
-              municipality: str | None = Query(None, description="kommunkod or IRI"),
-              kind: list[str] | None = Query(None, description="explicit, paraphrase, thematic (the path's weakest step)"),
-              document_type: str | None = Query(None, description="Strategy, Policy, Programme, Plan, Guideline, Rules, InformationPage"),
-              in_force_on: str | None = Query(None, description="YYYY-MM-DD, YYYY-MM or YYYY"),
-              direct: bool = Query(False, description="only the origin's own citations"),
-              format: str | None = Query(None, description="jsonld (default), csv, turtle"),
-              store: GraphStore = Depends(get_store), settings: Settings = Depends(get_settings)) -> Response:
-    chosen = _choose(request, format, {"application/ld+json": "jsonld", "application/json": "jsonld",
-                                       "text/csv": "csv", "text/turtle": "turtle"}, "jsonld")
+def api_trace(
+    request: Request,
+    target: str | None = Query(None, description="IRI of a principle, goal, framework or document"),
+    framework: str | None = Query(None, description="framework slug, e.g. eu-cbp-2004 (with notation)"),
+    notation: str | None = Query(None, description="notation of the principle or goal, e.g. 1"),
+    municipality: str | None = Query(None, description="kommunkod or IRI"),
+    kind: list[str] | None = Query(
+        None, description="explicit, paraphrase, thematic (the path's weakest step)"
+    ),
+    document_type: str | None = Query(
+        None, description="Strategy, Policy, Programme, Plan, Guideline, Rules, InformationPage"
+    ),
+    in_force_on: str | None = Query(None, description="YYYY-MM-DD, YYYY-MM or YYYY"),
+    direct: bool = Query(False, description="only the origin's own citations"),
+    format: str | None = Query(None, description="jsonld (default), csv, turtle"),
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    chosen = _choose(
+        request,
+        format,
+        {
+            "application/ld+json": "jsonld",
+            "application/json": "jsonld",
+            "text/csv": "csv",
+            "text/turtle": "turtle",
+        },
+        "jsonld",
+    )
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
     try:
         iri = tr.resolve_target(store, settings, target, framework, notation)
@@ -205,13 +247,26 @@ def api_trace(request: Request,
     return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
 
 
-@router.get("/api/trace/matrix", summary="Municipalities × principles and goals: links by kind (JSON, CSV or SVG)")
-def api_matrix(request: Request,
-               framework: list[str] | None = Query(None, description="framework slugs (default eu-cbp-2004 and se-integration-policy)"),
-               municipality: str | None = None, kind: list[str] | None = Query(None), document_type: str | None = None,
-               in_force_on: str | None = None, direct: bool = False, format: str | None = Query(None, description="json, csv, svg"),
-               store: GraphStore = Depends(get_store), settings: Settings = Depends(get_settings)) -> Response:
-    chosen = _choose(request, format, {"application/json": "json", "text/csv": "csv", "image/svg+xml": "svg"}, "json")
+@router.get(
+    "/api/trace/matrix", summary="Municipalities × principles and goals: links by kind (JSON, CSV or SVG)"
+)
+def api_matrix(
+    request: Request,
+    framework: list[str] | None = Query(
+        None, description="framework slugs (default eu-cbp-2004 and se-integration-policy)"
+    ),
+    municipality: str | None = None,
+    kind: list[str] | None = Query(None),
+    document_type: str | None = None,
+    in_force_on: str | None = None,
+    direct: bool = False,
+    format: str | None = Query(None, description="json, csv, svg"),
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    chosen = _choose(
+        request, format, {"application/json": "json", "text/csv": "csv", "image/svg+xml": "svg"}, "json"
+    )
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
     frameworks = _framework_list(framework)
     try:
@@ -222,8 +277,11 @@ def api_matrix(request: Request,
         return _csv(tr.MATRIX_CSV_HEADER, tr.matrix_records(m), "trace-matrix.csv")
     if chosen == "svg":
         return Response(matrix_svg(m), media_type="image/svg+xml", headers={"Vary": "Accept"})
-    return Response(json.dumps(matrix_json(m), ensure_ascii=False, indent=1), media_type="application/json",
-                    headers={"Vary": "Accept"})
+    return Response(
+        json.dumps(matrix_json(m), ensure_ascii=False, indent=1),
+        media_type="application/json",
+        headers={"Vary": "Accept"},
+    )
 
 
 def _framework_list(values: list[str] | None) -> list[str]:
@@ -235,23 +293,58 @@ def matrix_json(m: tr.Matrix) -> dict[str, Any]:
     return {
         "filters": m.filters.describe(),
         "counting": "links: distinct chains of citations, by the kind of their weakest step",
-        "columns": [{"target": c.iri, "framework": c.scheme.rsplit("/", 1)[-1], "notation": c.notation,
-                     "label": c.label()} for c in m.columns],
-        "rows": [{"municipality": r.iri, "kommunkod": r.identifier, "label": r.label(),
-                  "cells": [{"target": c.iri, **{k: m.cell(r.iri, c.iri).counts.get(k, 0) for k in tr.KINDS},
-                             "links": m.cell(r.iri, c.iri).total} for c in m.columns]} for r in m.rows],
+        "columns": [
+            {
+                "target": c.iri,
+                "framework": c.scheme.rsplit("/", 1)[-1],
+                "notation": c.notation,
+                "label": c.label(),
+            }
+            for c in m.columns
+        ],
+        "rows": [
+            {
+                "municipality": r.iri,
+                "kommunkod": r.identifier,
+                "label": r.label(),
+                "cells": [
+                    {
+                        "target": c.iri,
+                        **{k: m.cell(r.iri, c.iri).counts.get(k, 0) for k in tr.KINDS},
+                        "links": m.cell(r.iri, c.iri).total,
+                    }
+                    for c in m.columns
+                ],
+            }
+            for r in m.rows
+        ],
     }
 
 
-@router.get("/api/drawn-on", summary="Which principles and goals a municipality or document draws on, and which EU principles it never mentions")
-def api_drawn_on(request: Request, municipality: str | None = None, document: str | None = None,
-                 framework: str = Query(tr.DEFAULT_NEVER_FRAMEWORK, description="framework whose never-mentioned concepts to list"),
-                 kind: list[str] | None = Query(None), document_type: str | None = None, in_force_on: str | None = None,
-                 direct: bool = False, format: str | None = Query(None, description="json (default) or csv"),
-                 store: GraphStore = Depends(get_store), settings: Settings = Depends(get_settings)) -> Response:
+@router.get(
+    "/api/drawn-on",
+    summary="Which principles and goals a municipality or document draws on, and which EU principles it never mentions",
+)
+def api_drawn_on(
+    request: Request,
+    municipality: str | None = None,
+    document: str | None = None,
+    framework: str = Query(
+        tr.DEFAULT_NEVER_FRAMEWORK, description="framework whose never-mentioned concepts to list"
+    ),
+    kind: list[str] | None = Query(None),
+    document_type: str | None = None,
+    in_force_on: str | None = None,
+    direct: bool = False,
+    format: str | None = Query(None, description="json (default) or csv"),
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> Response:
     chosen = _choose(request, format, {"application/json": "json", "text/csv": "csv"}, "json")
     if bool(municipality) == bool(document):
-        raise HTTPException(status_code=400, detail="give exactly one of municipality= (kommunkod or IRI) and document= (IRI)")
+        raise HTTPException(
+            status_code=400, detail="give exactly one of municipality= (kommunkod or IRI) and document= (IRI)"
+        )
     filters = _filters(settings, None, kind, document_type, in_force_on, direct)
     try:
         answer = tr.drawn_on(store, settings, municipality or document or "", filters, framework)
@@ -260,62 +353,97 @@ def api_drawn_on(request: Request, municipality: str | None = None, document: st
     if chosen == "csv":
         paths = [p for ps in answer.paths.values() for p in ps]
         return _csv(tr.TRACE_CSV_HEADER, tr.path_records(paths, answer.catalogue), "drawn-on.csv")
-    return Response(json.dumps(drawn_on_json(answer), ensure_ascii=False, indent=1), media_type="application/json")
+    return Response(
+        json.dumps(drawn_on_json(answer), ensure_ascii=False, indent=1), media_type="application/json"
+    )
 
 
 def drawn_on_json(answer: tr.DrawnOn) -> dict[str, Any]:
     cat = answer.catalogue
     return {
-        "subject": answer.subject.iri, "label": answer.subject.label(), "filters": answer.filters.describe(),
-        "drawsOn": [{"target": target, "label": cat.get(target).label(), "notation": cat.get(target).notation,
-                     "framework": cat.get(target).scheme or (target if cat.get(target).role == "framework" else ""),
-                     "direct": any(p.direct for p in paths),
-                     "strongestKind": max((p.kind for p in paths if p.kind), key=lambda k: tr.STRENGTH[k], default=""),
-                     "links": len({p.link for p in paths}), "paths": len(paths)}
-                    for target, paths in answer.paths.items()],
-        "neverMentioned": {"framework": answer.framework.iri,
-                           "concepts": [{"target": c.iri, "notation": c.notation, "label": c.label()}
-                                        for c in answer.never_mentioned]},
+        "subject": answer.subject.iri,
+        "label": answer.subject.label(),
+        "filters": answer.filters.describe(),
+        "drawsOn": [
+            {
+                "target": target,
+                "label": cat.get(target).label(),
+                "notation": cat.get(target).notation,
+                "framework": cat.get(target).scheme
+                or (target if cat.get(target).role == "framework" else ""),
+                "direct": any(p.direct for p in paths),
+                "strongestKind": max(
+                    (p.kind for p in paths if p.kind), key=lambda k: tr.STRENGTH[k], default=""
+                ),
+                "links": len({p.link for p in paths}),
+                "paths": len(paths),
+            }
+            for target, paths in answer.paths.items()
+        ],
+        "neverMentioned": {
+            "framework": answer.framework.iri,
+            "concepts": [
+                {"target": c.iri, "notation": c.notation, "label": c.label()} for c in answer.never_mentioned
+            ],
+        },
     }
 
 
 # ------------------------------------------------------------------------------------------ SVG
+
 
 def matrix_svg(m: tr.Matrix) -> str:
     """The matrix as an SVG picture: one square per cell, shaded by its strongest kind, with its link count."""
     left, top, size, gap = 190, 120, 34, 2
     width = left + len(m.columns) * (size + gap) + 20
     height = top + len(m.rows) * (size + gap) + 90
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'font-family="sans-serif" font-size="12" role="img">',
-           "<title>Kommuner × principer och mål: antal länkar per slag · municipalities × principles and goals: links by kind</title>",
-           f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="sans-serif" font-size="12" role="img">',
+        "<title>Kommuner × principer och mål: antal länkar per slag · municipalities × principles and goals: links by kind</title>",
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     for j, column in enumerate(m.columns):
         x = left + j * (size + gap) + size / 2
         name = f"{_short_framework(column.scheme)} {column.notation}"
-        out.append(f'<text x="{x:.0f}" y="{top - 8}" transform="rotate(-60 {x:.0f} {top - 8})" text-anchor="start">'
-                   f"<title>{escape(column.label())}</title>{escape(name)}</text>")
+        out.append(
+            f'<text x="{x:.0f}" y="{top - 8}" transform="rotate(-60 {x:.0f} {top - 8})" text-anchor="start">'
+            f"<title>{escape(column.label())}</title>{escape(name)}</text>"
+        )
     for i, row in enumerate(m.rows):
         y = top + i * (size + gap)
-        out.append(f'<text x="{left - 8}" y="{y + size / 2 + 4:.0f}" text-anchor="end">{escape(row.label())}</text>')
+        out.append(
+            f'<text x="{left - 8}" y="{y + size / 2 + 4:.0f}" text-anchor="end">{escape(row.label())}</text>'
+        )
         for j, column in enumerate(m.columns):
             cell = m.cell(row.iri, column.iri)
             x = left + j * (size + gap)
             colour = KIND_COLOURS.get(cell.strongest, "#ffffff")
-            detail = ", ".join(f"{k} {cell.counts[k]}" for k in tr.KINDS if cell.counts.get(k)) or "inga länkar · no links"
-            out.append(f'<g><title>{escape(row.label())} · {escape(column.label())}: {escape(detail)}</title>'
-                       f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{colour}" stroke="#999999"/>')
+            detail = (
+                ", ".join(f"{k} {cell.counts[k]}" for k in tr.KINDS if cell.counts.get(k))
+                or "inga länkar · no links"
+            )
+            out.append(
+                f'<g><title>{escape(row.label())} · {escape(column.label())}: {escape(detail)}</title>'
+                f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{colour}" stroke="#999999"/>'
+            )
             if cell.total:
                 ink = "#ffffff" if cell.strongest in ("explicit", "paraphrase") else "#000000"
-                out.append(f'<text x="{x + size / 2:.0f}" y="{y + size / 2 + 4:.0f}" text-anchor="middle" fill="{ink}">{cell.total}</text>')
+                out.append(
+                    f'<text x="{x + size / 2:.0f}" y="{y + size / 2 + 4:.0f}" text-anchor="middle" fill="{ink}">{cell.total}</text>'
+                )
             out.append("</g>")
     y = top + len(m.rows) * (size + gap) + 24
     for k, kind in enumerate(tr.KINDS):
         x = left + k * 210
-        out.append(f'<rect x="{x}" y="{y}" width="16" height="16" fill="{KIND_COLOURS[kind]}" stroke="#999999"/>'
-                   f'<text x="{x + 22}" y="{y + 13}">{escape(KIND_LABELS[kind][0])} · {escape(kind)}</text>')
-    out.append(f'<text x="{left}" y="{y + 40}">Siffran: antal länkar (kedjor av hänvisningar); färgen: starkaste slaget.'
-               " · Number: links (citation chains); colour: strongest kind.</text>")
+        out.append(
+            f'<rect x="{x}" y="{y}" width="16" height="16" fill="{KIND_COLOURS[kind]}" stroke="#999999"/>'
+            f'<text x="{x + 22}" y="{y + 13}">{escape(KIND_LABELS[kind][0])} · {escape(kind)}</text>'
+        )
+    out.append(
+        f'<text x="{left}" y="{y + 40}">Siffran: antal länkar (kedjor av hänvisningar); färgen: starkaste slaget.'
+        " · Number: links (citation chains); colour: strongest kind.</text>"
+    )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -327,24 +455,42 @@ def _short_framework(scheme: str) -> str:
 
 # ------------------------------------------------------------------------------------------ pages
 
+
 def _view_path(settings: Settings, path: tr.TracePath, cat: tr.Catalogue) -> dict[str, Any]:
     steps = []
     for step in path.steps:
-        steps.append({"from": cat.get(step.source_node).label(), "from_href": local(settings, step.source_node),
-                      "relation": step.relation, "relation_label": RELATION_LABELS[step.relation],
-                      "to": cat.get(step.to).label(), "to_href": local(settings, step.to), "kind": step.kind,
-                      "kind_label": KIND_LABELS.get(step.kind, ("", ""))[0], "quote": step.quote,
-                      "quote_language": step.quote_language, "citation_href": local(settings, step.citation) if step.citation else "",
-                      "source_href": local(settings, step.source) if step.source else "",
-                      "source_label": cat.get(step.source).label() if step.source else ""})
+        steps.append(
+            {
+                "from": cat.get(step.source_node).label(),
+                "from_href": local(settings, step.source_node),
+                "relation": step.relation,
+                "relation_label": RELATION_LABELS[step.relation],
+                "to": cat.get(step.to).label(),
+                "to_href": local(settings, step.to),
+                "kind": step.kind,
+                "kind_label": KIND_LABELS.get(step.kind, ("", ""))[0],
+                "quote": step.quote,
+                "quote_language": step.quote_language,
+                "citation_href": local(settings, step.citation) if step.citation else "",
+                "source_href": local(settings, step.source) if step.source else "",
+                "source_label": cat.get(step.source).label() if step.source else "",
+            }
+        )
     document = cat.document_of(path.origin)
     municipality = cat.municipality_of(path.origin)
     origin = cat.get(path.origin)
-    return {"origin": origin.label(), "origin_href": local(settings, path.origin), "origin_type": origin.type_name(),
-            "document": document.label() if document and document.iri != path.origin else "",
-            "document_href": local(settings, document.iri) if document else "",
-            "municipality": municipality.label() if municipality else "", "kind": path.kind, "direct": path.direct,
-            "kind_label": KIND_LABELS.get(path.kind, ("", ""))[0], "steps": steps}
+    return {
+        "origin": origin.label(),
+        "origin_href": local(settings, path.origin),
+        "origin_type": origin.type_name(),
+        "document": document.label() if document and document.iri != path.origin else "",
+        "document_href": local(settings, document.iri) if document else "",
+        "municipality": municipality.label() if municipality else "",
+        "kind": path.kind,
+        "direct": path.direct,
+        "kind_label": KIND_LABELS.get(path.kind, ("", ""))[0],
+        "steps": steps,
+    }
 
 
 def _query_string(values: dict[str, Any]) -> str:
@@ -359,18 +505,30 @@ def _query_string(values: dict[str, Any]) -> str:
 
 
 @router.get("/trace", response_class=HTMLResponse, summary="The trace matrix page")
-def trace_page(request: Request, framework: list[str] | None = Query(None), municipality: str | None = None,
-               kind: list[str] | None = Query(None), document_type: str | None = None, in_force_on: str | None = None,
-               direct: bool = False, store: GraphStore = Depends(get_store),
-               settings: Settings = Depends(get_settings)) -> HTMLResponse:
+def trace_page(
+    request: Request,
+    framework: list[str] | None = Query(None),
+    municipality: str | None = None,
+    kind: list[str] | None = Query(None),
+    document_type: str | None = None,
+    in_force_on: str | None = None,
+    direct: bool = False,
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
     frameworks = _framework_list(framework)
     try:
         m = tr.matrix(store, settings, frameworks, filters)
     except tr.TraceInputError as error:
         raise _bad(error) from None
-    filter_values = {"municipality": municipality, "kind": kind or [], "document_type": document_type,
-                     "in_force_on": in_force_on, "direct": direct}
+    filter_values = {
+        "municipality": municipality,
+        "kind": kind or [],
+        "document_type": document_type,
+        "in_force_on": in_force_on,
+        "direct": direct,
+    }
     query = _query_string({"framework": framework or [], **filter_values})
     groups: list[dict[str, Any]] = []
     for column in m.columns:
@@ -383,28 +541,67 @@ def trace_page(request: Request, framework: list[str] | None = Query(None), muni
         cells = []
         for column in m.columns:
             cell = m.cell(row.iri, column.iri)
-            slug = column.iri[len(column.scheme) + 1:]
-            cells.append({"href": f"/trace/{column.scheme.rsplit('/', 1)[-1]}/{slug}?"
-                                  + _query_string({**filter_values, "municipality": row.identifier}) + "#evidence",
-                          "counts": [(k, cell.counts.get(k, 0)) for k in tr.KINDS if cell.counts.get(k)],
-                          "total": cell.total, "strongest": cell.strongest,
-                          "title": f"{row.label()} · {column.label()}"})
-        rows.append({"label": row.label(), "code": row.identifier,
-                     "href": "/trace/drawn-on?" + _query_string({"municipality": row.identifier}), "cells": cells})
-    columns = [{"label": c.label(), "short": f"{_short_framework(c.scheme)} {c.notation}",
-                "href": f"/trace/{c.scheme.rsplit('/', 1)[-1]}/{c.iri[len(c.scheme) + 1:]}"} for c in m.columns]
-    return _page(request, settings, "trace.html", title="Spårning · Trace", groups=groups, columns=columns, rows=rows,
-                 query=query, filters=filter_values, kinds=tr.KINDS, kind_labels=KIND_LABELS,
-                 document_types=tr.DOCUMENT_TYPES, municipalities=[(r.identifier, r.label()) for r in m.catalogue.municipalities()],
-                 frameworks=frameworks)
+            slug = column.iri[len(column.scheme) + 1 :]
+            cells.append(
+                {
+                    "href": f"/trace/{column.scheme.rsplit('/', 1)[-1]}/{slug}?"
+                    + _query_string({**filter_values, "municipality": row.identifier})
+                    + "#evidence",
+                    "counts": [(k, cell.counts.get(k, 0)) for k in tr.KINDS if cell.counts.get(k)],
+                    "total": cell.total,
+                    "strongest": cell.strongest,
+                    "title": f"{row.label()} · {column.label()}",
+                }
+            )
+        rows.append(
+            {
+                "label": row.label(),
+                "code": row.identifier,
+                "href": "/trace/drawn-on?" + _query_string({"municipality": row.identifier}),
+                "cells": cells,
+            }
+        )
+    columns = [
+        {
+            "label": c.label(),
+            "short": f"{_short_framework(c.scheme)} {c.notation}",
+            "href": f"/trace/{c.scheme.rsplit('/', 1)[-1]}/{c.iri[len(c.scheme) + 1 :]}",
+        }
+        for c in m.columns
+    ]
+    return _page(
+        request,
+        settings,
+        "trace.html",
+        title="Spårning · Trace",
+        groups=groups,
+        columns=columns,
+        rows=rows,
+        query=query,
+        filters=filter_values,
+        kinds=tr.KINDS,
+        kind_labels=KIND_LABELS,
+        document_types=tr.DOCUMENT_TYPES,
+        municipalities=[(r.identifier, r.label()) for r in m.catalogue.municipalities()],
+        frameworks=frameworks,
+    )
 
 
-@router.get("/trace/drawn-on", response_class=HTMLResponse, summary="What a municipality or document draws on (page)")
-def drawn_on_page(request: Request, municipality: str | None = None, document: str | None = None,
-                  framework: str = tr.DEFAULT_NEVER_FRAMEWORK, store: GraphStore = Depends(get_store),
-                  settings: Settings = Depends(get_settings)) -> HTMLResponse:
+@router.get(
+    "/trace/drawn-on", response_class=HTMLResponse, summary="What a municipality or document draws on (page)"
+)
+def drawn_on_page(
+    request: Request,
+    municipality: str | None = None,
+    document: str | None = None,
+    framework: str = tr.DEFAULT_NEVER_FRAMEWORK,
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
     if bool(municipality) == bool(document):
-        raise HTTPException(status_code=400, detail="give exactly one of municipality= (kommunkod or IRI) and document= (IRI)")
+        raise HTTPException(
+            status_code=400, detail="give exactly one of municipality= (kommunkod or IRI) and document= (IRI)"
+        )
     try:
         answer = tr.drawn_on(store, settings, municipality or document or "", None, framework)
     except tr.TraceInputError as error:
@@ -413,21 +610,46 @@ def drawn_on_page(request: Request, municipality: str | None = None, document: s
     targets = []
     for target, paths in answer.paths.items():
         node = cat.get(target)
-        targets.append({"label": node.label(), "href": local(settings, target),
-                        "framework": cat.get(node.scheme).label() if node.scheme else node.label(),
-                        "paths": [_view_path(settings, p, cat) for p in paths]})
+        targets.append(
+            {
+                "label": node.label(),
+                "href": local(settings, target),
+                "framework": cat.get(node.scheme).label() if node.scheme else node.label(),
+                "paths": [_view_path(settings, p, cat) for p in paths],
+            }
+        )
     query = _query_string({"municipality": municipality, "document": document, "framework": framework})
-    return _page(request, settings, "trace_drawn_on.html", title=f"{answer.subject.label()} · Spårning", subject=answer.subject.label(),
-                 subject_href=local(settings, answer.subject.iri), targets=targets, query=query,
-                 framework=answer.framework.label(),
-                 never=[{"label": c.label(), "href": local(settings, c.iri)} for c in answer.never_mentioned])
+    return _page(
+        request,
+        settings,
+        "trace_drawn_on.html",
+        title=f"{answer.subject.label()} · Spårning",
+        subject=answer.subject.label(),
+        subject_href=local(settings, answer.subject.iri),
+        targets=targets,
+        query=query,
+        framework=answer.framework.label(),
+        never=[{"label": c.label(), "href": local(settings, c.iri)} for c in answer.never_mentioned],
+    )
 
 
-@router.get("/trace/{framework}/{notation}", response_class=HTMLResponse, summary="Who draws on a principle or goal, and how (page)")
-def principle_page(request: Request, framework: str, notation: str, municipality: str | None = None,
-                   kind: list[str] | None = Query(None), document_type: str | None = None,
-                   in_force_on: str | None = None, direct: bool = False, store: GraphStore = Depends(get_store),
-                   settings: Settings = Depends(get_settings)) -> HTMLResponse:
+@router.get(
+    "/trace/{framework}/{notation}",
+    response_class=HTMLResponse,
+    summary="Who draws on a principle or goal, and how (page)",
+)
+def principle_page(
+    request: Request,
+    framework: str,
+    notation: str,
+    municipality: str | None = None,
+    kind: list[str] | None = Query(None),
+    document_type: str | None = None,
+    in_force_on: str | None = None,
+    direct: bool = False,
+    store: GraphStore = Depends(get_store),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
     try:
         iri = tr.resolve_target(store, settings, None, framework, notation)
@@ -438,23 +660,44 @@ def principle_page(request: Request, framework: str, notation: str, municipality
     target = answer.target
     by_municipality: dict[str, dict[str, Any]] = {}
     concepts: list[dict[str, Any]] = []
-    for link, path in answer.links().items():
+    for path in answer.links().values():
         mun = cat.municipality_of(path.origin)
         if mun is None:
             continue
-        entry = by_municipality.setdefault(mun.iri, {"label": mun.label(), "code": mun.identifier,
-                                                     "counts": {k: 0 for k in tr.KINDS}, "links": 0})
+        entry = by_municipality.setdefault(
+            mun.iri,
+            {"label": mun.label(), "code": mun.identifier, "counts": {k: 0 for k in tr.KINDS}, "links": 0},
+        )
         entry["counts"][path.kind] = entry["counts"].get(path.kind, 0) + 1
         entry["links"] += 1
     evidence = []
     for path in answer.paths:
         view = _view_path(settings, path, cat)
         (evidence if cat.municipality_of(path.origin) else concepts).append(view)
-    filter_values = {"municipality": municipality, "kind": kind or [], "document_type": document_type,
-                     "in_force_on": in_force_on, "direct": direct}
+    filter_values = {
+        "municipality": municipality,
+        "kind": kind or [],
+        "document_type": document_type,
+        "in_force_on": in_force_on,
+        "direct": direct,
+    }
     api_query = _query_string({"target": iri, **filter_values})
-    return _page(request, settings, "trace_principle.html", title=f"{target.label()} · Spårning", target=target.label(),
-                 target_href=local(settings, iri), definition=target.definition, framework=cat.get(target.scheme).label(),
-                 municipalities=sorted(by_municipality.values(), key=lambda e: e["label"]), evidence=evidence,
-                 concepts=concepts, api_query=api_query, kinds=tr.KINDS, kind_labels=KIND_LABELS,
-                 filters=filter_values, paths=len(answer.paths), links=len(answer.links()))
+    return _page(
+        request,
+        settings,
+        "trace_principle.html",
+        title=f"{target.label()} · Spårning",
+        target=target.label(),
+        target_href=local(settings, iri),
+        definition=target.definition,
+        framework=cat.get(target.scheme).label(),
+        municipalities=sorted(by_municipality.values(), key=lambda e: e["label"]),
+        evidence=evidence,
+        concepts=concepts,
+        api_query=api_query,
+        kinds=tr.KINDS,
+        kind_labels=KIND_LABELS,
+        filters=filter_values,
+        paths=len(answer.paths),
+        links=len(answer.links()),
+    )
