@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +26,7 @@ from .http import sparql as sparql_http
 from .http import trace as trace_http
 from .http import validate as validate_http
 from .http.lookup_cache import PAGES, LookupFastPath
+from .render import negotiate
 from .settings import Settings
 from .store import CurrentStore, QueryError
 
@@ -89,8 +90,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """JSON `{"status", "error"}` for clients that ask for JSON, plain text for everyone else."""
+    """JSON `{"status", "error"}` for clients that ask for JSON, an HTML page for browsers (Accept
+    prefers text/html), plain text for everyone else."""
     accept = request.headers.get("accept", "")
+    if negotiate(accept, ["text/plain", "application/json", "text/html"]) == "text/html" and accept.strip():
+        from .http.deps import TEMPLATES, page_language, public_root
+
+        html = TEMPLATES.get_template("error.html").render(
+            root=public_root(request, request.app.state.settings),
+            lang=page_language(request),
+            status=status,
+            message=message,
+        )
+        return HTMLResponse(html, status_code=status, headers=headers)
     if "json" in accept and "text/plain" not in accept and "text/html" not in accept:
         return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)

@@ -530,3 +530,37 @@ def validate_catalog(catalog: Graph, shapes_dir: Path) -> ValidationReport:
         graph=report_graph,
         checked_shapes=count_shapes(shapes),
     )
+
+
+def published_description(iri: URIRef, *graphs: Graph) -> Graph:
+    """What the service answers for an IRI it publishes outside the knowledge graph (a dataset, a
+    distribution, the data service, a VoID subset, linkset or target): every statement about it in the
+    given graphs (the catalogue, VoID), the blank nodes it leads to, the statements that link to it, and
+    the titles and labels of what it links to. Empty when none of the graphs mentions it."""
+    found = Graph()
+    labels = (DCTERMS.title, RDFS.label, SKOS.prefLabel, FOAF.name, RDF.type)
+    for graph in graphs:
+        for prefix, namespace in graph.namespaces():
+            found.bind(prefix, namespace, replace=True)
+        pending: list[Node] = [iri]
+        seen: set[Node] = set()
+        while pending:
+            node = pending.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for p, o in graph.predicate_objects(node):
+                found.add((node, p, o))
+                if isinstance(o, BNode):
+                    pending.append(o)
+                elif isinstance(o, URIRef):
+                    for label in labels:
+                        for value in graph.objects(o, label):
+                            found.add((o, label, value))
+        for s, p in graph.subject_predicates(iri):
+            if isinstance(s, URIRef):
+                found.add((s, p, iri))
+                for label in labels:
+                    for value in graph.objects(s, label):
+                        found.add((s, label, value))
+    return found

@@ -1,7 +1,8 @@
 """POST /validate: RDF in (Turtle, JSON-LD or N-Triples), the SHACL report out; nothing is stored.
 
 The posted data is validated together with the graph's shared context (frameworks, municipalities,
-agents), checking only the posted resources, as `integration-kg validate` does. The work runs in a
+agents), checking only the posted resources, as `integration-kg validate` does. Relative IRIs in the
+posted data resolve against the base IRI (a Turtle `<a>` is {base}a), as they do in queries. The work runs in a
 query worker process, bounded by the query time limit like any query.
 """
 
@@ -114,7 +115,12 @@ def validate_posted(
     """Worker side: parse (400 naming line and column), validate with the shared context, report."""
     try:
         quads = parse_bytes(
-            data, INPUT_FORMATS[media_type], origin=Path("the posted data"), graph=None, base_iri=base_iri
+            data,
+            INPUT_FORMATS[media_type],
+            origin=Path("the posted data"),
+            graph=None,
+            base_iri=base_iri,
+            relative_iris=True,  # documented: relative IRIs in posted data resolve against the base IRI
         )
     except DataFileError as error:
         where = f"line {error.line}, column {error.column}: " if error.line is not None else ""
