@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint build test-deps bench clean
+.PHONY: serve test test-fast lint build test-deps bench clean
 
 $(BIN)/integration-kg: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(BIN)/integration-kg test-deps
 lint: $(BIN)/integration-kg
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The suite without the browser, Virtuoso and slow tests: for a quick check while editing.
+test-fast: $(BIN)/integration-kg
+	$(BIN)/python -m pytest -m "not browser and not virtuoso and not slow"
 
 bench: $(BIN)/integration-kg
 	$(BIN)/python bench/run.py
