@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD, Namespace
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -41,7 +41,7 @@ IRI_PATTERNS = [
     re.compile(rf"{re.escape(BASE)}ontology#[A-Za-z][A-Za-z0-9]*"),
     re.compile(rf"{re.escape(BASE)}id/framework/{SLUG}"),
     re.compile(rf"{re.escape(BASE)}id/framework/{SLUG}/{SLUG}"),
-    re.compile(rf"{re.escape(BASE)}id/framework/{SLUG}/{SLUG}/citation/{SLUG}"),
+    re.compile(rf"{re.escape(BASE)}id/framework/{SLUG}/{SLUG}/(?:citation|alignment)/{SLUG}"),
     re.compile(rf"{re.escape(BASE)}id/municipality/[0-9]{{4}}"),
     re.compile(rf"{re.escape(BASE)}id/municipality/[0-9]{{4}}/{SLUG}"),
     re.compile(rf"{re.escape(BASE)}id/source/(?:[0-9]{{4}}/{SLUG}|frameworks-reference)"),
@@ -153,7 +153,7 @@ def test_every_definition_occurs_verbatim_in_the_reference(frameworks: Graph, re
 
 
 def test_every_quote_occurs_verbatim_in_its_source(graph: Graph, reference_text: str) -> None:
-    citations = list(graph.subjects(RDF.type, IKG.Citation))
+    citations = list(graph.subjects(RDF.type, IKG.Citation)) + list(graph.subjects(RDF.type, IKG.Alignment))
     assert citations
     for citation in citations:
         assert graph.value(citation, PROV.wasDerivedFrom) == SRC["frameworks-reference"]
@@ -289,22 +289,22 @@ def test_national_goal_version_chain(frameworks: Graph) -> None:
     assert any(d.language == "en" for d in frameworks.objects(se("2008"), SKOS.definition))
 
 
-def test_citations_follow_the_conventions(graph: Graph) -> None:
-    cited = list(graph.subject_objects(IKG.cites))
-    assert cited
-    for citing, target in cited:
+def test_alignments_follow_the_conventions(graph: Graph) -> None:
+    """The 2020s goal shares aims with EU principles without naming them: ikg:alignsWith, never ikg:cites."""
+    assert not list(graph.subject_objects(IKG.cites)), "a framework concept cites nothing it does not name"
+    aligned = list(graph.subject_objects(IKG.alignsWith))
+    assert aligned
+    for aligning, target in aligned:
         key = str(target).removeprefix(BASE + "id/").replace("/", "-")
-        expected = URIRef(f"{citing}/citation/{key}")
-        behind = [c for c in graph.objects(citing, IKG.citation) if graph.value(c, IKG.target) == target]
-        assert behind == [expected], f"{citing} -> {target}: citations {behind}"
-        assert (expected, RDF.type, IKG.Citation) in graph
-        assert graph.value(expected, IKG.citationKind) == IKG.ThematicAlignment
-        attributed = graph.value(expected, PROV.wasAttributedTo)
-        assert attributed == AGENT.curators
+        expected = URIRef(f"{aligning}/alignment/{key}")
+        behind = [a for a in graph.objects(aligning, IKG.alignment) if graph.value(a, IKG.target) == target]
+        assert behind == [expected], f"{aligning} -> {target}: alignments {behind}"
+        assert (expected, RDF.type, IKG.Alignment) in graph
+        assert graph.value(expected, IKG.citationKind) is None
+        assert graph.value(expected, RDFS.comment) is not None
+        assert graph.value(expected, PROV.wasAttributedTo) == AGENT.curators
         assert (target, RDF.type, IKG.Principle) in graph
-    for citation in graph.subjects(RDF.type, IKG.Citation):
-        target = graph.value(citation, IKG.target)
-        assert any((c, IKG.cites, target) in graph for c in graph.subjects(IKG.citation, citation))
+    assert not list(graph.subjects(RDF.type, IKG.Citation))
 
 
 def test_agenda_2030(frameworks: Graph) -> None:
