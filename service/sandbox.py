@@ -31,6 +31,9 @@ WORKER_MEMORY_DEFAULT = 1024**3
 COPY_BYTES_PER_TRIPLE = 600
 """What a copy of the graph in memory is allowed per triple (it takes about 400-450 bytes; a margin)."""
 
+COPY_LOAD_BYTES = 256 * 1024**2
+"""What loading a copy is allowed besides (pyoxigraph's bulk loader allocates buffers of 200 MB)."""
+
 _PR_SET_NO_NEW_PRIVS = 38
 _SECCOMP_SET_MODE_FILTER = 1
 _SECCOMP_FILTER_FLAG_TSYNC = 1
@@ -148,7 +151,8 @@ def limit_memory(budget: int, extra: int = 0) -> int:
 def allow_copy(triples: int) -> int:
     """Widen this process's memory limit (if it has one) by what a copy of a graph of `triples` triples
     may take: the budget stays on top of the copy. Returns the limit in bytes (0: none)."""
-    return limit_memory(_budget, COPY_BYTES_PER_TRIPLE * triples) if _budget > 0 else 0
+    extra = COPY_BYTES_PER_TRIPLE * triples + COPY_LOAD_BYTES if triples else 0
+    return limit_memory(_budget, extra) if _budget > 0 else 0
 
 
 def enter_sandbox(memory_budget: int) -> None:

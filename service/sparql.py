@@ -653,6 +653,7 @@ class _Worker:
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+            "RUST_BACKTRACE": "0",  # an allocation past the memory limit aborts the worker: one line, no trace
         }
         self.process = subprocess.Popen(
             [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno()), str(memory_budget)],

@@ -207,9 +207,18 @@ def _response(request: Request, body: bytes, fmt: Format, *, etag: str | None) -
 
 
 def _json_ld_from_ntriples(body: bytes, settings: Settings, ctx_url: str) -> bytes:
-    graph = Graph()
-    graph.parse(data=body.decode("utf-8"), format="nt")
-    return render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url)
+    """The result as JSON-LD; a 406 naming the formats that can hold it when JSON-LD cannot (a literal as
+    a type, RDF 1.2 terms)."""
+    try:
+        graph = Graph()
+        graph.parse(data=body.decode("utf-8"), format="nt")
+        return render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url)
+    except Exception:  # pyld and rdflib raise many kinds; none may reach the client as a 500
+        raise QueryError(
+            "this result cannot be written as JSON-LD (it holds a literal where JSON-LD needs an IRI, "
+            "such as a literal type, or an RDF 1.2 term): ask for text/turtle or application/n-triples",
+            status=406,
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------------
