@@ -21,6 +21,7 @@ from . import __version__
 from .http import catalog as catalog_http
 from .http import health
 from .http import resources as resources_http
+from .http import search as search_http
 from .http import sources as sources_http
 from .http import sparql as sparql_http
 from .http import trace as trace_http
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(catalog_http.router)
     app.include_router(trace_http.router)
+    app.include_router(search_http.router)
     app.include_router(sparql_http.router)
     app.include_router(validate_http.router)
     app.include_router(sources_http.router)
