@@ -46,8 +46,9 @@ def quiet_libraries() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(OneLineFormatter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
+    if not root.handlers:  # a host that set up logging already (a test runner) keeps its own
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
     logging.getLogger("rdflib").setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
 
