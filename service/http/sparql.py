@@ -43,11 +43,9 @@ from ..sparql import (
     CheckedQuery,
     Format,
     NotAcceptable,
-    check_query,
+    check_off_loop,
     choose_format,
     dataset_for,
-    keywords,
-    unescape_codepoints,
 )
 from ..store import GraphStore, QueryDataset, QueryError, QuerySyntaxError
 from .deps import (
@@ -187,7 +185,7 @@ async def _answer(
     assert asked.query is not None
     query = with_base(asked.query, settings.base_iri)
     try:
-        checked = check_query(query)
+        checked = await check_off_loop(query)
     except QuerySyntaxError as error:
         raise _located(error, len(query) - len(asked.query)) from None
     try:
@@ -252,9 +250,18 @@ def _response(request: Request, body: bytes, fmt: Format, *, etag: str | None) -
 
 
 def _json_ld_from_ntriples(body: bytes, settings: Settings, ctx_url: str) -> bytes:
-    graph = Graph()
-    graph.parse(data=body.decode("utf-8"), format="nt")
-    return render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url)
+    """The result as JSON-LD; a 406 naming the formats that can hold it when JSON-LD cannot (a literal as
+    a type, RDF 1.2 terms)."""
+    try:
+        graph = Graph()
+        graph.parse(data=body.decode("utf-8"), format="nt")
+        return render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url)
+    except Exception:  # pyld and rdflib raise many kinds; none may reach the client as a 500
+        raise QueryError(
+            "this result cannot be written as JSON-LD (it holds a literal where JSON-LD needs an IRI, "
+            "such as a literal type, or an RDF 1.2 term): ask for text/turtle or application/n-triples",
+            status=406,
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -281,17 +288,13 @@ class QueryResults(BytesLRU[QueryKey]):
         super().__init__(max_bytes, key_bytes=lambda key: sum(len(str(part)) for part in key))
 
 
-UNREPEATABLE_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID"})
-"""SPARQL functions whose value is new on every run: a query that calls one is answered afresh each time."""
-
-
 def repeatable(checked: CheckedQuery) -> bool:
-    """Whether the query gives the same answer each time it runs over the same graph (so it may be kept).
+    """Whether the query gives the same answer each time it runs over the same graph (so it may be kept):
+    it calls none of RAND, NOW, UUID, STRUUID (read from its parse: service/sparql.py).
 
     Blank nodes (BNODE(), [] in templates) are fine: their labels are local to one answer document.
     """
-    words = set(keywords(checked.text)) | set(keywords(unescape_codepoints(checked.text)))
-    return not UNREPEATABLE_FUNCTIONS & words
+    return checked.repeatable
 
 
 def query_results(request: Request) -> QueryResults:
