@@ -201,3 +201,37 @@ def test_the_catalogue_iri_is_the_catalogue(live: Live, settings: Settings) -> N
     )
     assert len(by_iri) == len(served)
     assert (URIRef(settings.base_iri + "id/catalog"), None, None) in by_iri
+
+
+@pytest.mark.parametrize(
+    "path", ["/id/framework/eu-cbp-2004/1", "/id/municipality/1481", "/id/document/1481/integrationsstrategi"]
+)
+def test_a_resource_spanning_named_graphs_comes_as_quads(live: Live, path: str) -> None:
+    """N-Quads and TriG of an /id/ resource: the statements of its other formats, each in the named graph
+    (data file) that states it, which the store confirms."""
+    triples = list(
+        ox.parse(
+            httpx.get(live.url + path, headers={"Accept": "application/n-triples"}).content,
+            format=ox.RdfFormat.N_TRIPLES,
+        )
+    )
+    for media_type, fmt in (
+        ("application/n-quads", ox.RdfFormat.N_QUADS),
+        ("application/trig", ox.RdfFormat.TRIG),
+    ):
+        response = httpx.get(live.url + path, headers={"Accept": media_type})
+        assert response.headers["content-type"].split(";")[0] == media_type
+        quads = list(ox.parse(response.content, format=fmt))
+        named = {(q.subject, q.predicate, q.object) for q in quads if isinstance(q.subject, ox.NamedNode)}
+        assert named == {
+            (t.subject, t.predicate, t.object) for t in triples if isinstance(t.subject, ox.NamedNode)
+        }
+        assert len({(q.subject, q.predicate, q.object) for q in quads}) == len(triples)
+        graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+        assert len(graphs) > 1, "the resource's statements come from more than one data file"
+        for quad in quads:
+            if isinstance(quad.subject, ox.NamedNode) and not isinstance(quad.object, ox.BlankNode):
+                assert live.store.ask(
+                    f"ASK {{ GRAPH {quad.graph_name} {{ {quad.subject} {quad.predicate} {quad.object} }} }}"
+                ), quad
+    assert httpx.get(live.url + path + ".nq").headers["content-type"].startswith("application/n-quads")

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from ..catalog import CATALOGS, Addresses, published_description, schema_org_dataset
@@ -31,7 +31,7 @@ from ..describe import (
     shapes_view,
 )
 from ..queries import load_query
-from ..rdfterms import to_oxigraph
+from ..rdfterms import to_oxigraph, to_rdflib
 from ..render import (
     HTML,
     JSON_LD,
@@ -70,6 +70,8 @@ from .lookup_cache import PAGES, PageKey, RenderedPage
 
 router = APIRouter()
 PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
+ID_FORMATS: tuple[RdfFormat, ...] = (*PAGE_FORMATS, *QUAD_FORMATS)
+"""An /id/ resource's statements come from the named graphs of the data files: N-Quads and TriG say which."""
 FORMAT_LABELS = {
     "html": "HTML",
     "turtle": "Turtle",
@@ -162,7 +164,7 @@ def resource_page(
         raise HTTPException(
             404, f"{iri} has no page {page}: what links to it fills {pages} page{'s' if pages > 1 else ''}"
         )
-    fmt = choose_representation(request, suffix_format)
+    fmt = choose_representation(request, suffix_format, ID_FORMATS)
     if bounded and fmt not in WRITTEN_BY_OXIGRAPH:
         raise NotBounded(f"{iri} as {fmt.name}")
     key = _page_key(request, settings, store, iri, fmt, page)
@@ -194,7 +196,7 @@ def _known_resource(
 ) -> tuple[str, str, RdfFormat | None]:
     """The IRI a path names, the path without its format suffix, and that suffix; 404 when the graph does not
     know it. A suffix is taken as one only when the IRI without it is known (`…/plan.ttl` may be a name)."""
-    stem, suffix_format = split_suffix(path)
+    stem, suffix_format = split_suffix(path, ID_FORMATS)
     try:
         ox.NamedNode(settings.base_iri + "id/" + path)
     except ValueError as error:
@@ -228,12 +230,12 @@ def cached_lookup(request: Request) -> Response | None:
     except StoreUnavailable:
         return None
     path = request.scope["path"][len("/id/") :]
-    stem, suffix_format = split_suffix(path)
+    stem, suffix_format = split_suffix(path, ID_FORMATS)
     if not stem:
         return None
     try:
         page = requested_page(request)
-        fmt = choose_representation(request, suffix_format)
+        fmt = choose_representation(request, suffix_format, ID_FORMATS)
     except HTTPException:
         return None
     key = _page_key(request, settings, store, settings.base_iri + "id/" + stem, fmt, page)
@@ -304,7 +306,7 @@ def _answer(
         [
             *(
                 f'<{page_url(key.root, stem, f.suffix, key.page)}>; rel="alternate"; type="{f.media_type}"'
-                for f in PAGE_FORMATS
+                for f in ID_FORMATS
             ),
             *([page.link] if page.link else []),
         ]
@@ -411,8 +413,11 @@ def _render(
         description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n)
     )
     ctx_url = root + "/context.jsonld"
-    fmt = next(f for f in PAGE_FORMATS if f.name == key.format)
+    fmt = next(f for f in ID_FORMATS if f.name == key.format)
     triples = [*description.triples, *paging_statements(pager)]
+    if fmt in QUAD_FORMATS:
+        quads = named_graph_quads(store, triples)
+        return RenderedPage(render_quads(quads, fmt, settings=settings), pager.link_header())
     if fmt is not HTML:
         return RenderedPage(
             render_triples(triples, fmt, settings=settings, context_url=ctx_url), pager.link_header()
@@ -432,10 +437,50 @@ def _render(
         lang=language,
         view=view,
         pager=pager,
-        formats=format_links(f"{root}/id/{stem}"),
+        formats=format_links(f"{root}/id/{stem}", ID_FORMATS),
         json_ld=json_ld.replace("</", "<\\/"),
     )
     return RenderedPage(html.encode("utf-8"), pager.link_header())
+
+
+def named_graph_quads(store: GraphStore, triples: list[ox.Triple]) -> list[ox.Quad]:
+    """The statements of a page, each in every named graph (data file) that states it; a statement about
+    a blank node goes where the statement that leads to the blank node is, and one no graph states (the
+    page's own paging statements) in the default graph."""
+    subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
+    graphs: dict[tuple[str, str, str], set[str]] = {}
+    for start in range(0, len(subjects), 200):
+        values = " ".join(f"<{iri}>" for iri in subjects[start : start + 200])
+        for row in store.select(
+            f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        ):
+            o = row["o"]
+            key = (str(row["s"]), str(row["p"]), "" if isinstance(o, BNode) else o.n3())
+            graphs.setdefault(key, set()).add(str(row["g"]))
+
+    def key_of(triple: ox.Triple) -> tuple[str, str, str]:
+        o = triple.object
+        return (
+            triple.subject.value,
+            triple.predicate.value,
+            "" if isinstance(o, ox.BlankNode) else to_rdflib(o).n3(),
+        )
+
+    by_blank: dict[ox.BlankNode, set[str]] = {}
+    for triple in triples:
+        if isinstance(triple.subject, ox.NamedNode) and isinstance(triple.object, ox.BlankNode):
+            by_blank.setdefault(triple.object, set()).update(graphs.get(key_of(triple), set()))
+    quads = []
+    for triple in triples:
+        if isinstance(triple.subject, ox.NamedNode):
+            names = graphs.get(key_of(triple), set())
+        else:
+            names = by_blank.get(triple.subject, set())  # type: ignore[call-overload]
+        if not names:
+            quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+        for name in sorted(names):
+            quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(name)))
+    return quads
 
 
 # ------------------------------------------------------------------------------------------------
