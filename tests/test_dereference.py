@@ -42,12 +42,13 @@ def statements(body: bytes, fmt: ox.RdfFormat) -> Iterator[ox.NamedNode]:
 
 @pytest.fixture(scope="module")
 def published(live: Live, settings: Settings) -> dict[str, set[str]]:
-    """Every IRI under the base in every published graph, by the graph it was found in."""
+    """Every IRI under the base in every published graph (the data dump, the catalogue, VoID, the
+    service description, the ontology and the shapes), by the graph it was found in."""
     found: dict[str, set[str]] = {}
     dump = httpx.get(live.url + "/dumps/integration-kg.nq.gz")
     assert dump.status_code == 200
     sources = {"data": (gzip.decompress(dump.content), ox.RdfFormat.N_QUADS)}
-    for path in ("/catalog", "/.well-known/void", "/sparql"):
+    for path in ("/catalog", "/.well-known/void", "/sparql", "/ontology", "/shapes"):
         response = httpx.get(live.url + path, headers={"Accept": "application/n-triples"})
         assert response.status_code == 200, (path, response.text)
         sources[path] = (response.content, ox.RdfFormat.N_TRIPLES)
@@ -71,6 +72,7 @@ def test_the_walk_covers_every_kind_of_published_iri(
         base + "ontology/0.1.0",
         base + "ontology#Goal",
         base + "id/framework/eu-cbp-2004",
+        base + "shapes",
     ):
         assert expected in everything, expected
     assert any("/void/graph/" in iri for iri in published["/.well-known/void"])
