@@ -6,8 +6,6 @@ Routers are thin: they parse the request, call the domain, and render the answer
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -107,23 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
-    # The query checkers start now too, and load their parser, in the background: started on the first
-    # query instead, they spent most of its CHECK_SECONDS starting, and a loaded machine's first query
-    # was refused as "too complex to parse".
-    threading.Thread(target=warm_checkers, name="warm-checkers", daemon=True).start()
     yield
     app.state.store.close()  # stop the query worker processes
     close_checkers()
-
-
-def warm_checkers() -> None:
-    """Start the query checker processes and have each parse a query once (loading the parser)."""
-    from .sparql import check_query, checkers
-
-    try:
-        checkers().broadcast(check_query, {"query": "ASK {}"}, time.monotonic() + 60)
-    except Exception as error:  # a failed warm-up only means the first query starts them
-        logging.getLogger(__name__).warning("the query checkers did not start ahead: %s", error)
 
 
 # ------------------------------------------------------------------------------------------------

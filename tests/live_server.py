@@ -74,9 +74,9 @@ def run_server(settings: Settings, **env: str) -> Iterator[Live]:
                 time.sleep(0.1)
         else:
             raise RuntimeError("the service did not start")
-        # Ready means answering queries too: the query checkers start with the service, in the
-        # background (service/app.py warm_checkers), and a query that comes before they have loaded
-        # their parser may be refused as too complex to check.
+        # Ready means answering queries too: the query checkers start on the first query, and on a
+        # loaded machine starting them (and loading their parser) can take most of the time a check may
+        # take (service.sparql.CHECK_SECONDS), so the first query may be refused as too complex.
         for _ in range(120):
             try:
                 if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:
