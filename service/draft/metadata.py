@@ -187,12 +187,16 @@ REVISION_SENTENCE = re.compile(
     r"\b(?:reviderad|reviderades|reviderat|uppdaterad|ändrad)\b(?P<rest>[^.]{0,60})", re.IGNORECASE
 )
 REVIEW_NOTE = re.compile(
-    r"\b(?:senast granskad|sidan granskad|senast uppdaterad|sidan uppdaterad|granskad)\b\s*:?\s*(?P<rest>.{0,40})",
+    r"\b(?:senast granskad|sidan granskad|granskad)\b\s*:?\s*(?P<rest>.{0,40})",
     re.IGNORECASE,
 )
 DIARIENUMMER = re.compile(
     r"\b(?:diarienummer|diarienr|dnr)\.?\s*:?\s*(?P<id>[A-ZÅÄÖ]{1,6}[ -]?\d{2,4}[/.:-]\d{1,6}(?:[/.:-]\d{1,6})?)",
     re.IGNORECASE,
+)
+# a diarienummer written without its label at the head of a document: "KS 2016/0072", "KS-2016-284"
+BARE_DIARIENUMMER = re.compile(
+    r"(?<![\w/-])(?P<id>(?!(?:SFS|SOU|Prop|Dir|Ds|ISBN)\b)[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{1,4}[ -]?(?:19|20)\d\d[/-]\d{1,5}(?:[/-]\d{1,4})?)(?![\w/-])"
 )
 _NONE_VALUES = {"-", "–", "—", "", "tillsvidare", "tills vidare", "ej angivet", "saknas"}
 
@@ -231,6 +235,12 @@ def recognise(text: str, layout: list[Block], compounds: Compounds) -> Metadata:
     _from_sentences(text, layout, meta, compounds)
     _title_and_kind(text, layout, meta, compounds)
     _news_date(text, layout, meta)
+    if meta.identifier is None:
+        for block in layout[:15]:
+            match = BARE_DIARIENUMMER.search(block.text)
+            if match and block.kind in ("heading", "paragraph", "field") and len(block.text) < 200:
+                meta.identifier = _found(match["id"], text, block.start, block.end, "layout")
+                break
     return meta
 
 
