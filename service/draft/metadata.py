@@ -420,7 +420,9 @@ def _title_and_kind(text: str, layout: list[Block], meta: Metadata, compounds: C
             or (block.text.isupper() and len(tokens) > 6)
         ):
             continue
-        if fold(block.text).lower().strip(" .:") in front_matter:
+        if fold(block.text).lower().strip(" .:") in front_matter or BARE_DIARIENUMMER.fullmatch(
+            block.text.strip()
+        ):
             continue
         if fallback_at is None and tokens:
             fallback_at = index
@@ -440,8 +442,8 @@ def _title_and_kind(text: str, layout: list[Block], meta: Metadata, compounds: C
                 break
     if meta.kind is not None:  # stated in a document-information field
         return
-    page = bool(markers) or (not _has_document_data(meta) and len(text) < 6000 and not type_lines)
-    if page:
+    short_page = not title_kind and not type_lines and not _has_document_data(meta) and len(text) < 6000
+    if markers or short_page:
         anchor_text = markers[0] if markers else ""
         anchor = lower.index(anchor_text) if anchor_text else (meta.title.start if meta.title else 0)
         meta.kind = Found(

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .text import (
+    NUMBERED_START,
     Block,
     Compounds,
     ends_with_inflected,
@@ -128,7 +129,7 @@ def list_cue(intro: str, compounds: Compounds) -> tuple[str, str] | None:
 
 
 _HEADING_PART = re.compile(
-    r"^(?P<cue>[A-ZÅÄÖa-zåäö]+)\s*(?P<num>\d+(?:\.\d+)*|[A-Z])?\s*[:.–—-]\s+(?P<label>\S.*)$"
+    r"^(?:[A-ZÅÄÖ][a-zåäö]+\s+(?=[a-zåäö]+\s*\d))?(?P<cue>[A-ZÅÄÖa-zåäö]+)\s*(?P<num>\d+(?:\.\d+)*|[A-Z])?\s*[:.–—-]\s+(?P<label>\S.*)$"
 )
 
 
@@ -335,6 +336,18 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
                 section_part = None
             index += 1
             continue
+        if block.kind == "paragraph" and NUMBERED_START.match(block.text):
+            # "Mål 1: Fler i arbete Nyanlända ska …": a numbered heading run on with its text (a PDF
+            # page copied as one line): the part's label is its first sentence
+            first_end = sentences(text, block.start, block.end)[0][1]
+            found = _heading_part(repair_line_breaks(text[block.start : first_end]).rstrip(". "), compounds)
+            if found:
+                cls, label = found
+                section_part = Part(cls, label, block.start, block.end, "", cue=block.text[:40])
+                parts.append(section_part)
+                owner[index] = section_part
+                index += 1
+                continue
         if block.kind != "bullet":
             if section_part is not None and block.kind == "paragraph":
                 owner[index] = section_part

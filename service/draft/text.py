@@ -433,7 +433,7 @@ def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block
             emit()
             current, current_kind = [line], "paragraph"
             emit()
-        elif current_kind == "paragraph":
+        elif current_kind == "paragraph" and not NUMBERED_START.match(line.text):
             current.append(line)
         else:
             emit()
@@ -442,7 +442,11 @@ def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block
 
 
 # a line of a table of contents: dot leaders (or an ellipsis) and a page number at the end
-CONTENTS_LINE = re.compile(r"(?:(?:\.\s?){4,}|…+|(?:\s\.){3,})\s*\d{1,3}\s*$")
+CONTENTS_LINE = re.compile(r"(?:[.…]\s?){3,}\s*\d{1,3}\s*$")
+# a line that opens a numbered goal or area ("Mål 1: …", "Långsiktigt mål 2: …") starts a new block
+NUMBERED_START = re.compile(
+    r"^(?:[A-ZÅÄÖ][a-zåäö]+\s+)?(?:[Mm]ål|[Dd]elmål|[Ff]okusområde|[Mm]ålområde|[Ii]nsatsområde|[Åå]tgärd|[Aa]ktivitet)\s+\d{1,2}\s*:\s+\S"
+)
 
 
 def _bare_label(text: str) -> bool:
