@@ -175,6 +175,11 @@ class Catalogue:
     def municipalities(self) -> list[NodeInfo]:
         return sorted((n for n in self.nodes.values() if n.role == "municipality"), key=lambda n: n.label())
 
+    def publishers(self) -> list[NodeInfo]:
+        """The municipalities with at least one document in the graph (of the 290 it holds)."""
+        published = {n.publisher for n in self.nodes.values() if n.role == "document"}
+        return [n for n in self.municipalities() if n.iri in published]
+
     def concepts(self, framework: str) -> list[NodeInfo]:
         """The concepts of a framework (IRI), in notation order (numbers numerically)."""
         found = [n for n in self.nodes.values() if n.role == "concept" and n.scheme == framework]
@@ -583,7 +588,8 @@ def matrix(
         if not SLUG.fullmatch(slug) or f"{settings.base_iri}id/framework/{slug}" not in cat.nodes:
             raise TraceInputError(f"there is no framework {slug!r} in the graph")
         columns += cat.concepts(f"{settings.base_iri}id/framework/{slug}")
-    rows = cat.municipalities()
+    # Rows: the municipalities with documents (the map shows all 290); one asked for by name always.
+    rows = cat.municipalities() if filters.municipality else cat.publishers()
     if filters.municipality:
         rows = [r for r in rows if r.iri == filters.municipality]
     cells: dict[tuple[str, str], Cell] = {}
@@ -724,7 +730,8 @@ MATRIX_CSV_HEADER: tuple[str, ...] = (
     "thematic",
     "links",
 )
-"""The matrix CSV: one row per cell (every municipality × every principle or goal, zeros included)."""
+"""The matrix CSV: one row per cell (every municipality with a document × every principle or goal, zeros
+included)."""
 
 
 def path_records(paths: Sequence[TracePath], cat: Catalogue) -> list[dict[str, str]]:
