@@ -647,6 +647,10 @@ class DrawnOn:
     never_mentioned: list[NodeInfo]
     framework: NodeInfo
     catalogue: Catalogue
+    # Concepts nothing traces to, where "never mentioned" cannot be concluded: some document was read
+    # only in part (an excerpt), or no document's whole text was read. `partly_read` names the excerpts.
+    not_concluded: list[NodeInfo] = field(default_factory=list)
+    partly_read: list[str] = field(default_factory=list)
 
 
 def drawn_on(
@@ -657,7 +661,8 @@ def drawn_on(
     never_framework: str = DEFAULT_NEVER_FRAMEWORK,
 ) -> DrawnOn:
     """Which principles, goals and frameworks a municipality or document draws on, by which paths;
-    and which concepts of `never_framework` nothing of it traces to."""
+    and which concepts of `never_framework` nothing of it traces to: `never_mentioned` when the whole
+    text of every document was read, else `not_concluded` (with the documents read only in part)."""
     filters = filters or TraceFilters()
     cat = catalogue(store, settings)
     subject = subject.strip()
@@ -702,14 +707,21 @@ def drawn_on(
             ),
         )
     )
-    never = [c for c in cat.concepts(framework_iri) if c.iri not in found]
+    absent = [c for c in cat.concepts(framework_iri) if c.iri not in found]
+    # "Never mentioned" only where every document's whole text was read (never from an excerpt).
+    from .coverage import unconcluded_documents  # coverage builds on this module
+
+    partly_read, any_whole = unconcluded_documents(store, settings, documents)
+    concluded = any_whole and not partly_read
     return DrawnOn(
         subject=node,
         filters=filters,
         paths=ordered,
-        never_mentioned=never,
+        never_mentioned=absent if concluded else [],
         framework=cat.get(framework_iri),
         catalogue=cat,
+        not_concluded=[] if concluded else absent,
+        partly_read=partly_read,
     )
 
 

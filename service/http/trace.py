@@ -394,6 +394,14 @@ def drawn_on_json(answer: tr.DrawnOn) -> dict[str, Any]:
                 {"target": c.iri, "notation": c.notation, "label": c.label()} for c in answer.never_mentioned
             ],
         },
+        # Found nowhere, but not concluded absent: some document was read only in part (or none exists).
+        "notFoundInExcerpts": {
+            "framework": answer.framework.iri,
+            "partlyReadDocuments": answer.partly_read,
+            "concepts": [
+                {"target": c.iri, "notation": c.notation, "label": c.label()} for c in answer.not_concluded
+            ],
+        },
     }
 
 
@@ -644,6 +652,8 @@ def drawn_on_page(
         query=query,
         framework=answer.framework.label(),
         never=[{"label": c.label(), "href": local(settings, c.iri)} for c in answer.never_mentioned],
+        not_concluded=[{"label": c.label(), "href": local(settings, c.iri)} for c in answer.not_concluded],
+        partly_read=[{"label": cat.get(d).label(), "href": local(settings, d)} for d in answer.partly_read],
     )
 
 
@@ -696,10 +706,13 @@ def principle_page(
         "direct": direct,
     }
     api_query = _query_string({"target": iri, **filter_values})
+    from .coverage import coverage_view  # the map of all 290 municipalities (its own module)
+
     return _page(
         request,
         settings,
         "trace_principle.html",
+        coverage=coverage_view(store, settings, iri, _query_string({"target": iri})),
         title=f"{target.label()} · Spårning",
         target=target.label(),
         target_href=local(settings, iri),
