@@ -21,6 +21,7 @@ kind) are the trace's figures: the same paths, counted as the matrix counts them
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from threading import Lock
@@ -297,4 +298,78 @@ def overview_records(o: Overview) -> list[dict[str, str]]:
             "documents": str(len(documents)),
         }
         for m, county, documents in o.rows
+    ]
+
+
+# ---------------------------------------------------------------------------------------- counties
+
+LANSKOD = re.compile(r"[0-9]{2}")
+
+
+def county_members(store: GraphStore, settings: Settings, lanskod: str) -> set[str]:
+    """The municipalities (IRIs) of the county with this länskod; TraceInputError for a code that is
+    not two digits or names no county in the graph."""
+    code = lanskod.strip()
+    if not LANSKOD.fullmatch(code):
+        raise tr.TraceInputError(f"{lanskod!r} is not a county: give its two-digit länskod, such as 14")
+    members = {m for m, (c, _) in counties(store, settings).items() if c == code}
+    if not members:
+        raise tr.TraceInputError(f"there is no county {code} in the graph")
+    return members
+
+
+def matrix_by_county(m: tr.Matrix, store: GraphStore, settings: Settings) -> tr.Matrix:
+    """The matrix with one row per county (län) instead of per municipality: each cell the links of the
+    county's municipalities added up (their paths kept). Counties without a document have no row."""
+    county_of = counties(store, settings)
+    rows: dict[str, tr.NodeInfo] = {}
+    cells: dict[tuple[str, str], tr.Cell] = {}
+    for municipality in m.rows:
+        code, name = county_of.get(municipality.iri, ("", ""))
+        if not code:
+            continue
+        iri = f"{settings.base_iri}id/county/{code}"
+        rows.setdefault(iri, tr.NodeInfo(iri=iri, role="county", labels={"sv": name}, identifier=code))
+        for column in m.columns:
+            cell = m.cell(municipality.iri, column.iri)
+            grouped = cells.setdefault((iri, column.iri), tr.Cell(Counter(), []))
+            grouped.counts.update(cell.counts)
+            grouped.paths.extend(cell.paths)
+    return tr.Matrix(
+        rows=sorted(rows.values(), key=lambda n: n.identifier),
+        columns=m.columns,
+        cells=cells,
+        filters=m.filters,
+        catalogue=m.catalogue,
+    )
+
+
+COUNTY_MATRIX_CSV_HEADER: tuple[str, ...] = (
+    "county",
+    "lanskod",
+    "county_label",
+    "target",
+    "framework",
+    "notation",
+    "target_label",
+    "explicit",
+    "paraphrase",
+    "thematic",
+    "links",
+    "citations",
+    "alignments",
+)
+"""The matrix CSV grouped by county: one row per county with a document × principle or goal."""
+
+
+def county_matrix_records(m: tr.Matrix) -> list[dict[str, str]]:
+    records = tr.matrix_records(m)
+    return [
+        {
+            "county": r["municipality"],
+            "lanskod": r["kommunkod"],
+            "county_label": r["municipality_label"],
+            **{k: r[k] for k in COUNTY_MATRIX_CSV_HEADER[3:] if k in r},
+        }
+        for r in records
     ]

@@ -346,3 +346,70 @@ def test_the_boundaries_file_is_read_from_the_data_folder(settings: Settings) ->
     assert len(shapes.shapes) == 290 and shapes.height == 1000 and 300 < shapes.width < 600
     assert all(s.d.startswith("M") and s.d.endswith("z") for s in shapes.shapes)
     assert Path(settings.data_dir / "geo" / "municipalities.geojson").is_file()
+
+
+# ------------------------------------------------------------------------------------------ counties
+
+
+def test_the_matrix_groups_by_county(client: TestClient) -> None:
+    by_municipality = client.get("/api/trace/matrix", params={"framework": "eu-cbp-2004"}).json()
+    by_county = client.get("/api/trace/matrix", params={"framework": "eu-cbp-2004", "group": "county"}).json()
+    assert by_county["group"] == "county"
+    counties = {r["lanskod"]: r for r in by_county["rows"]}
+    # Västra Götaland (14) holds Herrljunga, Mölndal, Trollhättan and Vårgårda; Kalmar län (08) Kalmar
+    assert {"08", "14"} <= set(counties) and all(len(code) == 2 for code in counties)
+    assert counties["14"]["label"] == "Västra Götalands län"
+    for index, column in enumerate(by_county["columns"]):
+        for kind in ("explicit", "paraphrase", "thematic", "links"):
+            total = sum(r["cells"][index][kind] for r in by_municipality["rows"])
+            assert sum(r["cells"][index][kind] for r in by_county["rows"]) == total, (
+                column["notation"],
+                kind,
+            )
+            in_14 = sum(
+                r["cells"][index][kind] for r in by_municipality["rows"] if r["kommunkod"][:2] == "14"
+            )
+            assert counties["14"]["cells"][index][kind] == in_14
+    table = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(
+                    "/api/trace/matrix",
+                    params={"framework": "eu-cbp-2004", "group": "county", "format": "csv"},
+                ).text
+            )
+        )
+    )
+    assert tuple(table[0]) == cov.COUNTY_MATRIX_CSV_HEADER
+    assert {r["lanskod"] for r in table} == set(counties)
+    page = client.get("/trace", params={"group": "county"})
+    assert page.status_code == 200 and "Västra Götalands län" in page.text and "/id/county/14" in page.text
+    svg = client.get("/api/trace/matrix", params={"group": "county", "format": "svg"})
+    assert svg.status_code == 200 and "Kalmar län" in svg.text
+    assert client.get("/api/trace/matrix", params={"group": "region"}).status_code == 400
+
+
+def test_the_trace_api_filters_by_county(client: TestClient) -> None:
+    params = {"framework": "eu-cbp-2004", "notation": "1", "format": "csv"}
+    everything = list(csv.DictReader(io.StringIO(client.get("/api/trace", params=params).text)))
+    in_14 = list(
+        csv.DictReader(io.StringIO(client.get("/api/trace", params={**params, "county": "14"}).text))
+    )
+    assert in_14 and {r["kommunkod"][:2] for r in in_14} == {"14"}
+    assert len(in_14) == len([r for r in everything if r["kommunkod"][:2] == "14"])
+    assert client.get("/api/trace", params={**params, "county": "02"}).status_code == 400
+    bad = client.get("/api/trace", params={**params, "county": "Skåne"})
+    assert bad.status_code == 400 and "two-digit länskod" in bad.text
+
+
+def test_the_home_page_says_how_many_municipalities_have_a_document(client: TestClient) -> None:
+    overview = client.get("/api/coverage/overview").json()
+    n = overview["withDocuments"]
+    assert overview["municipalities"] == 290 and 5 <= n < 290
+    english = client.get("/", params={"lang": "en"}, headers={"Accept": "text/html"})
+    assert f"{n} of 290 municipalities have at least one document" in english.text
+    assert 'href="' in english.text and "/coverage" in english.text
+    swedish = client.get("/", params={"lang": "sv"}, headers={"Accept": "text/html"})
+    assert f"{n} av 290 kommuner har minst ett dokument i grafen" in swedish.text
+    # the home page lists the municipalities with documents, not all 290
+    assert "Mölndal" in english.text and ">Ale<" not in english.text
