@@ -130,7 +130,7 @@ class Area:
 class LegendEntry:
     key: str
     colour: str
-    label: str
+    label: str  # "svenska · English": the Swedish first, the English below it
     count: int
 
 
@@ -168,11 +168,18 @@ def render(
     x = shapes.width + 20
     out.append(f'<g class="legend" data-legend="true" transform="translate({x} 40)">')
     for i, entry in enumerate(legend):
-        y = i * 34
+        y = i * 52
+        swedish, _, english = entry.label.partition(" · ")
         out.append(
             f'<g data-category="{escape(entry.key)}"><rect x="0" y="{y}" width="24" height="24" '
             f'fill="{entry.colour}" stroke="#777777"/>'
-            f'<text x="32" y="{y + 18}">{escape(entry.label)} ({entry.count})</text></g>'
+            f'<text x="32" y="{y + 18}">{escape(swedish)} ({entry.count})</text>'
+            + (
+                f'<text x="32" y="{y + 38}" font-size="15" fill="#555555">{escape(english)}</text>'
+                if english
+                else ""
+            )
+            + "</g>"
         )
     out.append("</g>")
     out.append(f'<text x="{x}" y="{height - 20}" font-size="16" fill="#555555">{escape(CREDIT)}</text>')

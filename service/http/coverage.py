@@ -107,7 +107,7 @@ def coverage_svg(settings: Settings, c: cov.Coverage, county_names: dict[str, st
             COLOURS[row.category], row.category, title, _municipality_href(settings, row.code)
         )
     legend = [
-        LegendEntry(key, COLOURS[key], f"{cov.CATEGORY_LABELS[key][1]}", counts.get(key, 0))
+        LegendEntry(key, COLOURS[key], " · ".join(cov.CATEGORY_LABELS[key]), counts.get(key, 0))
         for key in cov.CATEGORIES
     ]
     return render(
