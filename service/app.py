@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
 from .http import catalog as catalog_http
+from .http import coverage as coverage_http
 from .http import health
 from .http import resources as resources_http
 from .http import search as search_http
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(catalog_http.router)
     app.include_router(trace_http.router)
+    app.include_router(coverage_http.router)
     app.include_router(search_http.router)
     app.include_router(sparql_http.router)
     app.include_router(validate_http.router)

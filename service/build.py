@@ -412,6 +412,7 @@ def _check_and_publish(
             store,
             [f.graph_iri for f in plan.changed if f.role != "ontology"] + plan.removed_graphs,
             old_subjects,
+            reference_prefix=settings.base_iri + REFERENCE_GRAPHS,
         )
         if len(affected) * 2 > len(data_files):
             affected = None
@@ -620,13 +621,22 @@ def load_remote_graphs(
 # Validation of a build
 # ------------------------------------------------------------------------------------------------
 
+REFERENCE_GRAPHS = "graph/geo/"  # the generated graphs of all municipalities and counties (service/geo.py)
 HOPS = 2  # how far a change reaches: the shapes look at most two links from a focus node across files
 
 
-def affected_graphs(store: ox.Store, changed: list[str], old_subjects: set[str]) -> set[str]:
+def affected_graphs(
+    store: ox.Store, changed: list[str], old_subjects: set[str], reference_prefix: str | None = None
+) -> set[str]:
     """The graphs whose resources an incremental build validates again: the changed files' graphs,
     and, HOPS times over, every graph that names (as subject or object) a resource that those graphs
-    describe or described."""
+    describe or described.
+
+    A reference graph (its name starts with `reference_prefix`: the generated tables of all
+    municipalities and counties) is validated again when it names such a resource, but the change
+    reaches no further through it: it describes every municipality, and going on from all of them
+    would reach every file. What a municipality's shapes look at in it is the municipality's own
+    triples, already in reach."""
     affected = {g for g in changed if store.contains_named_graph(ox.NamedNode(g))}
     frontier = set(old_subjects) | {s for g in affected for s in graph_subjects(store, g)}
     for _ in range(HOPS):
@@ -643,7 +653,12 @@ def affected_graphs(store: ox.Store, changed: list[str], old_subjects: set[str])
         if not found:
             break
         affected |= found
-        frontier = {s for g in found for s in graph_subjects(store, g)}
+        frontier = {
+            s
+            for g in found
+            if not (reference_prefix and g.startswith(reference_prefix))
+            for s in graph_subjects(store, g)
+        }
     return affected
 
 

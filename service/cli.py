@@ -605,7 +605,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
         for data_file in discover(settings):
             if data_file.role == "frameworks":
                 graph_of(parse_file(data_file, settings), frameworks)
-            elif data_file.role == "municipalities":
+            elif data_file.role in ("municipalities", "geo"):  # geo: all 290, from data/geo/
                 graph_of(parse_file(data_file, settings), municipalities)
     except DataFileError as error:
         print(f"The project data does not parse: {error}", file=sys.stderr)
