@@ -490,7 +490,8 @@ def test_molndal_integrationsstrategi(store: ox.Store) -> None:
     s = "document/1481/integrationsstrategi"
     strategy_list = "andra styrdokument i staden såsom visionen och bemötandeplanen"
     assert citations(store, "molndal-integrationsstrategi.ttl") == {
-        (s, "framework/udhr-1948", "ExplicitCitation", "FN:s mänskliga rättigheter"),
+        # re-judged: "FN:s mänskliga rättigheter" does not name the declaration (issue 24)
+        (s, "framework/udhr-1948", "alignsWith", "FN:s mänskliga rättigheter"),
         (s, "framework/agenda-2030", "ExplicitCitation", "de globala hållbarhetsmålen i Agenda 2030"),
         (s, "framework/eu-cbp-2004", "ExplicitCitation", "EU:s principer för integration"),
         (
@@ -518,13 +519,9 @@ def test_molndal_integrationsstrategi(store: ox.Store) -> None:
             "Arbete och egenförsörjning",
         ),
         (s + "/utbildning", "framework/eu-cbp-2004/5", "alignsWith", "Utbildning"),
-        (
-            "document/1481/handlingsplan-integration",
-            s,
-            "ExplicitCitation",
-            "Handlingsplanen ska göra verkstad av strategin",
-        ),
     }
+    # The plan carries out the strategy (reported by the page): ikg:implements, not a citation.
+    assert missing_facts(store, [f"{plan} ikg:implements doc:1481\\/integrationsstrategi"]) == []
     # Known absences: the plan is not adopted yet; the page's "Senast uppdaterad" has no date.
     assert (
         present(
@@ -776,7 +773,13 @@ def test_kalmar_integration(store: ox.Store) -> None:
             "alignsWith",
             "Integrationsarbetet är därför en ömsesidig process",
         ),
-        (page, "framework/eu-cbp-2004/6", "alignsWith", "tydliga åtgärder mot diskriminering"),
+        # re-judged: the constitution's duty to counteract discrimination, not CBP 6 (issue 24)
+        (
+            page,
+            "framework/se-regeringsformen-1974-152/1-2",
+            "alignsWith",
+            "tydliga åtgärder mot diskriminering",
+        ),
         (
             page + "/oppen-plats",
             "framework/agenda-2030/10-2",
@@ -907,15 +910,10 @@ def test_herrljunga_integrationspolicy(store: ox.Store) -> None:
             "Paraphrase",
             "Värna grundläggande demokratiska värden och verka för kvinnors och mäns lika rättigheter och möjligheter.",
         ),
+        # re-judged: no citation of a third clause of the 1997 direction the stored text does not hold
         (
             p + "/motverka-diskriminering",
-            "framework/se-integration-policy/1997-inriktning",
-            "Paraphrase",
-            "Förebygga och motverka diskriminering, främlingsfientlighet och rasism.",
-        ),
-        (
-            p + "/motverka-diskriminering",
-            "framework/eu-cbp-2004/6",
+            "framework/se-regeringsformen-1974-152/1-2",
             "alignsWith",
             "Förebygga och motverka diskriminering",
         ),

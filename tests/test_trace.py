@@ -94,14 +94,15 @@ def test_parts_inherit_their_documents_citation(store, settings: Settings) -> No
     assert all(p.direct for p in direct.paths) and part not in {p.origin for p in direct.paths}
 
 
-def test_a_plan_citing_its_strategy_traces_through_it(store, settings: Settings) -> None:
+def test_a_plan_carrying_out_its_strategy_traces_through_it(store, settings: Settings) -> None:
+    """The plan implements the strategy (a relation the page reports, not a citation the plan makes)."""
     answer = tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481"))
     [path] = [p for p in answer.paths if p.origin == DOC + "1481/handlingsplan-integration"]
     assert [(s.relation, s.to) for s in path.steps] == [
-        ("cites", DOC + "1481/integrationsstrategi"),
+        ("implements", DOC + "1481/integrationsstrategi"),
         ("cites", CBP1),
     ]
-    assert all(s.quote and s.kind for s in path.steps)
+    assert not path.steps[0].citation and path.steps[1].quote and path.kind == "explicit"
 
 
 def test_national_goal_aligned_with_cbp1_is_an_origin(store, settings: Settings) -> None:
