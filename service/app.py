@@ -5,14 +5,17 @@ Routers are thin: they parse the request, call the domain, and render the answer
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,15 +24,36 @@ from . import __version__
 from .http import catalog as catalog_http
 from .http import health
 from .http import resources as resources_http
+from .http import search as search_http
 from .http import sources as sources_http
 from .http import sparql as sparql_http
 from .http import trace as trace_http
 from .http import validate as validate_http
 from .http.lookup_cache import PAGES, LookupFastPath
 from .settings import Settings
+from .sparql import close_checkers
 from .store import CurrentStore, QueryError
 
+log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+SWAGGER_UI_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+"""Swagger UI's script, style sheet and icon as the fastapi-offline package ships them: /api/docs works
+without any other host."""
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """GET /api/docs: Swagger UI over /api/openapi.json, every asset from this service."""
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/api/openapi.json",
+            title="integration-kg · API",
+            swagger_js_url=f"{root}/static/api-docs/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/static/api-docs/swagger-ui.css",
+            swagger_favicon_url=f"{root}/static/api-docs/favicon.png",
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="integration-kg",
         version=__version__,
         description="An open knowledge graph of integration policy, published as Linked Data.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the package's own copy of Swagger UI, never a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=_lifespan,
@@ -63,10 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "Content-Location", "Vary", "X-Conforms"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_UI_DIR), name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_api_docs(app)
     app.include_router(health.router)
     app.include_router(catalog_http.router)
     app.include_router(trace_http.router)
+    app.include_router(search_http.router)
     app.include_router(sparql_http.router)
     app.include_router(validate_http.router)
     app.include_router(sources_http.router)
@@ -79,6 +106,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
     yield
     app.state.store.close()  # stop the query worker processes
+    close_checkers()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -125,9 +153,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
-        return error_response(
-            request, 500, f"internal error ({type(error).__name__}); the request was not completed"
-        )
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return error_response(request, 500, "internal error: the request was not completed")
 
 
 class BodyTooLarge(Exception):
