@@ -313,10 +313,15 @@ def test_matrix_page_api_csv_and_cli_agree(
     cli_rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert cli_rows == rows
     assert cli_main(["trace", "eu-cbp-2004/1", "--municipality", "1481"]) == 0
+    paths = len(tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481")).paths)
     assert (
-        f"{len(tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality='1481')).paths)} paths, {cell.total} links"
+        f"{paths} paths, {cell.citations} citation links, {cell.alignments} thematic alignments (not citations)"
         in capsys.readouterr().out
     )
+    # Kalmar shares CBP 1's aim without naming it: the command line says it is an alignment
+    assert cli_main(["trace", "eu-cbp-2004/1", "--municipality", "0880"]) == 0
+    out = capsys.readouterr().out
+    assert "thematic (alignment)" in out and "0 citation links, 1 thematic alignments (not citations)" in out
 
 
 def test_csv_header_is_stable(client: TestClient) -> None:
@@ -417,3 +422,15 @@ def test_svg_and_pages(client: TestClient) -> None:
     assert "/id/source/1481/integrationsstrategi" in page.text
     reverse = client.get("/trace/drawn-on?municipality=1442")
     assert reverse.status_code == 200 and "Grundprincip 1:" in reverse.text.split('id="draws-on"')[0]
+
+
+def test_trace_page_labels_alignments_apart(client: TestClient) -> None:
+    """On the page for CBP 1, Kalmar's path is marked as an alignment and links to "the alignment",
+    Mölndal's as a citation; filtering by kind=explicit leaves the alignments out."""
+    page = client.get("/trace/eu-cbp-2004/1", params={"municipality": "0880"}).text
+    assert 'data-evidence="alignment"' in page and 'data-evidence="citation"' not in page
+    assert "samstämmigheten · the alignment" in page
+    molndal = client.get("/trace/eu-cbp-2004/1", params={"municipality": "1481"}).text
+    assert 'data-evidence="citation"' in molndal and 'data-evidence="alignment"' not in molndal
+    explicit = client.get("/trace/eu-cbp-2004/1", params={"kind": "explicit"}).text
+    assert 'data-evidence="alignment"' not in explicit and 'data-evidence="citation"' in explicit
