@@ -143,7 +143,8 @@ def _stem(word: str) -> str:
 def names_target(quote: str, name: str, key: str = "name") -> bool:
     """Whether `quote` names something called `name` (documented in docs/data-model.md).
 
-    - name (skos:prefLabel, skos:altLabel, dcterms:title): case- and inflection-insensitive, the
+    - name (skos:prefLabel, skos:altLabel, skos:hiddenLabel, dcterms:title): case- and
+      inflection-insensitive, the
       name's words in order in the quote, each quote word beginning with the name word's stem, at
       most two other words between them ("EU:s elva principer för integration" names "EU:s principer
       för integration");

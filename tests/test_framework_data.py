@@ -476,7 +476,7 @@ NAMED_FRAMEWORKS = {
     "se-skollag-2010-800": ("Skollag (2010:800)", {"Skollagen"}, None),
     "se-etableringslag-2010-197": (
         "Lag (2010:197) om etableringsinsatser för vissa nyanlända invandrare",
-        {"Etableringslagen"},
+        {"SFS 2010:197"},
         "2010-03-18",
     ),
     "se-etableringslag-2017-584": (
@@ -515,6 +515,13 @@ def test_named_frameworks(frameworks: Graph, reference_text: str, slug: str) -> 
     english = [label for label in frameworks.objects(fw, SKOS.prefLabel) if label.language == "en"]
     if english and slug != "crc-1989":
         assert "translation" in notes, "an English label that is ours must say so"
+
+
+def test_etableringslagen_is_the_2017_acts_alias_and_the_2010_acts_hidden_label(frameworks: Graph) -> None:
+    name = Literal("Etableringslagen", lang="sv")
+    assert name in set(frameworks.objects(FW["se-etableringslag-2017-584"], SKOS.altLabel))
+    assert name in set(frameworks.objects(FW["se-etableringslag-2010-197"], SKOS.hiddenLabel))
+    assert name not in set(frameworks.objects(FW["se-etableringslag-2010-197"], SKOS.altLabel))
 
 
 def test_regeringsformen_clause(frameworks: Graph) -> None:
