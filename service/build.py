@@ -48,7 +48,7 @@ from .build_store import (
 from .datafiles import DataFile, DataFileError, discover, parse_file
 from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous_pieces, write_dumps
 from .progress import Progress
-from .quotes import check_quotes, citations_to_check
+from .quotes import check_explicit_names, check_quotes, citations_to_check
 from .rdfterms import graph_of
 from .search import INDEX_FILE, build_index
 from .settings import Settings
@@ -401,7 +401,13 @@ def _check_and_publish(
             "The build stopped: these quotes are not verbatim in their source texts.\n"
             + "\n".join(f"  {p}" for p in problems)
         )
-    progress.done(checked)
+    unnamed = check_explicit_names(store, settings.base_iri)
+    if unnamed:
+        raise BuildFailed(
+            "The build stopped: these explicit citations do not name their target in their quote.\n"
+            + "\n".join(f"  {p}" for p in unnamed)
+        )
+    progress.done(checked + "; every explicit citation names its target")
 
     progress.step("Validating with the SHACL shapes")
     data_files = [f for f in files if f.role != "ontology"]
@@ -873,5 +879,10 @@ def check_files(
         focus = sorted({s for s in own.subjects() if isinstance(s, URIRef)})
         report = validate_graph(data, shapes=shapes, ontology=ontology, focus_nodes=focus)
         quote_problems = [str(p) for p in check_quotes(own, settings.data_dir / "sources", settings.base_iri)]
+        quote_problems += [
+            str(p)
+            for p in check_explicit_names(data, settings.base_iri)
+            if URIRef(p.citation) in set(own.subjects())
+        ]
         outcome.append((path, report, quote_problems))
     return outcome

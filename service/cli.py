@@ -463,14 +463,16 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                         f"{r['framework']} {r['notation']}",
                         r["explicit"],
                         r["paraphrase"],
+                        r["citations"],
                         r["thematic"],
-                        r["links"],
                     ]
                     for r in records
                     if r["links"] != "0"
                 ],
-                ["kommunkod", "municipality", "target", "explicit", "paraphrase", "thematic", "links"],
-                f"{sum(int(r['links']) for r in records)} links in {sum(r['links'] != '0' for r in records)} cells",
+                ["kommunkod", "municipality", "target", "explicit", "paraphrase", "citations", "alignments"],
+                f"{sum(int(r['citations']) for r in records)} citation links and "
+                f"{sum(int(r['alignments']) for r in records)} thematic alignments (not citations) "
+                f"in {sum(r['links'] != '0' for r in records)} cells",
             )
         if args.drawn_on:
             answer = tr.drawn_on(store, settings, args.drawn_on, filters)
@@ -544,7 +546,7 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
             [
                 municipality.label() if municipality else "",
                 cat.get(path.origin).label(),
-                path.kind,
+                path.kind + (" (alignment)" if path.is_alignment else ""),
                 " > ".join(s.relation for s in path.steps),
                 " | ".join(s.quote for s in path.steps if s.quote),
             ]
@@ -555,7 +557,9 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
         tr.path_records(answer.paths, cat),
         rows,
         ["municipality", "origin", "kind", "path", "quotes"],
-        f"{cat.get(target).label()}: {len(answer.paths)} paths, {len(answer.links())} links",
+        f"{cat.get(target).label()}: {len(answer.paths)} paths, "
+        f"{sum(1 for p in answer.links().values() if not p.is_alignment)} citation links, "
+        f"{sum(1 for p in answer.links().values() if p.is_alignment)} thematic alignments (not citations)",
     )
 
 

@@ -432,6 +432,7 @@ COUNT_KEYS = (
     "documents",
     "document parts",
     "citations",
+    "alignments",
 )
 
 
