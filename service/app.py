@@ -6,6 +6,8 @@ Routers are thin: they parse the request, call the domain, and render the answer
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ from .http import sparql as sparql_http
 from .http import trace as trace_http
 from .http import validate as validate_http
 from .http.lookup_cache import PAGES, LookupFastPath
+from .render import negotiate
 from .settings import Settings
 from .sparql import close_checkers
 from .store import CurrentStore, QueryError
@@ -106,9 +109,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
+    # The query checkers start now too, and load their parser, in the background: started on the first
+    # query instead, they spent most of its CHECK_SECONDS starting, and a loaded machine's first query
+    # was refused as "too complex to parse".
+    threading.Thread(target=warm_checkers, name="warm-checkers", daemon=True).start()
     yield
     app.state.store.close()  # stop the query worker processes
     close_checkers()
+
+
+def warm_checkers() -> None:
+    """Start the query checker processes and have each parse a query once (loading the parser)."""
+    from .sparql import check_query, checkers
+
+    try:
+        checkers().broadcast(check_query, {"query": "ASK {}"}, time.monotonic() + 60)
+    except Exception as error:  # a failed warm-up only means the first query starts them
+        logging.getLogger(__name__).warning("the query checkers did not start ahead: %s", error)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -119,8 +136,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """JSON `{"status", "error"}` for clients that ask for JSON, plain text for everyone else."""
+    """JSON `{"status", "error"}` for clients that ask for JSON, an HTML page for browsers (Accept
+    prefers text/html), plain text for everyone else."""
     accept = request.headers.get("accept", "")
+    if negotiate(accept, ["text/plain", "application/json", "text/html"]) == "text/html" and accept.strip():
+        from .http.deps import TEMPLATES, page_language, public_root
+
+        html = TEMPLATES.get_template("error.html").render(
+            root=public_root(request, request.app.state.settings),
+            lang=page_language(request),
+            status=status,
+            message=message,
+        )
+        return HTMLResponse(html, status_code=status, headers=headers)
     if "json" in accept and "text/plain" not in accept and "text/html" not in accept:
         return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)
