@@ -32,7 +32,7 @@ from .http import trace as trace_http
 from .http import validate as validate_http
 from .http.lookup_cache import PAGES, LookupFastPath
 from .settings import Settings
-from .sparql import close_checkers
+from .sparql import close_checkers, start_checkers
 from .store import CurrentStore, QueryError
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
+    start_checkers()  # the processes that check queries start with the service
     yield
     app.state.store.close()  # stop the query worker processes
     close_checkers()
