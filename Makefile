@@ -5,12 +5,22 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint build test-deps bench clean
+.PHONY: serve test test-fast lint build test-deps bench clean
 
+# Serving needs only the package; the test and bench extras are installed by `make test`, `make bench`
+# and `make lint` (each stamp records what was installed when pyproject.toml last changed).
 $(BIN)/integration-kg: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-extras: $(BIN)/integration-kg
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.bench-extras: $(BIN)/integration-kg
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@
 
 serve: $(BIN)/integration-kg
@@ -23,15 +33,19 @@ build: $(BIN)/integration-kg
 test-deps:
 	bash scripts/install-test-deps.sh
 
-test: $(BIN)/integration-kg test-deps
+test: $(VENV)/.test-extras $(VENV)/.bench-extras test-deps
 	$(BIN)/python -m pytest
 
 # Lint and format check: run by .ci/run before the tests.
-lint: $(BIN)/integration-kg
+lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(BIN)/integration-kg
+# The suite without the browser, Virtuoso and slow tests: for a quick check while editing.
+test-fast: $(VENV)/.test-extras $(VENV)/.bench-extras
+	$(BIN)/python -m pytest -m "not browser and not virtuoso and not slow"
+
+bench: $(VENV)/.bench-extras
 	$(BIN)/python bench/run.py
 
 clean:

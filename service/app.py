@@ -13,10 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,6 +28,7 @@ from . import __version__
 from .http import catalog as catalog_http
 from .http import health
 from .http import resources as resources_http
+from .http import search as search_http
 from .http import sources as sources_http
 from .http import sparql as sparql_http
 from .http import trace as trace_http
@@ -37,6 +40,24 @@ from .store import CurrentStore, QueryError
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+SWAGGER_UI_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+"""Swagger UI's script, style sheet and icon as the fastapi-offline package ships them: /api/docs works
+without any other host."""
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """GET /api/docs: Swagger UI over /api/openapi.json, every asset from this service."""
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/api/openapi.json",
+            title="integration-kg · API",
+            swagger_js_url=f"{root}/static/api-docs/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/static/api-docs/swagger-ui.css",
+            swagger_favicon_url=f"{root}/static/api-docs/favicon.png",
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="integration-kg",
         version=__version__,
         description="An open knowledge graph of integration policy, published as Linked Data.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the package's own copy of Swagger UI, never a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
         swagger_ui_oauth2_redirect_url=None,  # no OAuth here; its page would be one more inline script
@@ -73,10 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, docs_path="/api/docs")
     app.add_middleware(HeadAsGet)  # outermost: HEAD is answered as GET without its body, on every route
+    app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_UI_DIR), name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_api_docs(app)
     app.include_router(health.router)
     app.include_router(catalog_http.router)
     app.include_router(trace_http.router)
+    app.include_router(search_http.router)
     app.include_router(sparql_http.router)
     app.include_router(validate_http.router)
     app.include_router(sources_http.router)
@@ -217,12 +241,11 @@ CONTENT_SECURITY_POLICY = (
 pages hold no inline script or style), never framed by another site."""
 
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net {hashes}; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "default-src 'self'; script-src 'self' {hashes}; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-"""The one exception, /api/docs: FastAPI's Swagger UI loads its script and style from a CDN and starts
-with one inline script, allowed by its hash."""
+"""The policy of /api/docs: Swagger UI (served from this service) starts with one inline script, which is
+allowed by its hash and nothing else."""
 
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 

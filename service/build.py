@@ -50,6 +50,7 @@ from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous
 from .progress import Progress
 from .quotes import check_quotes, citations_to_check
 from .rdfterms import graph_of
+from .search import INDEX_FILE, build_index
 from .settings import Settings
 from .store import BuildInfo, current_store_path, swap_current
 from .validation import (
@@ -62,7 +63,7 @@ from .validation import (
 )
 
 KEEP_BUILDS = 2
-BUILD_STEPS = 8  # the numbered steps the build reports through Progress
+BUILD_STEPS = 9  # the numbered steps the build reports through Progress
 SOURCES_FOLDER = "sources"
 
 
@@ -435,7 +436,15 @@ def _check_and_publish(
     shapes_checked = next(iter(reports.values())).checked_shapes if reports else 0
     write_validation(store_path, reports)
     warnings = sum(len(r.results) for r in reports.values())
+    for name, report in reports.items():
+        if report.results:
+            for line in report.text(label=name).splitlines():
+                progress.detail(line)
     progress.done(f"{len(reports)} files conform" + (f", {warnings} warning(s)" if warnings else ""))
+
+    progress.step("Writing the search index")
+    entries = build_index(store, settings.base_iri, store_path / INDEX_FILE)
+    progress.done(f"{entries} entries: labels, titles, definitions and quotes")
 
     progress.step("Writing the dumps")
     per_graph = graph_sizes(plan, triples_by_graph, store)

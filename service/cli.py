@@ -1,12 +1,22 @@
-"""The command line: `integration-kg build | serve | validate | query | trace | draft`."""
+"""The command line: `integration-kg build | serve | validate | query | trace | search | draft`.
+
+No traceback ever reaches the user: a closed pipe (`… | head`) ends the command quietly, library
+warnings and log records are one line each, and anything unexpected is one line naming it.
+
+Exit codes: 0 done; 1 the work failed (a build or a file that does not conform, a store that is not
+there); 2 bad usage or input (an unknown option, a query that does not parse, a missing file); 130
+interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,20 +26,95 @@ if TYPE_CHECKING:
 
 from .settings import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class OneLineFormatter(logging.Formatter):
+    """Log records for a person: `warning: message`, one line, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().strip().splitlines()
+        return f"{record.levelname.lower()}: {message[0] if message else ''}"
+
+    def formatException(self, ei: object) -> str:  # noqa: N802 (the logging API's name)
+        return ""
+
+
+def quiet_libraries() -> None:
+    """Library warnings and log records as one line each on standard error. rdflib's complaints about
+    ill-typed literals are dropped: the validation report names each of them with its file."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter())
+    root = logging.getLogger()
+    if not root.handlers:  # a host that set up logging already (a test runner) keeps its own
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    settings = Settings.from_env(base_iri=args.base_iri, store_dir=args.store_dir, data_dir=args.data_dir)
+    quiet_libraries()
+    parser, subparsers = make_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        subparsers.get(getattr(args, "command", ""), parser).error(
+            f"unrecognized arguments: {' '.join(extra)}"
+        )
     try:
-        return args.handler(args, settings)
+        settings = Settings.from_env(base_iri=args.base_iri, store_dir=args.store_dir, data_dir=args.data_dir)
+    except ValueError as error:
+        print(f"integration-kg: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        code = args.handler(args, settings)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop quietly; the output it did not read is dropped.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 (the last line of defence: one line, never a traceback)
+        print(f"integration-kg: internal error ({type(error).__name__}): {error}", file=sys.stderr)
+        return EXIT_FAILED
 
 
-def make_parser() -> argparse.ArgumentParser:
+EXAMPLES = {
+    "build": "example:\n  .venv/bin/integration-kg build",
+    "serve": "example:\n  .venv/bin/integration-kg serve --port 8000",
+    "validate": "example:\n  .venv/bin/integration-kg validate --lang sv data/documents/kalmar-integration.ttl",
+    "query": "examples:\n  .venv/bin/integration-kg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'\n"
+    "  .venv/bin/integration-kg query @my-query.rq --format csv",
+    "trace": "examples:\n  .venv/bin/integration-kg trace 1\n"
+    "  .venv/bin/integration-kg trace se-integration-policy/2008 --format csv\n"
+    "  .venv/bin/integration-kg trace --matrix --format csv\n"
+    "  .venv/bin/integration-kg trace --drawn-on 1481",
+    "search": "examples:\n  .venv/bin/integration-kg search språk\n"
+    "  .venv/bin/integration-kg search 'svenska språket' --municipality 1466 --format csv",
+    "draft": "example:\n  .venv/bin/integration-kg draft policy.txt --municipality 1481 --out draft.ttl",
+}
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Defaults shown beside each option that has one, descriptions and examples as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            action.default not in (None, False, argparse.SUPPRESS)
+            and "%(default)" not in text
+            and action.help
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+def make_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="integration-kg",
         description="An open knowledge graph of integration policy, published as Linked Data.",
@@ -37,37 +122,44 @@ def make_parser() -> argparse.ArgumentParser:
         + Settings.describe(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"integration-kg {__version__}")
     parser.add_argument("--base-iri", help="base IRI of every identifier (INTEGRATION_KG_BASE_IRI)")
     parser.add_argument("--store-dir", type=Path, help="where the store is built (INTEGRATION_KG_STORE_DIR)")
     parser.add_argument("--data-dir", type=Path, help="the graph's source files (INTEGRATION_KG_DATA_DIR)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers: dict[str, argparse.ArgumentParser] = {}
 
-    build = commands.add_parser("build", help="load ontology + data, validate, write the store and dumps")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name, help=help, description=help, epilog=EXAMPLES[name], formatter_class=HelpFormatter
+        )
+        subparsers[name] = sub
+        return sub
+
+    build = command("build", "load ontology + data, validate, write the store and dumps")
     build.add_argument("--quiet", action="store_true", help="no progress, only the summary or the report")
     build.set_defaults(handler=run_build)
 
-    serve = commands.add_parser(
-        "serve", help="serve the graph over HTTP (builds first when the inputs changed)"
-    )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = command("serve", "serve the graph over HTTP (builds first when the inputs changed)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.set_defaults(handler=run_serve)
 
-    validate = commands.add_parser(
-        "validate", help="SHACL report for files; non-zero exit when one does not conform"
-    )
+    validate = command("validate", "SHACL report for files; non-zero exit when one does not conform")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     validate.add_argument("--lang", default="en", choices=["en", "sv"], help="language of the messages")
     validate.set_defaults(handler=run_validate)
 
-    query = commands.add_parser("query", help="run SPARQL against the built store")
+    query = command("query", "run SPARQL against the built store")
     query.add_argument("query", metavar="QUERY|@FILE")
-    query.add_argument("--format", choices=["table", "json", "csv", "tsv", "ttl"], default="table")
+    query.add_argument(
+        "--format", choices=["table", "json", "csv", "tsv", "ttl"], default="table", help="output format"
+    )
     query.set_defaults(handler=run_query)
 
-    trace = commands.add_parser(
-        "trace", help="what traces to a principle or goal (or, with --drawn-on, what a municipality draws on)"
+    trace = command(
+        "trace", "what traces to a principle or goal (or, with --drawn-on, what a municipality draws on)"
     )
     trace.add_argument(
         "target",
@@ -75,9 +167,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="NOTATION|IRI",
         help="a notation (with --framework), FRAMEWORK/NOTATION, or an IRI",
     )
-    trace.add_argument(
-        "--framework", default="eu-cbp-2004", help="framework slug of a notation (default eu-cbp-2004)"
-    )
+    trace.add_argument("--framework", default="eu-cbp-2004", help="framework slug of a notation")
     trace.add_argument("--municipality", metavar="KOMMUNKOD", help="only this municipality's documents")
     trace.add_argument(
         "--kind",
@@ -104,12 +194,10 @@ def make_parser() -> argparse.ArgumentParser:
     trace.add_argument(
         "--matrix", action="store_true", help="municipalities x principles and goals: links by kind"
     )
-    trace.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    trace.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
     trace.set_defaults(handler=run_trace)
 
-    draft = commands.add_parser(
-        "draft", help="turn a policy text into a Turtle draft with suggested citations"
-    )
+    draft = command("draft", "turn a policy text into a Turtle draft with suggested citations")
     draft.add_argument("source", type=Path, metavar="SOURCE.txt")
     draft.add_argument("--municipality", required=True, metavar="KOMMUNKOD")
     draft.add_argument("--out", type=Path, help="where to write the Turtle draft (default: standard output)")
@@ -120,7 +208,23 @@ def make_parser() -> argparse.ArgumentParser:
         help="the summary printed on standard error",
     )
     draft.set_defaults(handler=run_draft)
-    return parser
+
+    search = command("search", "full-text search over labels, titles, definitions and quotes")
+    search.add_argument("words", nargs="+", metavar="WORD", help="Swedish or English words")
+    search.add_argument("--municipality", metavar="KOMMUNKOD", help="only this municipality's resources")
+    search.add_argument("--county", metavar="LÄNSKOD", help="only this county's municipalities")
+    search.add_argument(
+        "--kind",
+        action="append",
+        help="document, focus-area, goal, action, principle, national-goal, … or a quote kind "
+        "(explicit, paraphrase, thematic); repeatable",
+    )
+    search.add_argument("--document-type", metavar="TYPE", help="Strategy, Policy, Programme, Plan, …")
+    search.add_argument("--page", type=int, default=1, help="page of results")
+    search.add_argument("--per-page", type=int, default=20, help="results per page (at most 200)")
+    search.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format")
+    search.set_defaults(handler=run_search)
+    return parser, subparsers
 
 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -189,7 +293,7 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
     missing = [p for p in args.files if not p.is_file()]
     if missing:
         for path in missing:
-            print(f"{path}: no such file", file=sys.stderr)
+            print(f"{path}: {'ingen sådan fil' if args.lang == 'sv' else 'no such file'}", file=sys.stderr)
         return EXIT_USAGE
     failed = False
     for path, report, problems in check_files(settings, args.files):
@@ -219,13 +323,50 @@ def run_query(args: argparse.Namespace, settings: Settings) -> int:
         print(str(error), file=sys.stderr)
         return EXIT_FAILED
     except SyntaxError as error:
-        print(f"The query does not parse: {error}", file=sys.stderr)
+        if is_update(text):
+            print(
+                "updates are not allowed: the store is read-only (use SELECT, ASK, CONSTRUCT or DESCRIBE)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"The query does not parse: {error}", file=sys.stderr)
         return EXIT_USAGE
     except (ValueError, OSError) as error:
         print(f"The query failed: {error}", file=sys.stderr)
         return EXIT_FAILED
     print_result(result, args.format)
     return EXIT_OK
+
+
+def is_update(text: str) -> bool:
+    """Whether a text that is not a query parses as SPARQL Update (a real parse, rdflib's)."""
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+    except Exception:  # noqa: BLE001 (any parse failure: not an update)
+        return False
+    return True
+
+
+def warn_unknown_municipality(store: object, settings: Settings, municipality: str | None) -> None:
+    """A warning on standard error when a filter names a municipality the graph has no documents of."""
+    if not municipality:
+        return
+    from . import trace as tr
+
+    try:
+        iri = tr.municipality_iri(settings, municipality)
+    except tr.TraceInputError:
+        return  # the filter itself reports it
+    dcterms = "http://purl.org/dc/terms/"
+    if store.ask(f"ASK {{ ?d <{dcterms}publisher> <{iri}> }}"):  # type: ignore[attr-defined]
+        return
+    code = iri.rsplit("/", 1)[-1]
+    if store.ask(f"ASK {{ <{iri}> ?p ?o }}"):  # type: ignore[attr-defined]
+        print(f"warning: municipality {code} has no documents in the graph", file=sys.stderr)
+    else:
+        print(f"warning: no municipality with kommunkod {code} in the graph", file=sys.stderr)
 
 
 def print_result(result: QueryResult, output: str) -> None:
@@ -317,6 +458,7 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     try:
         store = open_store(settings)
+        warn_unknown_municipality(store, settings, args.municipality)
         filters = tr.make_filters(
             settings,
             municipality=args.municipality,
@@ -471,7 +613,10 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     try:
         text = read_source_text(args.source)
     except DraftInputError as error:
-        print(f"{args.source}: {error}", file=sys.stderr)
+        message = str(error)
+        print(
+            message if message.startswith(str(args.source)) else f"{args.source}: {message}", file=sys.stderr
+        )
         return EXIT_USAGE
     frameworks, municipalities = Graph(), Graph()
     try:
@@ -500,6 +645,51 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(format_summary(draft), file=sys.stderr)
     return EXIT_OK
+
+
+def run_search(args: argparse.Namespace, settings: Settings) -> int:
+    from .search import SearchIndex, SearchInputError, SearchUnavailable, index_path, make_filters
+    from .store import current_store_path, open_store
+
+    path = current_store_path(settings)
+    if path is None:
+        print("nothing has been built yet: run `integration-kg build`", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        filters = make_filters(args.municipality, args.county, args.kind, args.document_type)
+        result = SearchIndex(index_path(path)).search(
+            " ".join(args.words), filters, page=args.page, per_page=args.per_page
+        )
+    except SearchInputError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_USAGE
+    except SearchUnavailable as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_FAILED
+    if args.municipality:
+        warn_unknown_municipality(open_store(settings), settings, args.municipality)
+    records = [
+        {
+            "rank": str(n),
+            "iri": hit.iri,
+            "kind": hit.kind,
+            "label": hit.label("sv"),
+            "municipality": hit.municipality_label,
+            "document": hit.document_label_sv,
+            "field": hit.field,
+            "snippet": hit.highlighted,
+        }
+        for n, hit in enumerate(result.hits, start=(result.page - 1) * result.per_page + 1)
+    ]
+    header = ("rank", "iri", "kind", "label", "municipality", "document", "field", "snippet")
+    return _print_records(
+        args.format,
+        header,
+        records,
+        [[r["rank"], r["label"], r["kind"], r["municipality"], r["snippet"]] for r in records],
+        ["#", "label", "kind", "municipality", "snippet"],
+        f"{result.total} results for {result.query!r} · page {result.page} of {result.pages}",
+    )
 
 
 if __name__ == "__main__":

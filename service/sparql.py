@@ -34,7 +34,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,7 +42,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .render import RDF_FORMATS, RdfFormat, negotiate, rdf_format_named
+from .render import RDF_FORMATS, NoAcceptableFormat, RdfFormat, format_values
+from .render import choose_format as pick_format
 from .sandbox import WORKER_MEMORY_DEFAULT, describe_bytes, enter_sandbox
 from .store import QueryDataset, QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, StoreBusy
 from .worker_store import worker_store
@@ -413,8 +414,15 @@ class ResultsFormat:
     aliases: tuple[str, ...] = ()
 
 
-SPARQL_JSON = ResultsFormat("json", "application/sparql-results+json", ".srj", ("application/json",))
-SPARQL_XML = ResultsFormat("xml", "application/sparql-results+xml", ".srx", ("application/xml", "text/xml"))
+SPARQL_JSON = ResultsFormat(
+    "json", "application/sparql-results+json", ".srj", ("application/json", "srj", "sparql-results+json")
+)
+SPARQL_XML = ResultsFormat(
+    "xml",
+    "application/sparql-results+xml",
+    ".srx",
+    ("application/xml", "text/xml", "srx", "sparql-results+xml"),
+)
 SPARQL_CSV = ResultsFormat("csv", "text/csv", ".csv")
 SPARQL_TSV = ResultsFormat("tsv", "text/tab-separated-values", ".tsv")
 RESULTS_FORMATS: tuple[ResultsFormat, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
@@ -430,33 +438,26 @@ def formats_for(form: str) -> tuple[Format, ...]:
     return RESULTS_FORMATS if form in ("SELECT", "ASK") else RDF_FORMATS
 
 
-def choose_format(form: str, accept: str | None, format_parameter: str | None) -> Format:
-    """`format=` (a name such as `csv` or a media type) wins over Accept; 406 when nothing fits."""
+def choose_format(form: str, accept: str | None, asked_formats: Sequence[str] | str | None) -> Format:
+    """The answer's format by the service's one rule (service.render.choose_format): the first `format=`
+    value this query form can be given in, else Accept; NotAcceptable (406) naming the offers.
+
+    asked_formats: every `format` (and `output`) value of the request in order, comma lists split
+    (service.render.format_values); a single string is taken as one such value."""
     offered = formats_for(form)
-    kind = "SELECT and ASK" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE"
-    names = ", ".join(f.name for f in offered)
-    if format_parameter:
-        wanted = format_parameter.strip().lower()
-        for fmt in offered:
-            if wanted in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or wanted in fmt.aliases:
-                return fmt
-        if form not in ("SELECT", "ASK") and (fmt := rdf_format_named(wanted)) is not None:
-            return fmt
-        raise NotAcceptable(
-            f"format={format_parameter!r} is not available for {kind} queries (use one of: {names})",
-            status=406,
-        )
-    offers: list[tuple[str, Format]] = [(f.media_type, f) for f in offered]
-    offers += [(alias, f) for f in offered for alias in f.aliases if "/" in alias]
-    chosen = negotiate(accept, [media for media, _ in offers])
-    if chosen is None:
-        types = ", ".join(f.media_type for f in offered)
-        raise NotAcceptable(
-            f"none of the accepted media types ({accept}) can be produced for {kind} queries: "
-            f"the endpoint offers {types}",
-            status=406,
-        )
-    return next(f for media, f in offers if media == chosen)
+    kind = "SELECT and ASK queries" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE queries"
+    asked = format_values(format_values_of(asked_formats))
+    try:
+        return pick_format(offered, accept, asked, kind)
+    except NoAcceptableFormat as error:
+        raise NotAcceptable(str(error), status=406) from None
+
+
+def format_values_of(value: Sequence[str] | str | None) -> str | None:
+    """A sequence of `format=` values joined as one comma list (a string or None as it is)."""
+    if value is None or isinstance(value, str):
+        return value
+    return ",".join(value)
 
 
 # ------------------------------------------------------------------------------------------------

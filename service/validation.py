@@ -64,12 +64,19 @@ class ValidationReport:
     def text(self, language: str = "en", label: str = "") -> str:
         """A report for a person: one block per problem, grouped by the resource it is about."""
         head = f"{label}: " if label else ""
+        sv = language == "sv"
         if self.conforms and not self.results:
+            if sv:
+                return f"{head}uppfyller formerna ({self.checked_shapes} former kontrollerade)"
             return f"{head}conforms ({self.checked_shapes} shapes checked)"
-        lines = [
-            f"{head}{'conforms, with notes' if self.conforms else 'does not conform'}: "
-            f"{len(self.violations)} violation(s), {len(self.results) - len(self.violations)} other"
-        ]
+        others = len(self.results) - len(self.violations)
+        if sv:
+            verdict = "uppfyller formerna, med anmärkningar" if self.conforms else "uppfyller inte formerna"
+            counts = f"{len(self.violations)} fel, {others} övriga"
+        else:
+            verdict = "conforms, with notes" if self.conforms else "does not conform"
+            counts = f"{len(self.violations)} violation(s), {others} other"
+        lines = [f"{head}{verdict}: {counts}"]
         by_focus: dict[str, list[ValidationResult]] = {}
         for result in self.results:
             by_focus.setdefault(result.focus_node, []).append(result)
@@ -77,9 +84,13 @@ class ValidationReport:
             lines.append(f"  {focus}")
             for r in sorted(results, key=lambda r: (r.path or "", r.constraint)):
                 where = f" [{_short(r.path)}]" if r.path else ""
-                value = f" (value: {r.value})" if r.value else ""
-                lines.append(f"    {r.severity}{where}: {r.message(language)}{value}")
+                value = f" ({'värde' if sv else 'value'}: {r.value})" if r.value else ""
+                severity = SEVERITY_SV.get(r.severity, r.severity) if sv else r.severity
+                lines.append(f"    {severity}{where}: {r.message(language)}{value}")
         return "\n".join(lines)
+
+
+SEVERITY_SV = {"Violation": "Fel", "Warning": "Varning", "Info": "Information"}
 
 
 @lru_cache(maxsize=4)

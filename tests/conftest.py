@@ -43,3 +43,27 @@ def project_copy(tmp_path: Path) -> Path:
     for folder in ("ontology", "shapes", "data"):
         shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
     return tmp_path
+
+
+SLOW_MODULES = {
+    "test_bench_query_cost",
+    "test_bench_request_cpu",
+    "test_bench_service_memory",
+    "test_shacl_engine",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by what they drive, so `make test-fast` can leave out the heavy ones.
+
+    `browser`: a test that uses a `browser` fixture (headless Chromium); `virtuoso`: one that uses the
+    Virtuoso server; `slow`: the benchmark scripts' tests and the engine's differential corpus.
+    """
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+        if "virtuoso" in names or "remote_built" in names:
+            item.add_marker(pytest.mark.virtuoso)
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -94,9 +94,80 @@ def catalog(
 def void(
     request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
 ) -> Response:
-    fmt = _choose(request, RDF_FORMATS)
+    fmt = _choose(request, (*RDF_FORMATS, HTML))  # RDF first: */* (an RDF client) gets Turtle, a browser HTML
     graph = _voids.get(store, _store_path(settings), _addresses(request, settings))
+    if fmt is HTML:
+        return TEMPLATES.TemplateResponse(
+            request,
+            "void.html",
+            page_context(request, settings, **void_page(graph, settings, _addresses(request, settings))),
+            headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL},
+        )
     return _rdf_response(graph, fmt, request, settings, store.info.build_id)
+
+
+def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]:
+    """The VoID description for a person: each dataset, subset and linkset with its statements, the
+    statistics first, every IRI that this service or the web can open as a link."""
+    from rdflib import BNode
+    from rdflib.namespace import XSD
+
+    void_ns = "http://rdfs.org/ns/void#"
+    order = {"Dataset": 0, "Linkset": 2}
+
+    def show(term: object) -> dict[str, Any]:
+        if isinstance(term, URIRef):
+            iri = str(term)
+            href = None
+            if iri.startswith(settings.base_iri):
+                href = at.public_url + "/" + iri[len(settings.base_iri) :]
+            elif iri.startswith(("http://", "https://")):
+                href = iri
+            return {"text": graph.namespace_manager.normalizeUri(term) if not href else iri, "href": href}
+        if isinstance(term, Literal):
+            text = str(term)
+            if term.datatype == XSD.integer:
+                text = f"{int(term):,}".replace(",", " ")
+            return {"text": text, "language": term.language}
+        return {"text": str(term)}
+
+    sections = []
+    for subject in sorted(set(graph.subjects()), key=str):
+        kinds = [str(o).removeprefix(void_ns) for o in graph.objects(subject, RDF.type)]
+        if not any(k in order for k in kinds):
+            continue
+        rows = []
+        for predicate, value in sorted(
+            graph.predicate_objects(subject), key=lambda pv: (str(pv[0]), str(pv[1]))
+        ):
+            if predicate == RDF.type:
+                continue
+            shown = show(value)
+            if isinstance(value, BNode):
+                inner = "; ".join(
+                    f"{graph.namespace_manager.normalizeUri(p)} {o}"
+                    for p, o in graph.predicate_objects(value)
+                )
+                shown = {"text": inner}
+            rows.append(
+                {
+                    "predicate": graph.namespace_manager.normalizeUri(predicate),
+                    "statistic": str(predicate).startswith(void_ns) and isinstance(value, Literal),
+                    "value": shown,
+                }
+            )
+        rows.sort(key=lambda r: (not r["statistic"], r["predicate"]))
+        subset = (None, URIRef(void_ns + "subset"), subject) in graph
+        sections.append(
+            {
+                "iri": show(subject),
+                "kind": "Linkset" if "Linkset" in kinds else ("Subset" if subset else "Dataset"),
+                "rows": rows,
+                "rank": order.get("Linkset" if "Linkset" in kinds else "Dataset", 1) + (1 if subset else 0),
+            }
+        )
+    sections.sort(key=lambda s: (s["rank"], s["iri"]["text"]))
+    return {"title": "VoID", "sections": sections}
 
 
 @router.get("/dumps", include_in_schema=False)

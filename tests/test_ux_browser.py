@@ -1,0 +1,92 @@
+"""Pages a researcher and a newcomer meet first, in a real headless Chromium: the search box on every page,
+a search across municipalities with highlighted snippets, /api/docs rendered with no host but the service,
+and VoID as a page for a browser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from live_server import Live, run_server
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from test_browser import CHROMEDRIVER, CHROMIUM, assert_renders
+from test_browser import browser as browser  # the module's headless Chromium fixture
+
+from service.settings import Settings
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="chromium and chromium-driver are not installed (scripts/install-test-deps.sh)",
+)
+
+
+@pytest.fixture(scope="module")
+def live(settings: Settings) -> Iterator[Live]:
+    with run_server(settings) as server:
+        yield server
+
+
+def loaded_from(driver: webdriver.Chrome) -> list[str]:
+    """Every address the page and its resources were loaded from."""
+    return driver.execute_script(
+        "return [location.href].concat(performance.getEntriesByType('resource').map(function (e) { return e.name; }))"
+    )
+
+
+def test_the_search_box_is_on_every_page_and_searches(live: Live, browser: webdriver.Chrome) -> None:
+    for path in ("/?lang=en", "/trace", "/sparql", "/catalog", "/id/framework/eu-cbp-2004/1", "/ontology"):
+        browser.get(live.url + path)
+        assert browser.find_elements(By.CSS_SELECTOR, "header.site form.site-search input[name=q]"), path
+    box = browser.find_element(By.CSS_SELECTOR, "header.site form.site-search input[name=q]")
+    box.send_keys("språk", Keys.ENTER)
+    WebDriverWait(browser, 20).until(expected_conditions.presence_of_element_located((By.ID, "search-count")))
+    assert "/search?" in browser.current_url
+    groups = browser.find_elements(By.CSS_SELECTOR, "section.search-group h2")
+    headings = [g.text for g in groups]
+    assert len(headings) >= 2 and "Herrljunga kommun" in headings, headings
+    marks = [m.text.lower() for m in browser.find_elements(By.CSS_SELECTOR, ".snippet mark")]
+    assert "språket" in marks and "språk" in marks
+    first = browser.find_element(By.CSS_SELECTOR, "li.search-hit a")
+    target = first.get_attribute("href")
+    first.click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url == target)
+    assert "/id/" in browser.current_url
+    assert browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_a_compound_finds_the_words_it_is_made_of(live: Live, browser: webdriver.Chrome) -> None:
+    browser.get(live.url + "/search?q=spr%C3%A5kkunskaper&lang=en")
+    assert_renders(browser)
+    hits = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "li.search-hit")]
+    assert any("språket" in hit for hit in hits), hits
+    assert all(url.startswith(live.url) for url in loaded_from(browser))
+
+
+def test_api_docs_render_offline(live: Live, browser: webdriver.Chrome) -> None:
+    browser.get(live.url + "/api/docs")
+    WebDriverWait(browser, 30).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .opblock"))
+    )
+    operations = browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
+    assert any("/api/search" in op.text for op in operations)
+    assert all(url.startswith(live.url) for url in loaded_from(browser)), loaded_from(browser)
+    icons = browser.execute_script(
+        "return Array.from(document.querySelectorAll('link[rel~=icon]')).map(function (l) { return l.href; })"
+    )
+    assert icons and all(icon.startswith(live.url) for icon in icons)
+
+
+def test_void_is_a_page_for_a_browser(live: Live, browser: webdriver.Chrome) -> None:
+    browser.get(live.url + "/?lang=en")
+    browser.get(live.url + "/.well-known/void")
+    heading = WebDriverWait(browser, 20).until(
+        expected_conditions.presence_of_element_located((By.TAG_NAME, "h1"))
+    )
+    assert "VoID" in heading.text
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "table.results th code")]
+    assert "void:triples" in cells and "void:sparqlEndpoint" in cells
+    assert_renders(browser)

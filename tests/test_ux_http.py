@@ -1,0 +1,56 @@
+"""VoID and /api/docs over HTTP: a browser's Accept gets HTML, RDF clients Turtle (or what they ask for),
+and the API page names no other host."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from live_server import Live, run_server
+from rdflib import Graph, URIRef
+
+from service.settings import Settings
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+VOID_TRIPLES = URIRef("http://rdfs.org/ns/void#triples")
+
+
+@pytest.fixture(scope="module")
+def live(settings: Settings) -> Iterator[Live]:
+    with run_server(settings) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        (BROWSER_ACCEPT, "text/html"),
+        ("text/html", "text/html"),
+        ("*/*", "text/turtle"),
+        (None, "text/turtle"),
+        ("text/turtle", "text/turtle"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+    ],
+)
+def test_void_by_accept(live: Live, accept: str | None, media: str) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = httpx.get(live.url + "/.well-known/void", headers=headers)
+    assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+    assert "Accept" in response.headers.get("vary", "")
+    if media == "text/turtle":
+        graph = Graph().parse(data=response.text, format="turtle")
+        assert any(graph.triples((None, VOID_TRIPLES, None)))
+    if media == "text/html":
+        assert "void:triples" in response.text and "<h1>" in response.text
+
+
+def test_api_docs_name_no_other_host(live: Live) -> None:
+    page = httpx.get(live.url + "/api/docs")
+    assert page.status_code == 200
+    addresses = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", page.text)
+    assert addresses and all(a.startswith("/") for a in addresses), addresses
+    for address in addresses:
+        assert httpx.get(live.url + address).status_code == 200, address
