@@ -261,8 +261,21 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
         print(failure.report, file=sys.stderr)
         print("\nThe previous store, if any, is unchanged.", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as error:  # a full disk, an unwritable store folder: one line, not a traceback
+        print(f"\n{write_failure(error, settings)}", file=sys.stderr)
+        return EXIT_FAILED
     print(result.summary())
     return EXIT_OK
+
+
+def write_failure(error: OSError, settings: Settings) -> str:
+    """The one line a build that could not write says (ENOSPC, EACCES, EROFS, …)."""
+    reason = error.strerror or str(error)
+    where = f" ({error.filename})" if error.filename else ""
+    return (
+        f"integration-kg build: cannot write the new build under {settings.store_dir}{where}: {reason}; "
+        "the store being served is unchanged"
+    )
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -287,6 +300,11 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         try:
             print(build(settings, Progress(steps=BUILD_STEPS)).summary(), file=sys.stderr)
+        except OSError as error:
+            print(write_failure(error, settings), file=sys.stderr)
+            if current_store_path(settings) is None:
+                return EXIT_FAILED
+            print("Serving the last good store instead.", file=sys.stderr)
         except BuildFailed as failure:
             print(failure.report, file=sys.stderr)
             if current_store_path(settings) is None:
