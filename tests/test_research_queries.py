@@ -37,9 +37,11 @@ def test_principles_by_municipalities_agree_with_the_matrix(settings: Settings) 
         assert int(row["citingMunicipalities"]) == sum(1 for c in cells if c.citations), row["notation"]
         assert int(row["aligningMunicipalities"]) == sum(1 for c in cells if c.alignments), row["notation"]
     by_notation = {r["notation"]: r for r in rows}
-    assert int(by_notation["1"]["municipalities"]) == 3  # Mölndal, Kalmar, Trollhättan
+    assert int(by_notation["1"]["municipalities"]) == 4  # Mölndal, Kalmar, Trollhättan, Vansbro
     assert int(by_notation["1"]["citingMunicipalities"]) == 1  # only Mölndal names it
-    assert int(by_notation["1"]["aligningMunicipalities"]) == 2  # Kalmar and Trollhättan share its aim
+    assert (
+        int(by_notation["1"]["aligningMunicipalities"]) == 3
+    )  # Kalmar, Trollhättan and Vansbro share its aim
     assert [int(r["municipalities"]) for r in rows] == sorted(
         (int(r["municipalities"]) for r in rows), reverse=True
     )
