@@ -195,4 +195,8 @@ def finish_store(store: ox.Store) -> None:
 
 
 if __name__ == "__main__":
-    _write_job(json.loads(sys.stdin.buffer.read()))
+    try:
+        _write_job(json.loads(sys.stdin.buffer.read()))
+    except OSError as error:  # a full disk, an unwritable folder: one line, the build says the rest
+        print(f"integration-kg build: the store writer stopped: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -84,17 +84,19 @@ def parse_bytes(
     origin: Path,
     graph: ox.NamedNode | None,
     base_iri: str = DEFAULT_BASE_IRI,
+    relative_iris: bool = False,
 ) -> list[ox.Quad]:
     """Parse RDF into quads of one graph; raise DataFileError naming line and column on bad syntax.
 
-    JSON-LD is parsed without fetching any remote context: pyoxigraph never loads one.
+    JSON-LD is parsed without fetching any remote context: pyoxigraph never loads one. Relative IRIs
+    resolve against base_iri in RDF/XML always, in every format with `relative_iris` (posted data).
     """
     try:
         quads = list(
             ox.parse(
                 content,
                 format=fmt,
-                base_iri=None if fmt is not ox.RdfFormat.RDF_XML else base_iri,
+                base_iri=base_iri if relative_iris or fmt is ox.RdfFormat.RDF_XML else None,
                 without_named_graphs=graph is not None
                 and fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG),
             )
