@@ -171,20 +171,23 @@ def parts_store(
 ) -> ox.Store:
     """An in-memory store that answers the two catalog-*-graphs queries as the build's store would:
     they read only rdf:type, dcterms:publisher and rdfs:subClassOf triples, and the triples whose
-    subject is a municipality (`municipality_class`: a municipality's own file need not repeat its
-    type, which the generated table states), so a store holding just those (in their graphs, and in
+    subject is a municipality (of `municipality_class`, by default {any base}ontology#Municipality: a
+    municipality's own file need not repeat its type, which the generated table states), so a store holding just those (in their graphs, and in
     the default graph, the build's layout) gives the same answers without waiting for the store on disk."""
     store = ox.Store()
     quads = []
-    municipalities: set[ox.NamedNode | ox.BlankNode] = set()
-    if municipality_class:
-        kind = ox.NamedNode(municipality_class)
-        municipalities = {
-            t.subject
-            for triples in triples_by_graph.values()
-            for t in triples
-            if t.predicate == PART_PREDICATES[0] and t.object == kind
-        }
+
+    def is_municipality_class(term: object) -> bool:
+        if municipality_class:
+            return term == ox.NamedNode(municipality_class)
+        return isinstance(term, ox.NamedNode) and term.value.endswith("/ontology#Municipality")
+
+    municipalities = {
+        t.subject
+        for triples in triples_by_graph.values()
+        for t in triples
+        if t.predicate == PART_PREDICATES[0] and is_municipality_class(t.object)
+    }
     for graph, triples in triples_by_graph.items():
         name = ox.NamedNode(graph)
         for triple in triples:
