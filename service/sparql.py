@@ -237,13 +237,15 @@ def _shape(tree: object) -> str:
     return hashlib.sha1(" ".join(parts).encode()).hexdigest()[:16]
 
 
-def _parsed_update(query: str, parse_update: Callable[[str], Any]) -> QueryRefused | None:
+def _parsed_update(query: str, parse_update: Callable[[str], Any]) -> QueryError | None:
     """The refusal for a text that parses as SPARQL Update, or None when it is not one either."""
     try:
         update = parse_update(query)
     except Exception:  # not an update either (or too deep to tell): the query's own error stands
         return None
     names = _node_names(update)
+    if not any(name == "Load" or name in _UPDATE_OPERATIONS for name in names):  # a prologue and nothing else
+        return QuerySyntaxError("the query is empty: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     if "Load" in names:
         return QueryRefused(
             "LOAD is not allowed: this endpoint is read-only and never fetches data from another host",
