@@ -771,7 +771,7 @@ def worker_process_main(fd: int, memory_budget: int) -> None:
 class _Worker:
     """One worker: a fresh Python process (not a fork of the service) talking over a socket pair."""
 
-    def __init__(self, memory_budget: int) -> None:
+    def __init__(self, memory_budget: int, role: str = "query") -> None:
         parent, child = socket.socketpair()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {
@@ -780,7 +780,8 @@ class _Worker:
             "RUST_BACKTRACE": "0",  # an allocation past the memory limit aborts the worker: one line, no trace
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno()), str(memory_budget)],
+            # the role is not read by the worker: it names the process for ps and the bench scripts
+            [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno()), str(memory_budget), role],
             pass_fds=[child.fileno()],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -819,7 +820,7 @@ class QueryWorkers:
         return self._closed
 
     def _new_worker(self) -> _Worker:
-        return _Worker(self.memory_budget)
+        return _Worker(self.memory_budget, self.role)
 
     def start(self) -> None:
         """Start the worker processes now rather than at the first call."""
