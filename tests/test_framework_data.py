@@ -396,7 +396,7 @@ def test_agenda_2030(frameworks: Graph) -> None:
 def test_municipality(name: str, code: str) -> None:
     # the hand-written file merged with the generated table of all municipalities (data/geo/)
     own = Graph().parse(DATA / "municipalities" / f"{name}.ttl", format="turtle")
-    g = graph_of(table_triples(DATA), own)
+    g = graph_of(table_triples(DATA), Graph().parse(DATA / "municipalities" / f"{name}.ttl", format="turtle"))
     municipality = MUN[code]
     assert (municipality, RDF.type, IKG.Municipality) in g
     assert g.value(municipality, DCTERMS.identifier) == Literal(code)
