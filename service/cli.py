@@ -261,8 +261,21 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
         print(failure.report, file=sys.stderr)
         print("\nThe previous store, if any, is unchanged.", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as error:  # a full disk, an unwritable store folder: one line, not a traceback
+        print(f"\n{write_failure(error, settings)}", file=sys.stderr)
+        return EXIT_FAILED
     print(result.summary())
     return EXIT_OK
+
+
+def write_failure(error: OSError, settings: Settings) -> str:
+    """The one line a build that could not write says (ENOSPC, EACCES, EROFS, …)."""
+    reason = error.strerror or str(error)
+    where = f" ({error.filename})" if error.filename else ""
+    return (
+        f"integration-kg build: cannot write the new build under {settings.store_dir}{where}: {reason}; "
+        "the store being served is unchanged"
+    )
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -287,6 +300,11 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         try:
             print(build(settings, Progress(steps=BUILD_STEPS)).summary(), file=sys.stderr)
+        except OSError as error:
+            print(write_failure(error, settings), file=sys.stderr)
+            if current_store_path(settings) is None:
+                return EXIT_FAILED
+            print("Serving the last good store instead.", file=sys.stderr)
         except BuildFailed as failure:
             print(failure.report, file=sys.stderr)
             if current_store_path(settings) is None:
@@ -499,14 +517,16 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                         f"{r['framework']} {r['notation']}",
                         r["explicit"],
                         r["paraphrase"],
+                        r["citations"],
                         r["thematic"],
-                        r["links"],
                     ]
                     for r in records
                     if r["links"] != "0"
                 ],
-                ["kommunkod", "municipality", "target", "explicit", "paraphrase", "thematic", "links"],
-                f"{sum(int(r['links']) for r in records)} links in {sum(r['links'] != '0' for r in records)} cells",
+                ["kommunkod", "municipality", "target", "explicit", "paraphrase", "citations", "alignments"],
+                f"{sum(int(r['citations']) for r in records)} citation links and "
+                f"{sum(int(r['alignments']) for r in records)} thematic alignments (not citations) "
+                f"in {sum(r['links'] != '0' for r in records)} cells",
             )
         if args.drawn_on:
             answer = tr.drawn_on(store, settings, args.drawn_on, filters)
@@ -580,7 +600,7 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
             [
                 municipality.label() if municipality else "",
                 cat.get(path.origin).label(),
-                path.kind,
+                path.kind + (" (alignment)" if path.is_alignment else ""),
                 " > ".join(s.relation for s in path.steps),
                 " | ".join(s.quote for s in path.steps if s.quote),
             ]
@@ -591,7 +611,9 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
         tr.path_records(answer.paths, cat),
         rows,
         ["municipality", "origin", "kind", "path", "quotes"],
-        f"{cat.get(target).label()}: {len(answer.paths)} paths, {len(answer.links())} links",
+        f"{cat.get(target).label()}: {len(answer.paths)} paths, "
+        f"{sum(1 for p in answer.links().values() if not p.is_alignment)} citation links, "
+        f"{sum(1 for p in answer.links().values() if p.is_alignment)} thematic alignments (not citations)",
     )
 
 
@@ -641,7 +663,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
         for data_file in discover(settings):
             if data_file.role == "frameworks":
                 graph_of(parse_file(data_file, settings), frameworks)
-            elif data_file.role == "municipalities":
+            elif data_file.role in ("municipalities", "geo"):  # geo: all 290, from data/geo/
                 graph_of(parse_file(data_file, settings), municipalities)
     except DataFileError as error:
         print(f"The project data does not parse: {error}", file=sys.stderr)

@@ -82,6 +82,10 @@ class _Vocabulary:
         ikg = base_iri + "ontology#"
         self.citation = ox.NamedNode(ikg + "citation")
         self.cites = ox.NamedNode(ikg + "cites")
+        self.alignment = ox.NamedNode(ikg + "alignment")
+        self.aligns_with = ox.NamedNode(ikg + "alignsWith")
+        # (the property to the evidence, the plain link it backs): citations, and alignments apart
+        self.evidence_links = ((self.citation, self.cites), (self.alignment, self.aligns_with))
         self.target = ox.NamedNode(ikg + "target")
         self.kind = ox.NamedNode(ikg + "citationKind")
 
@@ -192,7 +196,8 @@ class IndexReader:
     def _labels_of(self, node: ox.NamedNode | ox.BlankNode, triples: set[ox.Triple]) -> None:
         triples.update(quad.triple for quad in self.out(node) if quad.predicate in LABELS)
 
-    # describe-citations-made.rq, and (for each citing resource) describe-citations-received.rq
+    # describe-citations-made.rq, and (for each citing resource) describe-citations-received.rq: the
+    # citations (ikg:citation → ikg:cites) and, the same way, the alignments (ikg:alignment → ikg:alignsWith)
     def citations_made(
         self,
         citing: ox.NamedNode | ox.BlankNode,
@@ -201,20 +206,21 @@ class IndexReader:
         only: Iterable[ox.Term] | None = None,
     ) -> None:
         v = self.vocabulary
-        citations = [quad.object for quad in own if quad.predicate == v.citation]
+        links = {evidence: link for evidence, link in v.evidence_links}
+        citations = [(quad.object, quad.predicate) for quad in own if quad.predicate in links]
         if only is not None:
             wanted = set(only)
-            citations = [c for c in citations if c in wanted]
-        for citation in citations:
+            citations = [(c, p) for c, p in citations if c in wanted]
+        for citation, evidence in citations:
             if not isinstance(citation, (ox.NamedNode, ox.BlankNode)):
                 continue
             targets = self.objects(citation, v.target)
             if not targets:
                 continue
-            triples.add(ox.Triple(citing, v.citation, citation))
+            triples.add(ox.Triple(citing, evidence, citation))  # type: ignore[arg-type]
             triples.update(quad.triple for quad in self.out(citation))
             for target in targets:
-                triples.add(ox.Triple(citing, v.cites, target))
+                triples.add(ox.Triple(citing, links[evidence], target))  # type: ignore[arg-type]
                 if isinstance(target, (ox.NamedNode, ox.BlankNode)):
                     triples.update(
                         quad.triple
@@ -293,10 +299,11 @@ class IndexReader:
         for citation in window:
             if this not in self.objects(citation, v.target):
                 continue
-            for quad in self.store.quads_for_pattern(None, v.citation, citation, _DEFAULT):
-                _charge(1)
-                citing = quad.subject
-                self.citations_made(citing, self.out(citing), triples, only=(citation,))
+            for evidence, _link in v.evidence_links:
+                for quad in self.store.quads_for_pattern(None, evidence, citation, _DEFAULT):
+                    _charge(1)
+                    citing = quad.subject
+                    self.citations_made(citing, self.out(citing), triples, only=(citation,))
 
 
 def _charge(statements: int) -> None:

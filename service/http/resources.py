@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -30,6 +29,7 @@ from ..describe import (
     resource_view,
     shapes_view,
 )
+from ..per_store import per_store
 from ..queries import load_query
 from ..rdfterms import to_oxigraph, to_rdflib
 from ..render import (
@@ -658,6 +658,7 @@ COUNT_KEYS = (
     "documents",
     "document parts",
     "citations",
+    "alignments",
 )
 
 
@@ -754,7 +755,7 @@ def ontology(
     return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store))
 
 
-@lru_cache(maxsize=32)
+@per_store(maxsize=32)
 def _ontology_rendered(
     store: GraphStore, build_id: str, settings: Settings, fmt_name: str, language: str, root: str
 ) -> bytes:
