@@ -90,3 +90,59 @@ def test_void_is_a_page_for_a_browser(live: Live, browser: webdriver.Chrome) -> 
     cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "table.results th code")]
     assert "void:triples" in cells and "void:sparqlEndpoint" in cells
     assert_renders(browser)
+
+
+def in_view(driver: webdriver.Chrome, css: str) -> bool:
+    return driver.execute_script(
+        "var box = document.querySelector(arguments[0]).getBoundingClientRect();"
+        "return box.top >= 0 && box.top < window.innerHeight;",
+        css,
+    )
+
+
+def test_every_example_shows_rows_in_view(live: Live, browser: webdriver.Chrome) -> None:
+    browser.get(live.url + "/sparql?lang=en")
+    count = len(browser.find_elements(By.CSS_SELECTOR, "button.example"))
+    assert count >= 5
+    for number in range(count):
+        browser.get(live.url + "/sparql?lang=en")
+        button = browser.find_elements(By.CSS_SELECTOR, "button.example")[number]
+        title = button.text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        WebDriverWait(browser, 30).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#results table.results tbody tr, #results p.error")
+        )
+        assert not browser.find_elements(By.CSS_SELECTOR, "#results p.error"), title
+        rows = browser.find_elements(By.CSS_SELECTOR, "#results table.results tbody tr")
+        assert rows, title
+        assert in_view(browser, "#results"), title
+        assert browser.find_element(By.ID, "status").text.startswith(f"{len(rows)} row")
+
+
+def test_a_query_error_is_one_readable_line(live: Live, browser: webdriver.Chrome) -> None:
+    browser.get(live.url + "/sparql?lang=en")
+    editor = browser.find_element(By.ID, "query")
+    editor.clear()
+    editor.send_keys("SELECT ?x WHERE { ?s ?p ?o . FILTER(")
+    browser.find_element(By.ID, "run").click()
+    error = WebDriverWait(browser, 20).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "#results p.error"))
+    )
+    text = error.text
+    assert text.startswith("syntax error at line 1, column ") and "{" not in text and "\\u{" not in text
+    assert len(text) < 200 and not text.startswith("400")
+    assert in_view(browser, "#results p.error")
+
+
+def test_the_form_without_javascript_gives_a_table(live: Live, browser: webdriver.Chrome) -> None:
+    """What the form submits when no script runs (GET /sparql?query=…&format=html, a browser's Accept)."""
+    query = "SELECT ?principle WHERE { ?principle a <https://w3id.org/integration-kg/ontology#Principle> }"
+    from urllib.parse import urlencode
+
+    browser.get(live.url + "/sparql?" + urlencode({"query": query, "format": "html", "lang": "en"}))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#results table.results tbody tr")
+    assert len(rows) == 11
+    assert browser.find_element(By.ID, "query").get_attribute("value") == query
+    browser.get(live.url + "/sparql?" + urlencode({"query": "SELECT ?x WHERE {", "format": "html"}))
+    assert browser.find_element(By.CSS_SELECTOR, "#results p.error").text.startswith("syntax error at line 1")

@@ -54,3 +54,28 @@ def test_api_docs_name_no_other_host(live: Live) -> None:
     assert addresses and all(a.startswith("/") for a in addresses), addresses
     for address in addresses:
         assert httpx.get(live.url + address).status_code == 200, address
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT ?x WHERE { ?s ?p ?o . FILTER(", "SELECT * WHERE { ?s ?p }", 'SELECT ?x WHERE { ?s ?p "[" , '],
+)
+def test_a_syntax_error_is_short_with_line_and_column(live: Live, query: str) -> None:
+    response = httpx.post(live.url + "/sparql", data={"query": query})
+    assert response.status_code == 400
+    text = response.text.strip()
+    assert re.match(r"syntax error at line 1, column \d+: expected ", text), text
+    assert "\\u{" not in text and ".." not in text.replace("…", "") and len(text) < 200, text
+
+
+def test_the_no_script_form_asks_for_a_table(live: Live) -> None:
+    page = httpx.get(live.url + "/sparql", headers={"Accept": "text/html"}).text
+    assert '<option value="html">' in page
+    answer = httpx.get(
+        live.url + "/sparql",
+        params={"query": "ASK { ?s ?p ?o }", "format": ""},
+        headers={"Accept": BROWSER_ACCEPT},
+    )
+    assert answer.headers["content-type"].startswith("text/html") and 'class="boolean">true' in answer.text
+    programs = httpx.get(live.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert programs.headers["content-type"].startswith("application/sparql-results")
