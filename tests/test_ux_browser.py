@@ -47,7 +47,7 @@ def test_the_search_box_is_on_every_page_and_searches(live: Live, browser: webdr
     assert "/search?" in browser.current_url
     groups = browser.find_elements(By.CSS_SELECTOR, "section.search-group h2")
     headings = [g.text for g in groups]
-    assert len(headings) >= 2 and "Herrljunga kommun" in headings, headings
+    assert len(headings) >= 2 and any(h.startswith("Herrljunga") for h in headings), headings
     marks = [m.text.lower() for m in browser.find_elements(By.CSS_SELECTOR, ".snippet mark")]
     assert "språket" in marks and "språk" in marks
     first = browser.find_element(By.CSS_SELECTOR, "li.search-hit a")
