@@ -5,6 +5,7 @@ Routers are thin: they parse the request, call the domain, and render the answer
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,8 +31,10 @@ from .http import trace as trace_http
 from .http import validate as validate_http
 from .http.lookup_cache import PAGES, LookupFastPath
 from .settings import Settings
+from .sparql import close_checkers
 from .store import CurrentStore, QueryError
 
+log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SWAGGER_UI_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 """Swagger UI's script, style sheet and icon as the fastapi-offline package ships them: /api/docs works
@@ -103,6 +106,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
     yield
     app.state.store.close()  # stop the query worker processes
+    close_checkers()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -149,9 +153,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
-        return error_response(
-            request, 500, f"internal error ({type(error).__name__}); the request was not completed"
-        )
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return error_response(request, 500, "internal error: the request was not completed")
 
 
 class BodyTooLarge(Exception):

@@ -1,4 +1,5 @@
-"""The quote check: every ikg:quote occurs verbatim (white space folded) in the source text it cites."""
+"""The quote check: every ikg:quote (of an ikg:Citation or an ikg:Alignment) occurs verbatim (white
+space folded) in the source text it is derived from."""
 
 from __future__ import annotations
 
@@ -138,7 +139,10 @@ def citations_to_check(
       (`old_subjects`): its source, or the source's `ikg:textFile`, may have changed;
     - every citation whose source's text file is one of `changed_texts` (names as `ikg:textFile`
       gives them, relative to data/sources/)."""
-    citation_class = ox.NamedNode(base_iri + "ontology#Citation")
+    evidence_classes = [
+        ox.NamedNode(base_iri + "ontology#Citation"),
+        ox.NamedNode(base_iri + "ontology#Alignment"),
+    ]
     text_file = ox.NamedNode(base_iri + "ontology#textFile")
     default = ox.DefaultGraph()
     described: set[ox.NamedNode | ox.BlankNode] = {ox.NamedNode(iri) for iri in old_subjects}
@@ -156,5 +160,9 @@ def citations_to_check(
         candidates = [node] + [
             q.subject for q in store.quads_for_pattern(None, PROV_DERIVED_FROM, node, default)
         ]
-        found |= {c for c in candidates if ox.Quad(c, RDF_TYPE, citation_class, default) in store}  # type: ignore[arg-type]
+        found |= {
+            c
+            for c in candidates
+            if any(ox.Quad(c, RDF_TYPE, cls, default) in store for cls in evidence_classes)  # type: ignore[arg-type]
+        }
     return found

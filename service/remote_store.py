@@ -397,10 +397,10 @@ class RemoteStore:
         """
         import anyio
 
-        from .sparql import check_query
+        from .sparql import check_off_loop
         from .store import _query_limiter
 
-        checked = check_query(query)
+        checked = await check_off_loop(query)
         return await anyio.to_thread.run_sync(
             self._run_bounded,
             checked.text,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pyoxigraph as ox
 from pyld import jsonld
@@ -36,13 +36,28 @@ class RdfFormat:
     aliases: tuple[str, ...] = ()
 
 
-TURTLE = RdfFormat("turtle", "text/turtle", ".ttl", ("application/x-turtle", "ttl"))
-JSON_LD = RdfFormat("jsonld", "application/ld+json", ".jsonld", ("application/json", "json-ld", "json"))
-N_TRIPLES = RdfFormat("ntriples", "application/n-triples", ".nt", ("text/plain", "nt"))
-RDF_XML = RdfFormat("rdfxml", "application/rdf+xml", ".rdf", ("application/xml", "text/xml", "rdf", "xml"))
+# Aliases: other names clients send for the same format, in `format=` or Accept. N3 is answered with
+# Turtle, which every N3 parser reads (Turtle is a subset of N3).
+TURTLE = RdfFormat(
+    "turtle", "text/turtle", ".ttl", ("application/x-turtle", "ttl", "n3", "text/n3", "text/rdf+n3")
+)
+JSON_LD = RdfFormat(
+    "jsonld",
+    "application/ld+json",
+    ".jsonld",
+    ("application/json", "json-ld", "json", "application/x-json+ld"),
+)
+N_TRIPLES = RdfFormat("ntriples", "application/n-triples", ".nt", ("text/plain", "nt", "n-triples"))
+RDF_XML = RdfFormat(
+    "rdfxml", "application/rdf+xml", ".rdf", ("application/xml", "text/xml", "rdf", "xml", "rdf+xml")
+)
+N_QUADS = RdfFormat("nquads", "application/n-quads", ".nq", ("nq", "n-quads"))
+TRIG = RdfFormat("trig", "application/trig", ".trig", ("trig",))
 HTML = RdfFormat("html", "text/html", ".html", ("application/xhtml+xml",))
 
 RDF_FORMATS: tuple[RdfFormat, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
+QUAD_FORMATS: tuple[RdfFormat, ...] = (N_QUADS, TRIG)
+"""Formats that keep named graphs: offered where a resource's statements come from named graphs."""
 
 _OXIGRAPH_FORMATS = {
     TURTLE: ox.RdfFormat.TURTLE,
@@ -124,6 +139,66 @@ def rdf_format_named(name: str, formats: Sequence[RdfFormat] = RDF_FORMATS) -> R
         if wanted in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or wanted in fmt.aliases:
             return fmt
     return None
+
+
+class FormatChoice(Protocol):
+    """What a format offers to be chosen by (RdfFormat and the SPARQL results formats alike)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def suffix(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+F = TypeVar("F", bound=FormatChoice)
+
+
+class NoAcceptableFormat(Exception):
+    """Neither `format=` nor Accept names a format that can be produced; the message lists the offers."""
+
+
+def format_values(*values: str | None) -> list[str]:
+    """The `format=` values of a request, in order, each comma list split into its members."""
+    return [part.strip() for value in values if value for part in value.split(",") if part.strip()]
+
+
+def choose_format(
+    offers: Sequence[F], accept: str | None, asked: Sequence[str] = (), what: str = "this resource"
+) -> F:
+    """The one rule every endpoint negotiates by.
+
+    1. The first `format=` value (all of them, in request order, comma lists split) that names an
+       offered format, by name, media type, suffix or alias, wins.
+    2. Otherwise Accept decides (q-values; ties go to the earlier offer): a `format=` value that
+       cannot be served never wins over an Accept header that can be met.
+    3. When neither can be met: NoAcceptableFormat, whose message names what was asked and lists every
+       format offered (a request with format= values and no Accept, or only `*/*`, is refused too:
+       it asked for something explicit that cannot be given).
+    """
+    for value in asked:
+        wanted = value.strip().lower()
+        for fmt in offers:
+            if wanted in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or wanted in fmt.aliases:
+                return fmt
+    explicit_accept = bool(accept and accept.strip() and accept.strip() != "*/*")
+    if not asked or explicit_accept:
+        media: list[tuple[str, F]] = [(f.media_type, f) for f in offers]
+        media += [(alias, f) for f in offers for alias in f.aliases if "/" in alias]
+        chosen = negotiate(accept, [m for m, _ in media])
+        if chosen is not None:
+            return next(f for m, f in media if m == chosen)
+    listed = ", ".join(f"{f.media_type} (format={f.name})" for f in offers)
+    if asked:
+        problem = f"format={','.join(asked)!r} is not available"
+        if explicit_accept:
+            problem += f" and none of the accepted media types ({accept}) can be produced"
+    else:
+        problem = f"none of the accepted media types ({accept}) can be produced"
+    raise NoAcceptableFormat(f"{problem} for {what}; available: {listed}")
 
 
 def rdf_format_for(accept: str | None, formats: Sequence[RdfFormat] = RDF_FORMATS) -> RdfFormat | None:

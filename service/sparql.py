@@ -1,24 +1,28 @@
 """The SPARQL protocol's domain: what a query may do, over which dataset, in which format, within
 which bounds.
 
-- Safety: the endpoint is read-only and never talks to another host. Updates (INSERT, DELETE, LOAD,
-  CLEAR, …) and SERVICE are refused before anything runs, by a lexical check that skips strings,
-  IRIs and comments, so `"SERVICE"` in a literal is fine. (pyoxigraph would otherwise execute
-  SERVICE itself, posting the query to the named host.)
+- Safety: the endpoint is read-only and never talks to another host. A query is parsed by rdflib's
+  SPARQL parser (in a checker process, off the event loop, at most MAX_QUERY_BYTES) and refused from its
+  parse tree: updates (INSERT, DELETE, LOAD, …) and SERVICE never run, and neither does anything the
+  parser does not accept. Independently of that check, every worker process runs under a seccomp filter
+  that denies it network sockets (service/sandbox.py): pyoxigraph, which would execute SERVICE itself,
+  cannot connect anywhere even if a query got through.
 - Dataset: `default-graph-uri` / `named-graph-uri` of the protocol; without them (and without FROM in
   the query) the default graph is the union of all named graphs (the build writes that union into the
   store's default graph, service/build_store.py).
 - Formats: one table of result media types, chosen by `format=` or by Accept with q-values.
 - Bounds: user queries run in a small pool of worker processes (`QueryWorkers`), each opening the
-  store read-only. A query past its time limit has its worker killed and replaced, so the work really
-  stops; results are capped at `max_results`, counted while pyoxigraph's own writers write them
+  store read-only, under a memory limit (INTEGRATION_KG_WORKER_MEMORY). A query past its time limit or
+  its memory limit has its worker killed and replaced, so the work really stops; results are capped at `max_results`, counted while pyoxigraph's own writers write them
   (`serialize_solutions`).
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import io
+import logging
 import os
 import queue
 import re
@@ -27,7 +31,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -35,31 +41,37 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .render import RDF_FORMATS, RdfFormat, negotiate, rdf_format_named
+from .render import RDF_FORMATS, NoAcceptableFormat, RdfFormat, format_values
+from .render import choose_format as pick_format
+from .sandbox import WORKER_MEMORY_DEFAULT, describe_bytes, enter_sandbox
 from .store import QueryDataset, QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, StoreBusy
 from .worker_store import worker_store
 
+log = logging.getLogger(__name__)
+
 # ------------------------------------------------------------------------------------------------
-# Safety
+# Safety: what a query may do, decided from its parse
 # ------------------------------------------------------------------------------------------------
 
-UPDATE_KEYWORDS = frozenset(
-    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-)
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+MAX_QUERY_BYTES = 64 * 1024
+"""The longest query accepted (UTF-8 bytes). Parsing is linear up to here (a few seconds at most for the
+worst inputs, in a checker process); longer queries are refused at once with 413."""
 
-_TOKENS = re.compile(
-    r'''(?P<comment>\#[^\n\r]*)
-      | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""
-                  | \'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
-                  | "(?:[^"\\\n\r]|\\.)*"
-                  | '(?:[^'\\\n\r]|\\.)*')
-      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-      | (?P<word>[?$]?[\w:][\w\-.:%]*)
-      | (?P<other>\S)''',
-    re.VERBOSE | re.DOTALL,
-)
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+CHECK_SECONDS = 5.0
+"""How long checking one query may take in a checker process before it is stopped (a 400)."""
+
+PARSER_RECURSION = 6000
+"""Python's recursion limit in a process that parses queries: rdflib's parser recurses a few dozen frames
+per nesting level, so this allows about 100 levels of groups, parentheses or lists; deeper is a 400."""
+
+QUERY_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+UNREPEATABLE_BUILTINS = frozenset({"Builtin_RAND", "Builtin_NOW", "Builtin_UUID", "Builtin_STRUUID"})
+"""SPARQL functions whose value is new on every run: a query that calls one is answered afresh each time."""
 
 
 class QueryRefused(QueryError):
@@ -69,12 +81,14 @@ class QueryRefused(QueryError):
 @dataclass(frozen=True)
 class CheckedQuery:
     """A query that passed the safety check: its text, its form, whether it names its own dataset
-    (FROM, FROM NAMED) and whether it reads named graphs (GRAPH)."""
+    (FROM, FROM NAMED), whether it reads named graphs (GRAPH), and whether it gives the same answer on
+    every run over the same graph (no RAND, NOW, UUID, STRUUID)."""
 
     text: str
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
     has_dataset_clause: bool
     reads_named_graphs: bool = False
+    repeatable: bool = True
 
     @property
     def default_graph_only(self) -> bool:
@@ -82,59 +96,229 @@ class CheckedQuery:
         return not (self.has_dataset_clause or self.reads_named_graphs)
 
 
-def keywords(query: str) -> list[str]:
-    """The bare words of a query (upper case), outside strings, IRIs and comments.
-
-    Variables (`?service`), prefixed names (`ex:load`) and blank nodes are not bare words.
-    """
-    words: list[str] = []
-    for match in _TOKENS.finditer(query):
-        word = match.group("word")
-        if word and word[0] not in "?$" and ":" not in word:
-            words.append(word.rstrip(".").upper())
-    return words
-
-
-def unescape_codepoints(query: str) -> str:
-    r"""SPARQL allows \uXXXX and \UXXXXXXXX escapes anywhere in a query; check what a parser may see."""
-
-    def replace(match: re.Match[str]) -> str:
-        try:
-            return chr(int(match.group(1) or match.group(2), 16))
-        except (ValueError, OverflowError):
-            return match.group(0)
-
-    return _CODEPOINT.sub(replace, query)
+def too_long(query: str) -> QueryError | None:
+    """The 413 for a query past MAX_QUERY_BYTES, or None (constant time for the length in characters)."""
+    if len(query) * 4 <= MAX_QUERY_BYTES:
+        return None
+    size = len(query.encode("utf-8", errors="replace"))
+    if size <= MAX_QUERY_BYTES:
+        return None
+    return QueryError(
+        f"the query is {size} bytes long, more than this endpoint's limit of {MAX_QUERY_BYTES} bytes "
+        f"({MAX_QUERY_BYTES // 1024} KiB)",
+        status=413,
+    )
 
 
 def check_query(query: str) -> CheckedQuery:
-    """Refuse what the public endpoint never does; name the query form. Raises QueryRefused or QuerySyntaxError."""
+    """Parse the query with rdflib's SPARQL 1.1 parser and decide from the parse tree: an update (LOAD,
+    INSERT, …) is a 400, SERVICE anywhere a 403, anything the parser does not accept a 400.
+
+    A query is run only if it parses here: syntax the parser does not know (SPARQL 1.2 triple terms,
+    engine extensions) is refused, so the decision never rests on a guess about text it did not read.
+    Blocking and CPU-bound (linear up to MAX_QUERY_BYTES): the service calls it in a checker process
+    (`check_off_loop`), and the query workers call it again before they run anything.
+    """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     if not query.strip():
         raise QuerySyntaxError("the query is empty")
-    words = keywords(query)
-    for variant in {unescape_codepoints(query)} - {query}:
-        words += keywords(variant)
-    updates = sorted(UPDATE_KEYWORDS.intersection(words))
-    if "LOAD" in updates:
-        raise QueryRefused(
-            "LOAD is not allowed: this endpoint is read-only and never fetches data from another host",
-            status=400,
-        )
-    if updates:
-        raise QueryRefused(
-            f"SPARQL Update ({', '.join(updates)}) is not allowed: this endpoint is read-only", status=400
-        )
-    if "SERVICE" in words:
+    if (error := too_long(query)) is not None:
+        raise error
+    try:
+        parsed = parseQuery(query)
+    except RecursionError:
+        raise QuerySyntaxError(
+            "the query nests groups, parentheses or lists more deeply than this endpoint parses "
+            "(about 100 levels)"
+        ) from None
+    except ParseBaseException as error:
+        update = _parsed_update(query, parseUpdate)
+        if update is not None:
+            raise update from None
+        raise QuerySyntaxError(
+            f"syntax error at line {error.lineno}, column {error.col}: {_parser_message(error)}",
+            line=error.lineno,
+            column=error.col,
+        ) from None
+    except Exception as error:  # rdflib raises others for bad escapes, IRIs or numbers
+        raise QuerySyntaxError(f"the query does not parse: {_plain(error)}") from None
+    query_node = parsed[1]
+    form = QUERY_FORMS.get(getattr(query_node, "name", ""))
+    if form is None:
+        raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    names = _node_names(parsed)
+    if "ServiceGraphPattern" in names:
         raise QueryRefused(
             "SERVICE (federated query) is not allowed: this endpoint never connects to another host",
             status=403,
         )
-    form = next((w for w in words if w in QUERY_FORMS), None)
-    if form is None:
-        raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     return CheckedQuery(
-        text=query, form=form, has_dataset_clause="FROM" in words, reads_named_graphs="GRAPH" in words
+        text=query,
+        form=form,
+        has_dataset_clause=bool(dict.get(query_node, "datasetClause")),
+        reads_named_graphs="GraphGraphPattern" in names,
+        repeatable=not UNREPEATABLE_BUILTINS & names,
     )
+
+
+def _node_names(tree: object) -> set[str]:
+    """The names of every node in rdflib's parse tree (CompValue.name), walked without recursion."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    names: set[str] = set()
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            names.add(node.name)
+            stack.extend(node.values())
+        elif isinstance(node, (ParseResults, list, tuple)):
+            stack.extend(node)
+    return names
+
+
+def _parsed_update(query: str, parse_update: Callable[[str], Any]) -> QueryRefused | None:
+    """The refusal for a text that parses as SPARQL Update, or None when it is not one either."""
+    try:
+        update = parse_update(query)
+    except Exception:  # not an update either (or too deep to tell): the query's own error stands
+        return None
+    names = _node_names(update)
+    if "Load" in names:
+        return QueryRefused(
+            "LOAD is not allowed: this endpoint is read-only and never fetches data from another host",
+            status=400,
+        )
+    operations = sorted({_UPDATE_OPERATIONS[n] for n in names if n in _UPDATE_OPERATIONS})
+    what = f" ({', '.join(operations)})" if operations else ""
+    return QueryRefused(f"SPARQL Update{what} is not allowed: this endpoint is read-only", status=400)
+
+
+_UPDATE_OPERATIONS = {
+    "InsertData": "INSERT",
+    "DeleteData": "DELETE",
+    "DeleteWhere": "DELETE",
+    "Modify": "DELETE/INSERT",
+    "Clear": "CLEAR",
+    "Drop": "DROP",
+    "Create": "CREATE",
+    "Add": "ADD",
+    "Move": "MOVE",
+    "Copy": "COPY",
+}
+
+
+def _parser_message(error: Exception) -> str:
+    """pyparsing says "Expected SelectQuery, found 'X'  (at char N), (line:L, col:C)": keep the first part."""
+    text = str(error)
+    text = re.sub(r"\s*\(at char \d+\).*", "", text, flags=re.DOTALL).strip()
+    for rule, keyword in QUERY_FORMS.items():
+        text = text.replace(rule, keyword)
+    return text.replace("\"'", "'").replace("'\"", "'") or "the query does not parse"
+
+
+def _plain(error: Exception) -> str:
+    """An error's message without internal type names (the first line, at most 200 characters)."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else "unexpected input"
+    return text[:200]
+
+
+# Checking off the event loop: a checker process, answers kept by query text
+
+_checked_cache: OrderedDict[str, CheckedQuery | tuple[str, str, int, int | None, int | None]] = OrderedDict()
+_checked_cache_chars = 0
+_CHECKED_CACHE_CHARS = 8 * 1024 * 1024
+_checked_lock = threading.Lock()
+_checkers: QueryWorkers | None = None
+
+
+def checkers() -> QueryWorkers:
+    """The processes that check queries (two, sandboxed like the query workers), started on first use."""
+    global _checkers
+    with _checked_lock:
+        if _checkers is None or _checkers.closed:
+            _checkers = QueryWorkers(2, role="checker")
+            atexit.register(_checkers.close)
+        return _checkers
+
+
+def close_checkers() -> None:
+    """Stop the checker processes (the service does when it stops)."""
+    global _checkers
+    with _checked_lock:
+        if _checkers is not None:
+            _checkers.close()
+            _checkers = None
+
+
+def _remember(query: str, outcome: CheckedQuery | tuple[str, str, int, int | None, int | None]) -> None:
+    global _checked_cache_chars
+    with _checked_lock:
+        if query in _checked_cache:
+            return
+        _checked_cache[query] = outcome
+        _checked_cache_chars += len(query)
+        while _checked_cache_chars > _CHECKED_CACHE_CHARS and _checked_cache:
+            old, _ = _checked_cache.popitem(last=False)
+            _checked_cache_chars -= len(old)
+
+
+def _recall(query: str) -> CheckedQuery | None:
+    with _checked_lock:
+        outcome = _checked_cache.get(query)
+        if outcome is not None:
+            _checked_cache.move_to_end(query)
+    if outcome is None or isinstance(outcome, CheckedQuery):
+        return outcome
+    kind, message, status, line, column = outcome
+    raise _ERRORS.get(kind, QueryError)(message, status=status, line=line, column=column)
+
+
+async def check_off_loop(query: str) -> CheckedQuery:
+    """check_query, run in a checker process within CHECK_SECONDS, never on the event loop; the verdict
+    on a text is kept (the same text always gets the same verdict)."""
+    import anyio
+
+    if (error := too_long(query)) is not None:
+        raise error
+    known = _recall(query)
+    if known is not None:
+        return known
+    deadline = time.monotonic() + CHECK_SECONDS
+    try:
+        checked = await anyio.to_thread.run_sync(
+            checkers().run, check_query, {"query": query}, deadline, limiter=_checker_limiter()
+        )
+    except QueryTimeout:
+        raise QuerySyntaxError(
+            f"the query could not be checked within {CHECK_SECONDS:.0f} s: it is too complex to parse"
+        ) from None
+    except (QueryRefused, QuerySyntaxError) as refused:
+        _remember(
+            query, (type(refused).__name__, refused.message, refused.status, refused.line, refused.column)
+        )
+        raise
+    _remember(query, checked)
+    return checked
+
+
+_checker_limiters: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _checker_limiter() -> Any:
+    """Threads that wait for a checker come from their own pool (one per event loop)."""
+    import asyncio
+
+    import anyio
+
+    loop = asyncio.get_running_loop()
+    limiter = _checker_limiters.get(loop)
+    if limiter is None:
+        limiter = _checker_limiters[loop] = anyio.CapacityLimiter(8)
+    return limiter
 
 
 def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> QueryDataset | None:
@@ -168,8 +352,15 @@ class ResultsFormat:
     aliases: tuple[str, ...] = ()
 
 
-SPARQL_JSON = ResultsFormat("json", "application/sparql-results+json", ".srj", ("application/json",))
-SPARQL_XML = ResultsFormat("xml", "application/sparql-results+xml", ".srx", ("application/xml", "text/xml"))
+SPARQL_JSON = ResultsFormat(
+    "json", "application/sparql-results+json", ".srj", ("application/json", "srj", "sparql-results+json")
+)
+SPARQL_XML = ResultsFormat(
+    "xml",
+    "application/sparql-results+xml",
+    ".srx",
+    ("application/xml", "text/xml", "srx", "sparql-results+xml"),
+)
 SPARQL_CSV = ResultsFormat("csv", "text/csv", ".csv")
 SPARQL_TSV = ResultsFormat("tsv", "text/tab-separated-values", ".tsv")
 RESULTS_FORMATS: tuple[ResultsFormat, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
@@ -185,33 +376,26 @@ def formats_for(form: str) -> tuple[Format, ...]:
     return RESULTS_FORMATS if form in ("SELECT", "ASK") else RDF_FORMATS
 
 
-def choose_format(form: str, accept: str | None, format_parameter: str | None) -> Format:
-    """`format=` (a name such as `csv` or a media type) wins over Accept; 406 when nothing fits."""
+def choose_format(form: str, accept: str | None, asked_formats: Sequence[str] | str | None) -> Format:
+    """The answer's format by the service's one rule (service.render.choose_format): the first `format=`
+    value this query form can be given in, else Accept; NotAcceptable (406) naming the offers.
+
+    asked_formats: every `format` (and `output`) value of the request in order, comma lists split
+    (service.render.format_values); a single string is taken as one such value."""
     offered = formats_for(form)
-    kind = "SELECT and ASK" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE"
-    names = ", ".join(f.name for f in offered)
-    if format_parameter:
-        wanted = format_parameter.strip().lower()
-        for fmt in offered:
-            if wanted in (fmt.name, fmt.media_type, fmt.suffix.lstrip(".")) or wanted in fmt.aliases:
-                return fmt
-        if form not in ("SELECT", "ASK") and (fmt := rdf_format_named(wanted)) is not None:
-            return fmt
-        raise NotAcceptable(
-            f"format={format_parameter!r} is not available for {kind} queries (use one of: {names})",
-            status=406,
-        )
-    offers: list[tuple[str, Format]] = [(f.media_type, f) for f in offered]
-    offers += [(alias, f) for f in offered for alias in f.aliases if "/" in alias]
-    chosen = negotiate(accept, [media for media, _ in offers])
-    if chosen is None:
-        types = ", ".join(f.media_type for f in offered)
-        raise NotAcceptable(
-            f"none of the accepted media types ({accept}) can be produced for {kind} queries: "
-            f"the endpoint offers {types}",
-            status=406,
-        )
-    return next(f for media, f in offers if media == chosen)
+    kind = "SELECT and ASK queries" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE queries"
+    asked = format_values(format_values_of(asked_formats))
+    try:
+        return pick_format(offered, accept, asked, kind)
+    except NoAcceptableFormat as error:
+        raise NotAcceptable(str(error), status=406) from None
+
+
+def format_values_of(value: Sequence[str] | str | None) -> str | None:
+    """A sequence of `format=` values joined as one comma list (a string or None as it is)."""
+    if value is None or isinstance(value, str):
+        return value
+    return ",".join(value)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -238,7 +422,10 @@ def execute_query(
     """Run one query on the store and serialise at most max_results rows or triples (worker side).
     memory_triples: the largest graph the worker copies into memory (service/worker_store.py); the
     copy holds the default graph only, so a query that reads named graphs (default_graph_only False)
-    or comes with the protocol's dataset (default_graphs) runs on the store on disk."""
+    or comes with the protocol's dataset (default_graphs) runs on the store on disk.
+
+    The query is checked again here (check_query), so nothing reaches pyoxigraph unchecked."""
+    _checked_in_worker(query)
     opened = worker_store(store_path, memory_triples)
     store = opened.store if default_graph_only and default_graphs is None else opened.disk
     options: dict[str, Any] = {}
@@ -266,6 +453,19 @@ def execute_query(
         raise syntax_error(error) from None
     except OSError as error:
         raise QueryError(f"the query failed: {error}", status=400) from None
+
+
+_worker_verdicts: OrderedDict[str, CheckedQuery] = OrderedDict()
+
+
+def _checked_in_worker(query: str) -> CheckedQuery:
+    """check_query in a worker, its verdicts on the last 64 texts kept."""
+    checked = _worker_verdicts.get(query)
+    if checked is None:
+        checked = _worker_verdicts[query] = check_query(query)
+        while len(_worker_verdicts) > 64:
+            _worker_verdicts.popitem(last=False)
+    return checked
 
 
 ROW_MARKS: dict[str, tuple[bytes, int]] = {
@@ -415,11 +615,23 @@ def _worker_main(connection: Connection) -> None:
             reply: tuple[Any, ...] = ("ok", function(**kwargs))
         except QueryError as error:
             reply = ("error", type(error).__name__, error.message, error.status, error.line, error.column)
-        except Exception as error:  # the worker must survive anything a task raises
+        except MemoryError:
+            reply = ("error", "WorkerOutOfMemory", "", 503, None, None)
+        except RecursionError:
+            reply = (
+                "error",
+                "QuerySyntaxError",
+                "the input nests more deeply than this service reads",
+                400,
+                None,
+                None,
+            )
+        except Exception:  # the worker must survive anything a task raises; the reason goes to the log
+            log.exception("a worker task failed: %s", function_path)
             reply = (
                 "error",
                 "QueryError",
-                f"the task failed: {type(error).__name__}: {error}",
+                "the request could not be completed (an internal error)",
                 500,
                 None,
                 None,
@@ -434,6 +646,11 @@ def _worker_main(connection: Connection) -> None:
 # The pool (this part runs in the service)
 # ------------------------------------------------------------------------------------------------
 
+
+class WorkerOutOfMemory(QueryError):
+    """The task needed more memory than a worker may use (INTEGRATION_KG_WORKER_MEMORY)."""
+
+
 _ERRORS: dict[str, type[QueryError]] = {
     cls.__name__: cls
     for cls in (
@@ -444,32 +661,46 @@ _ERRORS: dict[str, type[QueryError]] = {
         StoreBusy,
         QueryRefused,
         NotAcceptable,
+        WorkerOutOfMemory,
     )
 }
 
 
+def _memory_budget() -> int:
+    """INTEGRATION_KG_WORKER_MEMORY (bytes; 0: no limit), else WORKER_MEMORY_DEFAULT."""
+    raw = os.environ.get("INTEGRATION_KG_WORKER_MEMORY", "").strip()
+    return int(raw) if raw else WORKER_MEMORY_DEFAULT
+
+
 _WORKER_COMMAND = (
-    "import sys; from service.sparql import worker_process_main; worker_process_main(int(sys.argv[1]))"
+    "import sys; from service.sparql import worker_process_main; "
+    "worker_process_main(int(sys.argv[1]), int(sys.argv[2]))"
 )
 
 
-def worker_process_main(fd: int) -> None:
-    """Entry point of a worker process: serve tasks over the socket inherited as file descriptor fd."""
+def worker_process_main(fd: int, memory_budget: int) -> None:
+    """Entry point of a worker process: import what tasks use, enter the sandbox (no network, bounded
+    memory: service/sandbox.py), then serve tasks over the socket inherited as file descriptor fd."""
+    import rdflib.plugins.sparql.parser  # noqa: F401  (imported before the memory limit is measured)
+
+    sys.setrecursionlimit(PARSER_RECURSION)
+    enter_sandbox(memory_budget)
     _worker_main(Connection(fd))
 
 
 class _Worker:
     """One worker: a fresh Python process (not a fork of the service) talking over a socket pair."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_budget: int) -> None:
         parent, child = socket.socketpair()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+            "RUST_BACKTRACE": "0",  # an allocation past the memory limit aborts the worker: one line, no trace
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno())],
+            [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno()), str(memory_budget)],
             pass_fds=[child.fileno()],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -487,55 +718,84 @@ class _Worker:
 class QueryWorkers:
     """A fixed number of worker processes; each call borrows one, and a call past its deadline kills it.
 
+    Every worker is sandboxed (no network, at most memory_budget bytes beyond its start-up and its copy of
+    the graph: service/sandbox.py). `role` names the pool in messages (query, checker, validation).
     Blocking: call `run` from a thread (the service does, through anyio), never on the event loop.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, role: str = "query", memory_budget: int | None = None) -> None:
         self.size = max(1, size)
+        self.role = role
+        self.memory_budget = _memory_budget() if memory_budget is None else memory_budget
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
+        self.busy = 0
+        """Calls now holding a worker or waiting for one."""
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.memory_budget)
 
     def _start(self) -> None:
         with self._lock:
             if not self._started:
                 for _ in range(self.size):
-                    self._idle.put(_Worker())
+                    self._idle.put(self._new_worker())
                 self._started = True
+
+    def _out_of_memory(self) -> WorkerOutOfMemory:
+        return WorkerOutOfMemory(
+            f"the {self.role} needed more memory than a worker may use "
+            f"({describe_bytes(self.memory_budget)}, INTEGRATION_KG_WORKER_MEMORY); it was stopped",
+            status=503,
+        )
 
     def run(self, function: Callable[..., Any], kwargs: Mapping[str, Any], deadline: float) -> Any:
         """Call a module-level function in a worker; raise QueryTimeout at the deadline (and kill the worker)."""
         if self._closed:
             raise StoreBusy("the service is shutting down", status=503)
         self._start()
+        with self._lock:
+            self.busy += 1
+        try:
+            return self._run(function, kwargs, deadline)
+        finally:
+            with self._lock:
+                self.busy -= 1
+
+    def _run(self, function: Callable[..., Any], kwargs: Mapping[str, Any], deadline: float) -> Any:
         try:
             worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
             raise StoreBusy(
-                "every query worker is busy with another query; try again shortly", status=503
+                f"every {self.role} worker is busy with other requests; try again shortly", status=503
             ) from None
         healthy = False
         try:
             worker.connection.send((f"{function.__module__}:{function.__name__}", dict(kwargs)))
             if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
-                raise QueryTimeout("the query ran past the time limit and was stopped", status=503)
+                raise QueryTimeout(f"the {self.role} ran past the time limit and was stopped", status=503)
             reply = worker.connection.recv()
-            healthy = True
+            healthy = reply[0] == "ok" or reply[1] != "WorkerOutOfMemory"
         except (EOFError, OSError, BrokenPipeError):
-            raise QueryError(
-                "the query worker stopped (the query may need more memory than it may use)", status=503
-            ) from None
+            raise self._out_of_memory() from None
         finally:
             if healthy:
                 self._idle.put(worker)
-            else:
+            else:  # past its time or memory: a fresh process takes its place
                 worker.stop()
                 if not self._closed:
-                    self._idle.put(_Worker())
+                    self._idle.put(self._new_worker())
         if reply[0] == "ok":
             return reply[1]
         _, kind, message, status, line, column = reply
+        if kind == "WorkerOutOfMemory":
+            raise self._out_of_memory()
         raise _ERRORS.get(kind, QueryError)(message, status=status, line=line, column=column)
 
     def broadcast(self, function: Callable[..., Any], kwargs: Mapping[str, Any], deadline: float) -> int:
@@ -560,7 +820,7 @@ class QueryWorkers:
                     answered += worker.connection.recv()[0] == "ok"
                 else:  # still busy: replace it rather than leave an unread reply behind
                     worker.stop()
-                    borrowed[borrowed.index(worker)] = _Worker()
+                    borrowed[borrowed.index(worker)] = self._new_worker()
         except (EOFError, OSError):
             pass
         finally:

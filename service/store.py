@@ -240,9 +240,9 @@ class EmbeddedStore:
     ) -> bytes:
         import anyio
 
-        from .sparql import check_query, execute_query
+        from .sparql import check_off_loop, execute_query
 
-        checked = check_query(query)
+        checked = await check_off_loop(query)
         deadline = time.monotonic() + timeout
         kwargs = {
             "store_path": str(self.path),
@@ -347,6 +347,7 @@ class CurrentStore:
         self._link_stamp: tuple[int, int, int] | None = None
         self._store: GraphStore | None = None
         self._workers: QueryWorkers | None = None
+        self._validators: QueryWorkers | None = None
         self._serving = False
 
     @property
@@ -358,9 +359,21 @@ class CurrentStore:
             self._workers = QueryWorkers(self.settings.query_workers)
         return self._workers
 
+    @property
+    def validators(self) -> QueryWorkers:
+        """The process that validates posted RDF (/validate): its own pool, so validations never hold up
+        queries, and queries never hold up validations."""
+        if self._validators is None:
+            from .sparql import QueryWorkers
+
+            self._validators = QueryWorkers(1, role="validation")
+        return self._validators
+
     def close(self) -> None:
         if self._workers is not None:
             self._workers.close()
+        if self._validators is not None:
+            self._validators.close()
 
     def start(self) -> None:
         """From the service's start on, each build it opens is opened in the query workers at once

@@ -6,6 +6,12 @@ EU principle, a plan citing its strategy) traces to it. Every answer is a *path*
 origin (a document, a part, or a framework concept such as a national goal) to the target, each
 step with its relation and, for a `cites` step, the citation's kind, quote and source.
 
+Thematic alignments (ikg:alignsWith, evidence an ikg:Alignment) are followed too, as `alignsWith`
+steps of kind "thematic", but they are never citations: a path with an alignsWith step is an
+*alignment* (`TracePath.is_alignment`), reported beside the citations, counted apart (the matrix's
+"thematic" count and its "alignments" column, never in "citations") and filtered by kind=thematic
+or excluded by kind=explicit,paraphrase.
+
 Figures used everywhere (API, page, CSV, command line):
 
 * a path's **kind** is the weakest kind among its `cites` steps (explicit > paraphrase >
@@ -43,7 +49,11 @@ KIND_CLASSES: dict[str, str] = {
     "thematic": "ThematicAlignment",
 }
 STRENGTH: dict[str, int] = {"explicit": 3, "paraphrase": 2, "thematic": 1}
-RELATIONS: tuple[str, ...] = ("cites", "isPartOf", "implements")
+RELATIONS: tuple[str, ...] = ("cites", "alignsWith", "isPartOf", "implements")
+EVIDENCE_RELATIONS: frozenset[str] = frozenset({"cites", "alignsWith"})
+"""The relations whose steps carry evidence (an ikg:Citation or an ikg:Alignment) and end a path."""
+CITATION_KINDS: tuple[str, ...] = ("explicit", "paraphrase")
+"""The kinds that are citations; "thematic" is an alignment, never counted as a citation."""
 DOCUMENT_TYPES: tuple[str, ...] = (
     "Strategy",
     "Policy",
@@ -250,7 +260,8 @@ def _set(node: NodeInfo, key: str, value: Node) -> None:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a path. For `cites`: the citation, its kind, quote and source text."""
+    """One step of a path. For `cites`: the citation, its kind, quote and source text; for
+    `alignsWith`: the alignment (in `citation`), kind "thematic", its quote and source text."""
 
     source_node: str  # "from" (a keyword in Python)
     relation: str  # cites | isPartOf | implements
@@ -274,16 +285,24 @@ class TracePath:
 
     @property
     def kind(self) -> str:
-        """The weakest kind among the cites steps ('' when a citation has no kind)."""
-        kinds = [s.kind for s in self.steps if s.relation == "cites"]
+        """The weakest kind among the evidence steps ('' when a citation has no kind); "thematic"
+        whenever a step is an alignment."""
+        kinds = [s.kind for s in self.steps if s.relation in EVIDENCE_RELATIONS]
         if not kinds or any(k not in STRENGTH for k in kinds):
             return ""
         return min(kinds, key=lambda k: STRENGTH[k])
 
     @property
+    def is_alignment(self) -> bool:
+        """Whether some step is a thematic alignment (ikg:alignsWith): then the path is no citation."""
+        return any(s.relation == "alignsWith" for s in self.steps)
+
+    @property
     def link(self) -> tuple[str, ...]:
-        """The chain of citations behind the path: what the matrix counts once."""
-        return tuple(s.citation or f"{s.source_node} {s.to}" for s in self.steps if s.relation == "cites")
+        """The chain of citations and alignments behind the path: what the matrix counts once."""
+        return tuple(
+            s.citation or f"{s.source_node} {s.to}" for s in self.steps if s.relation in EVIDENCE_RELATIONS
+        )
 
 
 Edges = dict[str, list[Step]]
@@ -301,12 +320,13 @@ def _edges(rows: Iterable[dict[str, Node]], ikg: str) -> Edges:
     by_from: dict[str, dict[tuple[str, str], Step]] = defaultdict(dict)
     for row in rows:
         quote = row.get("quote")
+        relation = str(row["relation"])
         step = Step(
             source_node=str(row["from"]),
-            relation=str(row["relation"]),
+            relation=relation,
             to=str(row["to"]),
             citation=str(row.get("citation", "")),
-            kind=_kind_name(str(row.get("kind", "")), ikg),
+            kind="thematic" if relation == "alignsWith" else _kind_name(str(row.get("kind", "")), ikg),
             quote=str(quote) if quote is not None else "",
             quote_language=(quote.language or "") if isinstance(quote, Literal) else "",
             source=str(row.get("source", "")),
@@ -320,7 +340,8 @@ def _edges(rows: Iterable[dict[str, Node]], ikg: str) -> Edges:
 
 
 def _walk(edges: Edges, origin: str, stop: set[str] | None, limit: int) -> Iterable[tuple[Step, ...]]:
-    """Every cycle-free walk from origin along the edges; yields each walk that ends with a cites step.
+    """Every cycle-free walk from origin along the edges; yields each walk that ends with a cites or
+    alignsWith step.
 
     With `stop` given, only walks ending with a citation of a node in `stop` are yielded and a walk
     never continues past such a node (trace to one target). Without it, every cites step ends a
@@ -334,7 +355,7 @@ def _walk(edges: Edges, origin: str, stop: set[str] | None, limit: int) -> Itera
             if step.to in seen:
                 continue
             walked = steps + (step,)
-            if step.relation == "cites" and (stop is None or step.to in stop):
+            if step.relation in EVIDENCE_RELATIONS and (stop is None or step.to in stop):
                 count += 1
                 if count > limit:
                     raise TraceInputError(f"more than {limit} paths: narrow the question with filters")
@@ -552,6 +573,16 @@ class Cell:
         return sum(self.counts.values())
 
     @property
+    def citations(self) -> int:
+        """Links that are citations (explicit or paraphrase): never the alignments."""
+        return sum(self.counts.get(k, 0) for k in CITATION_KINDS)
+
+    @property
+    def alignments(self) -> int:
+        """Links that are thematic alignments, counted apart from the citations."""
+        return self.counts.get("thematic", 0)
+
+    @property
     def strongest(self) -> str:
         present = [k for k in KINDS if self.counts.get(k)]
         return present[0] if present else ""
@@ -708,8 +739,11 @@ TRACE_CSV_HEADER: tuple[str, ...] = (
     "quote",
     "quote_language",
     "source",
+    "evidence",
 )
-"""The trace CSV: one row per step of each path. Stable: columns are only ever added at the end."""
+"""The trace CSV: one row per step of each path. Stable: columns are only ever added at the end.
+"evidence" is "alignment" for a path with a thematic alignment (ikg:alignsWith) and "citation"
+otherwise."""
 
 MATRIX_CSV_HEADER: tuple[str, ...] = (
     "municipality",
@@ -723,8 +757,13 @@ MATRIX_CSV_HEADER: tuple[str, ...] = (
     "paraphrase",
     "thematic",
     "links",
+    "citations",
+    "alignments",
 )
-"""The matrix CSV: one row per cell (every municipality × every principle or goal, zeros included)."""
+"""The matrix CSV: one row per cell (every municipality × every principle or goal, zeros included).
+"explicit" and "paraphrase" count citations, "thematic" counts alignments; "links" is all three,
+"citations" the first two only and "alignments" the third (added at the end, so older readers of
+the columns before them are unaffected)."""
 
 
 def path_records(paths: Sequence[TracePath], cat: Catalogue) -> list[dict[str, str]]:
@@ -766,6 +805,7 @@ def path_records(paths: Sequence[TracePath], cat: Catalogue) -> list[dict[str, s
                     "quote": step.quote,
                     "quote_language": step.quote_language,
                     "source": step.source,
+                    "evidence": "alignment" if path.is_alignment else "citation",
                 }
             )
     return out
@@ -789,6 +829,8 @@ def matrix_records(m: Matrix) -> list[dict[str, str]]:
                     "paraphrase": str(cell.counts.get("paraphrase", 0)),
                     "thematic": str(cell.counts.get("thematic", 0)),
                     "links": str(cell.total),
+                    "citations": str(cell.citations),
+                    "alignments": str(cell.alignments),
                 }
             )
     return out
@@ -806,6 +848,7 @@ def path_dict(path: TracePath, cat: Catalogue) -> dict[str, object]:
         "municipality": municipality.iri if municipality else None,
         "kommunkod": municipality.identifier if municipality else None,
         "kind": path.kind,
+        "evidence": "alignment" if path.is_alignment else "citation",
         "direct": path.direct,
         "link": list(path.link),
         "steps": [

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from .build_store import OXIGRAPH_FOLDER
 from .memory_copy import COPY_LOADED, copy_fits, load_copy, whole_graph_ntriples
+from .sandbox import allow_copy
 from .store import BuildInfo
 
 __all__ = ["COPY_LOADED", "WorkerStore", "copies_into_memory", "whole_graph_ntriples", "worker_store"]
@@ -45,7 +46,9 @@ class WorkerStore:
         self.disk = ox.Store.read_only(str(store_path / OXIGRAPH_FOLDER))
         self._memory: ox.Store | None = None
         self.loader: threading.Thread | None = None
-        if copies_into_memory(store_path, memory_triples):
+        copies = copies_into_memory(store_path, memory_triples)
+        allow_copy(BuildInfo.read(store_path).triples if copies else 0)  # the budget stays on top of it
+        if copies:
             self.loader = threading.Thread(
                 target=self._load_copy,
                 args=(BuildInfo.read(store_path).triples,),

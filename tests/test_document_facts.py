@@ -83,6 +83,25 @@ SELECT ?graph ?citing ?target ?kind ?quote ?source ?agent WHERE {
 }"""
 )
 
+ALIGNMENTS_IN_GRAPH = (
+    PREFIXES
+    + """
+SELECT ?graph ?citing ?target ?kind ?quote ?source ?agent ?why WHERE {
+  GRAPH ?graph { ?citing ikg:alignment ?alignment .
+                 ?alignment a ikg:Alignment ; ikg:target ?target ; ikg:quote ?quote .
+                 OPTIONAL { ?alignment ikg:citationKind ?kind }
+                 OPTIONAL { ?alignment rdfs:comment ?why }
+                 OPTIONAL { ?alignment prov:wasDerivedFrom ?source }
+                 OPTIONAL { ?alignment prov:wasAttributedTo ?agent } }
+}"""
+)
+
+ALIGNS_WITH_IN_GRAPH = (
+    PREFIXES
+    + """
+SELECT ?graph ?citing ?target WHERE { GRAPH ?graph { ?citing ikg:alignsWith ?target } }"""
+)
+
 CITES_IN_GRAPH = (
     PREFIXES
     + """
@@ -157,7 +176,7 @@ THEMATIC_WITHOUT_COMMENT = (
     PREFIXES
     + """
 SELECT ?graph ?citation WHERE {
-  GRAPH ?graph { ?citation ikg:citationKind ikg:ThematicAlignment
+  GRAPH ?graph { ?citation a ikg:Alignment
                  FILTER NOT EXISTS { ?citation rdfs:comment ?why } }
 }"""
 )
@@ -294,6 +313,29 @@ Citation = tuple[str, str, str, str]  # (citing key, target key, kind, quote)
 
 
 def citations(store: ox.Store, file_name: str) -> set[Citation]:
+    """Every citation and alignment in a document file as (citing, target, kind, quote), the kind of
+    an alignment (ikg:alignsWith, its evidence an ikg:Alignment) given as "alignsWith"; checks
+    source, agent, that an alignment has no citation kind and says why, and that ikg:cites and
+    ikg:alignsWith are exactly the links with that evidence."""
+    found_alignments: set[Citation] = set()
+    graph = {var("graph"): document_graph(file_name)}
+    for row in store.query(ALIGNMENTS_IN_GRAPH, substitutions=graph):
+        quote = row["quote"]
+        assert isinstance(quote, ox.Literal) and quote.language == "sv", f"quote not @sv: {quote}"
+        assert row["kind"] is None, f"{short(row['citing'])}: an alignment with a citation kind"
+        assert row["why"] is not None, f"{short(row['citing'])}: an alignment that does not say why"
+        assert row["agent"] == ox.NamedNode(CURATORS)
+        assert row["source"] is not None and short(row["source"]).startswith("source/")
+        found_alignments.add((short(row["citing"]), short(row["target"]), "alignsWith", quote.value))
+    aligned = {
+        (short(r["citing"]), short(r["target"]))
+        for r in store.query(ALIGNS_WITH_IN_GRAPH, substitutions=graph)
+    }
+    assert aligned == {(citing, target) for citing, target, _, _ in found_alignments}
+    return _citations(store, file_name) | found_alignments
+
+
+def _citations(store: ox.Store, file_name: str) -> set[Citation]:
     """Every citation in a document file as (citing, target, kind, quote); checks source and agent."""
     found: set[Citation] = set()
     for row in store.query(CITATIONS_IN_GRAPH, substitutions={var("graph"): document_graph(file_name)}):
@@ -358,14 +400,14 @@ def test_trollhattan_inkludering_och_integration(store: ox.Store) -> None:
         (
             page,
             "framework/eu-cbp-2004/1",
-            "ThematicAlignment",
+            "alignsWith",
             "Integration är alltid en flervägsprocess och ansvaret för integration kan aldrig falla enbart på en "
             "viss del av befolkningen eller samhället.",
         ),
         (
             page,
             "framework/agenda-2030/10-2",
-            "ThematicAlignment",
+            "alignsWith",
             "Inkludering innebär att varje individ oavsett vem hen är ska ha lika möjlighet att vara delaktig i "
             "samhällets olika delar på lika villkor.",
         ),
@@ -472,10 +514,10 @@ def test_molndal_integrationsstrategi(store: ox.Store) -> None:
         (
             s + "/arbete-och-egenforsorjning",
             "framework/eu-cbp-2004/3",
-            "ThematicAlignment",
+            "alignsWith",
             "Arbete och egenförsörjning",
         ),
-        (s + "/utbildning", "framework/eu-cbp-2004/5", "ThematicAlignment", "Utbildning"),
+        (s + "/utbildning", "framework/eu-cbp-2004/5", "alignsWith", "Utbildning"),
         (
             "document/1481/handlingsplan-integration",
             s,
@@ -632,37 +674,37 @@ def test_vargarda_strategi_for_integration(store: ox.Store) -> None:
         (
             s + "/utbildning-av-hog-kvalitet",
             "framework/eu-cbp-2004/5",
-            "ThematicAlignment",
+            "alignsWith",
             "Goda möjligheter till utbildning av hög kvalitet för både barn och vuxna",
         ),
         (
             s + "/arbete-och-sjalvforsorjning",
             "framework/eu-cbp-2004/3",
-            "ThematicAlignment",
+            "alignsWith",
             "Goda möjligheter till arbete och självförsörjning",
         ),
         (
             s + "/sociala-motesplatser",
             "framework/eu-cbp-2004/7",
-            "ThematicAlignment",
+            "alignsWith",
             "God tillgång till sociala mötesplatser där alla kan mötas",
         ),
         (
             s + "/arbetsplatsforlagd-praktik-och-sysselsattning",
             "framework/eu-cbp-2004/3",
-            "ThematicAlignment",
+            "alignsWith",
             "Goda möjligheter till arbetsplatsförlagd praktik och sysselsättning",
         ),
         (
             s + "/lara-sig-svenska",
             "framework/eu-cbp-2004/4",
-            "ThematicAlignment",
+            "alignsWith",
             "Goda förutsättningar att lära sig svenska",
         ),
         (
             s + "/samhallsinformation",
             "framework/eu-cbp-2004/4",
-            "ThematicAlignment",
+            "alignsWith",
             "God, anpassad och återkommande samhällsinformation",
         ),
     }
@@ -721,7 +763,7 @@ def test_kalmar_integration(store: ox.Store) -> None:
     )
     page = "document/0880/integration"
     assert citations(store, "kalmar-integration.ttl") == {
-        (page, "framework/udhr-1948", "ThematicAlignment", "respekt för mänskliga rättigheter"),
+        (page, "framework/udhr-1948", "alignsWith", "respekt för mänskliga rättigheter"),
         (
             page,
             "framework/se-integration-policy/2008",
@@ -731,14 +773,14 @@ def test_kalmar_integration(store: ox.Store) -> None:
         (
             page,
             "framework/eu-cbp-2004/1",
-            "ThematicAlignment",
+            "alignsWith",
             "Integrationsarbetet är därför en ömsesidig process",
         ),
-        (page, "framework/eu-cbp-2004/6", "ThematicAlignment", "tydliga åtgärder mot diskriminering"),
+        (page, "framework/eu-cbp-2004/6", "alignsWith", "tydliga åtgärder mot diskriminering"),
         (
             page + "/oppen-plats",
             "framework/agenda-2030/10-2",
-            "ThematicAlignment",
+            "alignsWith",
             "möjligheter att bosätta sig, utbilda sig, arbeta, driva företag och ingå i föreningslivet och "
             "samhället oberoende av ursprung, hudfärg, religion eller sexuell läggning",
         ),
@@ -842,14 +884,14 @@ def test_herrljunga_integrationspolicy(store: ox.Store) -> None:
         (
             p + "/grundsyn",
             "framework/eu-cbp-2004/3",
-            "ThematicAlignment",
+            "alignsWith",
             "En av grundförutsättningarna för en framgångsrik integration är att var och en som är frisk och i "
             "yrkesför ålder, kan försörja sig själv och sin familj.",
         ),
         (
             p + "/grundsyn",
             "framework/eu-cbp-2004/4",
-            "ThematicAlignment",
+            "alignsWith",
             "relevanta kunskaper i det svenska språket och kanske en kompletterande utbildning och insikter om hur "
             "det svenska samhället fungerar",
         ),
@@ -874,7 +916,7 @@ def test_herrljunga_integrationspolicy(store: ox.Store) -> None:
         (
             p + "/motverka-diskriminering",
             "framework/eu-cbp-2004/6",
-            "ThematicAlignment",
+            "alignsWith",
             "Förebygga och motverka diskriminering",
         ),
         (

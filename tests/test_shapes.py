@@ -152,13 +152,16 @@ ALL_CASES = sorted(_load_cases(), key=lambda c: c.name)
 
 
 def _path_key(graph: Graph, path: Node | None) -> str | None:
-    """A property path as comparable text: an IRI, or ^IRI for an inverse path."""
+    """A property path as comparable text: an IRI, ^IRI for an inverse path, steps joined by / for a
+    sequence path."""
     if path is None:
         return None
     if isinstance(path, BNode):
         inverse = graph.value(path, SH.inversePath)
         if inverse is not None:
             return f"^{inverse}"
+        if graph.value(path, RDF.first) is not None:
+            return "/".join(str(_path_key(graph, step)) for step in graph.items(path))
     return str(path)
 
 

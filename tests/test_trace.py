@@ -11,6 +11,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF
 
 from service import trace as tr
 from service.app import create_app
@@ -23,6 +25,7 @@ FW = "https://w3id.org/integration-kg/id/framework/"
 DOC = "https://w3id.org/integration-kg/id/document/"
 MUN = "https://w3id.org/integration-kg/id/municipality/"
 CBP1 = FW + "eu-cbp-2004/1"
+IKG = Namespace("https://w3id.org/integration-kg/ontology#")
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +108,25 @@ def test_national_goal_aligned_with_cbp1_is_an_origin(store, settings: Settings)
     answer = tr.trace(store, settings, CBP1)
     [path] = [p for p in answer.paths if p.origin == FW + "se-integration-policy/2020s"]
     assert path.kind == "thematic" and path.steps[0].source.endswith("frameworks-reference")
+    assert [s.relation for s in path.steps] == ["alignsWith"] and path.is_alignment
+    assert "/alignment/" in path.steps[0].citation
+
+
+def test_alignments_are_counted_apart_from_citations(store, settings: Settings) -> None:
+    """Kalmar shares CBP 1's aim without naming it: one alignment, no citation; Mölndal names it."""
+    m = tr.matrix(store, settings)
+    kalmar = m.cell(tr.municipality_iri(settings, "0880"), CBP1)
+    assert (kalmar.citations, kalmar.alignments) == (0, 1)
+    molndal = m.cell(tr.municipality_iri(settings, "1481"), CBP1)
+    assert molndal.citations >= 1 and molndal.alignments == 0
+    records = {(r["kommunkod"], r["target"]): r for r in tr.matrix_records(m)}
+    assert (records[("0880", CBP1)]["citations"], records[("0880", CBP1)]["alignments"]) == ("0", "1")
+    # every path with an alignsWith step is an alignment, and only those
+    for path in tr.trace(store, settings, CBP1).paths:
+        assert path.is_alignment == (path.kind == "thematic")
+        assert path.is_alignment == any(s.relation == "alignsWith" for s in path.steps)
+    cited_only = tr.trace(store, settings, CBP1, tr.make_filters(settings, kinds=["explicit", "paraphrase"]))
+    assert cited_only.paths and not any(p.is_alignment for p in cited_only.paths)
 
 
 CHAIN_TTL = """
@@ -170,9 +192,10 @@ def test_action_goal_national_goal_eu_principle(chain_settings: Settings) -> Non
         [
             ("implements", DOC + "9999/testplan/mal"),
             ("cites", FW + "se-integration-policy/2020s"),
-            ("cites", CBP1),
+            ("alignsWith", CBP1),
         ]
     ]
+    assert action[0].is_alignment
     assert [s.kind for s in action[0].steps] == ["", "explicit", "thematic"] and action[0].kind == "thematic"
     goal = [p for p in answer.paths if p.origin == DOC + "9999/testplan/mal"]
     assert len(goal[0].steps) == 2
@@ -331,8 +354,30 @@ def test_csv_header_is_stable(client: TestClient) -> None:
             "quote",
             "quote_language",
             "source",
+            "evidence",
         ]
     )
+
+
+def test_alignments_are_labelled_apart_in_csv_and_rdf(client: TestClient) -> None:
+    """An alignsWith step is labelled as an alignment in the CSV and typed ikg:Alignment (never
+    ikg:Citation, never with a citation kind) in the RDF answer."""
+    response = client.get("/api/trace?framework=eu-cbp-2004&notation=1&municipality=0880&format=csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert rows and {r["evidence"] for r in rows} == {"alignment"}
+    assert {r["relation"] for r in rows} == {"alignsWith", "isPartOf"}  # the page, and its part inheriting
+    assert all("/alignment/" in r["citation"] for r in rows if r["relation"] == "alignsWith")
+    molndal = client.get("/api/trace?framework=eu-cbp-2004&notation=1&municipality=1481&format=csv")
+    assert {r["evidence"] for r in csv.DictReader(io.StringIO(molndal.text))} == {"citation"}
+    turtle = client.get(
+        "/api/trace?framework=eu-cbp-2004&notation=1&municipality=0880", headers={"Accept": "text/turtle"}
+    )
+    assert turtle.status_code == 200, turtle.text
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    alignments = set(graph.subjects(RDF.type, IKG.Alignment))
+    assert alignments and not set(graph.subjects(RDF.type, IKG.Citation))
+    assert not any((a, IKG.citationKind, None) in graph for a in alignments)
+    assert (None, IKG.relation, IKG.alignsWith) in graph
 
 
 def test_json_ld_expands_to_the_paths(client: TestClient, settings: Settings) -> None:

@@ -171,9 +171,7 @@ def draft_document(
         layout,
         compounds,
         doc_slug,
-        lambda label: any(
-            kind == "explicit" and pattern.search(label) for pattern, _, kind in catalogue.names
-        ),
+        lambda label: any(name.kind == "explicit" and name.pattern.search(label) for name in catalogue.names),
     )
     ns = Namespaces(base)
     for reference in named:

@@ -24,7 +24,7 @@ import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
@@ -57,16 +57,32 @@ class Concept:
     replaces: set[str] = field(default_factory=set)
 
 
+# Swedish endings after a name's last word: definite, plural and genitive forms
+# ("grundprinciper" → "grundprinciperna", "barnkonvention" → "barnkonventionens", "mål" → "målen")
+INFLECTION = r"(?:e?n|e?t|na|a|er|ar|or|erna|arna|orna|ernas|arnas|ornas|ens|ets|nas|s)?\b"
+
+
+class Name(NamedTuple):
+    """A pattern naming a framework; `unless` (when set) is a pattern that, found in the same
+    sentence, means the text names another instrument ("etableringslagen (2017:584)")."""
+
+    pattern: re.Pattern[str]
+    iri: str
+    kind: str
+    unless: re.Pattern[str] | None = None
+
+
 @dataclass
 class Catalogue:
     """The frameworks graph, read once: frameworks, their names, concepts and wordings."""
 
     frameworks: dict[str, str]  # IRI → Swedish label
-    names: list[tuple[re.Pattern[str], str, str]]  # pattern, framework IRI, kind
+    names: list[Name]  # pattern, framework IRI, kind
     numbered: dict[str, re.Pattern[str]]  # framework IRI → pattern picking a concept by number
     concepts: dict[str, Concept]
     weights: dict[str, float]
     by_scheme: dict[str, list[Concept]]
+    triad_goals: set[str] = field(default_factory=set)  # goals worded as rights, obligations, opportunities
 
 
 @dataclass
@@ -97,13 +113,19 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
             frameworks[str(subject)] = labels[0]
     with (LEXICON_DIR / "frameworks.toml").open("rb") as handle:
         names_lexicon: dict[str, Any] = tomllib.load(handle)
-    names: list[tuple[re.Pattern[str], str, str]] = []
+    for entry in names_lexicon.get("framework", []):
+        # a framework of the shared vocabulary that data/frameworks/ may not hold yet
+        frameworks.setdefault(fw_base + entry["target"], entry["label"])
+    names: list[Name] = []
     for entry in names_lexicon["name"]:
         iri = fw_base + entry["target"]
         if iri not in frameworks:
             continue
+        unless = re.compile(entry["unless"], re.IGNORECASE) if "unless" in entry else None
         for pattern in entry["patterns"]:
-            names.append((re.compile(r"\b" + pattern + r"\b", re.IGNORECASE), iri, entry["kind"]))
+            names.append(
+                Name(re.compile(r"\b" + pattern + INFLECTION, re.IGNORECASE), iri, entry["kind"], unless)
+            )
     for iri in frameworks:
         for label in (
             _lang(graph, URIRef(iri), SKOS.prefLabel, "sv")
@@ -112,7 +134,9 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
         ):
             label = fold(label)
             if len(label) >= 12:
-                names.append((re.compile(r"\b" + re.escape(label) + r"\b", re.IGNORECASE), iri, "explicit"))
+                names.append(
+                    Name(re.compile(r"\b" + re.escape(label) + INFLECTION, re.IGNORECASE), iri, "explicit")
+                )
     numbered = {
         fw_base + slug: re.compile(pattern, re.IGNORECASE)
         for slug, pattern in names_lexicon.get("numbered", {}).items()
@@ -155,7 +179,12 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
     by_scheme: dict[str, list[Concept]] = {}
     for concept in concepts.values():
         by_scheme.setdefault(concept.scheme, []).append(concept)
-    return Catalogue(frameworks, names, numbered, concepts, weights, by_scheme)
+    triad_goals = {
+        iri
+        for iri, c in concepts.items()
+        if len(_triad(" ".join(c.definitions))) >= 2 and c.cls == "NationalGoal"
+    }
+    return Catalogue(frameworks, names, numbered, concepts, weights, by_scheme, triad_goals)
 
 
 def _stems(text: str, compounds: Compounds | None = None) -> list[str]:
@@ -349,9 +378,24 @@ def suggest(
                         f"names {catalogue.concepts[picked].label_sv}",
                     )
                 )
+        triad = _triad(sentence)
+        restated = len(triad) >= 2 and _EQUAL.search(sentence) is not None
+        if restated:
+            listed = {m[0] for m in wording_matches}
+            for goal in catalogue.triad_goals - listed:
+                if catalogue.concepts[goal].scheme not in named_schemes:
+                    wording_matches.append((goal, THEMATIC_MIN, MIN_SHARED, [], 0))
         for concept_iri, score, shared, matched, run in wording_matches:
             concept = catalogue.concepts[concept_iri]
             s, e = (matched[0].start, matched[-1].end) if matched else (unit.start, unit.end)
+            if concept_iri in catalogue.triad_goals and concept.scheme not in named_schemes:
+                # a goal worded as rights, obligations and opportunities: restated only by a
+                # sentence that names two of them as equal or the same for all ("samma möjligheter
+                # och skyldigheter"); equal worth regardless of background alone is a shared aim
+                if restated and not ((score >= PARAPHRASE_MIN and shared >= MIN_SHARED) or run >= MIN_RUN):
+                    run = MIN_RUN
+                elif not restated:
+                    score, run = min(score, PARAPHRASE_MIN - 0.01), 0
             if concept.scheme in named_schemes and score >= THEMATIC_MIN and shared >= MIN_SHARED:
                 raw.append(
                     Suggestion(
@@ -398,6 +442,16 @@ def suggest(
     ), notes
 
 
+_TRIAD = {"rättighet": "rights", "skyldighet": "obligations", "möjlighet": "opportunities"}
+_EQUAL = re.compile(r"\b(?:lika|samma|likvärdiga|jämlika)\b", re.IGNORECASE)
+
+
+def _triad(sentence: str) -> set[str]:
+    """Which of rights, obligations and opportunities a sentence names."""
+    lower = fold(sentence).lower()
+    return {name for word, name in _TRIAD.items() if word in lower}
+
+
 def _wording_matches(
     tokens: list[_Token], definition_stems: dict[str, list[list[str]]], catalogue: Catalogue
 ) -> list[tuple[str, float, int, list[_Token], int]]:
@@ -418,8 +472,10 @@ def _wording_matches(
 
 def _named(sentence: str, catalogue: Catalogue) -> list[tuple[str, str, re.Match[str]]]:
     found: dict[tuple[str, str], re.Match[str]] = {}
-    for pattern, iri, kind in catalogue.names:
+    for pattern, iri, kind, unless in catalogue.names:
         match = pattern.search(sentence)
+        if match and unless is not None and unless.search(sentence):
+            continue
         if match and (iri, kind) not in found:
             found[(iri, kind)] = match
     return [(iri, kind, match) for (iri, kind), match in found.items()]

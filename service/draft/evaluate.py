@@ -148,18 +148,24 @@ def _structure(graph: Graph, document: URIRef) -> tuple[set[object], set[object]
 
 
 def _citations(graph: Graph, document: URIRef, source: URIRef | None) -> set[tuple[str, str]]:
+    """(target, kind) of the citations and alignments derived from the source; an ikg:Alignment
+    (ikg:alignsWith) counts as thematic, as a citation of kind ikg:ThematicAlignment did."""
     citing = [document, *_parts(graph, document)]
     pairs: set[tuple[str, str]] = set()
+    derived = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
     for node in citing:
-        for citation in graph.objects(node, IKG.citation):
-            if (
-                source is not None
-                and (citation, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), source) not in graph
-            ):
-                continue
-            for target in graph.objects(citation, IKG.target):
-                for kind in graph.objects(citation, IKG.citationKind):
-                    pairs.add((str(target), KIND_NAMES.get(_local(kind), _local(kind))))
+        for predicate in (IKG.citation, IKG.alignment):
+            for evidence in graph.objects(node, predicate):
+                if source is not None and (evidence, derived, source) not in graph:
+                    continue
+                kinds = [
+                    KIND_NAMES.get(_local(k), _local(k)) for k in graph.objects(evidence, IKG.citationKind)
+                ]
+                if predicate == IKG.alignment:
+                    kinds = ["thematic"]
+                for target in graph.objects(evidence, IKG.target):
+                    for kind in kinds:
+                        pairs.add((str(target), kind))
     return pairs
 
 

@@ -1,12 +1,13 @@
-"""Writing the draft graph: the document, its source, its parts and the suggested citations,
-following docs/data-model.md (IRIs, properties, datatypes)."""
+"""Writing the draft graph: the document, its source, its parts, the suggested citations (explicit
+and paraphrase, ikg:cites + ikg:Citation) and thematic alignments (ikg:alignsWith + ikg:Alignment,
+never a citation), following docs/data-model.md (IRIs, properties, datatypes)."""
 
 from __future__ import annotations
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from .citations import Suggestion
+from .citations import THEMATIC, Suggestion
 from .metadata import Actor, DateValue, Metadata
 from .references import DocumentReference
 from .structure import Structure
@@ -180,19 +181,25 @@ def build_graph(
     for suggestion in suggestions:
         citing = part_iris[id(suggestion.citing)] if suggestion.citing is not None else document
         target = URIRef(suggestion.target)
-        citation = URIRef(f"{citing}/citation/{ns.target_key(suggestion.target)}")
-        graph.add((citing, ikg.cites, target))
-        graph.add((citing, ikg.citation, citation))
-        graph.add((citation, RDF.type, ikg.Citation))
-        graph.add((citation, ikg.target, target))
-        graph.add((citation, ikg.quote, Literal(suggestion.quote, lang="sv")))
-        graph.add((citation, ikg.citationKind, ikg[suggestion.kind]))
-        graph.add((citation, PROV.wasDerivedFrom, source))
-        graph.add((citation, PROV.wasAttributedTo, drafter))
-        graph.add((citation, ikg.confidence, Literal(f"{suggestion.confidence:.2f}", datatype=XSD.decimal)))
-        graph.add(
-            (citation, RDFS.comment, Literal(f"Suggested by the drafter: {suggestion.reason}.", lang="en"))
-        )
+        key = ns.target_key(suggestion.target)
+        if suggestion.kind == THEMATIC:
+            # a shared aim is not a citation: ikg:alignsWith and an ikg:Alignment evidence node
+            node = URIRef(f"{citing}/alignment/{key}")
+            graph.add((citing, ikg.alignsWith, target))
+            graph.add((citing, ikg.alignment, node))
+            graph.add((node, RDF.type, ikg.Alignment))
+        else:
+            node = URIRef(f"{citing}/citation/{key}")
+            graph.add((citing, ikg.cites, target))
+            graph.add((citing, ikg.citation, node))
+            graph.add((node, RDF.type, ikg.Citation))
+            graph.add((node, ikg.citationKind, ikg[suggestion.kind]))
+        graph.add((node, ikg.target, target))
+        graph.add((node, ikg.quote, Literal(suggestion.quote, lang="sv")))
+        graph.add((node, PROV.wasDerivedFrom, source))
+        graph.add((node, PROV.wasAttributedTo, drafter))
+        graph.add((node, ikg.confidence, Literal(f"{suggestion.confidence:.2f}", datatype=XSD.decimal)))
+        graph.add((node, RDFS.comment, Literal(f"Suggested by the drafter: {suggestion.reason}.", lang="en")))
     return graph, document, part_iris
 
 

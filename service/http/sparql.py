@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
@@ -33,23 +33,24 @@ from ..render import (
     JSON_LD,
     N_TRIPLES,
     RDF_FORMATS,
+    NoAcceptableFormat,
     context_text,
+    format_values,
     negotiate,
     prefixes,
-    rdf_format_for,
     render_graph,
 )
+from ..render import choose_format as choose_representation
 from ..settings import Settings
 from ..sparql import (
     CheckedQuery,
     Format,
-    check_query,
+    NotAcceptable,
+    check_off_loop,
     choose_format,
     dataset_for,
-    keywords,
-    unescape_codepoints,
 )
-from ..store import GraphStore, QueryDataset, QueryError
+from ..store import GraphStore, QueryDataset, QueryError, QuerySyntaxError
 from .deps import (
     TEMPLATES,
     cached_response,
@@ -70,6 +71,46 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 
 
+# ------------------------------------------------------------------------------------------------
+# The protocol's parameters: one rule for GET, POST form and POST direct
+# ------------------------------------------------------------------------------------------------
+
+
+class Parameters(NamedTuple):
+    """What a /sparql request asks, read the same way from the URL and a form body.
+
+    - `query`: exactly one, from the URL (GET, POST direct: the body is the query) or the form; two
+      `query` parameters are a 400, wherever they are.
+    - `default-graph-uri`, `named-graph-uri`: every value, the URL's then the form's (the protocol
+      allows many).
+    - `format` (and `output`, which some clients send beside it): every value, the URL's then the
+      form's, comma lists split; the first one the query form can be answered in wins, else Accept
+      (service.render.choose_format).
+    - `update` anywhere: 400, the endpoint is read-only.
+    """
+
+    query: str | None
+    default_graphs: list[str]
+    named_graphs: list[str]
+    formats: list[str]
+
+
+def read_parameters(*sources: list[tuple[str, str]]) -> Parameters:
+    """The parameters of the URL and of a form body (in that order), by the rules of `Parameters`."""
+    pairs = [pair for source in sources for pair in source]
+    if any(name == "update" for name, _ in pairs):
+        raise QueryError("SPARQL Update is not allowed: this endpoint is read-only", status=400)
+    queries = [value for name, value in pairs if name == "query"]
+    if len(queries) > 1:
+        raise HTTPException(400, f"the request has {len(queries)} query parameters: send exactly one")
+    return Parameters(
+        queries[0] if queries else None,
+        [value for name, value in pairs if name == "default-graph-uri"],
+        [value for name, value in pairs if name == "named-graph-uri"],
+        format_values(*(value for name, value in pairs if name in ("format", "output"))),
+    )
+
+
 @router.get(
     "/sparql",
     summary="SPARQL 1.1 query (GET), the Service Description, or the query page",
@@ -78,23 +119,13 @@ SPARQL_UPDATE = "application/sparql-update"
 async def sparql_get(
     request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
 ) -> Response:
-    params = request.query_params
-    if "update" in params:
-        raise QueryError("SPARQL Update is not allowed: this endpoint is read-only", status=400)
-    query = params.get("query")
-    if query is None:
+    asked = read_parameters(request.query_params.multi_items())
+    if asked.query is None:
         return _without_query(request, settings)
-    if wants_page(request, params.get("format")):
-        return await _page_answer(request, settings, store, query)
-    return await _answer(
-        request,
-        settings,
-        store,
-        query,
-        params.getlist("default-graph-uri"),
-        params.getlist("named-graph-uri"),
-        params.get("format"),
-    )
+    formats = request.query_params.getlist("format")
+    if wants_page(request, formats[0] if formats else None):
+        return await _page_answer(request, settings, store, asked.query)
+    return await _answer(request, settings, store, asked)
 
 
 @router.post(
@@ -106,42 +137,27 @@ async def sparql_post(
     request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
 ) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    charset = re.search(r";\s*charset\s*=\s*\"?([^\";\s]+)", request.headers.get("content-type", ""), re.I)
+    if charset and charset.group(1).lower() not in ("utf-8", "utf8"):
+        raise HTTPException(415, f"the body is in {charset.group(1)}: send it in UTF-8")
     body = await request.body()
-    params = request.query_params
+    in_url = request.query_params.multi_items()
     if content_type == FORM:
         try:
-            form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
             raise HTTPException(400, "the form body is not UTF-8") from None
-        if "update" in form:
-            raise QueryError("SPARQL Update is not allowed: this endpoint is read-only", status=400)
-        if "query" not in form:
+        asked = read_parameters(in_url, form)
+        if asked.query is None:
             raise HTTPException(400, "the form has no query= field")
-        if len(form["query"]) > 1:
-            raise HTTPException(400, "the form has more than one query= field")
-        return await _answer(
-            request,
-            settings,
-            store,
-            form["query"][0],
-            form.get("default-graph-uri", []) + params.getlist("default-graph-uri"),
-            form.get("named-graph-uri", []) + params.getlist("named-graph-uri"),
-            (form.get("format") or [params.get("format")])[0],
-        )
+        return await _answer(request, settings, store, asked)
     if content_type == SPARQL_QUERY:
         try:
             query = body.decode("utf-8")
         except UnicodeDecodeError:
             raise HTTPException(400, "the query is not UTF-8") from None
-        return await _answer(
-            request,
-            settings,
-            store,
-            query,
-            params.getlist("default-graph-uri"),
-            params.getlist("named-graph-uri"),
-            params.get("format"),
-        )
+        asked = read_parameters(in_url, [("query", query)])
+        return await _answer(request, settings, store, asked)
     if content_type == SPARQL_UPDATE:
         raise QueryError("SPARQL Update is not allowed: this endpoint is read-only", status=400)
     raise HTTPException(
@@ -149,17 +165,40 @@ async def sparql_post(
     )
 
 
+def with_base(query: str, base_iri: str) -> str:
+    """The query with the graph's base IRI declared first, on its first line: relative IRIs in a query
+    (`<s>`, `<id/framework/eu-cbp-2004>`) resolve against {base}; a BASE of the query's own overrides it."""
+    return f"BASE <{base_iri}> {query}"
+
+
+def _located(error: QuerySyntaxError, prefix: int) -> QuerySyntaxError:
+    """A syntax error's position in the query as sent (without the BASE declared before it)."""
+    if error.line != 1 or error.column is None or error.column <= prefix:
+        return error
+    column = error.column - prefix
+    message = re.sub(
+        r"^syntax error at line 1, column \d+", f"syntax error at line 1, column {column}", error.message
+    )
+    return QuerySyntaxError(message, line=1, column=column)
+
+
 async def _answer(
     request: Request,
     settings: Settings,
     store: GraphStore,
-    query: str,
-    default_graphs: list[str],
-    named_graphs: list[str],
-    format_parameter: str | None,
+    asked: Parameters,
 ) -> Response:
-    checked = check_query(query)
-    fmt = choose_format(checked.form, request.headers.get("accept"), format_parameter)
+    assert asked.query is not None
+    query = with_base(asked.query, settings.base_iri)
+    try:
+        checked = await check_off_loop(query)
+    except QuerySyntaxError as error:
+        raise _located(error, len(query) - len(asked.query)) from None
+    try:
+        fmt = choose_format(checked.form, request.headers.get("accept"), asked.formats)
+    except NotAcceptable as error:
+        raise HTTPException(406, error.message, headers={"Vary": "Accept"}) from None
+    default_graphs, named_graphs = asked.default_graphs, asked.named_graphs
     dataset = dataset_for(default_graphs, named_graphs)
     key = QueryKey(
         store.info.build_id,
@@ -189,13 +228,16 @@ async def _run(
 ) -> bytes:
     """The answer's bytes from the store (in a worker process), JSON-LD rendered in the threadpool."""
     asked = N_TRIPLES.media_type if fmt is JSON_LD else fmt.media_type
-    body = await store.run_bounded(
-        key.query,
-        result_format=asked,
-        dataset=dataset,
-        timeout=settings.query_timeout,
-        max_results=key.max_results,
-    )
+    try:
+        body = await store.run_bounded(
+            key.query,
+            result_format=asked,
+            dataset=dataset,
+            timeout=settings.query_timeout,
+            max_results=key.max_results,
+        )
+    except QuerySyntaxError as error:
+        raise _located(error, len(with_base("", settings.base_iri))) from None
     if fmt is JSON_LD:
         body = await run_in_threadpool(_json_ld_from_ntriples, body, settings, key.context_url)
     return body
@@ -214,9 +256,18 @@ def _response(request: Request, body: bytes, fmt: Format, *, etag: str | None) -
 
 
 def _json_ld_from_ntriples(body: bytes, settings: Settings, ctx_url: str) -> bytes:
-    graph = Graph()
-    graph.parse(data=body.decode("utf-8"), format="nt")
-    return render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url)
+    """The result as JSON-LD; a 406 naming the formats that can hold it when JSON-LD cannot (a literal as
+    a type, RDF 1.2 terms)."""
+    try:
+        graph = Graph()
+        graph.parse(data=body.decode("utf-8"), format="nt")
+        return render_graph(graph, JSON_LD, settings=settings, context_url=ctx_url)
+    except Exception:  # pyld and rdflib raise many kinds; none may reach the client as a 500
+        raise QueryError(
+            "this result cannot be written as JSON-LD (it holds a literal where JSON-LD needs an IRI, "
+            "such as a literal type, or an RDF 1.2 term): ask for text/turtle or application/n-triples",
+            status=406,
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -243,17 +294,13 @@ class QueryResults(BytesLRU[QueryKey]):
         super().__init__(max_bytes, key_bytes=lambda key: sum(len(str(part)) for part in key))
 
 
-UNREPEATABLE_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID"})
-"""SPARQL functions whose value is new on every run: a query that calls one is answered afresh each time."""
-
-
 def repeatable(checked: CheckedQuery) -> bool:
-    """Whether the query gives the same answer each time it runs over the same graph (so it may be kept).
+    """Whether the query gives the same answer each time it runs over the same graph (so it may be kept):
+    it calls none of RAND, NOW, UUID, STRUUID (read from its parse: service/sparql.py).
 
     Blank nodes (BNODE(), [] in templates) are fine: their labels are local to one answer document.
     """
-    words = set(keywords(checked.text)) | set(keywords(unescape_codepoints(checked.text)))
-    return not UNREPEATABLE_FUNCTIONS & words
+    return checked.repeatable
 
 
 def query_results(request: Request) -> QueryResults:
@@ -268,17 +315,15 @@ def query_results(request: Request) -> QueryResults:
 
 def _without_query(request: Request, settings: Settings) -> Response:
     offers = (*RDF_FORMATS[:1], HTML, *RDF_FORMATS[1:])
-    fmt = rdf_format_for(request.headers.get("accept"), offers)
-    asked = request.query_params.get("format")
-    if asked:
-        fmt = next((f for f in offers if asked.lower() in (f.name, f.media_type, f.suffix.lstrip("."))), None)
-    if fmt is None:
-        raise HTTPException(
-            406,
-            "without a query this endpoint offers its Service Description "
-            "(text/turtle, application/ld+json, application/n-triples, application/rdf+xml) "
-            "or the query page (text/html)",
+    try:
+        fmt = choose_representation(
+            offers,
+            request.headers.get("accept"),
+            read_parameters(request.query_params.multi_items()).formats,
+            "the endpoint without a query (its Service Description, or the query page)",
         )
+    except NoAcceptableFormat as error:
+        raise HTTPException(406, str(error), headers={"Vary": "Accept"}) from None
     root = public_root(request, settings)
     if fmt is HTML:
         language = page_language(request)
@@ -327,7 +372,11 @@ async def _page_answer(request: Request, settings: Settings, store: GraphStore, 
     boolean: bool | None = None
     error, status = "", 200
     try:
-        checked = check_query(query)
+        sent = with_base(query, settings.base_iri)
+        try:
+            checked = await check_off_loop(sent)
+        except QuerySyntaxError as syntax:
+            raise _located(syntax, len(sent) - len(query)) from None
         if checked.form in ("SELECT", "ASK"):
             body = await store.run_bounded(
                 checked.text,

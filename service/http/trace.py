@@ -36,6 +36,7 @@ KIND_LABELS = {
 }
 RELATION_LABELS = {
     "cites": "hänvisar till · cites",
+    "alignsWith": "samstämmigt med · aligns with",
     "isPartOf": "är del av · is part of",
     "implements": "genomför · implements",
 }
@@ -120,11 +121,17 @@ def _page(request: Request, settings: Settings, name: str, **values: Any) -> HTM
 
 def answer_graph(settings: Settings, paths: list[tr.TracePath], cat: tr.Catalogue, answer_iri: str) -> Graph:
     """A trace answer as RDF: ikg:TracePath nodes with their origin, target, kind and an rdf:List of
-    ikg:TraceStep nodes; each cites step points to its ikg:Citation, which carries kind, quote and source."""
+    ikg:TraceStep nodes; each cites step points to its ikg:Citation, which carries kind, quote and source;
+    each alignsWith step to its ikg:Alignment (by ikg:alignment), with quote and source and no kind."""
     ikg = Namespace(settings.ikg)
     graph = Graph()
     answer = URIRef(answer_iri)
-    relation_iris = {"cites": ikg.cites, "isPartOf": DCTERMS.isPartOf, "implements": ikg.implements}
+    relation_iris = {
+        "cites": ikg.cites,
+        "alignsWith": ikg.alignsWith,
+        "isPartOf": DCTERMS.isPartOf,
+        "implements": ikg.implements,
+    }
     kinds = {name: ikg[cls] for name, cls in tr.KIND_CLASSES.items()}
     described: set[str] = set()
 
@@ -179,10 +186,11 @@ def answer_graph(settings: Settings, paths: list[tr.TracePath], cat: tr.Catalogu
             describe(step.to)
             if step.citation:
                 citation = URIRef(step.citation)
-                graph.add((step_node, ikg.citation, citation))
-                graph.add((citation, RDF.type, ikg.Citation))
+                alignment = step.relation == "alignsWith"
+                graph.add((step_node, ikg.alignment if alignment else ikg.citation, citation))
+                graph.add((citation, RDF.type, ikg.Alignment if alignment else ikg.Citation))
                 graph.add((citation, ikg.target, URIRef(step.to)))
-                if step.kind:
+                if step.kind and not alignment:
                     graph.add((citation, ikg.citationKind, kinds[step.kind]))
                 if step.quote:
                     graph.add((citation, ikg.quote, Literal(step.quote, lang=step.quote_language or None)))
@@ -472,6 +480,11 @@ def _view_path(settings: Settings, path: tr.TracePath, cat: tr.Catalogue) -> dic
                 "quote": step.quote,
                 "quote_language": step.quote_language,
                 "citation_href": local(settings, step.citation) if step.citation else "",
+                "evidence_label": (
+                    "samstämmigheten · the alignment"
+                    if step.relation == "alignsWith"
+                    else "hänvisningen · the citation"
+                ),
                 "source_href": local(settings, step.source) if step.source else "",
                 "source_label": cat.get(step.source).label() if step.source else "",
             }
@@ -489,6 +502,7 @@ def _view_path(settings: Settings, path: tr.TracePath, cat: tr.Catalogue) -> dic
         "kind": path.kind,
         "direct": path.direct,
         "kind_label": KIND_LABELS.get(path.kind, ("", ""))[0],
+        "evidence": "alignment" if path.is_alignment else "citation",
         "steps": steps,
     }
 

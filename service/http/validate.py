@@ -1,14 +1,24 @@
 """POST /validate: RDF in (Turtle, JSON-LD or N-Triples), the SHACL report out; nothing is stored.
 
 The posted data is validated together with the graph's shared context (frameworks, municipalities,
-agents), checking only the posted resources, as `integration-kg validate` does. The work runs in a
-query worker process, bounded by the query time limit like any query.
+agents), checking only the posted resources, as `integration-kg validate` does.
+
+Validation has its own bounded pool, apart from queries and pages: parsing, validation and rendering of an
+RDF report run in a validation worker process (sandboxed like the query workers: no network, memory
+bounded by INTEGRATION_KG_WORKER_MEMORY), within three times the query time limit; an HTML report is
+rendered in one of the pool's own threads. At most VALIDATIONS_WAITING validations run or wait at once;
+past that the answer is 503 at once. JSON-LD nested deeper than MAX_JSON_DEPTH is refused before it is
+parsed (pyoxigraph's JSON-LD reader costs memory and time quadratic in the depth), and RDF 1.2 triple
+terms and directional language tags, which the SHACL engine does not read, are a 400.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import time
+import weakref
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -19,9 +29,9 @@ from rdflib import Graph, URIRef
 
 from ..datafiles import DataFileError, parse_bytes, rebase
 from ..rdfterms import graph_of
-from ..render import HTML, JSON_LD, TURTLE, rdf_format_for, render_graph
+from ..render import HTML, JSON_LD, TURTLE, rdf_format_for, rdf_format_named, render_graph
 from ..settings import Settings
-from ..store import GraphStore, QueryError
+from ..store import GraphStore, QueryError, StoreBusy
 from ..validation import ontology_graph, shapes_graph, validate_graph
 from .deps import TEMPLATES, context_url, get_settings, get_store, page_language, public_root
 
@@ -37,6 +47,10 @@ INPUT_FORMATS = {
 }
 FORM_FORMATS = {"turtle": "text/turtle", "jsonld": "application/ld+json", "ntriples": "application/n-triples"}
 CONTEXT_ROLES = ("frameworks", "municipalities", "agents")
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of JSON objects and arrays /validate reads (a 400 past it)."""
+VALIDATIONS_WAITING = 4
+"""Validations that may run or wait for the validation worker at once; the next gets 503."""
 
 
 @router.get("/validate", summary="A form for validating RDF in the browser", response_class=Response)
@@ -79,6 +93,13 @@ async def validate(
     path = getattr(store, "path", None)
     if path is None:
         raise HTTPException(503, "validation needs the embedded store")
+    limiter = _validation_limiter()
+    if limiter.borrowed_tokens >= limiter.total_tokens:
+        raise StoreBusy(
+            f"the validator is busy: at most {VALIDATIONS_WAITING} validations run or wait at once; "
+            "try again shortly",
+            status=503,
+        )
     kwargs = {
         "data": body,
         "media_type": content_type,
@@ -86,32 +107,94 @@ async def validate(
         "base_iri": settings.base_iri,
         "shapes_dir": str(settings.shapes_dir),
         "ontology_dir": str(settings.ontology_dir),
+        "report_format": "" if fmt is HTML else fmt.name,
+        "settings": settings,
+        "context_url": context_url(request, settings),
     }
     deadline = time.monotonic() + settings.query_timeout * 3
-    outcome = await anyio.to_thread.run_sync(store.workers.run, validate_posted, kwargs, deadline)  # type: ignore[attr-defined]
+    validators = request.app.state.store.validators
+    outcome = await anyio.to_thread.run_sync(
+        validators.run, validate_posted, kwargs, deadline, limiter=limiter
+    )
     report = json.loads(outcome["summary"])
     headers = {"X-Conforms": "true" if report["conforms"] else "false"}
     if fmt is HTML:
         language = page_language(request)
-        html = TEMPLATES.get_template("validate.html").render(
-            request=request,
-            root=public_root(request, settings),
-            lang=language,
-            report=report,
-            data=body.decode("utf-8", errors="replace"),
+        html = await anyio.to_thread.run_sync(
+            lambda: TEMPLATES.get_template("validate.html").render(
+                request=request,
+                root=public_root(request, settings),
+                lang=language,
+                report=report,
+                data=body.decode("utf-8", errors="replace"),
+            ),
+            limiter=limiter,
         )
         return Response(html, media_type="text/html; charset=utf-8", headers=headers)
-    graph = Graph()
-    graph.parse(data=outcome["report"].decode("utf-8"), format="nt")
-    rendered = render_graph(graph, fmt, settings=settings, context_url=context_url(request, settings))
     media_type = fmt.media_type + ("; charset=utf-8" if fmt is TURTLE else "")
-    return Response(rendered, media_type=media_type, headers=headers)
+    return Response(outcome["report"], media_type=media_type, headers=headers)
+
+
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _validation_limiter() -> anyio.CapacityLimiter:
+    """The threads that wait for the validation worker or render its reports (one pool per event loop)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(VALIDATIONS_WAITING)
+    return limiter
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of objects and arrays in a JSON text, in linear time (strings skipped)."""
+    depth = deepest = 0
+    for match in _JSON_TOKENS.finditer(data):
+        token = match.group()
+        if token in (b"{", b"["):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"}", b"]"):
+            depth -= 1
+    return deepest
+
+
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def rdf12_terms(quads: list[ox.Quad]) -> str | None:
+    """What of RDF 1.2 the posted data uses that validation cannot read, or None."""
+    for quad in quads:
+        for term in (quad.subject, quad.object):
+            if isinstance(term, ox.Triple):
+                return "a triple term (RDF 1.2: <<( … )>> or a reifier)"
+            if isinstance(term, ox.Literal) and getattr(term, "direction", None) is not None:
+                return f"a directional language tag (RDF 1.2: @{term.language}--…)"
+    return None
 
 
 def validate_posted(
-    data: bytes, media_type: str, store_path: str, base_iri: str, shapes_dir: str, ontology_dir: str
+    data: bytes,
+    media_type: str,
+    store_path: str,
+    base_iri: str,
+    shapes_dir: str,
+    ontology_dir: str,
+    report_format: str = "",
+    settings: Settings | None = None,
+    context_url: str = "",
 ) -> dict[str, object]:
-    """Worker side: parse (400 naming line and column), validate with the shared context, report."""
+    """Worker side: parse (400 naming line and column), validate with the shared context, report: the
+    summary as JSON, and the report graph rendered as report_format (an RDF format's name; "": none)."""
+    if INPUT_FORMATS[media_type] is ox.RdfFormat.JSON_LD and (depth := json_depth(data)) > MAX_JSON_DEPTH:
+        raise QueryError(
+            f"the posted JSON-LD nests objects and arrays {depth} deep; /validate reads at most "
+            f"{MAX_JSON_DEPTH} levels",
+            status=400,
+        )
     try:
         quads = parse_bytes(
             data, INPUT_FORMATS[media_type], origin=Path("the posted data"), graph=None, base_iri=base_iri
@@ -124,6 +207,10 @@ def validate_posted(
             line=error.line,
             column=error.column,
         ) from None
+    if (unsupported := rdf12_terms(quads)) is not None:
+        raise QueryError(
+            f"the posted data holds {unsupported}; /validate checks RDF 1.1 data only", status=400
+        )
     own = graph_of(rebase(quads, base_iri))
     data_graph = Graph()
     data_graph += _context(store_path, base_iri)
@@ -150,7 +237,11 @@ def validate_posted(
             for r in report.results
         ],
     }
-    return {"summary": json.dumps(summary), "report": report.graph.serialize(format="nt").encode("utf-8")}
+    rendered = b""
+    fmt = rdf_format_named(report_format) if report_format else None
+    if fmt is not None and settings is not None:
+        rendered = render_graph(report.graph, fmt, settings=settings, context_url=context_url)
+    return {"summary": json.dumps(summary), "report": rendered}
 
 
 _context_cache: dict[str, Graph] = {}
