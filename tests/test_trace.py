@@ -202,7 +202,9 @@ def test_action_goal_national_goal_eu_principle(chain_settings: Settings) -> Non
     rows = store.select(
         (Path(tr.__file__).parent / "queries/research/chain-action-goal-national-eu.rq").read_text()
     )
-    assert {(str(r["action"]), str(r["principle"])) for r in rows} >= {(DOC + "9999/testplan/atgard", CBP1)}
+    assert {(str(r.get("action")), str(r.get("principle"))) for r in rows} >= {
+        (DOC + "9999/testplan/atgard", CBP1)
+    }
 
 
 # ------------------------------------------------------------------------------ filters

@@ -146,3 +146,41 @@ def test_the_form_without_javascript_gives_a_table(live: Live, browser: webdrive
     assert browser.find_element(By.ID, "query").get_attribute("value") == query
     browser.get(live.url + "/sparql?" + urlencode({"query": "SELECT ?x WHERE {", "format": "html"}))
     assert browser.find_element(By.CSS_SELECTOR, "#results p.error").text.startswith("syntax error at line 1")
+
+
+def test_the_trace_page_in_english_speaks_english(live: Live, browser: webdriver.Chrome) -> None:
+    browser.get(live.url + "/trace?lang=en")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Trace: municipalities")
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#matrix td a")]
+    assert cells
+    letters = {token[-1] for cell in cells for token in cell.split()}
+    assert letters <= {"E", "P", "T"} and not letters & {"U", "O"}, letters
+    legend = browser.find_element(By.ID, "legend").text
+    assert (
+        "E: explicit citation" in legend and "P: paraphrase" in legend and "T: thematic alignment" in legend
+    )
+    page = browser.find_element(By.TAG_NAME, "main").text
+    for swedish in ("Kommun", "uttrycklig", "omskrivning", "Visa", "alla"):
+        assert swedish not in page.split(), swedish
+    # the filter row is even: every control ends on one line
+    bottoms = browser.execute_script(
+        "return Array.from(document.querySelectorAll('form.trace-filters select, form.trace-filters input,"
+        " form.trace-filters button')).filter(function (e) { return e.type !== 'hidden'; })"
+        ".map(function (e) { return e.getBoundingClientRect().bottom; })"
+    )
+    assert max(bottoms) - min(bottoms) <= 2, bottoms
+    browser.get(live.url + "/trace?lang=sv")
+    cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#matrix td a")]
+    assert {token[-1] for cell in cells for token in cell.split()} <= {"U", "O", "T"}
+
+
+def test_a_principles_evidence_is_grouped_and_named(live: Live, browser: webdriver.Chrome) -> None:
+    browser.get(live.url + "/trace/eu-cbp-2004/1?lang=en")
+    groups = browser.find_elements(By.CSS_SELECTOR, "section.evidence-municipality")
+    assert len(groups) >= 2
+    for group in groups:
+        assert group.find_elements(By.CSS_SELECTOR, ".evidence-document h4 a")
+    kinds = {k.text for k in browser.find_elements(By.CSS_SELECTOR, "li.path summary small.kind")}
+    assert kinds and all(k == k.lower() for k in kinds), kinds  # "focus area", not "FocusArea"
+    assert not kinds & {"FocusArea", "Goal", "Action", "InformationPage", "DocumentPart"}
+    assert "Who draws on it" in browser.find_element(By.TAG_NAME, "main").text
