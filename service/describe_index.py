@@ -50,6 +50,7 @@ SKOS_PREF_LABEL = ox.NamedNode(_SKOS + "prefLabel")
 SKOS_NOTATION = ox.NamedNode(_SKOS + "notation")
 DCTERMS_TITLE = ox.NamedNode(_DCTERMS + "title")
 DCTERMS_IS_PART_OF = ox.NamedNode(_DCTERMS + "isPartOf")
+DCTERMS_PUBLISHER = ox.NamedNode(_DCTERMS + "publisher")
 LABELS = frozenset(
     {
         SKOS_PREF_LABEL,
@@ -84,6 +85,11 @@ class _Vocabulary:
         self.cites = ox.NamedNode(ikg + "cites")
         self.target = ox.NamedNode(ikg + "target")
         self.kind = ox.NamedNode(ikg + "citationKind")
+        self.alignment = ox.NamedNode(ikg + "alignment")
+        self.aligns_with = ox.NamedNode(ikg + "alignsWith")
+        self.evidence = ((self.citation, self.cites), (self.alignment, self.aligns_with))
+        """Each kind of evidence node with the link it evidences: a citation for ikg:cites, an alignment
+        for ikg:alignsWith."""
 
 
 class IndexReader:
@@ -201,20 +207,21 @@ class IndexReader:
         only: Iterable[ox.Term] | None = None,
     ) -> None:
         v = self.vocabulary
-        citations = [quad.object for quad in own if quad.predicate == v.citation]
+        links = dict(v.evidence)
+        citations = [(quad.predicate, quad.object) for quad in own if quad.predicate in links]
         if only is not None:
             wanted = set(only)
-            citations = [c for c in citations if c in wanted]
-        for citation in citations:
+            citations = [(p, c) for p, c in citations if c in wanted]
+        for evidence, citation in citations:
             if not isinstance(citation, (ox.NamedNode, ox.BlankNode)):
                 continue
             targets = self.objects(citation, v.target)
             if not targets:
                 continue
-            triples.add(ox.Triple(citing, v.citation, citation))
+            triples.add(ox.Triple(citing, evidence, citation))
             triples.update(quad.triple for quad in self.out(citation))
             for target in targets:
-                triples.add(ox.Triple(citing, v.cites, target))
+                triples.add(ox.Triple(citing, links[evidence], target))
                 if isinstance(target, (ox.NamedNode, ox.BlankNode)):
                     triples.update(
                         quad.triple
@@ -236,6 +243,19 @@ class IndexReader:
             for kind in self.objects(citation, v.kind):
                 if isinstance(kind, (ox.NamedNode, ox.BlankNode)):
                     triples.update(quad.triple for quad in self.out(kind) if quad.predicate == RDFS_LABEL)
+            for start in [citing, *(t for t in targets if isinstance(t, (ox.NamedNode, ox.BlankNode)))]:
+                self._publishers(start, triples)  # type: ignore[arg-type]
+
+    def _publishers(self, start: ox.NamedNode | ox.BlankNode, triples: set[ox.Triple]) -> None:
+        """Who publishes `start` or what it is part of (dcterms:isPartOf*), with their labels."""
+        for node in [start, *self._reachable(start, up=True)]:
+            for publisher in self.objects(node, DCTERMS_PUBLISHER):
+                if not isinstance(publisher, (ox.NamedNode, ox.BlankNode)):
+                    continue
+                labels = [quad.triple for quad in self.out(publisher) if quad.predicate == SKOS_PREF_LABEL]
+                if labels:
+                    triples.add(ox.Triple(node, DCTERMS_PUBLISHER, publisher))
+                    triples.update(labels)
 
     # describe-hierarchy.rq
     def hierarchy(self, this: ox.NamedNode, triples: set[ox.Triple]) -> None:
@@ -293,10 +313,11 @@ class IndexReader:
         for citation in window:
             if this not in self.objects(citation, v.target):
                 continue
-            for quad in self.store.quads_for_pattern(None, v.citation, citation, _DEFAULT):
-                _charge(1)
-                citing = quad.subject
-                self.citations_made(citing, self.out(citing), triples, only=(citation,))
+            for evidence, _ in v.evidence:
+                for quad in self.store.quads_for_pattern(None, evidence, citation, _DEFAULT):
+                    _charge(1)
+                    citing = quad.subject
+                    self.citations_made(citing, self.out(citing), triples, only=(citation,))
 
 
 def _charge(statements: int) -> None:
