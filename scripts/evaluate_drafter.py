@@ -269,7 +269,8 @@ def evaluate_one(doc_id: str, text: str, truth: dict, frameworks: Graph, municip
 
 
 def fmt(value: float | None) -> str:
-    return "   –" if value is None else f"{value:.2f}"
+    # three decimals: 0.897 must not read as a target of 0.9 met
+    return "    –" if value is None else f"{value:.3f}"
 
 
 def report(name: str, results: list[DocResult], details: bool) -> dict[str, Tally]:
@@ -287,7 +288,7 @@ def report(name: str, results: list[DocResult], details: bool) -> dict[str, Tall
         print(f"  {result.id[:52]:52}" + "".join(cells))
     print(
         f"  {'total (micro-averaged)':52}"
-        + "".join(f" {f'P {fmt(totals[c].precision)} R {fmt(totals[c].recall)}':>17}" for c in CATEGORIES)
+        + "".join(f" {f'P {fmt(totals[c].precision)} R {fmt(totals[c].recall)}':>19}" for c in CATEGORIES)
     )
     if details:
         for result in results:

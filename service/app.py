@@ -5,7 +5,12 @@ Routers are thin: they parse the request, call the domain, and render the answer
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,11 +22,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
 from .http import catalog as catalog_http
+from .http import coverage as coverage_http
 from .http import health
 from .http import resources as resources_http
 from .http import search as search_http
@@ -30,6 +37,7 @@ from .http import sparql as sparql_http
 from .http import trace as trace_http
 from .http import validate as validate_http
 from .http.lookup_cache import PAGES, LookupFastPath
+from .render import negotiate
 from .settings import Settings
 from .sparql import close_checkers
 from .store import CurrentStore, QueryError
@@ -65,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served below from the package's own copy of Swagger UI, never a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        swagger_ui_oauth2_redirect_url=None,  # no OAuth here; its page would be one more inline script
         lifespan=_lifespan,
     )
     app.state.settings = settings
@@ -87,12 +96,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "Content-Location", "Vary", "X-Conforms"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, docs_path="/api/docs")
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is answered as GET without its body, on every route
     app.mount("/static/api-docs", StaticFiles(directory=SWAGGER_UI_DIR), name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_api_docs(app)
     app.include_router(health.router)
     app.include_router(catalog_http.router)
     app.include_router(trace_http.router)
+    app.include_router(coverage_http.router)
     app.include_router(search_http.router)
     app.include_router(sparql_http.router)
     app.include_router(validate_http.router)
@@ -104,9 +116,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
+    # The query checkers start now too, and load their parser, in the background: started on the first
+    # query instead, they spent most of its CHECK_SECONDS starting, and a loaded machine's first query
+    # was refused as "too complex to parse".
+    threading.Thread(target=warm_checkers, name="warm-checkers", daemon=True).start()
     yield
     app.state.store.close()  # stop the query worker processes
     close_checkers()
+
+
+def warm_checkers() -> None:
+    """Start the query checker processes and have each parse a query once (loading the parser)."""
+    from .sparql import check_query, checkers
+
+    try:
+        checkers().broadcast(check_query, {"query": "ASK {}"}, time.monotonic() + 60)
+    except Exception as error:  # a failed warm-up only means the first query starts them
+        logging.getLogger(__name__).warning("the query checkers did not start ahead: %s", error)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -117,8 +143,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def error_response(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """JSON `{"status", "error"}` for clients that ask for JSON, plain text for everyone else."""
+    """JSON `{"status", "error"}` for clients that ask for JSON, an HTML page for browsers (Accept
+    prefers text/html), plain text for everyone else."""
     accept = request.headers.get("accept", "")
+    if negotiate(accept, ["text/plain", "application/json", "text/html"]) == "text/html" and accept.strip():
+        from .http.deps import TEMPLATES, page_language, public_root
+
+        html = TEMPLATES.get_template("error.html").render(
+            root=public_root(request, request.app.state.settings),
+            lang=page_language(request),
+            status=status,
+            message=message,
+        )
+        return HTMLResponse(html, status_code=status, headers=headers)
     if "json" in accept and "text/plain" not in accept and "text/html" not in accept:
         return JSONResponse({"status": status, "error": message}, status_code=status, headers=headers)
     return PlainTextResponse(message + "\n", status_code=status, headers=headers)
@@ -196,3 +233,87 @@ class BodySizeLimit:
             return incoming
 
         await self.app(scope, limited_receive, send)
+
+
+# ------------------------------------------------------------------------------------------------
+# HEAD on every GET route; security headers on every response
+# ------------------------------------------------------------------------------------------------
+
+
+class HeadAsGet:
+    """HEAD is answered as the same GET would be, headers and status, without the body: on every route,
+    whatever framework made it (FastAPI's routes answer only the methods they name)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # the rest follows; HEAD sends none of it
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+"""The policy of every HTML page: scripts, styles, images and requests only from the service itself (the
+pages hold no inline script or style), never framed by another site."""
+
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' {hashes}; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+"""The policy of /api/docs: Swagger UI (served from this service) starts with one inline script, which is
+allowed by its hash and nothing else."""
+
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+
+
+class SecurityHeaders:
+    """Every response: `X-Content-Type-Options: nosniff` and `Referrer-Policy`. HTML responses besides: the
+    Content-Security-Policy (CONTENT_SECURITY_POLICY), and `X-Frame-Options: DENY` for browsers that do not
+    read frame-ancestors."""
+
+    def __init__(self, app: ASGIApp, docs_path: str) -> None:
+        self.app, self.docs_path = app, docs_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope.get("path") == self.docs_path
+        held: list[Message] = []
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["X-Frame-Options"] = "DENY"
+                    if docs:  # its policy names its inline script's hash: wait for the body
+                        held.append(message)
+                        return
+                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            elif held:
+                body = message.get("body", b"")
+                hashes = " ".join(
+                    "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+                    for script in _INLINE_SCRIPT.findall(body)
+                )
+                start = held.pop()
+                MutableHeaders(scope=start)["Content-Security-Policy"] = DOCS_POLICY.format(hashes=hashes)
+                await send(start)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -48,7 +48,7 @@ from .build_store import (
 from .datafiles import DataFile, DataFileError, discover, parse_file
 from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous_pieces, write_dumps
 from .progress import Progress
-from .quotes import check_quotes, citations_to_check
+from .quotes import check_explicit_names, check_quotes, citations_to_check
 from .rdfterms import graph_of
 from .search import INDEX_FILE, build_index
 from .settings import Settings
@@ -296,6 +296,7 @@ def _build(settings: Settings, progress: Progress) -> BuildResult:
     progress.step("Writing the store" if plan.previous is None else "Patching a copy of the previous store")
     build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + plan.digest[:8]
     store_path = settings.store_dir / "stores" / build_id
+    remove_partial_builds(settings)
     store_path.mkdir(parents=True)
     try:
         return _build_into(settings, progress, store_path, plan, triples_by_graph)
@@ -401,7 +402,13 @@ def _check_and_publish(
             "The build stopped: these quotes are not verbatim in their source texts.\n"
             + "\n".join(f"  {p}" for p in problems)
         )
-    progress.done(checked)
+    unnamed = check_explicit_names(store, settings.base_iri)
+    if unnamed:
+        raise BuildFailed(
+            "The build stopped: these explicit citations do not name their target in their quote.\n"
+            + "\n".join(f"  {p}" for p in unnamed)
+        )
+    progress.done(checked + "; every explicit citation names its target")
 
     progress.step("Validating with the SHACL shapes")
     data_files = [f for f in files if f.role != "ontology"]
@@ -412,6 +419,7 @@ def _check_and_publish(
             store,
             [f.graph_iri for f in plan.changed if f.role != "ontology"] + plan.removed_graphs,
             old_subjects,
+            reference_prefix=settings.base_iri + REFERENCE_GRAPHS,
         )
         if len(affected) * 2 > len(data_files):
             affected = None
@@ -498,12 +506,10 @@ def _check_and_publish(
     if settings.store_backend == "remote":
         every_graph = GraphTriples(triples_by_graph, per_graph, None if writer is not None else store)
         manifest["remote"] = load_remote_graphs(settings, files, plan.hashes, every_graph, progress)
-    (store_path / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
     if writer is None:
         store.flush()  # a patched copy: compacting it would cost more than the patch (the writer compacts new stores)
         del store
+    write_manifest(store_path, manifest)  # last: only now is the folder a build
     progress.done(f"{manifest['quads']} quads in {len(per_graph)} graphs")
 
     progress.step("Switching the service to the new store")
@@ -620,13 +626,22 @@ def load_remote_graphs(
 # Validation of a build
 # ------------------------------------------------------------------------------------------------
 
+REFERENCE_GRAPHS = "graph/geo/"  # the generated graphs of all municipalities and counties (service/geo.py)
 HOPS = 2  # how far a change reaches: the shapes look at most two links from a focus node across files
 
 
-def affected_graphs(store: ox.Store, changed: list[str], old_subjects: set[str]) -> set[str]:
+def affected_graphs(
+    store: ox.Store, changed: list[str], old_subjects: set[str], reference_prefix: str | None = None
+) -> set[str]:
     """The graphs whose resources an incremental build validates again: the changed files' graphs,
     and, HOPS times over, every graph that names (as subject or object) a resource that those graphs
-    describe or described."""
+    describe or described.
+
+    A reference graph (its name starts with `reference_prefix`: the generated tables of all
+    municipalities and counties) is validated again when it names such a resource, but the change
+    reaches no further through it: it describes every municipality, and going on from all of them
+    would reach every file. What a municipality's shapes look at in it is the municipality's own
+    triples, already in reach."""
     affected = {g for g in changed if store.contains_named_graph(ox.NamedNode(g))}
     frontier = set(old_subjects) | {s for g in affected for s in graph_subjects(store, g)}
     for _ in range(HOPS):
@@ -643,7 +658,12 @@ def affected_graphs(store: ox.Store, changed: list[str], old_subjects: set[str])
         if not found:
             break
         affected |= found
-        frontier = {s for g in found for s in graph_subjects(store, g)}
+        frontier = {
+            s
+            for g in found
+            if not (reference_prefix and g.startswith(reference_prefix))
+            for s in graph_subjects(store, g)
+        }
     return affected
 
 
@@ -811,11 +831,49 @@ def publish_source_texts(sources: Path, target: Path, previous: tuple[Path, set[
         shutil.copy2(path, target / path.name)
 
 
+MANIFEST = "manifest.json"
+
+
+def write_manifest(store_path: Path, manifest: Mapping[str, object]) -> None:
+    """Write the build's manifest, the last file of a build: to a temporary name, flushed to disk, then
+    renamed, so a folder holds a manifest only when everything else in it is complete."""
+    temporary = store_path / (MANIFEST + ".partial")
+    with open(temporary, "w", encoding="utf-8") as stream:
+        stream.write(json.dumps(manifest, indent=2, ensure_ascii=False))
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, store_path / MANIFEST)
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether a folder under stores/ is a complete build (its manifest, written last, is there)."""
+    return (folder / MANIFEST).is_file()
+
+
+def remove_partial_builds(settings: Settings) -> list[Path]:
+    """Remove the folders under stores/ that never became builds (a build killed mid-way), except the one
+    var/current names. Called under the build lock, so no build is writing one now."""
+    stores = settings.store_dir / "stores"
+    if not stores.is_dir():
+        return []
+    current = current_store_path(settings)
+    removed = [f for f in stores.iterdir() if f.is_dir() and not is_complete(f) and f != current]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
 def prune_old_builds(settings: Settings, keep: Path) -> None:
-    """Keep the newest KEEP_BUILDS builds (the current one always), remove the rest."""
-    stores = sorted((settings.store_dir / "stores").iterdir(), key=lambda p: p.name, reverse=True)
-    for old in stores[KEEP_BUILDS:]:
-        if old != keep:
+    """Keep the newest KEEP_BUILDS complete builds, `keep` and whatever var/current names; remove the rest,
+    partial folders included. Never removes the current build or the newest complete one."""
+    stores = settings.store_dir / "stores"
+    complete = sorted((f for f in stores.iterdir() if f.is_dir() and is_complete(f)), key=lambda p: p.name)
+    kept = {keep, *complete[-KEEP_BUILDS:]}
+    current = current_store_path(settings)
+    if current is not None:
+        kept.add(current)
+    for old in stores.iterdir():
+        if old.is_dir() and old not in kept:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -858,5 +916,10 @@ def check_files(
         focus = sorted({s for s in own.subjects() if isinstance(s, URIRef)})
         report = validate_graph(data, shapes=shapes, ontology=ontology, focus_nodes=focus)
         quote_problems = [str(p) for p in check_quotes(own, settings.data_dir / "sources", settings.base_iri)]
+        quote_problems += [
+            str(p)
+            for p in check_explicit_names(data, settings.base_iri)
+            if URIRef(p.citation) in set(own.subjects())
+        ]
         outcome.append((path, report, quote_problems))
     return outcome

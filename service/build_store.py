@@ -129,7 +129,7 @@ class StoreWriter:
 
 def _write_job(job: dict[str, object]) -> None:
     """The writer's side: parse every file as the build does and write the store."""
-    from .datafiles import FORMATS, DataFile, parse_file
+    from .datafiles import DataFile, is_data_file, parse_file
     from .settings import Settings
 
     settings = Settings(base_iri=str(job["base_iri"]))
@@ -139,7 +139,7 @@ def _write_job(job: dict[str, object]) -> None:
     ]:  # one file at a time: the writer's memory stays small
         for path, graph in job["files"]:  # type: ignore[union-attr]
             data_file = DataFile(Path(path), graph, "data")
-            assert data_file.path.suffix in FORMATS
+            assert is_data_file(data_file.path)
             yield graph, stable_blank_nodes(parse_file(data_file, settings, in_graph=False), graph)
 
     finish_store(write_new_store(Path(str(job["store"])), parsed()))
@@ -195,4 +195,8 @@ def finish_store(store: ox.Store) -> None:
 
 
 if __name__ == "__main__":
-    _write_job(json.loads(sys.stdin.buffer.read()))
+    try:
+        _write_job(json.loads(sys.stdin.buffer.read()))
+    except OSError as error:  # a full disk, an unwritable folder: one line, the build says the rest
+        print(f"integration-kg build: the store writer stopped: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -10,7 +10,6 @@ publishes its own addresses.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,12 +22,15 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import Node
 
 from .dumps import FORMATS, GZIP_MEDIA_TYPE, WHOLE_GRAPH, file_name, read_manifest
+from .publisher import Publisher, read_publisher
 from .queries import load_query
 from .settings import DEFAULT_BASE_IRI, Settings
 from .store import GraphStore
 from .validation import ValidationReport, count_shapes, load_graph, read_results
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+AVAILABLE = URIRef("http://publications.europa.eu/resource/authority/planned-availability/AVAILABLE")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 FILE_TYPE = Namespace("http://publications.europa.eu/resource/authority/file-type/")
@@ -101,10 +103,16 @@ def build_catalog(settings: Settings, store: GraphStore, store_path: Path, publi
         ("xsd", XSD),
         ("void", VOID),
         ("rdfs", RDFS),
+        ("dcatap", DCATAP),
     ):
         graph.bind(prefix, namespace)
 
-    # Everything that is not a template or a setting is published as written.
+    who = read_publisher(settings)
+    publisher = URIRef(who.iri)
+    contact = URIRef(f"{at.catalog}#contact")
+    stand_ins = {cfg.publisher: publisher, cfg.contact: contact}
+    # Everything that is not a template or a setting is published as written (the publisher's and the
+    # contact point's stand-ins replaced by them).
     templates = set(config.subjects(RDF.type, cfg.DatasetTemplate)) | set(
         config.subjects(RDF.type, cfg.ServiceTemplate)
     )
@@ -112,20 +120,23 @@ def build_catalog(settings: Settings, store: GraphStore, store_path: Path, publi
     for s, p, o in config:
         if s in skip or _in_template(config, s, templates):
             continue
-        graph.add((s, p, o))
+        graph.add((stand_ins.get(s, s), p, stand_ins.get(o, o)))
+    _add_publisher(graph, who, publisher, contact)
     catalog = next(config.subjects(RDF.type, DCAT.Catalog))
     if catalog != at.catalog:
         raise ValueError(f"{CATALOG_FILE}: the catalogue must be {at.catalog}, found {catalog}")
     data_license = config.value(cfg.settings, cfg.dataLicense)
-    publisher = config.value(catalog, DCTERMS.publisher)
 
     datasets: Mapping[str, Any] = manifest.get("datasets", {})
     files: Mapping[str, Any] = manifest.get("files", {})
     latest = max((d["modified"] for d in datasets.values()), default=None)
+    first = min((d.get("issued", d["modified"]) for d in datasets.values()), default=None)
     graph.add((catalog, FOAF.homepage, at.url("/")))
     graph.add((catalog, RDFS.seeAlso, at.url("/.well-known/void")))
     if latest:
         graph.add((catalog, DCTERMS.modified, Literal(latest, datatype=XSD.dateTime)))
+    if first:  # the first issue of any of its datasets: when the catalogue was first published
+        graph.add((catalog, DCTERMS.issued, Literal(first, datatype=XSD.dateTime)))
 
     service = at.service
     _add_service(graph, config, at, service, data_license, [at.dataset(slug) for slug in datasets])
@@ -169,9 +180,40 @@ def build_catalog(settings: Settings, store: GraphStore, store_path: Path, publi
                 _add_dump_distribution(graph, at, dataset, slug, fmt, files[name], data_license)
         _add_sparql_distribution(graph, at, dataset, slug, service, data_license)
         graph.add((dataset, VOID.triples, Literal(figures["triples"], datatype=XSD.integer)))
-    if publisher is not None:
-        graph.add((service, DCTERMS.publisher, publisher))
+    for stand_in, actual in stand_ins.items():  # the templates' stand-ins too
+        for s, p in list(graph.subject_predicates(stand_in)):
+            graph.remove((s, p, stand_in))
+            graph.add((s, p, actual))
+    graph.add((service, DCTERMS.publisher, publisher))
+    # DCAT-AP's ranges, without inference: a page (landing page, homepage) is a foaf:Document, an
+    # endpoint's address an rdfs:Resource; every distribution says it is available (dcatap:availability).
+    for page in set(graph.objects(None, DCAT.landingPage)) | set(graph.objects(None, FOAF.homepage)):
+        graph.add((page, RDF.type, FOAF.Document))
+    for address in set(graph.objects(None, DCAT.endpointURL)) | set(
+        graph.objects(None, DCAT.endpointDescription)
+    ):
+        graph.add((address, RDF.type, RDFS.Resource))
+    for distribution in set(graph.subjects(RDF.type, DCAT.Distribution)):
+        graph.add((distribution, DCATAP.availability, AVAILABLE))
     return graph
+
+
+def _add_publisher(graph: Graph, who: Publisher, publisher: URIRef, contact: URIRef) -> None:
+    """The publisher (foaf:Agent with its ADMS type) and the contact point (vcard:Kind), from the
+    publisher file."""
+    graph.add((publisher, RDF.type, FOAF.Agent))
+    graph.add((publisher, RDF.type, FOAF.Organization))
+    graph.add((publisher, FOAF.name, Literal(who.name_sv, lang="sv")))
+    graph.add((publisher, FOAF.name, Literal(who.name_en, lang="en")))
+    graph.add((publisher, DCTERMS.type, URIRef(who.type)))
+    graph.add((URIRef(who.type), RDF.type, SKOS.Concept))
+    graph.add((URIRef(who.type), SKOS.inScheme, URIRef("http://purl.org/adms/publishertype/1.0")))
+    graph.add((publisher, FOAF.homepage, URIRef(who.homepage)))
+    graph.add((contact, RDF.type, VCARD.Kind))
+    graph.add((contact, RDF.type, VCARD.Organization))
+    graph.add((contact, VCARD.fn, Literal(who.contact_name_sv, lang="sv")))
+    graph.add((contact, VCARD.fn, Literal(who.contact_name_en, lang="en")))
+    graph.add((contact, VCARD.hasEmail, URIRef("mailto:" + who.email)))
 
 
 def _in_template(config: Graph, node: Node, templates: set[Node]) -> bool:
@@ -487,23 +529,34 @@ def schema_org_dataset(settings: Settings, catalog: Graph, public_url: str) -> d
     return markup
 
 
-DCAT_SHAPES = (
-    "dcat-ap-SHACL.ttl",
-    "ranges.ttl",
-    "dcat-ap-se-additions.ttl",
-    "integration-kg-dcat-ap-se-3.0.1-cardinalities.ttl",
-)
-OVERRIDES_FILE = "dcat-ap-se-overrides.json"
+DCAT_SHAPE_SETS: dict[str, tuple[str, ...]] = {
+    # SEMIC's DCAT-AP 3.0.1 release, shacl/: the shapes and their ranges.
+    "DCAT-AP 3.0.1 (shacl/)": ("dcat-ap-SHACL.ttl", "ranges.ttl"),
+    # SEMIC's DCAT-AP 3.0.1 release, html/shacl/: what the EU's validator runs (mandatory and recommended
+    # properties, ranges, deprecated IRIs).
+    "DCAT-AP 3.0.1 (html/shacl/)": (
+        "html-shacl/shapes.ttl",
+        "html-shacl/range.ttl",
+        "html-shacl/shapes_recommended.ttl",
+        "html-shacl/deprecateduris.ttl",
+    ),
+    # DIGG's DCAT-AP-SE additions (where the Swedish profile is stricter).
+    "DCAT-AP-SE 3.0.1 (DIGG additions)": ("dcat-ap-se-additions.ttl",),
+    # Ours: the DCAT-AP-SE 3.0.1 cardinalities the files above do not check (stricter, never laxer).
+    "DCAT-AP-SE 3.0.1 (cardinalities, integration-kg)": (
+        "integration-kg-dcat-ap-se-3.0.1-cardinalities.ttl",
+    ),
+}
 
 
-def dcat_shapes(shapes_dir: Path) -> Graph:
-    """The DCAT-AP 3.0.1 SHACL (with ranges), DIGG's DCAT-AP-SE additions and our DCAT-AP-SE
-    cardinality shapes, from shapes/dcat-ap-se/ (never the owl:imports files: nothing remote)."""
+def dcat_shapes(shapes_dir: Path, names: tuple[str, ...]) -> Graph:
+    """One set of shapes from shapes/dcat-ap-se/, as published (never the owl:imports files: nothing
+    remote). The shacl/ release names five property shapes by sh:property that it never defines: empty
+    shapes that constrain nothing, which pyshacl refuses to load; those dangling references are dropped
+    (no constraint is removed, and no result is ever filtered)."""
     shapes = Graph()
-    for name in DCAT_SHAPES:
+    for name in names:
         shapes += load_graph(shapes_dir / "dcat-ap-se" / name)
-    # The official 3.0.1 files name a few property shapes (sh:property) that they never define: empty
-    # shapes that constrain nothing, which pyshacl refuses to load. Drop those dangling references.
     for shape, property_shape in list(shapes.subject_objects(SH.property)):
         if not any(True for _ in shapes.predicate_objects(property_shape)):
             shapes.remove((shape, SH.property, property_shape))
@@ -511,22 +564,59 @@ def dcat_shapes(shapes_dir: Path) -> Graph:
 
 
 def validate_catalog(catalog: Graph, shapes_dir: Path) -> ValidationReport:
-    """Validate a catalogue as DIGG's DCAT-AP-SE validator does: the EU shapes plus the SE additions,
-    then drop the (path, constraint) results that DCAT-AP-SE overrides (dcat-ap-se-overrides.json)."""
-    overrides = json.loads((shapes_dir / "dcat-ap-se" / OVERRIDES_FILE).read_text(encoding="utf-8"))
-    ignored = {
-        (entry["path"], constraint)
-        for entry in overrides["overrides"]
-        for constraint in entry["ignoreConstraints"]
-    }
-    shapes = dcat_shapes(shapes_dir)
-    _, report_graph, _ = pyshacl_validate(
-        catalog, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-    )
-    results = [r for r in read_results(report_graph) if (r.path, r.constraint) not in ignored]
+    """Validate a catalogue as a harvester does: each official set of shapes as published (DCAT-AP 3.0.1
+    shacl/ and html/shacl/, DIGG's DCAT-AP-SE additions) and our DCAT-AP-SE cardinalities, every result
+    kept. Each set runs on its own (the two SEMIC sets name some shapes alike); the report holds them all.
+    The EU controlled-vocabulary shapes (mdr-vocabularies.shape.ttl) are not run: they need the EU's
+    vocabularies loaded from the network."""
+    results = []
+    report_graph = Graph()
+    checked = 0
+    for names in DCAT_SHAPE_SETS.values():
+        shapes = dcat_shapes(shapes_dir, names)
+        _, graph, _ = pyshacl_validate(
+            catalog, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        )
+        report_graph += graph
+        results += read_results(graph)
+        checked += count_shapes(shapes)
     return ValidationReport(
         conforms=not any(r.severity == "Violation" for r in results),
         results=results,
         graph=report_graph,
-        checked_shapes=count_shapes(shapes),
+        checked_shapes=checked,
     )
+
+
+def published_description(iri: URIRef, *graphs: Graph) -> Graph:
+    """What the service answers for an IRI it publishes outside the knowledge graph (a dataset, a
+    distribution, the data service, a VoID subset, linkset or target): every statement about it in the
+    given graphs (the catalogue, VoID), the blank nodes it leads to, the statements that link to it, and
+    the titles and labels of what it links to. Empty when none of the graphs mentions it."""
+    found = Graph()
+    labels = (DCTERMS.title, RDFS.label, SKOS.prefLabel, FOAF.name, RDF.type)
+    for graph in graphs:
+        for prefix, namespace in graph.namespaces():
+            found.bind(prefix, namespace, replace=True)
+        pending: list[Node] = [iri]
+        seen: set[Node] = set()
+        while pending:
+            node = pending.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for p, o in graph.predicate_objects(node):
+                found.add((node, p, o))
+                if isinstance(o, BNode):
+                    pending.append(o)
+                elif isinstance(o, URIRef):
+                    for label in labels:
+                        for value in graph.objects(o, label):
+                            found.add((o, label, value))
+        for s, p in graph.subject_predicates(iri):
+            if isinstance(s, URIRef):
+                found.add((s, p, iri))
+                for label in labels:
+                    for value in graph.objects(s, label):
+                        found.add((s, label, value))
+    return found

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PLACEHOLDERS = 3  # `build --public` with placeholder publisher values
 
 
 class OneLineFormatter(logging.Formatter):
@@ -138,6 +139,11 @@ def make_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentP
 
     build = command("build", "load ontology + data, validate, write the store and dumps")
     build.add_argument("--quiet", action="store_true", help="no progress, only the summary or the report")
+    build.add_argument(
+        "--public",
+        action="store_true",
+        help="a build to publish: refuse placeholder publisher values (publisher.toml, docs/clients.md)",
+    )
     build.set_defaults(handler=run_build)
 
     serve = command("serve", "serve the graph over HTTP (builds first when the inputs changed)")
@@ -230,6 +236,24 @@ def make_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentP
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
     from .build import BUILD_STEPS, BuildFailed, build
     from .progress import Progress
+    from .publisher import PublisherError, placeholder_line, read_publisher
+
+    try:
+        placeholders = placeholder_line(read_publisher(settings))
+    except PublisherError as error:
+        print(f"integration-kg build: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if placeholders and args.public:
+        print(
+            f"integration-kg build --public: refused: {placeholders}; fill them in (docs/clients.md)",
+            file=sys.stderr,
+        )
+        return EXIT_PLACEHOLDERS
+    if placeholders:
+        print(
+            f"warning: local build: the catalogue's publisher and contact point are placeholders: {placeholders}",
+            file=sys.stderr,
+        )
 
     try:
         result = build(settings, Progress(steps=BUILD_STEPS, quiet=args.quiet))
@@ -237,8 +261,21 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
         print(failure.report, file=sys.stderr)
         print("\nThe previous store, if any, is unchanged.", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as error:  # a full disk, an unwritable store folder: one line, not a traceback
+        print(f"\n{write_failure(error, settings)}", file=sys.stderr)
+        return EXIT_FAILED
     print(result.summary())
     return EXIT_OK
+
+
+def write_failure(error: OSError, settings: Settings) -> str:
+    """The one line a build that could not write says (ENOSPC, EACCES, EROFS, …)."""
+    reason = error.strerror or str(error)
+    where = f" ({error.filename})" if error.filename else ""
+    return (
+        f"integration-kg build: cannot write the new build under {settings.store_dir}{where}: {reason}; "
+        "the store being served is unchanged"
+    )
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -249,8 +286,25 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .store import current_store_path
 
     if needs_build(settings):
+        from .publisher import PublisherError, placeholder_line, read_publisher
+
+        try:
+            placeholders = placeholder_line(read_publisher(settings))
+        except PublisherError as error:
+            print(f"integration-kg serve: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        if placeholders:
+            print(
+                f"warning: local build: the catalogue's publisher and contact point are placeholders: {placeholders}",
+                file=sys.stderr,
+            )
         try:
             print(build(settings, Progress(steps=BUILD_STEPS)).summary(), file=sys.stderr)
+        except OSError as error:
+            print(write_failure(error, settings), file=sys.stderr)
+            if current_store_path(settings) is None:
+                return EXIT_FAILED
+            print("Serving the last good store instead.", file=sys.stderr)
         except BuildFailed as failure:
             print(failure.report, file=sys.stderr)
             if current_store_path(settings) is None:
@@ -463,14 +517,16 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                         f"{r['framework']} {r['notation']}",
                         r["explicit"],
                         r["paraphrase"],
+                        r["citations"],
                         r["thematic"],
-                        r["links"],
                     ]
                     for r in records
                     if r["links"] != "0"
                 ],
-                ["kommunkod", "municipality", "target", "explicit", "paraphrase", "thematic", "links"],
-                f"{sum(int(r['links']) for r in records)} links in {sum(r['links'] != '0' for r in records)} cells",
+                ["kommunkod", "municipality", "target", "explicit", "paraphrase", "citations", "alignments"],
+                f"{sum(int(r['citations']) for r in records)} citation links and "
+                f"{sum(int(r['alignments']) for r in records)} thematic alignments (not citations) "
+                f"in {sum(r['links'] != '0' for r in records)} cells",
             )
         if args.drawn_on:
             answer = tr.drawn_on(store, settings, args.drawn_on, filters)
@@ -544,7 +600,7 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
             [
                 municipality.label() if municipality else "",
                 cat.get(path.origin).label(),
-                path.kind,
+                path.kind + (" (alignment)" if path.is_alignment else ""),
                 " > ".join(s.relation for s in path.steps),
                 " | ".join(s.quote for s in path.steps if s.quote),
             ]
@@ -555,7 +611,9 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
         tr.path_records(answer.paths, cat),
         rows,
         ["municipality", "origin", "kind", "path", "quotes"],
-        f"{cat.get(target).label()}: {len(answer.paths)} paths, {len(answer.links())} links",
+        f"{cat.get(target).label()}: {len(answer.paths)} paths, "
+        f"{sum(1 for p in answer.links().values() if not p.is_alignment)} citation links, "
+        f"{sum(1 for p in answer.links().values() if p.is_alignment)} thematic alignments (not citations)",
     )
 
 
@@ -605,7 +663,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
         for data_file in discover(settings):
             if data_file.role == "frameworks":
                 graph_of(parse_file(data_file, settings), frameworks)
-            elif data_file.role == "municipalities":
+            elif data_file.role in ("municipalities", "geo"):  # geo: all 290, from data/geo/
                 graph_of(parse_file(data_file, settings), municipalities)
     except DataFileError as error:
         print(f"The project data does not parse: {error}", file=sys.stderr)

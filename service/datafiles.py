@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .geo import TABLES, TableError, table_name
 from .settings import DEFAULT_BASE_IRI, Settings
 
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -51,7 +52,9 @@ def discover(settings: Settings) -> list[DataFile]:
     """Every RDF file the build loads, in a stable order: ontology first, then data/ by path.
 
     data/sources/ holds source texts, not RDF, and data/catalog.ttl is catalogue metadata that the
-    publishing step reads; both are left out of the graph's data files here.
+    publishing step reads; both are left out of the graph's data files here. The tables in
+    service.geo.TABLES (data/geo/*.csv: all municipalities and counties) are data files too: they
+    become triples when parsed.
     """
     files = [
         DataFile(path, settings.base_iri + "graph/ontology", "ontology")
@@ -59,9 +62,9 @@ def discover(settings: Settings) -> list[DataFile]:
     ]
     data_dir = settings.data_dir
     for path in sorted(data_dir.rglob("*")):
-        if path.suffix not in FORMATS or not path.is_file():
-            continue
         relative = path.relative_to(data_dir)
+        if not path.is_file() or (path.suffix not in FORMATS and relative.as_posix() not in TABLES):
+            continue
         if relative.parts[0] == "sources" or relative.as_posix() == "catalog.ttl":
             continue
         role = relative.parts[0] if len(relative.parts) > 1 else "data"
@@ -81,17 +84,19 @@ def parse_bytes(
     origin: Path,
     graph: ox.NamedNode | None,
     base_iri: str = DEFAULT_BASE_IRI,
+    relative_iris: bool = False,
 ) -> list[ox.Quad]:
     """Parse RDF into quads of one graph; raise DataFileError naming line and column on bad syntax.
 
-    JSON-LD is parsed without fetching any remote context: pyoxigraph never loads one.
+    JSON-LD is parsed without fetching any remote context: pyoxigraph never loads one. Relative IRIs
+    resolve against base_iri in RDF/XML always, in every format with `relative_iris` (posted data).
     """
     try:
         quads = list(
             ox.parse(
                 content,
                 format=fmt,
-                base_iri=None if fmt is not ox.RdfFormat.RDF_XML else base_iri,
+                base_iri=base_iri if relative_iris or fmt is ox.RdfFormat.RDF_XML else None,
                 without_named_graphs=graph is not None
                 and fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG),
             )
@@ -121,6 +126,8 @@ def parse_file(data_file: DataFile, settings: Settings, *, in_graph: bool = True
         content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataFileError(data_file.path, f"is not UTF-8 (bad byte at offset {error.start})") from None
+    if data_file.path.suffix not in FORMATS:
+        return rebase(_table_quads(data_file, content.decode("utf-8"), in_graph), settings.base_iri)
     fmt = FORMATS[data_file.path.suffix]
     graph = (
         ox.NamedNode(data_file.graph_iri)
@@ -131,6 +138,23 @@ def parse_file(data_file: DataFile, settings: Settings, *, in_graph: bool = True
     if not in_graph and graph is not None:
         quads = [ox.Quad(q.subject, q.predicate, q.object) for q in quads]
     return rebase(quads, settings.base_iri)
+
+
+def is_data_file(path: Path) -> bool:
+    """Whether the build can read this file: an RDF format, or one of the tables of service.geo."""
+    return path.suffix in FORMATS or table_name(path) is not None
+
+
+def _table_quads(data_file: DataFile, text: str, in_graph: bool) -> list[ox.Quad]:
+    name = table_name(data_file.path)
+    if name is None:
+        raise DataFileError(data_file.path, f"unknown file type {data_file.path.suffix!r}")
+    try:
+        triples = TABLES[name](text)
+    except TableError as error:
+        raise DataFileError(data_file.path, str(error), error.line) from None
+    graph = ox.NamedNode(data_file.graph_iri) if in_graph else ox.DefaultGraph()
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
 
 def rebase(quads: list[ox.Quad], base_iri: str) -> list[ox.Quad]:

@@ -23,6 +23,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from .describe_index import BOUNDED_WORK, PageTriples
+from .per_store import per_store
 from .queries import load_query, with_window
 from .rdfterms import graph_of, to_oxigraph
 from .store import GraphStore
@@ -105,12 +106,12 @@ _bounded: ContextVar[bool] = ContextVar("describe_bounded", default=False)
 decides whether a page is read, never what it holds, so a page read either way serves both."""
 
 
-@lru_cache(maxsize=512)
+@per_store(maxsize=512)
 def _describe_cached(
     store: GraphStore, build_id: str, iri: str, page: int, per_page: int
 ) -> Description | None:
-    """Keyed by the build: the graph is immutable per build, so this never goes stale (NotBounded, an
-    exception, is not kept)."""
+    """Kept per store (service/per_store.py), freed with it, and keyed by the build: the graph is immutable
+    per build, so this never goes stale (NotBounded, an exception, is not kept)."""
     bounded = _bounded.get()
     budget = BOUNDED_WORK if bounded else None
     read = store.index.read_page(iri, page, per_page, budget=budget) if store.index is not None else None
@@ -156,7 +157,7 @@ def ontology_graph(store: GraphStore) -> Graph:
     return _ontology_cached(store, store.info.build_id)
 
 
-@lru_cache(maxsize=4)
+@per_store(maxsize=1)
 def _ontology_cached(store: GraphStore, build_id: str) -> Graph:
     base = store.info.base_iri
     return store.construct(
@@ -169,7 +170,7 @@ def graph_counts(store: GraphStore) -> dict[str, int]:
     return _counts_cached(store, store.info.build_id)
 
 
-@lru_cache(maxsize=4)
+@per_store(maxsize=1)
 def _counts_cached(store: GraphStore, build_id: str) -> dict[str, int]:
     rows = store.select(load_query("describe-graph-counts", store.info.base_iri))
     return {str(row["what"]): int(row["count"]) for row in rows if "what" in row}

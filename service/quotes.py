@@ -119,6 +119,112 @@ def check_quotes(
     return sorted(problems, key=lambda p: p.citation)
 
 
+# ---------------------------------------------------------------------------------------------
+# An explicit citation names its target
+# ---------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[\w:]+(?:[-.][\w:]+)*", re.UNICODE)
+MIN_STEM = 4
+"""A name's word matches a quote's word that begins with its stem: the word less up to three final
+letters (Swedish inflection: -en, -et, -na, -ens, -arna, -s …), but never fewer than four letters
+(a shorter word must match whole)."""
+
+
+def _words(text: str) -> list[str]:
+    return [
+        w.strip(":") for w in _WORD.findall(unicodedata.normalize("NFC", text).casefold()) if w.strip(":")
+    ]
+
+
+def _stem(word: str) -> str:
+    return word[: max(min(len(word), MIN_STEM), len(word) - 3)]
+
+
+def names_target(quote: str, name: str, key: str = "name") -> bool:
+    """Whether `quote` names something called `name` (documented in docs/data-model.md).
+
+    - name (skos:prefLabel, skos:altLabel, skos:hiddenLabel, dcterms:title): case- and
+      inflection-insensitive, the
+      name's words in order in the quote, each quote word beginning with the name word's stem, at
+      most two other words between them ("EU:s elva principer för integration" names "EU:s principer
+      för integration");
+    - notation (skos:notation): only a notation of three or more characters ("1997-2", "10.2"), as a
+      whole word; a bare "1" names nothing;
+    - definition (skos:definition): the target's official wording, quoted whole (white space and
+      case folded, final punctuation aside).
+    """
+    if key == "definition":
+        wording = fold(name).casefold().rstrip(" .;:”\"")
+        return bool(wording) and wording in fold(quote).casefold()
+    if key == "notation":
+        notation = fold(name).casefold()
+        return len(notation) >= 3 and notation in _words(quote)
+    wanted = [_stem(w) for w in _words(name)]
+    words = _words(quote)
+    if not wanted:
+        return False
+    for start in range(len(words)):
+        if not words[start].startswith(wanted[0]):
+            continue
+        position, matched = start, 1
+        while matched < len(wanted):
+            window = words[position + 1 : position + 4]
+            found = next((i for i, w in enumerate(window) if w.startswith(wanted[matched])), None)
+            if found is None:
+                break
+            position += found + 1
+            matched += 1
+        if matched == len(wanted):
+            return True
+    return False
+
+
+def check_explicit_names(data: Graph | ox.Store, base_iri: str) -> list[QuoteProblem]:
+    """Every ikg:Citation of kind ikg:ExplicitCitation whose quote does not name its target (by a
+    label, a documented alias in skos:altLabel, a title, a notation or its official wording): an
+    "explicit" citation that does not name what it cites is a paraphrase or an alignment mislabelled.
+
+    Applies to every explicit citation, whether its quote is checked against a held source text or
+    by a curator (a referenced source): the quote itself must carry the name."""
+    found: dict[str, tuple[str, str, bool]] = {}
+    query = load_query("explicit-citation-names", base_iri)
+    if isinstance(data, ox.Store):
+        rows = [
+            {
+                k: (None if row[k] is None else row[k].value)
+                for k in ("citation", "quote", "target", "name", "key")
+            }  # type: ignore[union-attr]
+            for row in data.query(query)  # type: ignore[union-attr]
+        ]
+    else:
+        rows = [
+            {
+                k: (None if getattr(row, k) is None else str(getattr(row, k)))
+                for k in ("citation", "quote", "target", "name", "key")
+            }
+            for row in data.query(query)  # type: ignore[union-attr]
+        ]
+    for row in rows:
+        citation, quote, target = str(row["citation"]), str(row["quote"]), str(row["target"])
+        named = row["name"] is not None and names_target(quote, str(row["name"]), str(row["key"]))
+        known = found.get(citation)
+        found[citation] = (quote, target, named or (known[2] if known else False))
+    return sorted(
+        (
+            QuoteProblem(
+                citation,
+                quote,
+                f"an explicit citation whose quote does not name its target {target} (by its name, a "
+                "documented alias in skos:altLabel, its notation or its official wording); name it, add "
+                "the alias the text uses as skos:altLabel, or make it a paraphrase or an alignment",
+            )
+            for citation, (quote, target, named) in found.items()
+            if not named
+        ),
+        key=lambda p: p.citation,
+    )
+
+
 PROV_DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 

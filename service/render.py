@@ -280,6 +280,19 @@ def render_triples(
     return ox.serialize(ordered, format=oxigraph_format)
 
 
+def render_quads(quads: Iterable[ox.Quad], fmt: RdfFormat, *, settings: Settings) -> bytes:
+    """Statements with the named graph each comes from, as N-Quads or TriG (written by pyoxigraph)."""
+    ordered = sorted(quads, key=str)
+    if fmt is TRIG:
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ordered]
+        return ox.serialize(
+            ordered, format=ox.RdfFormat.TRIG, prefixes=_used_prefixes(triples, prefixes(settings))
+        )
+    if fmt is N_QUADS:
+        return ox.serialize(ordered, format=ox.RdfFormat.N_QUADS)
+    raise ValueError(f"{fmt.name} does not keep named graphs")
+
+
 def render_json_ld(graph: Graph, *, settings: Settings, context_url: str) -> bytes:
     """Compact JSON-LD: `{"@context": context_url, "@graph": [...]}`, expanding to exactly `graph`.
 

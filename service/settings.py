@@ -27,6 +27,10 @@ class Settings:
     data_dir: Path = field(default=PROJECT_ROOT / "data", metadata={"help": "the graph's source files"})
     ontology_dir: Path = field(default=PROJECT_ROOT / "ontology", metadata={"help": "the OWL ontology"})
     shapes_dir: Path = field(default=PROJECT_ROOT / "shapes", metadata={"help": "the SHACL shapes"})
+    publisher_file: Path = field(
+        default=PROJECT_ROOT / "publisher.toml",
+        metadata={"help": "who publishes the catalogue: publisher and contact point (docs/clients.md)"},
+    )
     store_dir: Path = field(
         default=PROJECT_ROOT / "var", metadata={"help": "where builds write the store and dumps"}
     )

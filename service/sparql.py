@@ -20,6 +20,7 @@ which bounds.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import importlib
 import io
 import logging
@@ -57,8 +58,10 @@ MAX_QUERY_BYTES = 64 * 1024
 """The longest query accepted (UTF-8 bytes). Parsing is linear up to here (a few seconds at most for the
 worst inputs, in a checker process); longer queries are refused at once with 413."""
 
-CHECK_SECONDS = 5.0
-"""How long checking one query may take in a checker process before it is stopped (a 400)."""
+CHECK_SECONDS = 10.0
+"""How long checking one query may take, waiting for a checker process included, before it is stopped (a
+400). Parsing the worst query within MAX_QUERY_BYTES takes a few seconds; the rest is room for a busy
+machine and for a checker that has just been started."""
 
 PARSER_RECURSION = 6000
 """Python's recursion limit in a process that parses queries: rdflib's parser recurses a few dozen frames
@@ -89,6 +92,9 @@ class CheckedQuery:
     has_dataset_clause: bool
     reads_named_graphs: bool = False
     repeatable: bool = True
+    shape: str = ""
+    """The query with its IRIs, literals, numbers and comments left out (a digest of its parse tree): queries
+    of one shape cost about the same, which is how the lanes (QueryLanes) tell heavy work from light."""
 
     @property
     def default_graph_only(self) -> bool:
@@ -117,7 +123,7 @@ def check_query(query: str) -> CheckedQuery:
     A query is run only if it parses here: syntax the parser does not know (SPARQL 1.2 triple terms,
     engine extensions) is refused, so the decision never rests on a guess about text it did not read.
     Blocking and CPU-bound (linear up to MAX_QUERY_BYTES): the service calls it in a checker process
-    (`check_off_loop`), and the query workers call it again before they run anything.
+    (`check_off_loop`) before a query worker is asked to run anything.
     """
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -126,6 +132,11 @@ def check_query(query: str) -> CheckedQuery:
         raise QuerySyntaxError("the query is empty")
     if (error := too_long(query)) is not None:
         raise error
+    if bracket_depth(query) > MAX_BRACKET_DEPTH:
+        raise QuerySyntaxError(
+            f"the query nests groups, parentheses or lists more than {MAX_BRACKET_DEPTH} deep, "
+            "deeper than this endpoint parses"
+        )
     try:
         parsed = parseQuery(query)
     except RecursionError:
@@ -148,7 +159,7 @@ def check_query(query: str) -> CheckedQuery:
     form = QUERY_FORMS.get(getattr(query_node, "name", ""))
     if form is None:
         raise QuerySyntaxError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-    names = _node_names(parsed)
+    names, shape = _node_names(parsed), _shape(parsed)
     if "ServiceGraphPattern" in names:
         raise QueryRefused(
             "SERVICE (federated query) is not allowed: this endpoint never connects to another host",
@@ -160,7 +171,26 @@ def check_query(query: str) -> CheckedQuery:
         has_dataset_clause=bool(dict.get(query_node, "datasetClause")),
         reads_named_graphs="GraphGraphPattern" in names,
         repeatable=not UNREPEATABLE_BUILTINS & names,
+        shape=shape,
     )
+
+
+MAX_BRACKET_DEPTH = 256
+"""Brackets ({, (, [) open at once in a query's text beyond which it is refused before parsing. It only
+spares the parser the deepest inputs (it would refuse them too, in about a second): the parser decides."""
+
+
+def bracket_depth(text: str) -> int:
+    """The most brackets open at once in the text, strings and comments included (linear)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "{([":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif char in "})]" and depth:
+            depth -= 1
+    return deepest
 
 
 def _node_names(tree: object) -> set[str]:
@@ -178,6 +208,33 @@ def _node_names(tree: object) -> set[str]:
         elif isinstance(node, (ParseResults, list, tuple)):
             stack.extend(node)
     return names
+
+
+def _shape(tree: object) -> str:
+    """A digest of the parse tree's structure: node names and the kind of each term, in order."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Identifier, Literal, URIRef, Variable
+
+    parts: list[str] = []
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            parts.append(node.name)
+            stack.extend(reversed([node[key] for key in sorted(node) if key != "service_string"]))
+        elif isinstance(node, (ParseResults, list, tuple)):
+            parts.append("[")
+            stack.extend(reversed(list(node)))
+        elif isinstance(node, Variable):
+            parts.append("?")
+        elif isinstance(node, (URIRef, Literal)):
+            parts.append("t")
+        elif isinstance(node, Identifier):
+            parts.append("b")
+        else:
+            parts.append(type(node).__name__[:1])
+    return hashlib.sha1(" ".join(parts).encode()).hexdigest()[:16]
 
 
 def _parsed_update(query: str, parse_update: Callable[[str], Any]) -> QueryRefused | None:
@@ -243,6 +300,11 @@ def checkers() -> QueryWorkers:
             _checkers = QueryWorkers(2, role="checker")
             atexit.register(_checkers.close)
         return _checkers
+
+
+def start_checkers() -> None:
+    """Start the checker processes now (the service does at its start, so its first query does not wait)."""
+    checkers().start()
 
 
 def close_checkers() -> None:
@@ -424,8 +486,9 @@ def execute_query(
     copy holds the default graph only, so a query that reads named graphs (default_graph_only False)
     or comes with the protocol's dataset (default_graphs) runs on the store on disk.
 
-    The query is checked again here (check_query), so nothing reaches pyoxigraph unchecked."""
-    _checked_in_worker(query)
+    The service sends only queries a checker accepted (EmbeddedStore.run_bounded calls check_off_loop);
+    parsing again here would double the cost of every small query. Whatever a check might miss still
+    cannot connect anywhere: this process is under the network filter (service/sandbox.py)."""
     opened = worker_store(store_path, memory_triples)
     store = opened.store if default_graph_only and default_graphs is None else opened.disk
     options: dict[str, Any] = {}
@@ -453,19 +516,6 @@ def execute_query(
         raise syntax_error(error) from None
     except OSError as error:
         raise QueryError(f"the query failed: {error}", status=400) from None
-
-
-_worker_verdicts: OrderedDict[str, CheckedQuery] = OrderedDict()
-
-
-def _checked_in_worker(query: str) -> CheckedQuery:
-    """check_query in a worker, its verdicts on the last 64 texts kept."""
-    checked = _worker_verdicts.get(query)
-    if checked is None:
-        checked = _worker_verdicts[query] = check_query(query)
-        while len(_worker_verdicts) > 64:
-            _worker_verdicts.popitem(last=False)
-    return checked
 
 
 ROW_MARKS: dict[str, tuple[bytes, int]] = {
@@ -643,6 +693,77 @@ def _worker_main(connection: Connection) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# Lanes: heavy work never takes every worker
+# ------------------------------------------------------------------------------------------------
+
+FAST_SECONDS = 0.5
+"""A query shape whose last run took longer than this (or ran out of time or memory) is heavy."""
+
+
+class QueryLanes:
+    """Which queries may take which workers, so that light work is never starved by heavy work.
+
+    Queries are known by their shape (CheckedQuery.shape: the query without its IRIs, literals and
+    comments). A shape whose last run finished within FAST_SECONDS is light, and its queries may take any
+    free worker: the fast lane. Every other query (a shape that was slow, ran out of time or memory, or has
+    not been seen yet, or a light shape with a run now going on past FAST_SECONDS) is in the general lane,
+    which holds at most `size - 1` workers at once, so at least one worker is always left to light work.
+    A client that sends the same heavy query again and again, or varies only its constants, stays in the
+    general lane; a new kind of query waits there once, then runs in the fast lane if it was fast.
+    """
+
+    def __init__(self, size: int, remembered: int = 4096) -> None:
+        self.general_lane = threading.BoundedSemaphore(max(1, size - 1))
+        self._fast: OrderedDict[str, bool] = OrderedDict()
+        self._running: dict[str, list[float]] = {}
+        self._remembered = remembered
+        self._lock = threading.Lock()
+
+    def is_light(self, shape: str) -> bool:
+        """Whether queries of this shape may take the fast lane now."""
+        with self._lock:
+            if not self._fast.get(shape, False):
+                return False
+            started = self._running.get(shape, ())
+            return not any(time.monotonic() - t > FAST_SECONDS for t in started)
+
+    def record(self, shape: str, seconds: float | None) -> None:
+        """How long a run of this shape took (None: it was stopped, past its time or memory)."""
+        with self._lock:
+            self._fast[shape] = seconds is not None and seconds <= FAST_SECONDS
+            self._fast.move_to_end(shape)
+            while len(self._fast) > self._remembered:
+                self._fast.popitem(last=False)
+
+    def run(self, workers: QueryWorkers, shape: str, kwargs: Mapping[str, Any], deadline: float) -> Any:
+        """Run execute_query in a worker within its lane; blocking (call it from a thread)."""
+        general = not self.is_light(shape)
+        if general and not self.general_lane.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise StoreBusy(
+                "the workers for new or slow queries are busy with other slow queries; try again shortly",
+                status=503,
+            )
+        started = time.monotonic()
+        with self._lock:
+            self._running.setdefault(shape, []).append(started)
+        try:
+            result = workers.run(execute_query, kwargs, deadline)
+        except (QueryTimeout, WorkerOutOfMemory):
+            self.record(shape, None)
+            raise
+        finally:
+            with self._lock:
+                runs = self._running[shape]
+                runs.remove(started)
+                if not runs:
+                    del self._running[shape]
+            if general:
+                self.general_lane.release()
+        self.record(shape, time.monotonic() - started)
+        return result
+
+
+# ------------------------------------------------------------------------------------------------
 # The pool (this part runs in the service)
 # ------------------------------------------------------------------------------------------------
 
@@ -740,6 +861,10 @@ class QueryWorkers:
 
     def _new_worker(self) -> _Worker:
         return _Worker(self.memory_budget)
+
+    def start(self) -> None:
+        """Start the worker processes now rather than at the first call."""
+        self._start()
 
     def _start(self) -> None:
         with self._lock:

@@ -31,7 +31,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     import anyio
 
-    from .sparql import QueryWorkers
+    from .sparql import QueryLanes, QueryWorkers
 
 Row = dict[str, Node]
 
@@ -165,6 +165,7 @@ class EmbeddedStore:
         store_path: Path,
         workers: QueryWorkers | None = None,
         *,
+        lanes: QueryLanes | None = None,
         memory_triples: int = 0,
         page_memory_triples: int = 0,
     ) -> None:
@@ -173,6 +174,7 @@ class EmbeddedStore:
         self.oxigraph = ox.Store.read_only(str(store_path / "oxigraph"))
         self.index: IndexReader | None = IndexReader(self.oxigraph, self._info.base_iri)
         self._workers = workers
+        self._lanes: QueryLanes | None = lanes
         self._own_workers = False
         self.memory_triples = memory_triples
         self.page_copy: threading.Thread | None = None
@@ -240,7 +242,7 @@ class EmbeddedStore:
     ) -> bytes:
         import anyio
 
-        from .sparql import check_off_loop, execute_query
+        from .sparql import check_off_loop
 
         checked = await check_off_loop(query)
         deadline = time.monotonic() + timeout
@@ -255,8 +257,17 @@ class EmbeddedStore:
             "default_graph_only": checked.default_graph_only,
         }
         return await anyio.to_thread.run_sync(
-            self.workers.run, execute_query, kwargs, deadline, limiter=_query_limiter()
+            self.lanes.run, self.workers, checked.shape, kwargs, deadline, limiter=_query_limiter()
         )
+
+    @property
+    def lanes(self) -> QueryLanes:
+        """The lanes of the query workers (shared by every build, like the workers)."""
+        if self._lanes is None:
+            from .sparql import QueryLanes
+
+            self._lanes = QueryLanes(self.workers.size)
+        return self._lanes
 
     def prepare_workers(self, timeout: float = 30.0) -> int:
         """Open this build in every query worker now and start their copies in memory, so the first
@@ -348,6 +359,7 @@ class CurrentStore:
         self._store: GraphStore | None = None
         self._workers: QueryWorkers | None = None
         self._validators: QueryWorkers | None = None
+        self._lanes: QueryLanes | None = None
         self._serving = False
 
     @property
@@ -358,6 +370,15 @@ class CurrentStore:
 
             self._workers = QueryWorkers(self.settings.query_workers)
         return self._workers
+
+    @property
+    def lanes(self) -> QueryLanes:
+        """Which queries may take which query workers (service/sparql.py: QueryLanes), across builds."""
+        if self._lanes is None:
+            from .sparql import QueryLanes
+
+            self._lanes = QueryLanes(self.workers.size)
+        return self._lanes
 
     @property
     def validators(self) -> QueryWorkers:
@@ -398,7 +419,11 @@ class CurrentStore:
         with self._lock:
             if path != self._path or self._store is None:
                 self._store = open_store(
-                    self.settings, path, workers=self.workers, pages_in_memory=self._serving
+                    self.settings,
+                    path,
+                    workers=self.workers,
+                    lanes=self.lanes,
+                    pages_in_memory=self._serving,
                 )
                 self._path = path
                 if self._serving and isinstance(self._store, EmbeddedStore):
@@ -416,6 +441,7 @@ def open_store(
     path: Path | None = None,
     *,
     workers: QueryWorkers | None = None,
+    lanes: QueryLanes | None = None,
     pages_in_memory: bool = False,
 ) -> GraphStore:
     """The configured back end over the current build (workers: the processes that run user queries;
@@ -433,6 +459,7 @@ def open_store(
     return EmbeddedStore(
         path,
         workers=workers,
+        lanes=lanes,
         memory_triples=settings.query_memory_triples,
         page_memory_triples=settings.page_memory_triples if pages_in_memory else 0,
     )

@@ -185,6 +185,11 @@ class Catalogue:
     def municipalities(self) -> list[NodeInfo]:
         return sorted((n for n in self.nodes.values() if n.role == "municipality"), key=lambda n: n.label())
 
+    def publishers(self) -> list[NodeInfo]:
+        """The municipalities with at least one document in the graph (of the 290 it holds)."""
+        published = {n.publisher for n in self.nodes.values() if n.role == "document"}
+        return [n for n in self.municipalities() if n.iri in published]
+
     def concepts(self, framework: str) -> list[NodeInfo]:
         """The concepts of a framework (IRI), in notation order (numbers numerically)."""
         found = [n for n in self.nodes.values() if n.role == "concept" and n.scheme == framework]
@@ -614,7 +619,8 @@ def matrix(
         if not SLUG.fullmatch(slug) or f"{settings.base_iri}id/framework/{slug}" not in cat.nodes:
             raise TraceInputError(f"there is no framework {slug!r} in the graph")
         columns += cat.concepts(f"{settings.base_iri}id/framework/{slug}")
-    rows = cat.municipalities()
+    # Rows: the municipalities with documents (the map shows all 290); one asked for by name always.
+    rows = cat.municipalities() if filters.municipality else cat.publishers()
     if filters.municipality:
         rows = [r for r in rows if r.iri == filters.municipality]
     cells: dict[tuple[str, str], Cell] = {}
@@ -641,6 +647,10 @@ class DrawnOn:
     never_mentioned: list[NodeInfo]
     framework: NodeInfo
     catalogue: Catalogue
+    # Concepts nothing traces to, where "never mentioned" cannot be concluded: some document was read
+    # only in part (an excerpt), or no document's whole text was read. `partly_read` names the excerpts.
+    not_concluded: list[NodeInfo] = field(default_factory=list)
+    partly_read: list[str] = field(default_factory=list)
 
 
 def drawn_on(
@@ -651,7 +661,8 @@ def drawn_on(
     never_framework: str = DEFAULT_NEVER_FRAMEWORK,
 ) -> DrawnOn:
     """Which principles, goals and frameworks a municipality or document draws on, by which paths;
-    and which concepts of `never_framework` nothing of it traces to."""
+    and which concepts of `never_framework` nothing of it traces to: `never_mentioned` when the whole
+    text of every document was read, else `not_concluded` (with the documents read only in part)."""
     filters = filters or TraceFilters()
     cat = catalogue(store, settings)
     subject = subject.strip()
@@ -696,14 +707,21 @@ def drawn_on(
             ),
         )
     )
-    never = [c for c in cat.concepts(framework_iri) if c.iri not in found]
+    absent = [c for c in cat.concepts(framework_iri) if c.iri not in found]
+    # "Never mentioned" only where every document's whole text was read (never from an excerpt).
+    from .coverage import unconcluded_documents  # coverage builds on this module
+
+    partly_read, any_whole = unconcluded_documents(store, settings, documents)
+    concluded = any_whole and not partly_read
     return DrawnOn(
         subject=node,
         filters=filters,
         paths=ordered,
-        never_mentioned=never,
+        never_mentioned=absent if concluded else [],
         framework=cat.get(framework_iri),
         catalogue=cat,
+        not_concluded=[] if concluded else absent,
+        partly_read=partly_read,
     )
 
 
@@ -760,10 +778,10 @@ MATRIX_CSV_HEADER: tuple[str, ...] = (
     "citations",
     "alignments",
 )
-"""The matrix CSV: one row per cell (every municipality × every principle or goal, zeros included).
-"explicit" and "paraphrase" count citations, "thematic" counts alignments; "links" is all three,
-"citations" the first two only and "alignments" the third (added at the end, so older readers of
-the columns before them are unaffected)."""
+"""The matrix CSV: one row per cell (every municipality with a document × every principle or goal, zeros
+included). "explicit" and "paraphrase" count citations, "thematic" counts alignments; "links" is all
+three, "citations" the first two only and "alignments" the third (added at the end, so older readers
+of the columns before them are unaffected)."""
 
 
 def path_records(paths: Sequence[TracePath], cat: Catalogue) -> list[dict[str, str]]:

@@ -105,7 +105,10 @@ def build_void(store: GraphStore, store_path: Path, at: Addresses) -> Graph:
 
 
 class VoidCache:
-    """One VoID graph per (build, public URL)."""
+    """One VoID graph per (build, public URL).
+
+    `VOIDS.get(store, store_path, at)` is the VoID RDF every view reads: GET /.well-known/void in every
+    format, the /id/ pages of the VoID subsets, linksets and targets, and any HTML view of VoID."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -119,3 +122,12 @@ class VoidCache:
                     self._graphs.clear()
                 self._graphs[key] = build_void(store, store_path, at)
             return self._graphs[key]
+
+
+VOIDS = VoidCache()
+"""The VoID graphs of this process (GET /.well-known/void, /id/ pages of VoID resources, HTML views)."""
+
+
+def void_graph(store: GraphStore, store_path: Path, at: Addresses) -> Graph:
+    """The VoID description of the current build, addresses under `at`: one graph shared by every view."""
+    return VOIDS.get(store, store_path, at)

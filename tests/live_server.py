@@ -74,6 +74,16 @@ def run_server(settings: Settings, **env: str) -> Iterator[Live]:
                 time.sleep(0.1)
         else:
             raise RuntimeError("the service did not start")
+        # Ready means answering queries too: the query checkers start with the service, in the
+        # background (service/app.py warm_checkers), and a query that comes before they have loaded
+        # their parser may be refused as too complex to check.
+        for _ in range(120):
+            try:
+                if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
         store = EmbeddedStore(settings.current_store.resolve())
         yield Live(url, settings, store, process)
     finally:

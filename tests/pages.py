@@ -12,8 +12,19 @@ LINK = re.compile(r'<([^>]*)>;\s*rel="([a-z]+)"')
 
 
 def link_relations(response: httpx.Response) -> dict[str, str]:
-    """The RFC 8288 Link header as {relation: address}."""
-    return {relation: address for address, relation in LINK.findall(response.headers.get("link", ""))}
+    """The RFC 8288 Link header's paging relations as {relation: address} (the alternates, one per
+    format, are left out: see `alternates`)."""
+    return {
+        relation: address
+        for address, relation in LINK.findall(response.headers.get("link", ""))
+        if relation != "alternate"
+    }
+
+
+def alternates(response: httpx.Response) -> dict[str, str]:
+    """The Link header's rel="alternate" links as {media type: address}."""
+    found = re.findall(r'<([^>]*)>;\s*rel="alternate";\s*type="([^"]+)"', response.headers.get("link", ""))
+    return {media_type: address for address, media_type in found}
 
 
 def follow_pages(client: httpx.Client, path: str, limit: int = 1000) -> list[httpx.Response]:

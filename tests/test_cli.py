@@ -60,7 +60,7 @@ def test_query_formats_for_programs(env, capsys, fmt: str) -> None:
         rows = list(csv.reader(io.StringIO(out), delimiter="," if fmt == "csv" else "\t"))
         assert rows[0] == ["m"]
         values = {r[0] for r in rows[1:]}
-    assert len(values) == 5
+    assert len(values) == 290  # every municipality, from data/geo/
 
 
 def test_query_construct_as_turtle(env, capsys) -> None:
@@ -161,3 +161,36 @@ def test_settings_round_trip_through_the_environment(tmp_path: Path) -> None:
         max_results=7,
     )
     assert Settings.from_env(environ=chosen.to_environ()) == chosen
+
+
+def test_a_public_build_refuses_placeholder_publisher_values(
+    capsys, project_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The shipped publisher.toml holds placeholders: a local build says so in one line and builds; a
+    public build refuses in one line with its own exit code; a filled-in file passes."""
+    for key in list(__import__("os").environ):
+        if key.startswith("INTEGRATION_KG_"):
+            monkeypatch.delenv(key)
+    common = ["--data-dir", str(project_copy / "data"), "--store-dir", str(tmp_path / "var")]
+    code, _, err = run(capsys, *common, "build", "--quiet", "--public")
+    assert code == 3
+    assert len(err.strip().splitlines()) == 1 and "contact.email integration-kg@example.org" in err
+    assert not (tmp_path / "var").exists()
+    code, out, err = run(capsys, *common, "build", "--quiet")
+    assert code == 0 and "Build " in out
+    warnings = [line for line in err.splitlines() if "placeholder" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: local build")
+    filled = tmp_path / "publisher.toml"
+    text = (PROJECT_ROOT / "publisher.toml").read_text(encoding="utf-8")
+    filled.write_text(
+        text.replace("https://example.org/integration-kg", "https://integration.kg.se/").replace(
+            "integration-kg@example.org", "kontakt@integration.kg.se"
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("INTEGRATION_KG_PUBLISHER_FILE", str(filled))
+    code, out, err = run(capsys, *common, "build", "--quiet", "--public")
+    assert code == 0 and "placeholder" not in err
+    filled.write_text(text.replace('type = "NonProfitOrganisation"', 'type = "Charity"'), encoding="utf-8")
+    code, _, err = run(capsys, *common, "build", "--quiet", "--public")
+    assert code == 2 and "Charity" in err and "ADMS" in err

@@ -198,10 +198,28 @@ def test_truncated_wording_is_kept_and_flagged(frameworks: Graph) -> None:
 
 
 def test_unverified_wording_is_flagged(frameworks: Graph) -> None:
-    """The reference marks CBP 7 (second sentence), 10 and 11 with ⚠: their notes must too."""
-    for notation in ("7", "10", "11"):
-        notes = [str(n) for n in frameworks.objects(FW[f"eu-cbp-2004/{notation}"], SKOS.editorialNote)]
+    """CBP 10 and 11 are not verified: their wording is in skos:scopeNote, never skos:definition, and
+    flagged ⚠. CBP 7 is now verified in full (EWSI) and CBP 9 says where its wording is verified."""
+    for notation in ("10", "11"):
+        concept = FW[f"eu-cbp-2004/{notation}"]
+        notes = [str(n) for n in frameworks.objects(concept, SKOS.editorialNote)]
         assert any("⚠" in n and "verified" in n for n in notes), f"CBP {notation} not flagged"
+        assert frameworks.value(concept, SKOS.definition) is None, f"CBP {notation}: unverified definition"
+        assert frameworks.value(concept, SKOS.scopeNote) is not None
+    cbp7 = [str(d) for d in frameworks.objects(FW["eu-cbp-2004/7"], SKOS.definition) if d.language == "en"]
+    assert cbp7 and "Shared forums, intercultural dialogue" in cbp7[0]
+    assert URIRef("http://ec.europa.eu/ewsi/en/EU_actions_integration.cfm?month=3&year=2013") in set(
+        frameworks.objects(FW["eu-cbp-2004/7"], DCTERMS.source)
+    )
+    assert any("verified" in str(n) for n in frameworks.objects(FW["eu-cbp-2004/9"], SKOS.editorialNote))
+
+
+def test_the_2020s_goal_replaces_nothing(frameworks: Graph) -> None:
+    """No Riksdag decision on the 2020s wording was found: it replaces nothing and says why."""
+    goal = FW["se-integration-policy/2020s"]
+    assert frameworks.value(goal, DCTERMS.replaces) is None
+    assert frameworks.value(FW["se-integration-policy/2008"], DCTERMS.isReplacedBy) is None
+    assert any("no Riksdag decision" in str(n) for n in frameworks.objects(goal, SKOS.editorialNote))
 
 
 def test_action_plan_areas_are_verbatim(frameworks: Graph, reference_text: str) -> None:
@@ -242,7 +260,14 @@ def test_eleven_principles(frameworks: Graph) -> None:
         assert (scheme, SKOS.hasTopConcept, principle) in frameworks
         labels = {l.language for l in frameworks.objects(principle, SKOS.prefLabel)}
         assert labels == {"sv", "en"}, f"{principle}: labels {labels}"
-        assert any(d.language == "en" for d in frameworks.objects(principle, SKOS.definition))
+        # official English wording, or (CBP 10, 11: unverified) the common wording as a scope note
+        assert any(
+            d.language == "en"
+            for d in (
+                *frameworks.objects(principle, SKOS.definition),
+                *frameworks.objects(principle, SKOS.scopeNote),
+            )
+        )
         assert list(frameworks.objects(principle, DCTERMS.source)), f"{principle}: no source"
     assert notations == {str(n) for n in range(1, 12)}
     swedish = {
@@ -278,13 +303,14 @@ def test_national_goal_version_chain(frameworks: Graph) -> None:
         assert (newer, DCTERMS.replaces, older) in frameworks
     for newer, older in frameworks.subject_objects(DCTERMS.replaces):
         assert (older, DCTERMS.isReplacedBy, newer) in frameworks
-    # goal 1 runs 1997 -> 2002/03 -> 2008 -> today; goals 2 and 3 of 1997 end in 2008
+    # goal 1 runs 1997 -> 2002/03 -> 2008; goals 2 and 3 of 1997 end in 2008; the 2020s wording,
+    # the government's with no Riksdag decision found, replaces nothing
     chain = [se("1997-1")]
     while successors := _replaced_by(frameworks, chain[-1]):
         assert len(successors) == 1
         chain.extend(successors)
         assert len(chain) <= len(goals), "cycle in the version chain"
-    assert chain == [se("1997-1"), se("2002-1"), se("2008"), se("2020s")]
+    assert chain == [se("1997-1"), se("2002-1"), se("2008")]
     assert _replaced_by(frameworks, se("1997-2")) == {se("2008")}
     assert _replaced_by(frameworks, se("1997-3")) == {se("2008")}
     assert not list(frameworks.objects(se("2020s"), DCTERMS.isReplacedBy))
@@ -450,7 +476,7 @@ NAMED_FRAMEWORKS = {
     "se-skollag-2010-800": ("Skollag (2010:800)", {"Skollagen"}, None),
     "se-etableringslag-2010-197": (
         "Lag (2010:197) om etableringsinsatser för vissa nyanlända invandrare",
-        {"Etableringslagen"},
+        {"SFS 2010:197"},
         "2010-03-18",
     ),
     "se-etableringslag-2017-584": (
@@ -489,6 +515,13 @@ def test_named_frameworks(frameworks: Graph, reference_text: str, slug: str) -> 
     english = [label for label in frameworks.objects(fw, SKOS.prefLabel) if label.language == "en"]
     if english and slug != "crc-1989":
         assert "translation" in notes, "an English label that is ours must say so"
+
+
+def test_etableringslagen_is_the_2017_acts_alias_and_the_2010_acts_hidden_label(frameworks: Graph) -> None:
+    name = Literal("Etableringslagen", lang="sv")
+    assert name in set(frameworks.objects(FW["se-etableringslag-2017-584"], SKOS.altLabel))
+    assert name in set(frameworks.objects(FW["se-etableringslag-2010-197"], SKOS.hiddenLabel))
+    assert name not in set(frameworks.objects(FW["se-etableringslag-2010-197"], SKOS.altLabel))
 
 
 def test_regeringsformen_clause(frameworks: Graph) -> None:

@@ -22,6 +22,8 @@ from service.render import context_document
 from service.settings import Settings
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ROOT = "http://testserver"
@@ -59,9 +61,43 @@ def _path(url: URIRef) -> str:
 
 
 def test_catalogue_conforms_to_dcat_ap_se(catalog: Graph, settings: Settings) -> None:
+    """The official shapes as published (DCAT-AP 3.0.1 shacl/ and html/shacl/, DIGG's DCAT-AP-SE
+    additions) and our DCAT-AP-SE cardinalities: no violation, and no result filtered."""
     report = validate_catalog(catalog, settings.shapes_dir)
     assert report.conforms, report.text()
     assert not report.violations
+    assert report.checked_shapes > 80
+    # The recommended properties are there: what is left as a warning is what the data cannot say
+    # (a temporal coverage where a dataset states no date, a place's bounding box and centroid).
+    warned = {r.path for r in report.results if r.severity == "Warning"}
+    assert warned <= {str(DCTERMS.temporal), str(DCAT.bbox), str(DCAT.centroid)}, warned
+
+
+def test_the_official_shapes_catch_what_a_harvester_would_reject(catalog: Graph, settings: Settings) -> None:
+    """The same shapes on a broken copy: a contact point that is no vcard:Kind, a distribution without
+    dcatap:availability, a catalogue without a publisher."""
+    broken = Graph()
+    broken += catalog
+    contact = URIRef(settings.base_iri + "id/catalog#contact")
+    broken.remove((contact, RDF.type, VCARD.Kind))
+    distribution = next(broken.subjects(RDF.type, DCAT.Distribution))
+    broken.remove((distribution, DCATAP.availability, None))
+    broken.remove((URIRef(settings.base_iri + "id/catalog"), DCTERMS.publisher, None))
+    report = validate_catalog(broken, settings.shapes_dir)
+    assert not report.conforms
+    violated = {r.path for r in report.violations}
+    assert {str(DCAT.contactPoint), str(DCTERMS.publisher)} <= violated, violated
+    assert any(r.path == str(DCATAP.availability) and r.severity == "Warning" for r in report.results)
+
+
+def test_recommended_properties_are_present(catalog: Graph, settings: Settings) -> None:
+    catalogue = URIRef(settings.base_iri + "id/catalog")
+    assert catalog.value(catalogue, DCTERMS.issued) is not None
+    assert str(catalog.value(catalogue, DCTERMS.issued)) <= str(catalog.value(catalogue, DCTERMS.modified))
+    for distribution in catalog.subjects(RDF.type, DCAT.Distribution):
+        assert catalog.value(distribution, DCATAP.availability) is not None, distribution
+    for licence in catalog.subjects(RDF.type, DCTERMS.LicenseDocument):
+        assert catalog.value(licence, DCTERMS.type) is not None, licence
 
 
 def test_catalogue_is_the_same_in_every_rdf_format(
@@ -173,11 +209,13 @@ def test_every_distribution_downloads_with_its_size_and_checksum_and_counts(
                 if dataset == whole:
                     assert per_graph == graph_triples
             else:
-                assert (
-                    len({(q.subject, q.predicate, q.object) for q in statements})
-                    == len(statements)
-                    == expected_triples
-                ), url
+                # The counts are of distinct triples; the whole graph's line-based dumps repeat a triple
+                # two files state (a hand-written municipality file and the generated table both say
+                # that mun:1466 is an ikg:Municipality).
+                distinct = len({(q.subject, q.predicate, q.object) for q in statements})
+                assert distinct == expected_triples and len(statements) >= distinct, url
+                if dataset != whole:
+                    assert len(statements) == distinct, url
     assert downloads >= 4 * 3
 
 

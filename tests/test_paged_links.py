@@ -16,7 +16,7 @@ from service.app import create_app
 from service.queries import load_query, with_window
 from service.settings import Settings
 from service.store import EmbeddedStore
-from tests.pages import follow_pages, link_relations, links_to
+from tests.pages import alternates, follow_pages, link_relations, links_to
 
 BASE = "https://w3id.org/integration-kg/"
 IKG = Namespace(BASE + "ontology#")
@@ -156,7 +156,8 @@ def test_a_resource_with_one_page_has_no_links_to_pages(client: TestClient, stor
     )
     assert len({s for s, _ in store_links(store, citation)}) <= PER_PAGE
     response = client.get("/" + citation[len(BASE) :], headers={"Accept": "text/turtle"})
-    assert response.status_code == 200 and "link" not in response.headers
+    assert response.status_code == 200 and link_relations(response) == {}
+    assert alternates(response)["application/ld+json"].endswith(".jsonld")
     assert (None, RDF.type, HYDRA.PartialCollectionView) not in Graph().parse(
         data=response.text, format="turtle"
     )

@@ -49,9 +49,9 @@ def test_coverage_agrees_with_never_mentioned(settings: Settings) -> None:
     store = open_store(settings)
     for row in run(settings, "municipalities-by-coverage"):
         drawn = tr.drawn_on(store, settings, row["kommunkod"])
-        assert int(row["principles"]) + int(row["alignedOnly"]) == 11 - len(drawn.never_mentioned), row[
-            "label"
-        ]
+        # absent = never mentioned (whole texts read) + not concluded (excerpts, or no document at all)
+        absent = len(drawn.never_mentioned) + len(drawn.not_concluded)
+        assert int(row["principles"]) + int(row["alignedOnly"]) == 11 - absent, row["label"]
         cited = {t for t, paths in drawn.paths.items() if any(not p.is_alignment for p in paths)}
         cbp = {c.iri for c in tr.catalogue(store, settings).concepts(FW + "eu-cbp-2004")}
         assert int(row["principles"]) == len(cited & cbp), row["label"]
@@ -59,11 +59,11 @@ def test_coverage_agrees_with_never_mentioned(settings: Settings) -> None:
 
 def test_explicit_versus_implicit(settings: Settings) -> None:
     rows = {r["label"]: r for r in run(settings, "explicit-versus-implicit")}
-    assert int(rows["Mölndals stad"]["explicit"]) > 0
-    for name in ("Kalmar kommun", "Trollhättans Stad"):
+    assert int(rows["Mölndal"]["explicit"]) > 0
+    for name in ("Kalmar", "Trollhättan"):
         assert int(rows[name]["explicit"]) == 0 and int(rows[name]["implicit"]) > 0
     # Vårgårda names no principle or goal and restates none: alignments only, no citation of a framework
-    assert int(rows["Vårgårda kommun"]["citations"]) == 0 and int(rows["Vårgårda kommun"]["alignments"]) > 0
+    assert int(rows["Vårgårda"]["citations"]) == 0 and int(rows["Vårgårda"]["alignments"]) > 0
     for row in rows.values():
         assert int(row["implicit"]) == int(row["paraphrase"])
         assert int(row["citations"]) == int(row["explicit"]) + int(row["paraphrase"])

@@ -94,14 +94,15 @@ def test_parts_inherit_their_documents_citation(store, settings: Settings) -> No
     assert all(p.direct for p in direct.paths) and part not in {p.origin for p in direct.paths}
 
 
-def test_a_plan_citing_its_strategy_traces_through_it(store, settings: Settings) -> None:
+def test_a_plan_carrying_out_its_strategy_traces_through_it(store, settings: Settings) -> None:
+    """The plan implements the strategy (a relation the page reports, not a citation the plan makes)."""
     answer = tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481"))
     [path] = [p for p in answer.paths if p.origin == DOC + "1481/handlingsplan-integration"]
     assert [(s.relation, s.to) for s in path.steps] == [
-        ("cites", DOC + "1481/integrationsstrategi"),
+        ("implements", DOC + "1481/integrationsstrategi"),
         ("cites", CBP1),
     ]
-    assert all(s.quote and s.kind for s in path.steps)
+    assert not path.steps[0].citation and path.steps[1].quote and path.kind == "explicit"
 
 
 def test_national_goal_aligned_with_cbp1_is_an_origin(store, settings: Settings) -> None:
@@ -314,10 +315,15 @@ def test_matrix_page_api_csv_and_cli_agree(
     cli_rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert cli_rows == rows
     assert cli_main(["trace", "eu-cbp-2004/1", "--municipality", "1481"]) == 0
+    paths = len(tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality="1481")).paths)
     assert (
-        f"{len(tr.trace(store, settings, CBP1, tr.make_filters(settings, municipality='1481')).paths)} paths, {cell.total} links"
+        f"{paths} paths, {cell.citations} citation links, {cell.alignments} thematic alignments (not citations)"
         in capsys.readouterr().out
     )
+    # Kalmar shares CBP 1's aim without naming it: the command line says it is an alignment
+    assert cli_main(["trace", "eu-cbp-2004/1", "--municipality", "0880"]) == 0
+    out = capsys.readouterr().out
+    assert "thematic (alignment)" in out and "0 citation links, 1 thematic alignments (not citations)" in out
 
 
 def test_csv_header_is_stable(client: TestClient) -> None:
@@ -411,10 +417,22 @@ def test_svg_and_pages(client: TestClient) -> None:
     assert (
         svg.headers["content-type"].startswith("image/svg+xml")
         and "<svg" in svg.text
-        and "Mölndals stad" in svg.text
+        and "Mölndal" in svg.text
     )
     page = client.get("/trace/eu-cbp-2004/1?municipality=1481")
     assert page.status_code == 200 and "dynamisk dubbelriktad process" in page.text
     assert "/id/source/1481/integrationsstrategi" in page.text
     reverse = client.get("/trace/drawn-on?municipality=1442")
     assert reverse.status_code == 200 and "Grundprincip 1:" in reverse.text.split('id="draws-on"')[0]
+
+
+def test_trace_page_labels_alignments_apart(client: TestClient) -> None:
+    """On the page for CBP 1, Kalmar's path is marked as an alignment and links to "the alignment",
+    Mölndal's as a citation; filtering by kind=explicit leaves the alignments out."""
+    page = client.get("/trace/eu-cbp-2004/1", params={"municipality": "0880"}).text
+    assert 'data-evidence="alignment"' in page and 'data-evidence="citation"' not in page
+    assert "samstämmigheten · the alignment" in page
+    molndal = client.get("/trace/eu-cbp-2004/1", params={"municipality": "1481"}).text
+    assert 'data-evidence="citation"' in molndal and 'data-evidence="alignment"' not in molndal
+    explicit = client.get("/trace/eu-cbp-2004/1", params={"kind": "explicit"}).text
+    assert 'data-evidence="alignment"' not in explicit and 'data-evidence="citation"' in explicit

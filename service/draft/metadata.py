@@ -86,6 +86,8 @@ DAY_MONTH_YEAR = re.compile(
 MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH_NAMES})\.?\s+(?P<y>(?:19|20)\d\d)\b", re.IGNORECASE)
 YEAR_MONTH = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)\b(?!-\d)")
 YEAR = re.compile(r"\b(?P<y>(?:19|20)\d\d)\b")
+# "20160510": a date written without separators, as templates and file names do
+COMPACT_DATE = re.compile(r"(?<![\d/:-])(?P<y>(?:19|20)\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)(?![\d/:-])")
 
 
 def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, int] | None:
@@ -97,6 +99,12 @@ def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, i
         except ValueError:
             continue
         candidates.append((match.start(), match.end(), DateValue(match.group(0), XSD_DATE)))
+    for match in COMPACT_DATE.finditer(text):
+        try:
+            value = date(int(match["y"]), int(match["m"]), int(match["d"]))
+        except ValueError:
+            continue
+        candidates.append((match.start(), match.end(), DateValue(value.isoformat(), XSD_DATE)))
     months = _months()
     for match in DAY_MONTH_YEAR.finditer(text):
         month = months[match["month"].lower()]
@@ -118,6 +126,8 @@ def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, i
             candidates.append((match.start(), match.end(), DateValue(match.group(0), XSD_GYEARMONTH)))
     if allow_year:
         covered = [(s, e) for s, e, _ in candidates]
+        for match in COMPACT_DATE.finditer(text):
+            covered.append((match.start(), match.end()))
         for match in YEAR.finditer(text):
             if not any(s <= match.start() < e for s, e in covered):
                 candidates.append((match.start(), match.end(), DateValue(match["y"], XSD_GYEAR)))
@@ -140,6 +150,10 @@ def recognise_actor(name: str, compounds: Compounds | None = None) -> Actor | No
     if not name or len(name) > 80:
         return None
     bodies = lexicon()["bodies"]
+    # a body followed by its decision's paragraph or date: "Kf 137/ Kf 39", "KF § 45", "Kommunfullmäktige 2019-05-10"
+    head = re.split(r"\s*(?:§|\d)", name, maxsplit=1)[0].strip(" ,/")
+    if head and head != name and re.search(r"[§\d]", name):
+        return recognise_actor(head, compounds)
     key = name.lower()
     if key in bodies:
         slug, cls, sv, en = bodies[key]
@@ -161,7 +175,7 @@ def recognise_actor(name: str, compounds: Compounds | None = None) -> Actor | No
     return Actor(label, _slug(label), cls)
 
 
-_BODY_WORDS = r"(?:[A-ZÅÄÖ]{2,3}\b|[A-ZÅÄÖa-zåäö][a-zåäö-]*(?:\s+och\s+[a-zåäö-]+)?(?:fullmäktige|styrelsen?|nämnden?|utskottet))"
+_BODY_WORDS = r"(?:[A-ZÅÄÖ]{2,3}\b|(?:Kf|Ks)\b|[A-ZÅÄÖa-zåäö][a-zåäö-]*(?:\s+och\s+[a-zåäö-]+)?(?:fullmäktige|styrelsen?|nämnden?|utskottet))"
 ADOPTION_SENTENCE = re.compile(
     rf"\b(?:antagen|antaget|antogs|beslutad|beslutat|beslutades|fastställd|fastställt|fastställdes)\s+(?:av|i)\s+(?P<body>{_BODY_WORDS})(?P<rest>[^.]{{0,80}})",
     re.IGNORECASE,
@@ -173,12 +187,16 @@ REVISION_SENTENCE = re.compile(
     r"\b(?:reviderad|reviderades|reviderat|uppdaterad|ändrad)\b(?P<rest>[^.]{0,60})", re.IGNORECASE
 )
 REVIEW_NOTE = re.compile(
-    r"\b(?:senast granskad|sidan granskad|senast uppdaterad|sidan uppdaterad|granskad)\b\s*:?\s*(?P<rest>.{0,40})",
+    r"\b(?:senast granskad|sidan granskad|granskad)\b\s*:?\s*(?P<rest>.{0,40})",
     re.IGNORECASE,
 )
 DIARIENUMMER = re.compile(
     r"\b(?:diarienummer|diarienr|dnr)\.?\s*:?\s*(?P<id>[A-ZÅÄÖ]{1,6}[ -]?\d{2,4}[/.:-]\d{1,6}(?:[/.:-]\d{1,6})?)",
     re.IGNORECASE,
+)
+# a diarienummer written without its label at the head of a document: "KS 2016/0072", "KS-2016-284"
+BARE_DIARIENUMMER = re.compile(
+    r"(?<![\w/-])(?P<id>(?!(?:SFS|SOU|Prop|Dir|Ds|ISBN)\b)[A-ZÅÄÖ][A-ZÅÄÖa-zåäö]{1,4}[ -]?(?:19|20)\d\d[/-]\d{1,5}(?:[/-]\d{1,4})?)(?![\w/-])"
 )
 _NONE_VALUES = {"-", "–", "—", "", "tillsvidare", "tills vidare", "ej angivet", "saknas"}
 
@@ -214,8 +232,15 @@ def recognise(text: str, layout: list[Block], compounds: Compounds) -> Metadata:
     """All metadata the text states."""
     meta = Metadata()
     _from_fields(text, layout, meta, compounds)
-    _title_and_kind(text, layout, meta, compounds)
     _from_sentences(text, layout, meta, compounds)
+    _title_and_kind(text, layout, meta, compounds)
+    _news_date(text, layout, meta)
+    if meta.identifier is None:
+        for block in layout[:15]:
+            match = BARE_DIARIENUMMER.search(block.text)
+            if match and block.kind in ("heading", "paragraph", "field") and len(block.text) < 200:
+                meta.identifier = _found(match["id"], text, block.start, block.end, "layout")
+                break
     return meta
 
 
@@ -234,11 +259,27 @@ def _from_fields(text: str, layout: list[Block], meta: Metadata, compounds: Comp
         if name is None or value.strip().lower() in _NONE_VALUES:
             continue
         here = lambda v, b=block: _found(v, text, b.start, b.end, "field")  # noqa: E731
+        if name == "kind":
+            kind = next((k for k in (_kind_of_word(t, compounds) for t in words(value)[:3]) if k), None)
+            if kind and meta.kind is None:
+                meta.kind = here(kind)
+            continue
+        if name == "title":
+            if meta.title is None:
+                meta.title = here(fold(value).strip(" ."))
+            continue
         if name in ("issued", "modified", "validUntil", "lastReviewed", "issuedOrRevised"):
             found = find_date(value, allow_year=True)
+            actor = recognise_actor(value, compounds) if name in ("issued", "issuedOrRevised") else None
+            if actor is not None and actor.cls == "PoliticalBody" and meta.adopted_by is None:
+                # "Antagen: Kf 137/ Kf 39": the field names the adopting decision, not its date
+                meta.adopted_by = here(actor)
             if found is None:
-                meta.notes.append(f"line {block.line_no}: no date recognised in «{block.text}»")
+                if actor is None:
+                    meta.notes.append(f"line {block.line_no}: no date recognised in «{block.text}»")
                 continue
+            if actor is not None and found[0].datatype == "gYear" and re.search(r"\d+\s*/\s*\d{4}", value):
+                continue  # "Kf 24/2015": a paragraph number and year, not a date
             target = {
                 "issued": "issued",
                 "modified": "modified",
@@ -257,6 +298,12 @@ def _from_fields(text: str, layout: list[Block], meta: Metadata, compounds: Comp
             meta.applies_to = here(value.strip())
         elif name in ("adoptedBy", "revisionResponsibility", "responsibleOffice", "responsiblePost"):
             actor = recognise_actor(value, compounds)
+            if actor is None and re.search(r"\d", value):
+                continue  # a decision's number or date, not a name
+            if name == "adoptedBy" and meta.issued is None:
+                dated = find_date(value)
+                if dated is not None:
+                    meta.issued = here(dated[0])
             if actor is None:
                 # a field names the actor even when the lexicon does not know the word
                 default_cls = {
@@ -283,52 +330,162 @@ def _from_fields(text: str, layout: list[Block], meta: Metadata, compounds: Comp
             meta.modified = issued_or_revised
 
 
+def _furniture(text: str) -> bool:
+    """A line of a web page's furniture (menu, logo, caption, cookie notice): never a title."""
+    lower = fold(text).lower()
+    return any(re.search(pattern, lower) for pattern in lexicon()["information_page"]["furniture"])
+
+
+def _leads_text(layout: list[Block], index: int) -> bool:
+    """A heading that a title can be: the next block is text (a sentence or a list), not more
+    short lines of a menu."""
+    following = layout[index + 1 : index + 4]
+    if any(_CONTACT.search(b.text) for b in following[:2]):
+        return False  # a contact block's heading ("Reception och regionupplysning")
+    for block in following:
+        if block.kind == "noise":
+            continue
+        if block.kind in ("bullet", "field"):
+            return True
+        if block.kind == "paragraph" and not looks_like_heading(block.text):
+            return len(block.text.split()) >= 8 or bool(re.search(r"[.!?]", block.text))
+        dated = find_date(block.text[:30])
+        if dated is not None and dated[1] == 0:
+            return True  # a news item's date under its title
+        # a caption or subtitle between the title and its text: look one block further
+    return False
+
+
+_CONTACT = re.compile(r"\btelefon\b|\be-post\b|\b\d{3}\s?\d{2}\s+[A-ZÅÄÖ][a-zåäö]+\b", re.IGNORECASE)
+
+
+_CONTINUES = re.compile(r"(?:\b(?:och|för|i|med|av|om|till|på|inom|samt)|[,–-])$", re.IGNORECASE)
+
+
+def _title_lines(text: str, layout: list[Block], index: int) -> tuple[int, int]:
+    """The span of a title, joined with the lines it runs on to: a title set over several lines
+    ("Strategi för integration och" / "mångfald i X kommun", "Integrationsstrategi" / "för Gotland")."""
+    block = layout[index]
+    start, end = block.start, block.end
+    for following in layout[index + 1 : index + 3]:
+        if following.kind not in ("heading", "paragraph") or len(following.text.split()) > 8:
+            break
+        current = fold(text[start:end])
+        if following.text[:1].islower() or _CONTINUES.search(current):
+            end = following.end
+        else:
+            break
+    return start, end
+
+
+def _has_document_data(meta: Metadata) -> bool:
+    return any(
+        getattr(meta, attr) is not None
+        for attr in (
+            "issued",
+            "identifier",
+            "version",
+            "adopted_by",
+            "valid_until",
+            "revision_responsibility",
+        )
+    )
+
+
 def _title_and_kind(text: str, layout: list[Block], meta: Metadata, compounds: Compounds) -> None:
+    """The title is the first heading that leads text and is not page furniture (joined with the
+    lines it runs on to); the kind is the one a document-information field states, else the one
+    the title's head word names, unless the text is a web page (its furniture, or short with no
+    adoption data), which is an ikg:InformationPage whatever it is about."""
     lower = text.lower()
     kinds = lexicon()["kinds"]
     type_lines: list[Block] = []
-    title_block: Block | None = None
-    title_kind: str | None = None
-    first_heading: Block | None = None
-    for block in layout[:40]:
-        if block.kind not in ("heading", "paragraph") or not looks_like_heading(block.text):
+    title_at: int | None = None
+    fallback_at: int | None = None
+    front_matter = set(lexicon()["section_headings"]["not_sections"])
+    first_text = next((i for i, b in enumerate(layout) if b.kind in ("heading", "paragraph")), None)
+    for index, block in enumerate(layout[:40]):
+        if block.kind not in ("heading", "paragraph"):
             continue
         tokens = words(block.text)
+        opening = index == first_text and len(tokens) <= 16 and not block.text.endswith((".", ":", ",", ";"))
+        if not (looks_like_heading(block.text) or opening):
+            continue
         if len(tokens) == 1 and tokens[0] in kinds:
             type_lines.append(block)
             continue
-        if first_heading is None and len(tokens) >= 1 and not block.text.isupper():
-            first_heading = block
-        if title_block is None:
-            for token in tokens[:4]:
-                kind = _kind_of_word(token, compounds)
-                if kind:
-                    title_block, title_kind = block, kind
-                    break
+        if (
+            _furniture(block.text)
+            or _CONTACT.search(block.text)
+            or (block.text.isupper() and len(tokens) > 6)
+        ):
+            continue
+        if fold(block.text).lower().strip(" .:") in front_matter or BARE_DIARIENUMMER.fullmatch(
+            block.text.strip()
+        ):
+            continue
+        if fallback_at is None and tokens:
+            fallback_at = index
+        named_kind = any(_kind_of_word(t, compounds) for t in tokens[:4])
+        if title_at is None and (named_kind or _leads_text(layout, index)):
+            title_at = index
     markers = [m for m in lexicon()["information_page"]["markers"] if m in lower]
-    if title_block is not None and title_kind is not None:
-        meta.title = _found(title_block.text, text, title_block.start, title_block.end, "title")
-        meta.kind = _found(title_kind, text, title_block.start, title_block.end, "title")
+    chosen = title_at if title_at is not None else fallback_at
+    title_kind: str | None = None
+    if chosen is not None:
+        start, end = _title_lines(text, layout, chosen)
+        if meta.title is None:
+            meta.title = _found(fold(text[start:end]), text, start, end, "title")
+        for token in words(meta.title.value)[:4]:  # type: ignore[arg-type]
+            title_kind = _kind_of_word(token, compounds)
+            if title_kind:
+                break
+    if meta.kind is not None:  # stated in a document-information field
         return
-    if first_heading is not None:
-        meta.title = _found(first_heading.text, text, first_heading.start, first_heading.end, "layout")
+    short_page = not title_kind and not type_lines and not _has_document_data(meta) and len(text) < 6000
+    if markers or short_page:
+        anchor_text = markers[0] if markers else ""
+        anchor = lower.index(anchor_text) if anchor_text else (meta.title.start if meta.title else 0)
+        meta.kind = Found(
+            "InformationPage",
+            anchor,
+            anchor + len(anchor_text),
+            text[anchor : anchor + len(anchor_text)]
+            if anchor_text
+            else "(a short text with no adoption data)",
+            "layout",
+        )
+        return
+    if title_kind and meta.title is not None:
+        meta.kind = _found(title_kind, text, meta.title.start, meta.title.end, "title")
+        return
     distinct = {str(kinds[words(b.text)[0]]) for b in type_lines}
     if len(distinct) == 1:
         block = type_lines[0]
         meta.kind = _found(distinct.pop(), text, block.start, block.end, "layout")
-    elif markers:
-        anchor = lower.index(markers[0])
-        meta.kind = Found(
-            "InformationPage",
-            anchor,
-            anchor + len(markers[0]),
-            text[anchor : anchor + len(markers[0])],
-            "layout",
-        )
     if len(distinct) > 1:
         meta.notes.append(
             "the text lists several document kinds (a template's type list); none taken from it"
         )
+
+
+def _news_date(text: str, layout: list[Block], meta: Metadata) -> None:
+    """A web page or news item dated on the line under its title ("9 januari 2020 | Kommun …"):
+    the date it was published (dcterms:issued)."""
+    if (
+        meta.issued is not None
+        or meta.title is None
+        or meta.kind is None
+        or meta.kind.value != "InformationPage"
+    ):
+        return
+    after = [b for b in layout if b.start >= meta.title.end and b.kind != "noise"][:1]
+    for block in after:
+        line_end = text.find("\n", block.start)
+        line = text[block.start : line_end if line_end != -1 else block.end]
+        found = find_date(line[:40])
+        if found is not None and found[1] == 0 and found[0].datatype == XSD_DATE and len(line) < 120:
+            meta.issued = _found(found[0], text, block.start, block.start + len(line), "layout")
 
 
 def _from_sentences(text: str, layout: list[Block], meta: Metadata, compounds: Compounds) -> None:

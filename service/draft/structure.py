@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from .text import (
+    NUMBERED_START,
     Block,
     Compounds,
     ends_with_inflected,
@@ -128,7 +129,7 @@ def list_cue(intro: str, compounds: Compounds) -> tuple[str, str] | None:
 
 
 _HEADING_PART = re.compile(
-    r"^(?P<cue>[A-ZÅÄÖa-zåäö]+)\s*(?P<num>\d+(?:\.\d+)*|[A-Z])?\s*[:.–—-]\s+(?P<label>\S.*)$"
+    r"^(?:[A-ZÅÄÖ][a-zåäö]+\s+(?=[a-zåäö]+\s*\d))?(?P<cue>[A-ZÅÄÖa-zåäö]+)\s*(?P<num>\d+(?:\.\d+)*|[A-Z])?\s*[:.–—-]\s+(?P<label>\S.*)$"
 )
 
 
@@ -335,6 +336,18 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
                 section_part = None
             index += 1
             continue
+        if block.kind == "paragraph" and NUMBERED_START.match(block.text):
+            # "Mål 1: Fler i arbete Nyanlända ska …": a numbered heading run on with its text (a PDF
+            # page copied as one line): the part's label is its first sentence
+            first_end = sentences(text, block.start, block.end)[0][1]
+            found = _heading_part(repair_line_breaks(text[block.start : first_end]).rstrip(". "), compounds)
+            if found:
+                cls, label = found
+                section_part = Part(cls, label, block.start, block.end, "", cue=block.text[:40])
+                parts.append(section_part)
+                owner[index] = section_part
+                index += 1
+                continue
         if block.kind != "bullet":
             if section_part is not None and block.kind == "paragraph":
                 owner[index] = section_part
@@ -388,6 +401,7 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
     taken = {p.start for p in committed}
     parts.extend(committed)
     parts.extend(p for p in _goal_sentences(text, layout, owner, compounds) if p.start not in taken)
+    parts.extend(_enumerations(text, layout, owner, compounds))
     parts.extend(_named_sections(text, layout, parts, owner))
     parts.sort(key=lambda p: p.start)
     structure = Structure(parts, unclassified, owner)
@@ -433,6 +447,8 @@ def _commitments(text: str, layout: list[Block], owner: dict[int, Part], compoun
         for start, end in sentences(text, block.start, block.end):
             sentence = repair_line_breaks(text[start:end])
             entails = ENTAILS.match(sentence)
+            if _about_parts(sentence, compounds):
+                continue  # "Kommunen har fyra övergripande mål som ska …" speaks of the goals, is none
             if COMMITMENT.search(sentence):
                 out.append(Part(section[0], _label(sentence), start, end, "", cue=section[1]))
             elif entails and section[0] in ("Action", "Direction"):
@@ -449,6 +465,94 @@ def _commitments(text: str, layout: list[Block], owner: dict[int, Part], compoun
                     )
                 )
     return out
+
+
+def _about_parts(sentence: str, compounds: Compounds) -> bool:
+    """A sentence about the parts themselves (a vision, or "… har fyra mål som ska …"), not one of them."""
+    tokens = words(sentence)
+    if tokens and inflects(tokens[0], "vision"):
+        return True
+    return any(
+        token in _NUMBERS
+        and index + 3 <= len(tokens)
+        and cue_class(" ".join(tokens[index + 1 : index + 4]), compounds)
+        for index, token in enumerate(tokens)
+    )
+
+
+_NUMBERS = {
+    "två": 2,
+    "tre": 3,
+    "fyra": 4,
+    "fem": 5,
+    "sex": 6,
+    "sju": 7,
+    "åtta": 8,
+    "nio": 9,
+    "tio": 10,
+    "elva": 11,
+    "tolv": 12,
+}
+_LIST_START = re.compile(r"\s*(?::|\bär\b|\butgörs av\b|\bomfattar\b)\s*", re.IGNORECASE)
+
+
+def _enumerations(text: str, layout: list[Block], owner: dict[int, Part], compounds: Compounds) -> list[Part]:
+    """Parts listed inside a sentence, counted by the sentence itself: "Därtill har sex områden
+    prioriterats: attityd, arbete, …, socialt deltagande/inflytande och mötesplatser" or "De fem
+    områdena är Arbete, Boende, …". The number must equal the items found (the last two split at
+    the last "och"), so a sentence that merely mentions goals makes no parts."""
+    out: list[Part] = []
+    for index, block in enumerate(layout):
+        if block.kind != "paragraph" or index in owner:
+            continue
+        for start, end in sentences(text, block.start, block.end):
+            sentence = text[start:end]
+            found = _enumeration(sentence, compounds)
+            if found is None:
+                continue
+            cls, cue, items = found
+            for item, offset in items:
+                out.append(Part(cls, item, start + offset, start + offset + len(item), "", cue=cue))
+    return out
+
+
+def _enumeration(sentence: str, compounds: Compounds) -> tuple[str, str, list[tuple[str, int]]] | None:
+    for number in re.finditer(r"\b(" + "|".join(_NUMBERS) + r"|\d{1,2})\s+", sentence, re.IGNORECASE):
+        count = int(number.group(1)) if number.group(1).isdigit() else _NUMBERS[number.group(1).lower()]
+        after = sentence[number.end() :]
+        found = None
+        for head in re.finditer(r"[\wåäöÅÄÖ-]+", after):
+            if head.start() > 40:
+                break
+            found = cue_class(head.group(0), compounds)
+            if found is not None:
+                break
+        if found is None or found[0] not in ("FocusArea", "Goal", "Direction", "Action", "Factor"):
+            continue
+        rest_at = number.end() + head.end()
+        opener = None
+        for candidate in _LIST_START.finditer(sentence, rest_at):
+            if candidate.start() - rest_at <= 80:
+                opener = candidate
+                break
+        if opener is None:
+            continue
+        listing = sentence[opener.end() :].rstrip(" .\n")
+        pieces = [p for p in re.split(r",\s+", listing)]
+        if len(pieces) < 2:
+            continue
+        last = re.split(r"\s+och\s+(?=[^,]*$)", pieces[-1])
+        items = pieces[:-1] + last
+        if len(items) != count or any(len(i.split()) > 6 or not i.strip() for i in items):
+            continue
+        located: list[tuple[str, int]] = []
+        cursor = opener.end()
+        for item in items:
+            at = sentence.index(item, cursor)
+            located.append((item.strip(), at))
+            cursor = at + len(item)
+        return found[0], found[1], located
+    return None
 
 
 def _goal_sentences(

@@ -227,9 +227,67 @@ def _lines(text: str) -> list[_Line]:
     for number, raw in enumerate(text.split("\n"), start=1):
         stripped = raw.strip(" \t\u00a0\r\f\v")
         lead = len(raw) - len(raw.lstrip(" \t\u00a0\r\f\v"))
-        lines.append(_Line(stripped, offset + lead, offset + lead + len(stripped), number))
+        line = _Line(stripped, offset + lead, offset + lead + len(stripped), number)
+        lines.extend(_split_line(line))
         offset += len(raw) + 1
     return lines
+
+
+# where a line that holds several lines of the original layout is cut (the text is not changed:
+# each piece keeps its offsets and its line number)
+_PAGE_PREFIX = re.compile(r"^\d{1,3}\s*\(\d{1,3}\)\s+(?=\S)")  # "1 (8) " opening a PDF page set on one line
+_INLINE_GLYPH = re.compile(r"(?<=\S)\s+(?=[•▪●◦■]\s+\S)")  # "… följande: • A • B"
+_NUMBERED_HEADING = re.compile(
+    r"(?<=[.!?:”])\s+(?=(?:[A-ZÅÄÖ][a-zåäö]+\s+)?(?:[Mm]ål|[Dd]elmål|[Ff]okusområde|[Mm]ålområde|[Ii]nsatsområde|[Åå]tgärd|[Aa]ktivitet)\s+\d{1,2}\s*:)"
+)
+
+
+@lru_cache(maxsize=1)
+def _field_label_pattern() -> re.Pattern[str]:
+    labels = sorted(lexicon()["fields"], key=len, reverse=True)
+    alternatives = "|".join(re.escape(str(label)).replace("\\ ", r"\s+") for label in labels)
+    # a known label written with a capital, followed by a colon: a field of a flattened table
+    return re.compile(rf"(?<!\S)(?=(?P<label>{alternatives})\s*:)", re.IGNORECASE)
+
+
+def _split_line(line: _Line) -> list[_Line]:
+    """A physical line cut where the layout lost its line breaks: a document-information table
+    flattened onto one line ("Dokumenttyp: Strategi Beslutad av: Kommunfullmäktige …"), a page of
+    a PDF set on one line (page number prefix, numbered goal headings), bullets run together."""
+    text = line.text
+    if len(text) < 20:
+        return [line]
+    cuts: set[int] = set()
+    page = _PAGE_PREFIX.match(text)
+    if page:
+        cuts.add(page.end())
+    labels: list[int] = []
+    covered = -1
+    for match in _field_label_pattern().finditer(text):
+        if match.start() > covered and text[match.start()].isupper():
+            labels.append(match.start())
+        # "Senast reviderad:" holds the label "reviderad": one field, not two
+        covered = max(covered, match.start() + len(match["label"]))
+    if len(labels) >= 2:
+        cuts.update(labels)
+    glyphs = [m.end() for m in _INLINE_GLYPH.finditer(text)]
+    if len(glyphs) >= 2:
+        cuts.update(glyphs)
+    if len(text) > 300:
+        cuts.update(m.end() for m in _NUMBERED_HEADING.finditer(text))
+    cuts.discard(0)
+    if not cuts:
+        return [line]
+    out: list[_Line] = []
+    previous = 0
+    for cut in sorted(cuts) + [len(text)]:
+        piece = text[previous:cut]
+        stripped = piece.strip()
+        if stripped:
+            start = line.start + previous + (len(piece) - len(piece.lstrip()))
+            out.append(_Line(stripped, start, start + len(stripped), line.number))
+        previous = cut
+    return out
 
 
 def _repeated_lines(lines: list[_Line]) -> set[str]:
@@ -315,11 +373,31 @@ def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block
             out.append(Block(kind, fold(text[start:end]), start, end, line_no=current[0].number))
         current, current_kind, glyph = [], "", ""
 
+    paired = _labels_then_values(run)
+    listed = _lost_bullets(run)
     for index, line in enumerate(run):
         bullet = BULLET.match(line.text)
         field_match = FIELD.match(line.text)
         following = run[index + 1].text if index + 1 < len(run) else ""
-        if line.text in repeated or PAGE_NUMBER.match(line.text):
+        if index in paired:
+            emit()
+            label_line, value_line = paired[index]
+            if value_line is not None:
+                out.append(
+                    Block(
+                        "field",
+                        fold(f"{label_line.text.rstrip(': ')}: {value_line.text}"),
+                        value_line.start,
+                        value_line.end,
+                        label=label_line.text.rstrip(": "),
+                        value=value_line.text,
+                        line_no=value_line.number,
+                    )
+                )
+        elif index in listed:
+            emit()
+            out.append(Block("bullet", fold(line.text), line.start, line.end, glyph="", line_no=line.number))
+        elif line.text in repeated or PAGE_NUMBER.match(line.text) or CONTENTS_LINE.search(line.text):
             emit()
             out.append(Block("noise", line.text, line.start, line.end, line_no=line.number))
         elif bullet and not _is_date_or_number_line(line.text):
@@ -355,12 +433,68 @@ def _run_blocks(text: str, run: list[_Line], repeated: set[str], out: list[Block
             emit()
             current, current_kind = [line], "paragraph"
             emit()
-        elif current_kind == "paragraph":
+        elif current_kind == "paragraph" and not NUMBERED_START.match(line.text):
             current.append(line)
         else:
             emit()
             current, current_kind = [line], "paragraph"
     emit()
+
+
+# a line of a table of contents: dot leaders (or an ellipsis) and a page number at the end
+CONTENTS_LINE = re.compile(r"(?:[.…]\s?){3,}\s*\d{1,3}\s*$")
+# a line that opens a numbered goal or area ("Mål 1: …", "Långsiktigt mål 2: …") starts a new block
+NUMBERED_START = re.compile(
+    r"^(?:[A-ZÅÄÖ][a-zåäö]+\s+)?(?:[Mm]ål|[Dd]elmål|[Ff]okusområde|[Mm]ålområde|[Ii]nsatsområde|[Åå]tgärd|[Aa]ktivitet)\s+\d{1,2}\s*:\s+\S"
+)
+
+
+def _bare_label(text: str) -> bool:
+    return _is_field_label(text.rstrip(": ")) and len(text) <= 50
+
+
+def _labels_then_values(run: list[_Line]) -> dict[int, tuple[_Line, _Line | None]]:
+    """A document-information table flattened column-wise: two or more known field labels on
+    lines of their own, then as many value lines in the same order. Index of each line in the
+    run → (label line, value line); value lines map to (label, None) and are consumed."""
+    out: dict[int, tuple[_Line, _Line | None]] = {}
+    index = 0
+    while index < len(run):
+        count = 0
+        while index + count < len(run) and _bare_label(run[index + count].text):
+            count += 1
+        values = run[index + count : index + 2 * count]
+        if count >= 2 and len(values) == count and not any(_bare_label(v.text) for v in values):
+            for offset in range(count):
+                out[index + offset] = (run[index + offset], values[offset])
+                out[index + count + offset] = (run[index + offset], None)
+            index += 2 * count
+        else:
+            index += max(count, 1)
+    return out
+
+
+def _lost_bullets(run: list[_Line]) -> set[int]:
+    """Items of a list whose glyphs were lost when the text was copied: after a line ending with
+    a colon, two or more short lines that are neither sentences nor labels, up to the end of the run."""
+    out: set[int] = set()
+    for index, line in enumerate(run):
+        if not line.text.endswith(":") or FIELD.match(line.text) and _is_field_label(line.text.rstrip(": ")):
+            continue
+        items = []
+        for candidate in run[index + 1 :]:
+            text = candidate.text
+            if (
+                BULLET.match(text)
+                or text.endswith(":")
+                or len(text) > 120
+                or re.search(r"[.!?]\s+[A-ZÅÄÖ]", text)
+            ):
+                break
+            items.append(run.index(candidate))
+        if len(items) >= 2 and index + len(items) == len(run) - 1:
+            out.update(items)
+    return out
 
 
 def _is_date_or_number_line(line: str) -> bool:

@@ -17,16 +17,24 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from ..catalog import CATALOGS, Addresses
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
-from ..render import HTML, RDF_FORMATS, RdfFormat, negotiate, rdf_format_for, rdf_format_named, render_graph
+from ..render import (
+    HTML,
+    RDF_FORMATS,
+    NoAcceptableFormat,
+    RdfFormat,
+    choose_format,
+    format_values,
+    negotiate,
+    render_graph,
+)
 from ..settings import Settings
 from ..store import GraphStore, current_store_path
-from ..void import VoidCache
+from ..void import void_graph
 from .deps import TEMPLATES, get_settings, get_store, page_context, public_root
 
 router = APIRouter(tags=["open data"])
 CACHE_CONTROL = "public, max-age=300"
 DUMP_CACHE_CONTROL = "public, max-age=3600, must-revalidate"
-_voids = VoidCache()
 
 
 def _addresses(request: Request, settings: Settings) -> Addresses:
@@ -42,34 +50,37 @@ def _store_path(settings: Settings) -> Path:
 
 
 def _choose(request: Request, offers: tuple[RdfFormat, ...]) -> RdfFormat:
-    """format= first, then Accept; 406 naming the offers when neither matches."""
-    named = request.query_params.get("format")
-    if named:
-        fmt = rdf_format_named(named, offers)
-        if fmt is None:
-            raise HTTPException(
-                status_code=400,
-                detail=f"unknown format {named!r}; use one of " + ", ".join(f.name for f in offers),
-            )
-        return fmt
-    fmt = rdf_format_for(request.headers.get("accept"), offers)
-    if fmt is None:
-        raise HTTPException(
-            status_code=406,
-            detail="not acceptable; this resource is offered as " + ", ".join(f.media_type for f in offers),
+    """format= first, then Accept (service.render.choose_format); 406 with Vary: Accept listing the offers."""
+    try:
+        return choose_format(
+            offers, request.headers.get("accept"), format_values(*request.query_params.getlist("format"))
         )
-    return fmt
+    except NoAcceptableFormat as error:
+        raise HTTPException(status_code=406, detail=str(error), headers={"Vary": "Accept"}) from None
+
+
+def _links(request: Request, settings: Settings, path: str, offers: tuple[RdfFormat, ...]) -> str:
+    """RFC 8288 alternates of a document served at `path`, one per format (by `format=`)."""
+    root = _addresses(request, settings).public_url
+    return ", ".join(
+        f'<{root}{path}?format={f.name}>; rel="alternate"; type="{f.media_type}"' for f in offers
+    )
 
 
 def _rdf_response(
-    graph: Graph, fmt: RdfFormat, request: Request, settings: Settings, build_id: str
+    graph: Graph, fmt: RdfFormat, request: Request, settings: Settings, build_id: str, link: str
 ) -> Response:
     at = _addresses(request, settings)
     body = render_graph(graph, fmt, settings=settings, context_url=at.public_url + "/context.jsonld")
     return Response(
         body,
         media_type=fmt.media_type,
-        headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL, "ETag": f'"{build_id}-{fmt.name}"'},
+        headers={
+            "Vary": "Accept",
+            "Cache-Control": CACHE_CONTROL,
+            "ETag": f'"{build_id}-{fmt.name}"',
+            "Link": link,
+        },
     )
 
 
@@ -77,7 +88,9 @@ def _rdf_response(
 def catalog(
     request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
 ) -> Response:
-    fmt = _choose(request, (*RDF_FORMATS, HTML))  # RDF first: */* (a harvester) gets Turtle, a browser HTML
+    offers = (*RDF_FORMATS, HTML)  # RDF first: */* (a harvester) gets Turtle, a browser HTML
+    fmt = _choose(request, offers)
+    link = _links(request, settings, "/catalog", offers)
     at = _addresses(request, settings)
     graph = CATALOGS.get(settings, store, _store_path(settings), at.public_url)
     if fmt is HTML:
@@ -85,25 +98,28 @@ def catalog(
             request,
             "catalog.html",
             page_context(request, settings, **_catalog_page(graph, at)),
-            headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL},
+            headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL, "Link": link},
         )
-    return _rdf_response(graph, fmt, request, settings, store.info.build_id)
+    return _rdf_response(graph, fmt, request, settings, store.info.build_id, link)
 
 
 @router.get("/.well-known/void", summary="The VoID description with statistics")
 def void(
     request: Request, settings: Settings = Depends(get_settings), store: GraphStore = Depends(get_store)
 ) -> Response:
-    fmt = _choose(request, (*RDF_FORMATS, HTML))  # RDF first: */* (an RDF client) gets Turtle, a browser HTML
-    graph = _voids.get(store, _store_path(settings), _addresses(request, settings))
+    offers = (*RDF_FORMATS, HTML)  # RDF first: */* (an RDF client) gets Turtle, a browser HTML
+    fmt = _choose(request, offers)
+    at = _addresses(request, settings)
+    graph = void_graph(store, _store_path(settings), at)
+    link = _links(request, settings, "/.well-known/void", offers)
     if fmt is HTML:
         return TEMPLATES.TemplateResponse(
             request,
             "void.html",
-            page_context(request, settings, **void_page(graph, settings, _addresses(request, settings))),
-            headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL},
+            page_context(request, settings, **void_page(graph, settings, at)),
+            headers={"Vary": "Accept", "Cache-Control": CACHE_CONTROL, "Link": link},
         )
-    return _rdf_response(graph, fmt, request, settings, store.info.build_id)
+    return _rdf_response(graph, fmt, request, settings, store.info.build_id, link)
 
 
 def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from rdflib import URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from ..catalog import CATALOGS, schema_org_dataset
+from ..catalog import CATALOGS, Addresses, published_description, schema_org_dataset
 from ..describe import (
     Description,
     Labeller,
@@ -30,22 +29,29 @@ from ..describe import (
     resource_view,
     shapes_view,
 )
+from ..per_store import per_store
 from ..queries import load_query
+from ..rdfterms import to_oxigraph, to_rdflib
 from ..render import (
     HTML,
     JSON_LD,
+    QUAD_FORMATS,
     RDF_FORMATS,
     WRITTEN_BY_OXIGRAPH,
+    NoAcceptableFormat,
     RdfFormat,
+    choose_format,
     context_text,
+    format_values,
     prefixes,
-    rdf_format_for,
     render_graph,
+    render_quads,
     render_triples,
 )
 from ..settings import Settings
 from ..store import GraphStore, StoreUnavailable, current_store_path
 from ..validation import shapes_graph
+from ..void import void_graph
 from .deps import (
     TEMPLATES,
     UI_TEXT,
@@ -64,51 +70,50 @@ from .lookup_cache import PAGES, PageKey, RenderedPage
 
 router = APIRouter()
 PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
+ID_FORMATS: tuple[RdfFormat, ...] = (*PAGE_FORMATS, *QUAD_FORMATS)
+"""An /id/ resource's statements come from the named graphs of the data files: N-Quads and TriG say which."""
 FORMAT_LABELS = {
     "html": "HTML",
     "turtle": "Turtle",
     "jsonld": "JSON-LD",
     "ntriples": "N-Triples",
     "rdfxml": "RDF/XML",
+    "nquads": "N-Quads",
+    "trig": "TriG",
 }
 VARY = "Accept, Accept-Language"
 
 
-def choose_representation(request: Request, suffix_format: RdfFormat | None) -> RdfFormat:
-    """The suffix wins, then `format=`, then Accept; 406 when nothing acceptable can be produced."""
+def choose_representation(
+    request: Request, suffix_format: RdfFormat | None, offers: tuple[RdfFormat, ...] = PAGE_FORMATS
+) -> RdfFormat:
+    """The suffix wins, then `format=`, then Accept (service.render.choose_format); 406 with Vary: Accept
+    and the list of what is available when nothing acceptable can be produced."""
     if suffix_format is not None:
         return suffix_format
-    asked = request.query_params.get("format")
-    if asked:
-        for fmt in PAGE_FORMATS:
-            if (
-                asked.lower() in (fmt.name, fmt.media_type, fmt.suffix.lstrip("."))
-                or asked.lower() in fmt.aliases
-            ):
-                return fmt
-        raise HTTPException(
-            406, f"format={asked!r} is not available: use html, turtle, jsonld, ntriples or rdfxml"
+    try:
+        return choose_format(
+            offers, request.headers.get("accept"), format_values(*request.query_params.getlist("format"))
         )
-    chosen = rdf_format_for(request.headers.get("accept"), PAGE_FORMATS)
-    if chosen is None:
-        offered = ", ".join(f.media_type for f in PAGE_FORMATS)
-        raise HTTPException(
-            406, f"none of the accepted media types can be produced; this resource is available as {offered}"
-        )
-    return chosen
+    except NoAcceptableFormat as error:
+        raise HTTPException(406, str(error), headers={"Vary": VARY}) from None
 
 
-def split_suffix(path: str) -> tuple[str, RdfFormat | None]:
-    for fmt in PAGE_FORMATS:
+def alternates(href: str, formats: tuple[RdfFormat, ...] = PAGE_FORMATS) -> str:
+    """RFC 8288 links to every representation of a resource, by suffix: `<…>; rel="alternate"; type="…"`."""
+    return ", ".join(f'<{href}{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in formats)
+
+
+def split_suffix(path: str, formats: tuple[RdfFormat, ...] = PAGE_FORMATS) -> tuple[str, RdfFormat | None]:
+    for fmt in formats:
         if path.endswith(fmt.suffix) and len(path) > len(fmt.suffix):
             return path[: -len(fmt.suffix)], fmt
     return path, None
 
 
-def format_links(href: str) -> list[dict[str, str]]:
+def format_links(href: str, formats: tuple[RdfFormat, ...] = PAGE_FORMATS) -> list[dict[str, str]]:
     return [
-        {"href": href + f.suffix, "media_type": f.media_type, "label": FORMAT_LABELS[f.name]}
-        for f in PAGE_FORMATS
+        {"href": href + f.suffix, "media_type": f.media_type, "label": FORMAT_LABELS[f.name]} for f in formats
     ]
 
 
@@ -129,8 +134,18 @@ def resource(
     settings: Settings = Depends(get_settings),
     store: GraphStore = Depends(get_store),
 ) -> Response:
-    """One page of a resource (`?page=N`, 1 by default): its whole description, and a page of what links to it."""
-    return resource_page(request, path, settings, store)
+    """One page of a resource (`?page=N`, 1 by default): its whole description, and a page of what links to it.
+    IRIs the service publishes outside the graph (catalogue, datasets, distributions, the data service,
+    VoID subsets and linksets) answer from the catalogue and VoID, with the same negotiation."""
+    try:
+        return resource_page(request, path, settings, store)
+    except HTTPException as error:
+        if error.status_code != 404:
+            raise
+        published = published_page(request, path, settings, store)
+        if published is None:
+            raise
+        return published
 
 
 def resource_page(
@@ -149,7 +164,7 @@ def resource_page(
         raise HTTPException(
             404, f"{iri} has no page {page}: what links to it fills {pages} page{'s' if pages > 1 else ''}"
         )
-    fmt = choose_representation(request, suffix_format)
+    fmt = choose_representation(request, suffix_format, ID_FORMATS)
     if bounded and fmt not in WRITTEN_BY_OXIGRAPH:
         raise NotBounded(f"{iri} as {fmt.name}")
     key = _page_key(request, settings, store, iri, fmt, page)
@@ -181,7 +196,7 @@ def _known_resource(
 ) -> tuple[str, str, RdfFormat | None]:
     """The IRI a path names, the path without its format suffix, and that suffix; 404 when the graph does not
     know it. A suffix is taken as one only when the IRI without it is known (`…/plan.ttl` may be a name)."""
-    stem, suffix_format = split_suffix(path)
+    stem, suffix_format = split_suffix(path, ID_FORMATS)
     try:
         ox.NamedNode(settings.base_iri + "id/" + path)
     except ValueError as error:
@@ -215,12 +230,12 @@ def cached_lookup(request: Request) -> Response | None:
     except StoreUnavailable:
         return None
     path = request.scope["path"][len("/id/") :]
-    stem, suffix_format = split_suffix(path)
+    stem, suffix_format = split_suffix(path, ID_FORMATS)
     if not stem:
         return None
     try:
         page = requested_page(request)
-        fmt = choose_representation(request, suffix_format)
+        fmt = choose_representation(request, suffix_format, ID_FORMATS)
     except HTTPException:
         return None
     key = _page_key(request, settings, store, settings.base_iri + "id/" + stem, fmt, page)
@@ -287,8 +302,15 @@ def _answer(
     if _matches(request, etag):
         return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
     page = rendered()
-    if page.link:
-        headers["Link"] = page.link
+    headers["Link"] = ", ".join(
+        [
+            *(
+                f'<{page_url(key.root, stem, f.suffix, key.page)}>; rel="alternate"; type="{f.media_type}"'
+                for f in ID_FORMATS
+            ),
+            *([page.link] if page.link else []),
+        ]
+    )
     return cached_response(
         request,
         page.body,
@@ -391,8 +413,11 @@ def _render(
         description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n)
     )
     ctx_url = root + "/context.jsonld"
-    fmt = next(f for f in PAGE_FORMATS if f.name == key.format)
+    fmt = next(f for f in ID_FORMATS if f.name == key.format)
     triples = [*description.triples, *paging_statements(pager)]
+    if fmt in QUAD_FORMATS:
+        quads = named_graph_quads(store, triples)
+        return RenderedPage(render_quads(quads, fmt, settings=settings), pager.link_header())
     if fmt is not HTML:
         return RenderedPage(
             render_triples(triples, fmt, settings=settings, context_url=ctx_url), pager.link_header()
@@ -412,10 +437,207 @@ def _render(
         lang=language,
         view=view,
         pager=pager,
-        formats=format_links(f"{root}/id/{stem}"),
+        formats=format_links(f"{root}/id/{stem}", ID_FORMATS),
         json_ld=json_ld.replace("</", "<\\/"),
     )
     return RenderedPage(html.encode("utf-8"), pager.link_header())
+
+
+def named_graph_quads(store: GraphStore, triples: list[ox.Triple]) -> list[ox.Quad]:
+    """The statements of a page, each in every named graph (data file) that states it; a statement about
+    a blank node goes where the statement that leads to the blank node is, and one no graph states (the
+    page's own paging statements) in the default graph."""
+    subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
+    graphs: dict[tuple[str, str, str], set[str]] = {}
+    for start in range(0, len(subjects), 200):
+        values = " ".join(f"<{iri}>" for iri in subjects[start : start + 200])
+        for row in store.select(
+            f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        ):
+            o = row["o"]
+            key = (str(row["s"]), str(row["p"]), "" if isinstance(o, BNode) else o.n3())
+            graphs.setdefault(key, set()).add(str(row["g"]))
+
+    def key_of(triple: ox.Triple) -> tuple[str, str, str]:
+        o = triple.object
+        return (
+            triple.subject.value,
+            triple.predicate.value,
+            "" if isinstance(o, ox.BlankNode) else to_rdflib(o).n3(),
+        )
+
+    by_blank: dict[ox.BlankNode, set[str]] = {}
+    for triple in triples:
+        if isinstance(triple.subject, ox.NamedNode) and isinstance(triple.object, ox.BlankNode):
+            by_blank.setdefault(triple.object, set()).update(graphs.get(key_of(triple), set()))
+    quads = []
+    for triple in triples:
+        if isinstance(triple.subject, ox.NamedNode):
+            names = graphs.get(key_of(triple), set())
+        else:
+            names = by_blank.get(triple.subject, set())  # type: ignore[call-overload]
+        if not names:
+            quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+        for name in sorted(names):
+            quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(name)))
+    return quads
+
+
+# ------------------------------------------------------------------------------------------------
+# IRIs published outside the graph: catalogue, VoID, named graphs, ontology versions
+# ------------------------------------------------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID_NS = "http://rdfs.org/ns/void#"
+
+
+def published_page(request: Request, path: str, settings: Settings, store: GraphStore) -> Response | None:
+    """The answer for /id/{path} when the IRI is one the service publishes in its catalogue or its VoID
+    description rather than in the graph ({base}id/catalog, id/dataset/…, …/distribution/…,
+    id/service/sparql, …/void/…), or None when neither mentions it."""
+    store_path = current_store_path(settings)
+    if store_path is None:
+        return None
+    root = public_root(request, settings)
+    at = Addresses(settings.base_iri, root)
+    catalog = CATALOGS.get(settings, store, store_path, root)
+    void = void_graph(store, store_path, at)
+    stem, suffix_format = split_suffix(path)
+    candidates = [(stem, suffix_format), (path, None)] if suffix_format else [(path, None)]
+    for name, fmt_suffix in candidates:
+        iri = URIRef(settings.base_iri + "id/" + name)
+        graph = catalog if iri == at.catalog else published_description(iri, catalog, void)
+        if len(graph):
+            return _graph_page(request, settings, store, str(iri), f"{root}/id/{name}", graph, fmt_suffix)
+    return None
+
+
+def _graph_page(
+    request: Request,
+    settings: Settings,
+    store: GraphStore,
+    iri: str,
+    href: str,
+    graph: Graph,
+    suffix_format: RdfFormat | None,
+    *,
+    quads: list[ox.Quad] | None = None,
+    html_graph: Graph | None = None,
+) -> Response:
+    """One resource whose description is a graph in hand: negotiated like /id/ pages (suffix, format=,
+    Accept), with Link alternates; N-Quads and TriG too when `quads` say which named graph each
+    statement comes from."""
+    offers = (*PAGE_FORMATS, *QUAD_FORMATS) if quads is not None else PAGE_FORMATS
+    fmt = choose_representation(request, suffix_format, offers)
+    root = public_root(request, settings)
+    language = page_language(request) if fmt is HTML else ""
+    etag = entity_tag(store.info.build_id, "published", iri, fmt.name, language, root)
+    headers = {"Link": alternates(href, offers)}
+    if suffix_format is None:
+        headers["Content-Location"] = href + fmt.suffix
+    if _matches(request, etag):
+        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
+    ctx_url = root + "/context.jsonld"
+    if fmt in QUAD_FORMATS:
+        body = render_quads(quads or [], fmt, settings=settings)
+    elif fmt is not HTML:
+        body = render_graph(graph, fmt, settings=settings, context_url=ctx_url)
+    else:
+        shown = html_graph if html_graph is not None else graph
+        link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
+        view = resource_view(
+            shown, iri, base_iri=settings.base_iri, language=language, link=link, terms=ontology_graph(store)
+        )
+        linking = len(set(shown.subjects(None, URIRef(iri))))
+        pager = Pager(1, 1, min(1, linking), linking, linking, 0, lambda n: href)
+        json_ld = render_graph(shown, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
+        body = (
+            TEMPLATES.get_template("resource.html")
+            .render(
+                root=root,
+                lang=language,
+                view=view,
+                pager=pager,
+                formats=format_links(href, offers),
+                json_ld=json_ld.replace("</", "<\\/"),
+            )
+            .encode("utf-8")
+        )
+    return cached_response(
+        request,
+        body,
+        fmt.media_type,
+        etag=etag,
+        vary=VARY,
+        last_modified=built_at(store),
+        extra_headers=headers,
+    )
+
+
+@router.api_route(
+    "/graph/{path:path}",
+    methods=["GET", "HEAD"],
+    summary="A named graph of the knowledge graph: its statements (by Accept or suffix, N-Quads and TriG too)",
+    response_class=Response,
+)
+def named_graph(
+    path: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: GraphStore = Depends(get_store),
+) -> Response:
+    """{base}graph/{name}: the statements of one named graph (a data file); in HTML, what VoID says of it."""
+    stem, suffix_format = split_suffix(path, (*PAGE_FORMATS, *QUAD_FORMATS))
+    graphs = store.info.graphs
+    name = settings.base_iri + "graph/" + stem
+    if suffix_format is None or name not in graphs:
+        stem, suffix_format, name = path, None, settings.base_iri + "graph/" + path
+    if name not in graphs:
+        raise HTTPException(404, f"the graph has no named graph {name}")
+    node = ox.NamedNode(name)
+    contents = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": URIRef(name)})
+    quads = [
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), node)  # type: ignore[arg-type]
+        for s, p, o in contents
+    ]
+    about = Graph()
+    store_path = current_store_path(settings)
+    if store_path is not None:
+        root = public_root(request, settings)
+        about += published_description(
+            URIRef(name), void_graph(store, store_path, Addresses(settings.base_iri, root))
+        )
+    about.add((URIRef(name), RDF.type, URIRef(SD + "Graph")))
+    about.add((URIRef(name), URIRef(VOID_NS + "triples"), Literal(len(contents))))
+    href = public_root(request, settings) + "/graph/" + stem
+    return _graph_page(
+        request, settings, store, name, href, contents, suffix_format, quads=quads, html_graph=about
+    )
+
+
+@router.api_route(
+    "/ontology/{version}",
+    methods=["GET", "HEAD"],
+    summary="A version of the ontology (its owl:versionIRI), by Accept or suffix",
+    response_class=Response,
+)
+def ontology_version(
+    version: str,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    store: GraphStore = Depends(get_store),
+) -> Response:
+    """{base}ontology/{version}: the ontology this build holds, when that is its version IRI."""
+    from rdflib.namespace import OWL
+
+    stem, suffix_format = split_suffix(version)
+    held = {str(v) for v in ontology_graph(store).objects(None, OWL.versionIRI)}
+    if settings.base_iri + "ontology/" + stem not in held:
+        raise HTTPException(
+            404,
+            f"this service holds the ontology versions {sorted(held)}, not {settings.base_iri}ontology/{stem}",
+        )
+    return ontology(request, suffix_format.suffix if suffix_format else "", settings, store)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -432,6 +654,7 @@ COUNT_KEYS = (
     "documents",
     "document parts",
     "citations",
+    "alignments",
 )
 
 
@@ -528,7 +751,7 @@ def ontology(
     return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store))
 
 
-@lru_cache(maxsize=32)
+@per_store(maxsize=32)
 def _ontology_rendered(
     store: GraphStore, build_id: str, settings: Settings, fmt_name: str, language: str, root: str
 ) -> bytes:

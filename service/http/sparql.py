@@ -168,7 +168,7 @@ async def sparql_post(
 def with_base(query: str, base_iri: str) -> str:
     """The query with the graph's base IRI declared first, on its first line: relative IRIs in a query
     (`<s>`, `<id/framework/eu-cbp-2004>`) resolve against {base}; a BASE of the query's own overrides it."""
-    return f"BASE <{base_iri}> {query}"
+    return f"BASE <{base_iri}> {query}" if query.strip() else query
 
 
 def _located(error: QuerySyntaxError, prefix: int) -> QuerySyntaxError:

@@ -285,6 +285,7 @@ def api_trace(
     ),
     in_force_on: str | None = Query(None, description="YYYY-MM-DD, YYYY-MM or YYYY"),
     direct: bool = Query(False, description="only the origin's own citations"),
+    county: str | None = Query(None, description="länskod (two digits): only the county's municipalities"),
     format: str | None = Query(None, description="jsonld (default), csv, turtle"),
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
@@ -306,6 +307,11 @@ def api_trace(
         answer = tr.trace(store, settings, iri, filters)
     except tr.TraceInputError as error:
         raise _bad(error) from None
+    members = _county_filter(store, settings, county)
+    if members is not None:
+        answer.paths = [
+            p for p in answer.paths if (m := answer.catalogue.municipality_of(p.origin)) and m.iri in members
+        ]
     if chosen == "csv":
         slug = iri.rstrip("/").split("/id/")[-1].replace("/", "-")
         return _csv(tr.TRACE_CSV_HEADER, tr.path_records(answer.paths, answer.catalogue), f"trace-{slug}.csv")
@@ -328,6 +334,10 @@ def api_matrix(
     document_type: str | None = None,
     in_force_on: str | None = None,
     direct: bool = False,
+    group: str | None = Query(
+        None,
+        description="municipality (default) or county: one row per county (län), its municipalities' links added up",
+    ),
     format: str | None = Query(None, description="json, csv, svg"),
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
@@ -341,15 +351,54 @@ def api_matrix(
         m = tr.matrix(store, settings, frameworks, filters)
     except tr.TraceInputError as error:
         raise _bad(error) from None
+    m, by_county = _grouped(m, group, store, settings)
+    if chosen == "csv" and by_county:
+        from ..coverage import COUNTY_MATRIX_CSV_HEADER, county_matrix_records
+
+        return _csv(COUNTY_MATRIX_CSV_HEADER, county_matrix_records(m), "trace-matrix-counties.csv")
     if chosen == "csv":
         return _csv(tr.MATRIX_CSV_HEADER, tr.matrix_records(m), "trace-matrix.csv")
     if chosen == "svg":
         return Response(matrix_svg(m), media_type="image/svg+xml", headers={"Vary": "Accept"})
+    body = matrix_json(m)
+    if by_county:
+        body["group"] = "county"
+        for row in body["rows"]:
+            row["county"], row["lanskod"] = row.pop("municipality"), row.pop("kommunkod")
     return Response(
-        json.dumps(matrix_json(m), ensure_ascii=False, indent=1),
+        json.dumps(body, ensure_ascii=False, indent=1),
         media_type="application/json",
         headers={"Vary": "Accept"},
     )
+
+
+GROUPS = ("municipality", "county")
+
+
+def _grouped(
+    m: tr.Matrix, group: str | None, store: GraphStore, settings: Settings
+) -> tuple[tr.Matrix, bool]:
+    """The matrix as asked: one row per municipality (default) or per county (group=county)."""
+    wanted = (group or "municipality").strip().lower()
+    if wanted not in GROUPS:
+        raise HTTPException(status_code=400, detail=f"unknown group {group!r}: use municipality or county")
+    if wanted == "county":
+        from ..coverage import matrix_by_county
+
+        return matrix_by_county(m, store, settings), True
+    return m, False
+
+
+def _county_filter(store: GraphStore, settings: Settings, county: str | None) -> set[str] | None:
+    """The municipalities of county= (a länskod), or None when no county is asked for."""
+    if not county:
+        return None
+    from ..coverage import county_members
+
+    try:
+        return county_members(store, settings, county)
+    except tr.TraceInputError as error:
+        raise _bad(error) from None
 
 
 def _framework_list(values: list[str] | None) -> list[str]:
@@ -452,6 +501,14 @@ def drawn_on_json(answer: tr.DrawnOn) -> dict[str, Any]:
             "framework": answer.framework.iri,
             "concepts": [
                 {"target": c.iri, "notation": c.notation, "label": c.label()} for c in answer.never_mentioned
+            ],
+        },
+        # Found nowhere, but not concluded absent: some document was read only in part (or none exists).
+        "notFoundInExcerpts": {
+            "framework": answer.framework.iri,
+            "partlyReadDocuments": answer.partly_read,
+            "concepts": [
+                {"target": c.iri, "notation": c.notation, "label": c.label()} for c in answer.not_concluded
             ],
         },
     }
@@ -590,6 +647,7 @@ def trace_page(
     document_type: str | None = None,
     in_force_on: str | None = None,
     direct: bool = False,
+    group: str | None = None,
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
@@ -600,6 +658,7 @@ def trace_page(
         m = tr.matrix(store, settings, frameworks, filters)
     except tr.TraceInputError as error:
         raise _bad(error) from None
+    m, by_county = _grouped(m, group, store, settings)
     filter_values = {
         "municipality": municipality,
         "kind": kind or [],
@@ -607,7 +666,9 @@ def trace_page(
         "in_force_on": in_force_on,
         "direct": direct,
     }
-    query = _query_string({"framework": framework or [], **filter_values})
+    query = _query_string(
+        {"framework": framework or [], **filter_values, "group": "county" if by_county else ""}
+    )
     groups: list[dict[str, Any]] = []
     for column in m.columns:
         name = column.scheme.rsplit("/", 1)[-1]
@@ -622,9 +683,14 @@ def trace_page(
             slug = column.iri[len(column.scheme) + 1 :]
             cells.append(
                 {
-                    "href": f"/trace/{column.scheme.rsplit('/', 1)[-1]}/{slug}?"
-                    + _query_string({**filter_values, "municipality": row.identifier, "lang": lang})
-                    + "#evidence",
+                    "href": f"/trace/{column.scheme.rsplit('/', 1)[-1]}/{slug}"
+                    + (
+                        f"?lang={lang}#coverage"
+                        if by_county
+                        else "?"
+                        + _query_string({**filter_values, "municipality": row.identifier, "lang": lang})
+                        + "#evidence"
+                    ),
                     "counts": [(k, cell.counts.get(k, 0)) for k in tr.KINDS if cell.counts.get(k)],
                     "total": cell.total,
                     "strongest": cell.strongest,
@@ -635,7 +701,9 @@ def trace_page(
             {
                 "label": row.label(lang),
                 "code": row.identifier,
-                "href": "/trace/drawn-on?" + _query_string({"municipality": row.identifier, "lang": lang}),
+                "href": local(settings, row.iri)
+                if by_county
+                else "/trace/drawn-on?" + _query_string({"municipality": row.identifier, "lang": lang}),
                 "cells": cells,
             }
         )
@@ -664,6 +732,7 @@ def trace_page(
         document_types=[(t, type_name(t, lang)) for t in tr.DOCUMENT_TYPES],
         municipalities=[(r.identifier, r.label(lang)) for r in m.catalogue.municipalities()],
         frameworks=frameworks,
+        by_county=by_county,
     )
 
 
@@ -710,6 +779,8 @@ def drawn_on_page(
         query=query,
         framework=answer.framework.label(),
         never=[{"label": c.label(), "href": local(settings, c.iri)} for c in answer.never_mentioned],
+        not_concluded=[{"label": c.label(), "href": local(settings, c.iri)} for c in answer.not_concluded],
+        partly_read=[{"label": cat.get(d).label(), "href": local(settings, d)} for d in answer.partly_read],
     )
 
 
@@ -783,10 +854,13 @@ def principle_page(
         "direct": direct,
     }
     api_query = _query_string({"target": iri, **filter_values})
+    from .coverage import coverage_view  # the map of all 290 municipalities (its own module)
+
     return _page(
         request,
         settings,
         "trace_principle.html",
+        coverage=coverage_view(store, settings, iri, _query_string({"target": iri})),
         title=f"{target.label(lang)} · {'Spårning' if lang == 'sv' else 'Trace'}",
         target=target.label(lang),
         target_href=local(settings, iri),

@@ -1,7 +1,8 @@
 """POST /validate: RDF in (Turtle, JSON-LD or N-Triples), the SHACL report out; nothing is stored.
 
 The posted data is validated together with the graph's shared context (frameworks, municipalities,
-agents), checking only the posted resources, as `integration-kg validate` does.
+agents), checking only the posted resources, as `integration-kg validate` does. Relative IRIs in the
+posted data resolve against the base IRI (a Turtle `<a>` is {base}a), as they do in queries.
 
 Validation has its own bounded pool, apart from queries and pages: parsing, validation and rendering of an
 RDF report run in a validation worker process (sandboxed like the query workers: no network, memory
@@ -197,7 +198,12 @@ def validate_posted(
         )
     try:
         quads = parse_bytes(
-            data, INPUT_FORMATS[media_type], origin=Path("the posted data"), graph=None, base_iri=base_iri
+            data,
+            INPUT_FORMATS[media_type],
+            origin=Path("the posted data"),
+            graph=None,
+            base_iri=base_iri,
+            relative_iris=True,  # documented: relative IRIs in posted data resolve against the base IRI
         )
     except DataFileError as error:
         where = f"line {error.line}, column {error.column}: " if error.line is not None else ""
