@@ -61,8 +61,8 @@ KIND_INITIALS = {
 }
 """The letters in the matrix's cells, explained by the legend beside it, in the page's language."""
 OPEN_PATHS = 8
-"""A principle's page shows each path's steps and quotes at once when it lists this many or fewer (a
-municipality's cell); longer lists show one line per path, opened on demand."""
+"""A principle's page shows each path's steps and quotes at once for one municipality (a cell of the matrix)
+or when it lists this many paths or fewer; longer lists show one line per path, opened on demand."""
 TYPE_NAMES: dict[str, tuple[str, str]] = {
     "Strategy": ("strategi", "strategy"),
     "Policy": ("policy", "policy"),
@@ -873,7 +873,7 @@ def principle_page(
             for g in sorted(grouped.values(), key=lambda g: g["label"])
         ],
         concepts=concepts,
-        open_details=len(evidence) + len(concepts) <= OPEN_PATHS,
+        open_details=bool(municipality) or len(evidence) + len(concepts) <= OPEN_PATHS,
         kind_names=kind_names(lang),
         api_query=api_query,
         kinds=tr.KINDS,
