@@ -103,6 +103,26 @@ def child_pids(pid: int) -> list[int]:
     return sorted(children)
 
 
+def worker_role(pid: int) -> str:
+    """What a worker process of the service does, from its command line (service/sparql.py names it last):
+    "query worker", "checker worker" or "validation worker"."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "query worker"
+    role = next((a.decode() for a in reversed(arguments) if a), "query")
+    return f"{role} worker" if role in ("checker", "validation") else "query worker"
+
+
 def service_processes(pid: int) -> list[tuple[str, int]]:
-    """The service process and its query workers, named as the scripts print them."""
-    return [("service", pid)] + [(f"query worker {n}", child) for n, child in enumerate(child_pids(pid), 1)]
+    """The service process and its workers, named as the scripts print them: query workers numbered first,
+    then the checkers and the validation worker under their own names."""
+    numbered: dict[str, int] = {}
+    named = []
+    for child in child_pids(pid):
+        role = worker_role(child)
+        numbered[role] = numbered.get(role, 0) + 1
+        named.append((f"{role} {numbered[role]}", child))
+    return [("service", pid)] + sorted(
+        named, key=lambda item: (item[0] != f"query worker {item[0][-1]}", item[0])
+    )

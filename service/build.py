@@ -457,7 +457,9 @@ def _check_and_publish(
     per_graph = graph_sizes(plan, triples_by_graph, store)
     if writer is not None:
         del store  # the in-memory copy: the checks are done, its memory goes to the dumps
-        parts = dataset_parts(parts_store(triples_by_graph), settings.base_iri, plan.graph_hashes)
+        parts = dataset_parts(
+            parts_store(triples_by_graph, settings.ikg + "Municipality"), settings.base_iri, plan.graph_hashes
+        )
         graphs = BuildGraphs(plan.graph_hashes, per_graph, triples, triples_by_graph)
     else:
         patched = store

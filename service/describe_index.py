@@ -83,13 +83,12 @@ class _Vocabulary:
         ikg = base_iri + "ontology#"
         self.citation = ox.NamedNode(ikg + "citation")
         self.cites = ox.NamedNode(ikg + "cites")
-        self.target = ox.NamedNode(ikg + "target")
-        self.kind = ox.NamedNode(ikg + "citationKind")
         self.alignment = ox.NamedNode(ikg + "alignment")
         self.aligns_with = ox.NamedNode(ikg + "alignsWith")
-        self.evidence = ((self.citation, self.cites), (self.alignment, self.aligns_with))
-        """Each kind of evidence node with the link it evidences: a citation for ikg:cites, an alignment
-        for ikg:alignsWith."""
+        # (the property to the evidence, the plain link it backs): citations, and alignments apart
+        self.evidence_links = ((self.citation, self.cites), (self.alignment, self.aligns_with))
+        self.target = ox.NamedNode(ikg + "target")
+        self.kind = ox.NamedNode(ikg + "citationKind")
 
 
 class IndexReader:
@@ -198,7 +197,8 @@ class IndexReader:
     def _labels_of(self, node: ox.NamedNode | ox.BlankNode, triples: set[ox.Triple]) -> None:
         triples.update(quad.triple for quad in self.out(node) if quad.predicate in LABELS)
 
-    # describe-citations-made.rq, and (for each citing resource) describe-citations-received.rq
+    # describe-citations-made.rq, and (for each citing resource) describe-citations-received.rq: the
+    # citations (ikg:citation → ikg:cites) and, the same way, the alignments (ikg:alignment → ikg:alignsWith)
     def citations_made(
         self,
         citing: ox.NamedNode | ox.BlankNode,
@@ -207,21 +207,21 @@ class IndexReader:
         only: Iterable[ox.Term] | None = None,
     ) -> None:
         v = self.vocabulary
-        links = dict(v.evidence)
-        citations = [(quad.predicate, quad.object) for quad in own if quad.predicate in links]
+        links = {evidence: link for evidence, link in v.evidence_links}
+        citations = [(quad.object, quad.predicate) for quad in own if quad.predicate in links]
         if only is not None:
             wanted = set(only)
-            citations = [(p, c) for p, c in citations if c in wanted]
-        for evidence, citation in citations:
+            citations = [(c, p) for c, p in citations if c in wanted]
+        for citation, evidence in citations:
             if not isinstance(citation, (ox.NamedNode, ox.BlankNode)):
                 continue
             targets = self.objects(citation, v.target)
             if not targets:
                 continue
-            triples.add(ox.Triple(citing, evidence, citation))
+            triples.add(ox.Triple(citing, evidence, citation))  # type: ignore[arg-type]
             triples.update(quad.triple for quad in self.out(citation))
             for target in targets:
-                triples.add(ox.Triple(citing, links[evidence], target))
+                triples.add(ox.Triple(citing, links[evidence], target))  # type: ignore[arg-type]
                 if isinstance(target, (ox.NamedNode, ox.BlankNode)):
                     triples.update(
                         quad.triple
@@ -313,7 +313,7 @@ class IndexReader:
         for citation in window:
             if this not in self.objects(citation, v.target):
                 continue
-            for evidence, _ in v.evidence:
+            for evidence, _link in v.evidence_links:
                 for quad in self.store.quads_for_pattern(None, evidence, citation, _DEFAULT):
                     _charge(1)
                     citing = quad.subject

@@ -166,17 +166,32 @@ PART_PREDICATES = (
 )
 
 
-def parts_store(triples_by_graph: Mapping[str, Sequence[ox.Quad]]) -> ox.Store:
+def parts_store(
+    triples_by_graph: Mapping[str, Sequence[ox.Quad]], municipality_class: str | None = None
+) -> ox.Store:
     """An in-memory store that answers the two catalog-*-graphs queries as the build's store would:
-    they read only rdf:type, dcterms:publisher and rdfs:subClassOf triples, so a store holding just
-    those (in their graphs, and in the default graph, the build's layout) gives the same answers
-    without waiting for the store on disk."""
+    they read only rdf:type, dcterms:publisher and rdfs:subClassOf triples, and the triples whose
+    subject is a municipality (of `municipality_class`, by default {any base}ontology#Municipality: a
+    municipality's own file need not repeat its type, which the generated table states), so a store holding just those (in their graphs, and in
+    the default graph, the build's layout) gives the same answers without waiting for the store on disk."""
     store = ox.Store()
     quads = []
+
+    def is_municipality_class(term: object) -> bool:
+        if municipality_class:
+            return term == ox.NamedNode(municipality_class)
+        return isinstance(term, ox.NamedNode) and term.value.endswith("/ontology#Municipality")
+
+    municipalities = {
+        t.subject
+        for triples in triples_by_graph.values()
+        for t in triples
+        if t.predicate == PART_PREDICATES[0] and is_municipality_class(t.object)
+    }
     for graph, triples in triples_by_graph.items():
         name = ox.NamedNode(graph)
         for triple in triples:
-            if triple.predicate in PART_PREDICATES:
+            if triple.predicate in PART_PREDICATES or triple.subject in municipalities:
                 quads += [triple, ox.Quad(triple.subject, triple.predicate, triple.object, name)]
     store.bulk_extend(quads)
     return store

@@ -173,3 +173,14 @@ def table_name(path: Path) -> str | None:
     """The table a file is, by its last two path parts (a table may be read from a copy elsewhere)."""
     name = "/".join(path.parts[-2:])
     return name if name in TABLES else None
+
+
+def table_triples(data_dir: Path) -> list[ox.Triple]:
+    """The triples of every table present under data_dir (all municipalities and counties), as the
+    build makes them: for code and tests that read data files one by one instead of a build."""
+    out: list[ox.Triple] = []
+    for name, convert in TABLES.items():
+        path = data_dir / name
+        if path.is_file():
+            out += convert(path.read_text(encoding="utf-8"))
+    return out

@@ -45,7 +45,9 @@ SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 LOAD_TIMEOUT = 600.0
 GSP_CHUNK = 200_000  # triples per Graph Store Protocol request
-UPDATE_CHUNK = 20_000  # triples per INSERT DATA
+UPDATE_CHUNK = (
+    500  # triples per INSERT: Virtuoso refuses one whose SQL exceeds 10 000 lines (1 450 triples did)
+)
 
 
 class RemoteQueryError(QuerySyntaxError, ValueError):

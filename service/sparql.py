@@ -237,13 +237,15 @@ def _shape(tree: object) -> str:
     return hashlib.sha1(" ".join(parts).encode()).hexdigest()[:16]
 
 
-def _parsed_update(query: str, parse_update: Callable[[str], Any]) -> QueryRefused | None:
+def _parsed_update(query: str, parse_update: Callable[[str], Any]) -> QueryError | None:
     """The refusal for a text that parses as SPARQL Update, or None when it is not one either."""
     try:
         update = parse_update(query)
     except Exception:  # not an update either (or too deep to tell): the query's own error stands
         return None
     names = _node_names(update)
+    if not any(name == "Load" or name in _UPDATE_OPERATIONS for name in names):  # a prologue and nothing else
+        return QuerySyntaxError("the query is empty: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     if "Load" in names:
         return QueryRefused(
             "LOAD is not allowed: this endpoint is read-only and never fetches data from another host",
@@ -812,7 +814,7 @@ def worker_process_main(fd: int, memory_budget: int) -> None:
 class _Worker:
     """One worker: a fresh Python process (not a fork of the service) talking over a socket pair."""
 
-    def __init__(self, memory_budget: int) -> None:
+    def __init__(self, memory_budget: int, role: str = "query") -> None:
         parent, child = socket.socketpair()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {
@@ -821,7 +823,8 @@ class _Worker:
             "RUST_BACKTRACE": "0",  # an allocation past the memory limit aborts the worker: one line, no trace
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno()), str(memory_budget)],
+            # the role is not read by the worker: it names the process for ps and the bench scripts
+            [sys.executable, "-c", _WORKER_COMMAND, str(child.fileno()), str(memory_budget), role],
             pass_fds=[child.fileno()],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -860,7 +863,7 @@ class QueryWorkers:
         return self._closed
 
     def _new_worker(self) -> _Worker:
-        return _Worker(self.memory_budget)
+        return _Worker(self.memory_budget, self.role)
 
     def start(self) -> None:
         """Start the worker processes now rather than at the first call."""

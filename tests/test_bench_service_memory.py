@@ -38,8 +38,14 @@ def test_it_reports_each_process_once_every_copy_has_loaded(
     loaded = re.findall(r"; ([\w ]+) ([\d,]+) triples in [\d.]+ s", run.stdout)
     assert sorted(reader for reader, _ in loaded) == sorted(readers)
     assert {int(triples.replace(",", "")) for _, triples in loaded} == {built.info.triples}
-    rows = re.findall(r"^  (service|query worker \d) +\d+ +(\d+) +(\d+)$", run.stdout, re.MULTILINE)
-    assert [name for name, _, _ in rows] == ["service", "query worker 1", "query worker 2"], run.stdout
+    rows = re.findall(
+        r"^  (service|(?:query|checker|validation) worker \d) +\d+ +(\d+) +(\d+)$", run.stdout, re.MULTILINE
+    )
+    names = [name for name, _, _ in rows]
+    assert names[:3] == ["service", "query worker 1", "query worker 2"], run.stdout
+    assert names[3:] == ["checker worker 1", "checker worker 2"], (
+        run.stdout
+    )  # the processes that check queries
     assert all(0 < int(resident) <= int(peak) for _, resident, peak in rows)
     total = int(re.search(r"^  all +(\d+)$", run.stdout, re.MULTILINE).group(1))  # type: ignore[union-attr]
     assert abs(total - sum(int(resident) for _, resident, _ in rows)) <= len(rows)

@@ -413,3 +413,19 @@ def test_the_home_page_says_how_many_municipalities_have_a_document(client: Test
     assert f"{n} av 290 kommuner har minst ett dokument i grafen" in swedish.text
     # the home page lists the municipalities with documents, not all 290
     assert "Mölndal" in english.text and ">Ale<" not in english.text
+
+
+def test_the_legend_swatches_are_the_map_colours() -> None:
+    """The page's legend table (a stylesheet: the pages allow no inline style) shows the map's fills."""
+    import re
+
+    from service.http.coverage import OVERVIEW_CLASSES
+
+    css = (Path(__file__).resolve().parent.parent / "service" / "static" / "coverage.css").read_text(
+        encoding="utf-8"
+    )
+    swatches = dict(re.findall(r"\.swatch-([a-z0-9-]+) \{ background: (#[0-9a-f]{6}); \}", css))
+    assert {k: swatches[k] for k in COLOURS} == COLOURS
+    assert {key.rstrip("+"): colour for key, _, _, colour, _ in OVERVIEW_CLASSES} == {
+        k: swatches[k] for k in ("0", "1", "2", "3")
+    }

@@ -151,7 +151,10 @@ def test_named_graphs_come_as_quads_with_their_name(live: Live, settings: Settin
         response = httpx.get(live.url + "/graph/frameworks/eu-cbp-2004", headers={"Accept": media_type})
         assert response.headers["content-type"].split(";")[0] == media_type
         quads = list(ox.parse(response.content, format=fmt))
-        assert len(quads) == size and {q.graph_name.value for q in quads} == {name}
+        named = [q for q in quads if isinstance(q.graph_name, ox.NamedNode)]
+        assert len(named) == size and {q.graph_name.value for q in named} == {name}
+        default = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
+        assert len(default) == size  # the default graph holds them too, as the endpoint's does
     comunica = httpx.get(live.url + "/graph/frameworks/eu-cbp-2004", headers={"Accept": COMUNICA})
     assert comunica.headers["content-type"].startswith("application/n-quads")
     page = httpx.get(live.url + "/graph/frameworks/eu-cbp-2004", headers={"Accept": BROWSER})
@@ -224,6 +227,8 @@ def test_a_resource_spanning_named_graphs_comes_as_quads(live: Live, path: str) 
         response = httpx.get(live.url + path, headers={"Accept": media_type})
         assert response.headers["content-type"].split(";")[0] == media_type
         quads = list(ox.parse(response.content, format=fmt))
+        default = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
+        assert len(default) == len(triples)  # the default graph holds every statement, as the endpoint's does
         named = {(q.subject, q.predicate, q.object) for q in quads if isinstance(q.subject, ox.NamedNode)}
         assert named == {
             (t.subject, t.predicate, t.object) for t in triples if isinstance(t.subject, ox.NamedNode)
@@ -232,7 +237,11 @@ def test_a_resource_spanning_named_graphs_comes_as_quads(live: Live, path: str) 
         graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
         assert len(graphs) > 1, "the resource's statements come from more than one data file"
         for quad in quads:
-            if isinstance(quad.subject, ox.NamedNode) and not isinstance(quad.object, ox.BlankNode):
+            if (
+                isinstance(quad.graph_name, ox.NamedNode)
+                and isinstance(quad.subject, ox.NamedNode)
+                and not isinstance(quad.object, ox.BlankNode)
+            ):
                 assert live.store.ask(
                     f"ASK {{ GRAPH {quad.graph_name} {{ {quad.subject} {quad.predicate} {quad.object} }} }}"
                 ), quad

@@ -11,6 +11,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from service.draft import Draft, draft_document, format_summary, read_source_text
 from service.draft.references import head_lemma, recognise
 from service.draft.text import Compounds, blocks, fold
+from service.geo import table_triples
+from service.rdfterms import graph_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "draft_cases"
@@ -98,7 +100,7 @@ def draft_case(frameworks: Graph) -> Draft:
         read_source_text(path),
         "1442",
         frameworks=frameworks,
-        municipalities=load("data/municipalities/*.ttl"),
+        municipalities=graph_of(table_triples(ROOT / "data"), load("data/municipalities/*.ttl")),
         source_name=path.name,
     )
 
@@ -142,7 +144,11 @@ def test_the_draft_declares_and_cites_the_named_documents(frameworks: Graph) -> 
 
 def test_the_draft_with_named_documents_conforms_to_the_shapes(frameworks: Graph) -> None:
     draft = draft_case(frameworks)
-    data = draft.graph + frameworks + load("data/municipalities/*.ttl", "data/agents.ttl")
+    data = (
+        draft.graph
+        + frameworks
+        + graph_of(table_triples(ROOT / "data"), load("data/municipalities/*.ttl", "data/agents.ttl"))
+    )
     _, report, text = pyshacl.validate(
         data, shacl_graph=load("shapes/*.ttl"), ont_graph=load("ontology/*.ttl"), inference="rdfs"
     )

@@ -12,6 +12,8 @@ from rdflib.namespace import OWL, PROV, RDF, XSD
 from service.draft import Draft, draft_document, format_summary, read_source_text
 from service.draft.evaluate import evaluate
 from service.draft.text import fold
+from service.geo import table_triples
+from service.rdfterms import graph_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -32,7 +34,8 @@ def load(*globs: str) -> Graph:
 def context() -> dict[str, Graph]:
     return {
         "frameworks": load("data/frameworks/*.ttl"),
-        "municipalities": load("data/municipalities/*.ttl"),
+        # the hand-written municipality files and the generated table of all 290 (data/geo/)
+        "municipalities": graph_of(table_triples(ROOT / "data"), load("data/municipalities/*.ttl")),
         "agents": load("data/agents.ttl"),
         "shapes": load("shapes/*.ttl"),
         "ontology": load("ontology/*.ttl"),

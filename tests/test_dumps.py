@@ -126,3 +126,31 @@ def test_home_page_carries_the_dataset_markup(client) -> None:
     markup = json.loads(found.group(1))
     assert markup["@type"] == "Dataset"
     assert any(d["contentUrl"].endswith("/dumps/integration-kg.ttl.gz") for d in markup["distribution"])
+
+
+def test_the_dump_keeps_alignments_apart_from_citations(built: BuildResult) -> None:
+    """In the published N-Triples dump, shared aims are ikg:alignsWith with ikg:Alignment evidence,
+    never ikg:cites; no ikg:Citation is of the thematic kind; every alignsWith has its alignment."""
+    import gzip
+
+    from service.dumps import FORMATS_BY_KEY
+
+    data = gzip.decompress(
+        (built.store_path / DUMPS_FOLDER / file_name("integration-kg", FORMATS_BY_KEY["nt"])).read_bytes()
+    )
+    store = ox.Store()
+    store.load(data, format=ox.RdfFormat.N_TRIPLES)
+    ikg = "https://w3id.org/integration-kg/ontology#"
+    prefix = f"PREFIX ikg: <{ikg}> "
+    aligned = list(store.query(prefix + "SELECT ?s ?t WHERE { ?s ikg:alignsWith ?t }"))
+    assert len(aligned) >= 20
+    assert not bool(
+        store.query(prefix + "ASK { ?c a ikg:Citation ; ikg:citationKind ikg:ThematicAlignment }")
+    )
+    assert not bool(
+        store.query(
+            prefix
+            + "ASK { ?s ikg:alignsWith ?t FILTER NOT EXISTS { ?s ikg:alignment ?a . ?a a ikg:Alignment ; ikg:target ?t } }"
+        )
+    )
+    assert not bool(store.query(prefix + "ASK { ?s ikg:alignsWith ?t . ?s ikg:cites ?t }"))

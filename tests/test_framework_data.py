@@ -15,6 +15,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Namespace
 
+from service.geo import table_triples
+from service.rdfterms import graph_of
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 REFERENCE = DATA / "sources" / "frameworks.md"
@@ -44,6 +47,7 @@ IRI_PATTERNS = [
     re.compile(rf"{re.escape(BASE)}id/framework/{SLUG}/{SLUG}"),
     re.compile(rf"{re.escape(BASE)}id/framework/{SLUG}/{SLUG}/(?:citation|alignment)/{SLUG}"),
     re.compile(rf"{re.escape(BASE)}id/municipality/[0-9]{{4}}"),
+    re.compile(rf"{re.escape(BASE)}id/county/[0-9]{{2}}"),
     re.compile(rf"{re.escape(BASE)}id/municipality/[0-9]{{4}}/{SLUG}"),
     re.compile(rf"{re.escape(BASE)}id/source/(?:[0-9]{{4}}/{SLUG}|frameworks-reference|frameworks-verified)"),
     re.compile(rf"{re.escape(BASE)}id/agent/{SLUG}"),
@@ -83,12 +87,35 @@ def reference_text() -> str:
     return fold(REFERENCE.read_text(encoding="utf-8")) + "\n" + fold(VERIFIED.read_text(encoding="utf-8"))
 
 
+def geo_graph() -> Graph:
+    """The municipalities and counties the build generates from data/geo/*.csv (service.geo): each
+    municipality's code, Swedish name and county live there, not in data/municipalities/."""
+    import pyoxigraph as ox
+
+    from service.datafiles import discover, parse_file
+    from service.settings import Settings
+
+    settings = Settings.from_env(environ={}, data_dir=DATA)
+    quads = [
+        q
+        for f in discover(settings)
+        if f.path.resolve().parent == (DATA / "geo").resolve()
+        for q in parse_file(f, settings, in_graph=False)
+    ]
+    return Graph().parse(
+        data=ox.serialize(
+            [ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES
+        ).decode(),
+        format="nt",
+    )
+
+
 @pytest.fixture(scope="module")
 def graph() -> Graph:
-    g = Graph()
+    g = geo_graph()
     for path in OWN_FILES:
         g.parse(path, format="turtle")
-    return g
+    return graph_of(table_triples(DATA), g)  # with all municipalities and counties, as the build has them
 
 
 @pytest.fixture(scope="module")
@@ -367,12 +394,16 @@ def test_agenda_2030(frameworks: Graph) -> None:
 
 @pytest.mark.parametrize("name,code", sorted(KOMMUNKOD.items()))
 def test_municipality(name: str, code: str) -> None:
-    g = Graph().parse(DATA / "municipalities" / f"{name}.ttl", format="turtle")
+    # the hand-written file merged with the generated table of all municipalities (data/geo/)
+    own = Graph().parse(DATA / "municipalities" / f"{name}.ttl", format="turtle")
+    g = graph_of(table_triples(DATA), Graph().parse(DATA / "municipalities" / f"{name}.ttl", format="turtle"))
     municipality = MUN[code]
     assert (municipality, RDF.type, IKG.Municipality) in g
     assert g.value(municipality, DCTERMS.identifier) == Literal(code)
     labels = {l.language for l in g.objects(municipality, SKOS.prefLabel)}
     assert labels == {"sv", "en"}
+    # the Swedish name comes from data/geo/ only; the hand-written file adds what documents need
+    assert {l.language for l in own.objects(municipality, SKOS.prefLabel)} <= {"en"}
     for same in g.objects(municipality, OWL.sameAs):
         assert re.fullmatch(r"http://www\.wikidata\.org/entity/Q[1-9][0-9]*", str(same)), same
         assert URIRef(str(same).replace("/entity/", "/wiki/").replace("http://", "https://")) in set(
@@ -381,9 +412,9 @@ def test_municipality(name: str, code: str) -> None:
     if not list(g.objects(municipality, OWL.sameAs)):
         assert list(g.objects(municipality, SKOS.editorialNote)), f"{name}: sameAs missing without a note"
     # every unit in the file belongs to this municipality
-    for unit in g.subjects(ORG.unitOf, None):
+    for unit in own.subjects(ORG.unitOf, None):
         assert str(unit).startswith(str(municipality) + "/")
-    for post in g.subjects(ORG.postIn, None):
+    for post in own.subjects(ORG.postIn, None):
         assert str(post).startswith(str(municipality) + "/")
 
 
@@ -429,6 +460,7 @@ def test_ikg_terms_are_defined_in_the_ontology(graph: Graph) -> None:
 # The one note this data knowingly keeps: Mölndal's Wikidata item could not be confirmed, so its file
 # has no owl:sameAs (and says so in an editorial note); the shapes warn about it. Any violation, and
 # any other warning, fails the test.
+HAND_WRITTEN = {"0880", "1442", "1466", "1481", "1488"}  # the municipalities with a file of their own
 KNOWN_WARNINGS = {
     (str(MUN["1481"]), "https://w3id.org/integration-kg/shapes#Municipality-wikidataMissing"),
 }
@@ -444,7 +476,17 @@ def test_shacl_conforms(graph: Graph) -> None:
         graph, shapes=shapes_graph(ROOT / "shapes"), ontology=ontology_graph(ROOT / "ontology")
     )
     assert report.conforms and not report.violations, report.text()
-    unexpected = [r for r in report.results if (r.focus_node, r.shape) not in KNOWN_WARNINGS]
+    unexpected = [
+        r
+        for r in report.results
+        if (r.focus_node, r.shape) not in KNOWN_WARNINGS
+        # the generated municipalities have no Wikidata link until one is confirmed (data/geo/README.md)
+        and not (
+            r.shape.endswith("#Municipality-wikidataMissing")
+            and (URIRef(r.focus_node), OWL.sameAs, None) not in graph
+            and r.focus_node[-4:] not in HAND_WRITTEN
+        )
+    ]
     assert not unexpected, report.text()
     for focus, _ in KNOWN_WARNINGS:
         assert (URIRef(focus), OWL.sameAs, None) not in graph, (

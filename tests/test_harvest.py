@@ -209,13 +209,11 @@ def test_every_distribution_downloads_with_its_size_and_checksum_and_counts(
                 if dataset == whole:
                     assert per_graph == graph_triples
             else:
-                # The counts are of distinct triples; the whole graph's line-based dumps repeat a triple
-                # two files state (a hand-written municipality file and the generated table both say
-                # that mun:1466 is an ikg:Municipality).
-                distinct = len({(q.subject, q.predicate, q.object) for q in statements})
-                assert distinct == expected_triples and len(statements) >= distinct, url
-                if dataset != whole:
-                    assert len(statements) == distinct, url
+                assert (
+                    len({(q.subject, q.predicate, q.object) for q in statements})
+                    == len(statements)
+                    == expected_triples
+                ), url
     assert downloads >= 4 * 3
 
 

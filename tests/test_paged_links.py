@@ -68,10 +68,11 @@ def test_the_pages_together_hold_every_link_once(client: TestClient, store: Embe
     subjects = {s for s, _ in expected}
     assert len(pages) == -(-len(subjects) // PER_PAGE) > 2
     for graph in graphs:
-        # the page's window of linking resources, and the resources whose citations or alignments on the
-        # page target the hub (their ikg:cites or ikg:alignsWith comes with the evidence, wherever they
-        # fall in the store's order)
-        citing = {str(c) for p in (IKG.citation, IKG.alignment) for c, _ in graph.subject_objects(p)}
+        # the page's window of linking resources, and the resources whose citations on the page target
+        # the hub (their ikg:cites comes with the evidence, wherever they fall in the store's order)
+        citing = {str(c) for c, _ in graph.subject_objects(IKG.citation)} | {
+            str(c) for c, _ in graph.subject_objects(IKG.alignment)
+        }
         on_page = {s for s, _ in links_to(graph, hub)}
         assert on_page and len(on_page - citing) <= PER_PAGE
     assert set().union(*(links_to(g, hub) for g in graphs)) == expected
@@ -98,10 +99,13 @@ def test_every_citation_comes_with_its_quote_on_its_page(
     for graph in graphs:
         for citation in graph.subjects(IKG.target, URIRef(hub)):
             assert graph.value(citation, IKG.quote) is not None, citation
-            citing = graph.value(predicate=IKG.citation, object=citation)
-            link = IKG.cites
-            if citing is None:  # an alignment: the same aim in other words
-                citing, link = graph.value(predicate=IKG.alignment, object=citation), IKG.alignsWith
+            # a citation comes with its ikg:cites, an alignment (kept apart) with its ikg:alignsWith
+            evidence, link = (
+                (IKG.alignment, IKG.alignsWith)
+                if (citation, RDF.type, IKG.Alignment) in graph
+                else (IKG.citation, IKG.cites)
+            )
+            citing = graph.value(predicate=evidence, object=citation)
             assert citing is not None and (citing, link, URIRef(hub)) in graph, citation
             found.add(str(citation))
     assert found == citations

@@ -27,6 +27,7 @@ QUERIES = {
     "/api/trace": "?framework=eu-cbp-2004&notation=1",
     "/api/drawn-on": "?municipality=1466",
     "/trace/drawn-on": "?municipality=1466",
+    "/api/search": "?q=integration",
 }
 
 

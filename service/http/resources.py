@@ -444,9 +444,11 @@ def _render(
 
 
 def named_graph_quads(store: GraphStore, triples: list[ox.Triple]) -> list[ox.Quad]:
-    """The statements of a page, each in every named graph (data file) that states it; a statement about
-    a blank node goes where the statement that leads to the blank node is, and one no graph states (the
-    page's own paging statements) in the default graph."""
+    """The statements of a page as a dataset shaped like the endpoint's: every statement in the default
+    graph (there the union of the named graphs, so a client that reads only the default graph, as
+    Comunica does, sees them all), and again in every named graph (data file) that states it. A
+    statement about a blank node goes where the statement that leads to the blank node is; the page's
+    own paging statements are in the default graph only."""
     subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
     graphs: dict[tuple[str, str, str], set[str]] = {}
     for start in range(0, len(subjects), 200):
@@ -476,8 +478,7 @@ def named_graph_quads(store: GraphStore, triples: list[ox.Triple]) -> list[ox.Qu
             names = graphs.get(key_of(triple), set())
         else:
             names = by_blank.get(triple.subject, set())  # type: ignore[call-overload]
-        if not names:
-            quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
+        quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
         for name in sorted(names):
             quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(name)))
     return quads
@@ -596,9 +597,12 @@ def named_graph(
         raise HTTPException(404, f"the graph has no named graph {name}")
     node = ox.NamedNode(name)
     contents = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": URIRef(name)})
+    # As on /id/: the statements in the default graph (the endpoint's default graph is the union of the
+    # named graphs) and again in the named graph.
     quads = [
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), node)  # type: ignore[arg-type]
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph)  # type: ignore[arg-type]
         for s, p, o in contents
+        for graph in (ox.DefaultGraph(), node)
     ]
     about = Graph()
     store_path = current_store_path(settings)
