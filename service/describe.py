@@ -217,6 +217,9 @@ class CitationView:
     quotes: list[Value]
     attributed_to: list[Value]
     confidence: str | None
+    municipality: Value | None = None  # the municipality publishing the citing resource's document
+    target_municipality: Value | None = None  # the municipality publishing the cited resource's document
+    alignment: bool = False  # an ikg:Alignment (the same aim in other words), not a citation
 
 
 @dataclass
@@ -238,6 +241,7 @@ class ResourceView:
     citations_made: list[CitationView]
     cited_by: list[CitationView]
     incoming: list[Row]
+    trace_path: str | None = None  # "trace/{framework}/{notation}": the trace page of a principle or goal
 
 
 def natural_key(text: str) -> list[object]:
@@ -311,7 +315,8 @@ def resource_view(
     this = URIRef(iri)
     labels = Labeller(graph, language, link, terms)
     citation_p, cites_p, target_p = URIRef(ikg + "citation"), URIRef(ikg + "cites"), URIRef(ikg + "target")
-    hidden = {RDF.type, citation_p, cites_p}
+    alignment_p, aligns_p = URIRef(ikg + "alignment"), URIRef(ikg + "alignsWith")
+    hidden = {RDF.type, citation_p, cites_p, alignment_p, aligns_p}
 
     rows: dict[Node, list[Node]] = {}
     for predicate, obj in graph.predicate_objects(this):
@@ -354,8 +359,23 @@ def resource_view(
     top = URIRef(ancestors[0].iri) if ancestors else this
     parts = [part(top, 0)] if any(graph.subjects(DCTERMS.isPartOf, top)) else []
 
+    municipalities = base_iri + "id/municipality/"
+
+    def municipality_of(node: Node | None) -> Value | None:
+        """The municipality that publishes the document `node` is (part of), as the page shows it."""
+        seen: set[Node] = set()
+        while isinstance(node, URIRef) and node not in seen:
+            seen.add(node)
+            publisher = graph.value(node, DCTERMS.publisher)
+            if isinstance(publisher, URIRef):
+                return labels.value(publisher) if str(publisher).startswith(municipalities) else None
+            node = graph.value(node, DCTERMS.isPartOf)
+        return None
+
     def citation_view(citation: Node) -> CitationView:
-        citing = next(graph.subjects(citation_p, citation), None)
+        citing = next(graph.subjects(citation_p, citation), None) or next(
+            graph.subjects(alignment_p, citation), None
+        )
         document = None
         if citing is not None:
             node, guard = citing, 0
@@ -377,10 +397,13 @@ def resource_view(
                 for a in graph.objects(citation, URIRef("http://www.w3.org/ns/prov#wasAttributedTo"))
             ],
             confidence=str(confidence) if confidence is not None else None,
+            municipality=municipality_of(citing),
+            target_municipality=municipality_of(graph.value(citation, target_p)),
+            alignment=(None, alignment_p, citation) in graph,
         )
 
     made = sorted(
-        (citation_view(c) for c in graph.objects(this, citation_p)),
+        (citation_view(c) for p in (citation_p, alignment_p) for c in graph.objects(this, p)),
         key=lambda c: natural_key(c.target.text if c.target else ""),
     )
     received = sorted(
@@ -390,7 +413,7 @@ def resource_view(
 
     incoming: dict[Node, list[Node]] = {}
     for subject, predicate in graph.subject_predicates(this):
-        if predicate not in (target_p, cites_p, DCTERMS.isPartOf, RDF.type) and subject != this:
+        if predicate not in (target_p, cites_p, aligns_p, DCTERMS.isPartOf, RDF.type) and subject != this:
             incoming.setdefault(predicate, []).append(subject)
     incoming_rows = [
         Row(labels.value(p), sorted((labels.value(s) for s in subjects), key=lambda v: natural_key(v.text)))
@@ -407,7 +430,16 @@ def resource_view(
         citations_made=made,
         cited_by=received,
         incoming=incoming_rows,
+        trace_path=trace_path(iri, base_iri),
     )
+
+
+def trace_path(iri: str, base_iri: str) -> str | None:
+    """The trace page of a principle or goal of a framework (`{base}id/framework/{slug}/{notation}`)."""
+    rest = iri[len(base_iri) :].split("/") if iri.startswith(base_iri) else []
+    if len(rest) == 4 and rest[:2] == ["id", "framework"] and all(rest[2:]):
+        return f"trace/{rest[2]}/{rest[3]}"
+    return None
 
 
 _FIRST = [SKOS.prefLabel, DCTERMS.title, SKOS.notation, SKOS.definition, SKOS.inScheme, DCTERMS.isPartOf]

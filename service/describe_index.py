@@ -50,6 +50,7 @@ SKOS_PREF_LABEL = ox.NamedNode(_SKOS + "prefLabel")
 SKOS_NOTATION = ox.NamedNode(_SKOS + "notation")
 DCTERMS_TITLE = ox.NamedNode(_DCTERMS + "title")
 DCTERMS_IS_PART_OF = ox.NamedNode(_DCTERMS + "isPartOf")
+DCTERMS_PUBLISHER = ox.NamedNode(_DCTERMS + "publisher")
 LABELS = frozenset(
     {
         SKOS_PREF_LABEL,
@@ -242,6 +243,19 @@ class IndexReader:
             for kind in self.objects(citation, v.kind):
                 if isinstance(kind, (ox.NamedNode, ox.BlankNode)):
                     triples.update(quad.triple for quad in self.out(kind) if quad.predicate == RDFS_LABEL)
+            for start in [citing, *(t for t in targets if isinstance(t, (ox.NamedNode, ox.BlankNode)))]:
+                self._publishers(start, triples)  # type: ignore[arg-type]
+
+    def _publishers(self, start: ox.NamedNode | ox.BlankNode, triples: set[ox.Triple]) -> None:
+        """Who publishes `start` or what it is part of (dcterms:isPartOf*), with their labels."""
+        for node in [start, *self._reachable(start, up=True)]:
+            for publisher in self.objects(node, DCTERMS_PUBLISHER):
+                if not isinstance(publisher, (ox.NamedNode, ox.BlankNode)):
+                    continue
+                labels = [quad.triple for quad in self.out(publisher) if quad.predicate == SKOS_PREF_LABEL]
+                if labels:
+                    triples.add(ox.Triple(node, DCTERMS_PUBLISHER, publisher))
+                    triples.update(labels)
 
     # describe-hierarchy.rq
     def hierarchy(self, this: ox.NamedNode, triples: set[ox.Triple]) -> None:

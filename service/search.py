@@ -570,15 +570,16 @@ class SearchIndex:
         return self._vocabulary(str(self.path), self.path.stat().st_mtime)
 
     def facets(self) -> dict[str, list[tuple[str, str]]]:
-        """The municipalities and counties the index holds entries of, for filter menus: (code, label)."""
+        """The municipalities and counties the index holds documents of, for filter menus: (code, label)."""
         connection = self._connect()
         try:
             municipalities = connection.execute(
                 "SELECT DISTINCT municipality_code, municipality_label FROM entries "
-                "WHERE municipality_code != '' ORDER BY municipality_label"
+                "WHERE municipality_code != '' AND document != '' ORDER BY municipality_label"
             ).fetchall()
             counties = connection.execute(
-                "SELECT DISTINCT county, county_label FROM entries WHERE county != '' ORDER BY county"
+                "SELECT DISTINCT county, county_label FROM entries WHERE county != '' AND document != '' "
+                "ORDER BY county"
             ).fetchall()
         finally:
             connection.close()

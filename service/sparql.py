@@ -606,9 +606,52 @@ def syntax_error(error: SyntaxError) -> QuerySyntaxError:
     if match:
         line, column = int(match.group(1)), int(match.group(2))
         return QuerySyntaxError(
-            f"syntax error at line {line}, column {column}: {match.group(3)}", line=line, column=column
+            f"syntax error at line {line}, column {column}: {readable_expectation(match.group(3))}",
+            line=line,
+            column=column,
         )
     return QuerySyntaxError(f"syntax error: {text}")
+
+
+_CHARACTER_CLASS = re.compile(r"\[[^\[\]]*\]")
+MAX_EXPECTED = 8
+
+
+def readable_expectation(text: str) -> str:
+    """The parser's "expected one of …" for a person: character classes (Unicode ranges) named as what
+    they stand for, duplicates dropped, at most MAX_EXPECTED items."""
+    text = " ".join(text.split())
+    if not text.startswith("expected one of "):
+        return _CHARACTER_CLASS.sub(_class_name, text)
+    items, depth, current, quoted, previous = [], 0, "", False, ""
+    for char in text[len("expected one of ") :]:
+        if char == '"' and previous != "\\":
+            quoted = not quoted
+        elif not quoted:
+            depth += char == "["
+            depth -= char == "]"
+        previous = char
+        if char == "," and depth == 0 and not quoted:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    items.append(current.strip())
+    named = list(dict.fromkeys(_CHARACTER_CLASS.sub(_class_name, item) for item in items if item))
+    named = [item for item in named if item]
+    shown = named[:MAX_EXPECTED] + (["…"] if len(named) > MAX_EXPECTED else [])
+    return "expected " + (shown[0] if len(shown) == 1 else "one of " + ", ".join(shown))
+
+
+def _class_name(match: re.Match[str]) -> str:
+    body = match.group(0)
+    if "'0'" in body and "'9'" in body and "'A'" not in body:
+        return "a digit"
+    if "'A'" in body or "\\u{" in body:
+        return "a name"
+    if body == "[_]":
+        return ""
+    return "a character"
 
 
 def _worker_main(connection: Connection) -> None:

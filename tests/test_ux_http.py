@@ -54,3 +54,50 @@ def test_api_docs_name_no_other_host(live: Live) -> None:
     assert addresses and all(a.startswith("/") for a in addresses), addresses
     for address in addresses:
         assert httpx.get(live.url + address).status_code == 200, address
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT ?x WHERE { ?s ?p ?o . FILTER(", "SELECT * WHERE { ?s ?p }", 'SELECT ?x WHERE { ?s ?p "[" , '],
+)
+def test_a_syntax_error_is_short_with_line_and_column(live: Live, query: str) -> None:
+    response = httpx.post(live.url + "/sparql", data={"query": query})
+    assert response.status_code == 400
+    text = response.text.strip()
+    assert re.match(r"syntax error at line 1, column \d+: \S", text), text
+    assert "\\u{" not in text and ".." not in text.replace("…", "") and len(text) < 200, text
+
+
+def test_the_no_script_form_asks_for_a_table(live: Live) -> None:
+    page = httpx.get(live.url + "/sparql", headers={"Accept": "text/html"}).text
+    assert '<option value="html">' in page
+    answer = httpx.get(
+        live.url + "/sparql",
+        params={"query": "ASK { ?s ?p ?o }", "format": ""},
+        headers={"Accept": BROWSER_ACCEPT},
+    )
+    assert answer.headers["content-type"].startswith("text/html") and 'class="boolean">true' in answer.text
+    programs = httpx.get(live.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert programs.headers["content-type"].startswith("application/sparql-results")
+
+
+def test_resource_pages_name_the_municipality_of_every_citing_document(live: Live) -> None:
+    page = httpx.get(live.url + "/id/framework/eu-cbp-2004/1", params={"lang": "en"}).text
+    articles = re.findall(r'<article class="citation.*?</article>', page, re.DOTALL)
+    assert len(articles) >= 3
+    municipal = [a for a in articles if "/id/document/" in a.split("</header>")[0]]
+    assert municipal and all('class="municipality"' in a for a in municipal)
+    assert any("thematic alignment" in a for a in articles)  # alignments show beside citations, labelled
+    assert f'href="{live.url}/trace/eu-cbp-2004/1?lang=en"' in page  # the principle's trace page
+    # a document's page names the municipality of the documents it cites
+    strategy = httpx.get(live.url + "/id/document/1481/integrationsstrategi", params={"lang": "en"}).text
+    made = re.findall(r'<article class="citation.*?</header>', strategy, re.DOTALL)
+    cited_documents = [a for a in made if "→ <a href=\"" + live.url + "/id/document/" in a]
+    assert cited_documents and all("/id/municipality/1481" in a for a in cited_documents)
+
+
+def test_a_goal_page_links_to_its_trace(live: Live) -> None:
+    page = httpx.get(live.url + "/id/framework/se-integration-policy/2008", params={"lang": "sv"}).text
+    assert f'href="{live.url}/trace/se-integration-policy/2008?lang=sv"' in page
+    document = httpx.get(live.url + "/id/document/1481/integrationsstrategi").text
+    assert 'class="trace-links"' not in document

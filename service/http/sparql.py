@@ -15,6 +15,7 @@ ETag only.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
@@ -34,6 +36,7 @@ from ..render import (
     NoAcceptableFormat,
     context_text,
     format_values,
+    negotiate,
     prefixes,
     render_graph,
 )
@@ -119,6 +122,9 @@ async def sparql_get(
     asked = read_parameters(request.query_params.multi_items())
     if asked.query is None:
         return _without_query(request, settings)
+    formats = request.query_params.getlist("format")
+    if wants_page(request, formats[0] if formats else None):
+        return await _page_answer(request, settings, store, asked.query)
     return await _answer(request, settings, store, asked)
 
 
@@ -346,6 +352,107 @@ def _without_query(request: Request, settings: Settings) -> Response:
         etag=entity_tag("sd", fmt.name, root, context_text(settings)),
         vary="Accept",
     )
+
+
+def wants_page(request: Request, format_parameter: str | None) -> bool:
+    """The query page's form sent without JavaScript: format=html, or no format chosen by a browser that
+    prefers HTML (it would otherwise get SPARQL XML to read)."""
+    if format_parameter == "html":
+        return True
+    if format_parameter != "":
+        return False
+    accept = request.headers.get("accept", "")
+    return negotiate(accept, ["text/html", "application/sparql-results+xml"]) == "text/html"
+
+
+async def _page_answer(request: Request, settings: Settings, store: GraphStore, query: str) -> Response:
+    """The answer as the query page with an HTML table under the editor (or the error, with a 400)."""
+    root = public_root(request, settings)
+    table: dict[str, object] | None = None
+    boolean: bool | None = None
+    error, status = "", 200
+    try:
+        sent = with_base(query, settings.base_iri)
+        try:
+            checked = await check_off_loop(sent)
+        except QuerySyntaxError as syntax:
+            raise _located(syntax, len(sent) - len(query)) from None
+        if checked.form in ("SELECT", "ASK"):
+            body = await store.run_bounded(
+                checked.text,
+                result_format="application/sparql-results+json",
+                dataset=None,
+                timeout=settings.query_timeout,
+                max_results=settings.max_results,
+            )
+            data = json.loads(body)
+            if "boolean" in data:
+                boolean = bool(data["boolean"])
+            else:
+                names = data["head"]["vars"]
+                table = {
+                    "vars": names,
+                    "rows": [
+                        [_page_cell(row.get(n), settings, root) for n in names]
+                        for row in data["results"]["bindings"]
+                    ],
+                }
+        else:
+            body = await store.run_bounded(
+                checked.text,
+                result_format=N_TRIPLES.media_type,
+                dataset=None,
+                timeout=settings.query_timeout,
+                max_results=settings.max_results,
+            )
+            graph = Graph()
+            graph.parse(data=body.decode("utf-8"), format="nt")
+            table = {
+                "vars": ["subject", "predicate", "object"],
+                "rows": [
+                    [_page_cell(_json_term(t), settings, root) for t in triple]
+                    for triple in sorted(graph, key=lambda t: tuple(str(x) for x in t))
+                ],
+            }
+    except QueryError as problem:
+        error, status = problem.message, problem.status
+    html = TEMPLATES.get_template("sparql.html").render(
+        request=request,
+        root=root,
+        lang=page_language(request),
+        examples=research_examples(),
+        prefixes=prefixes(settings),
+        initial_query=query,
+        base=settings.base_iri,
+        table=table,
+        boolean=boolean,
+        error=error,
+    )
+    return HTMLResponse(html, status_code=status, headers={"Vary": "Accept, Accept-Language"})
+
+
+def _json_term(term: object) -> dict[str, str]:
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        return {
+            "type": "literal",
+            "value": str(term),
+            **({"xml:lang": term.language} if term.language else {}),
+        }
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    return {"type": "uri", "value": str(term)}
+
+
+def _page_cell(term: dict[str, str] | None, settings: Settings, root: str) -> dict[str, str | None]:
+    if term is None:
+        return {"text": "", "href": None, "language": None}
+    value = term.get("value", "")
+    href = None
+    if term.get("type") == "uri":
+        href = root + "/" + value[len(settings.base_iri) :] if value.startswith(settings.base_iri) else value
+    return {"text": value, "href": href, "language": term.get("xml:lang")}
 
 
 def service_description(endpoint: str, settings: Settings) -> Graph:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
@@ -24,7 +25,7 @@ from .. import trace as tr
 from ..render import JSON_LD, TURTLE, negotiate, render_graph
 from ..settings import Settings
 from ..store import GraphStore
-from .deps import TEMPLATES, context_url, get_settings, get_store, page_context
+from .deps import TEMPLATES, context_url, get_settings, get_store, page_context, page_language
 
 router = APIRouter()
 
@@ -40,6 +41,65 @@ RELATION_LABELS = {
     "isPartOf": "är del av · is part of",
     "implements": "genomför · implements",
 }
+RELATION_NAMES = {
+    "sv": {
+        "cites": "hänvisar till",
+        "alignsWith": "samstämmigt med",
+        "isPartOf": "är del av",
+        "implements": "genomför",
+    },
+    "en": {
+        "cites": "cites",
+        "alignsWith": "aligns with",
+        "isPartOf": "is part of",
+        "implements": "implements",
+    },
+}
+KIND_INITIALS = {
+    "sv": {"explicit": "U", "paraphrase": "O", "thematic": "T"},
+    "en": {"explicit": "E", "paraphrase": "P", "thematic": "T"},
+}
+"""The letters in the matrix's cells, explained by the legend beside it, in the page's language."""
+OPEN_PATHS = 8
+"""A principle's page shows each path's steps and quotes at once for one municipality (a cell of the matrix)
+or when it lists this many paths or fewer; longer lists show one line per path, opened on demand."""
+TYPE_NAMES: dict[str, tuple[str, str]] = {
+    "Strategy": ("strategi", "strategy"),
+    "Policy": ("policy", "policy"),
+    "Programme": ("program", "programme"),
+    "Plan": ("plan", "plan"),
+    "Guideline": ("riktlinje", "guideline"),
+    "Rules": ("regler", "rules"),
+    "InformationPage": ("informationssida", "information page"),
+    "PolicyDocument": ("styrdokument", "policy document"),
+    "FocusArea": ("fokusområde", "focus area"),
+    "Goal": ("mål", "goal"),
+    "Action": ("åtgärd", "action"),
+    "DocumentPart": ("dokumentdel", "part of a document"),
+    "Direction": ("inriktning", "direction"),
+    "PolicyDirection": ("inriktning", "policy direction"),
+    "Purpose": ("syfte", "purpose"),
+    "Principle": ("princip", "principle"),
+    "NationalGoal": ("nationellt mål", "national goal"),
+    "SustainableDevelopmentGoal": ("globalt mål", "sustainable development goal"),
+    "SustainableDevelopmentTarget": ("delmål", "sustainable development target"),
+    "Framework": ("ramverk", "framework"),
+    "Factor": ("faktor", "factor"),
+}
+"""Kinds of documents and parts by their ontology class, as a person names them."""
+
+
+def type_name(class_name: str, lang: str) -> str:
+    """A class's human name in the page's language (an unknown class: its words in lower case)."""
+    if class_name in TYPE_NAMES:
+        return TYPE_NAMES[class_name][1 if lang == "en" else 0]
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()
+
+
+def kind_names(lang: str) -> dict[str, str]:
+    return {k: v[1 if lang == "en" else 0] for k, v in KIND_LABELS.items()}
+
+
 KIND_COLOURS = {"explicit": "#08519c", "paraphrase": "#4292c6", "thematic": "#c6dbef", "": "#ffffff"}
 
 
@@ -521,44 +581,47 @@ def _short_framework(scheme: str) -> str:
 # ------------------------------------------------------------------------------------------ pages
 
 
-def _view_path(settings: Settings, path: tr.TracePath, cat: tr.Catalogue) -> dict[str, Any]:
+def _view_path(settings: Settings, path: tr.TracePath, cat: tr.Catalogue, lang: str = "sv") -> dict[str, Any]:
+    li = 1 if lang == "en" else 0
     steps = []
     for step in path.steps:
         steps.append(
             {
-                "from": cat.get(step.source_node).label(),
+                "from": cat.get(step.source_node).label(lang),
                 "from_href": local(settings, step.source_node),
                 "relation": step.relation,
-                "relation_label": RELATION_LABELS[step.relation],
-                "to": cat.get(step.to).label(),
+                "relation_label": RELATION_NAMES[lang].get(step.relation, step.relation),
+                "to": cat.get(step.to).label(lang),
                 "to_href": local(settings, step.to),
                 "kind": step.kind,
-                "kind_label": KIND_LABELS.get(step.kind, ("", ""))[0],
+                "kind_label": KIND_LABELS.get(step.kind, ("", ""))[li],
                 "quote": step.quote,
                 "quote_language": step.quote_language,
                 "citation_href": local(settings, step.citation) if step.citation else "",
                 "evidence_label": (
-                    "samstämmigheten · the alignment"
+                    ("samstämmigheten", "the alignment")[li]
                     if step.relation == "alignsWith"
-                    else "hänvisningen · the citation"
+                    else ("hänvisningen", "the citation")[li]
                 ),
                 "source_href": local(settings, step.source) if step.source else "",
-                "source_label": cat.get(step.source).label() if step.source else "",
+                "source_label": cat.get(step.source).label(lang) if step.source else "",
             }
         )
     document = cat.document_of(path.origin)
     municipality = cat.municipality_of(path.origin)
     origin = cat.get(path.origin)
     return {
-        "origin": origin.label(),
+        "origin": origin.label(lang),
         "origin_href": local(settings, path.origin),
-        "origin_type": origin.type_name(),
-        "document": document.label() if document and document.iri != path.origin else "",
+        "origin_type": type_name(origin.type_name(), lang),
+        "document": document.label(lang) if document and document.iri != path.origin else "",
+        "document_iri": document.iri if document else "",
         "document_href": local(settings, document.iri) if document else "",
-        "municipality": municipality.label() if municipality else "",
+        "municipality": municipality.label(lang) if municipality else "",
+        "municipality_iri": municipality.iri if municipality else "",
         "kind": path.kind,
         "direct": path.direct,
-        "kind_label": KIND_LABELS.get(path.kind, ("", ""))[0],
+        "kind_label": KIND_LABELS.get(path.kind, ("", ""))[li],
         "evidence": "alignment" if path.is_alignment else "citation",
         "steps": steps,
     }
@@ -590,6 +653,7 @@ def trace_page(
 ) -> HTMLResponse:
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
     frameworks = _framework_list(framework)
+    lang = page_language(request)
     try:
         m = tr.matrix(store, settings, frameworks, filters)
     except tr.TraceInputError as error:
@@ -609,7 +673,7 @@ def trace_page(
     for column in m.columns:
         name = column.scheme.rsplit("/", 1)[-1]
         if not groups or groups[-1]["slug"] != name:
-            groups.append({"slug": name, "label": m.catalogue.get(column.scheme).label(), "span": 0})
+            groups.append({"slug": name, "label": m.catalogue.get(column.scheme).label(lang), "span": 0})
         groups[-1]["span"] += 1
     rows = []
     for row in m.rows:
@@ -621,33 +685,33 @@ def trace_page(
                 {
                     "href": f"/trace/{column.scheme.rsplit('/', 1)[-1]}/{slug}"
                     + (
-                        "#coverage"
+                        f"?lang={lang}#coverage"
                         if by_county
                         else "?"
-                        + _query_string({**filter_values, "municipality": row.identifier})
+                        + _query_string({**filter_values, "municipality": row.identifier, "lang": lang})
                         + "#evidence"
                     ),
                     "counts": [(k, cell.counts.get(k, 0)) for k in tr.KINDS if cell.counts.get(k)],
                     "total": cell.total,
                     "strongest": cell.strongest,
-                    "title": f"{row.label()} · {column.label()}",
+                    "title": f"{row.label(lang)} · {column.label(lang)}",
                 }
             )
         rows.append(
             {
-                "label": row.label(),
+                "label": row.label(lang),
                 "code": row.identifier,
                 "href": local(settings, row.iri)
                 if by_county
-                else "/trace/drawn-on?" + _query_string({"municipality": row.identifier}),
+                else "/trace/drawn-on?" + _query_string({"municipality": row.identifier, "lang": lang}),
                 "cells": cells,
             }
         )
     columns = [
         {
-            "label": c.label(),
+            "label": c.label(lang),
             "short": f"{_short_framework(c.scheme)} {c.notation}",
-            "href": f"/trace/{c.scheme.rsplit('/', 1)[-1]}/{c.iri[len(c.scheme) + 1 :]}",
+            "href": f"/trace/{c.scheme.rsplit('/', 1)[-1]}/{c.iri[len(c.scheme) + 1 :]}?lang={lang}",
         }
         for c in m.columns
     ]
@@ -655,7 +719,7 @@ def trace_page(
         request,
         settings,
         "trace.html",
-        title="Spårning · Trace",
+        title="Spårning" if lang == "sv" else "Trace",
         groups=groups,
         columns=columns,
         rows=rows,
@@ -663,8 +727,10 @@ def trace_page(
         filters=filter_values,
         kinds=tr.KINDS,
         kind_labels=KIND_LABELS,
-        document_types=tr.DOCUMENT_TYPES,
-        municipalities=[(r.identifier, r.label()) for r in m.catalogue.municipalities()],
+        kind_names=kind_names(lang),
+        initials=KIND_INITIALS[lang],
+        document_types=[(t, type_name(t, lang)) for t in tr.DOCUMENT_TYPES],
+        municipalities=[(r.identifier, r.label(lang)) for r in m.catalogue.municipalities()],
         frameworks=frameworks,
         by_county=by_county,
     )
@@ -698,7 +764,7 @@ def drawn_on_page(
                 "label": node.label(),
                 "href": local(settings, target),
                 "framework": cat.get(node.scheme).label() if node.scheme else node.label(),
-                "paths": [_view_path(settings, p, cat) for p in paths],
+                "paths": [_view_path(settings, p, cat, page_language(request)) for p in paths],
             }
         )
     query = _query_string({"municipality": municipality, "document": document, "framework": framework})
@@ -736,6 +802,7 @@ def principle_page(
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
+    lang = page_language(request)
     try:
         iri = tr.resolve_target(store, settings, None, framework, notation)
         answer = tr.trace(store, settings, iri, filters)
@@ -751,14 +818,34 @@ def principle_page(
             continue
         entry = by_municipality.setdefault(
             mun.iri,
-            {"label": mun.label(), "code": mun.identifier, "counts": {k: 0 for k in tr.KINDS}, "links": 0},
+            {
+                "label": mun.label(lang),
+                "code": mun.identifier,
+                "counts": {k: 0 for k in tr.KINDS},
+                "links": 0,
+            },
         )
         entry["counts"][path.kind] = entry["counts"].get(path.kind, 0) + 1
         entry["links"] += 1
     evidence = []
     for path in answer.paths:
-        view = _view_path(settings, path, cat)
+        view = _view_path(settings, path, cat, lang)
         (evidence if cat.municipality_of(path.origin) else concepts).append(view)
+    grouped: dict[str, dict[str, Any]] = {}
+    for view in evidence:  # municipality → document → its paths, in the trace's order
+        group = grouped.setdefault(
+            view["municipality_iri"], {"label": view["municipality"], "documents": {}, "paths": 0}
+        )
+        group["paths"] += 1
+        document_key = view["document_iri"] or view["origin_href"]
+        group["documents"].setdefault(
+            document_key,
+            {
+                "label": view["document"] or view["origin"],
+                "href": view["document_href"] or view["origin_href"],
+                "paths": [],
+            },
+        )["paths"].append(view)
     filter_values = {
         "municipality": municipality,
         "kind": kind or [],
@@ -774,14 +861,20 @@ def principle_page(
         settings,
         "trace_principle.html",
         coverage=coverage_view(store, settings, iri, _query_string({"target": iri})),
-        title=f"{target.label()} · Spårning",
-        target=target.label(),
+        title=f"{target.label(lang)} · {'Spårning' if lang == 'sv' else 'Trace'}",
+        target=target.label(lang),
         target_href=local(settings, iri),
         definition=target.definition,
-        framework=cat.get(target.scheme).label(),
+        framework=cat.get(target.scheme).label(lang),
         municipalities=sorted(by_municipality.values(), key=lambda e: e["label"]),
         evidence=evidence,
+        evidence_groups=[
+            {**g, "documents": list(g["documents"].values())}
+            for g in sorted(grouped.values(), key=lambda g: g["label"])
+        ],
         concepts=concepts,
+        open_details=bool(municipality) or len(evidence) + len(concepts) <= OPEN_PATHS,
+        kind_names=kind_names(lang),
         api_query=api_query,
         kinds=tr.KINDS,
         kind_labels=KIND_LABELS,

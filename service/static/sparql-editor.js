@@ -88,7 +88,7 @@
   });
 
   var ACCEPT = {
-    "": "application/sparql-results+json, text/turtle;q=0.9",
+    html: "application/sparql-results+json, text/turtle;q=0.9",
     json: "application/sparql-results+json", xml: "application/sparql-results+xml", csv: "text/csv",
     tsv: "text/tab-separated-values", turtle: "text/turtle", jsonld: "application/ld+json",
     ntriples: "application/n-triples", rdfxml: "application/rdf+xml"
@@ -142,7 +142,23 @@
       data.head.vars.forEach(function (name) { tr.appendChild(cell(row[name])); });
     });
     results.appendChild(table);
-    status.textContent = data.results.bindings.length + " rows";
+    var count = data.results.bindings.length;
+    status.textContent = count + " " + (count === 1 ? results.dataset.rowLabel : results.dataset.rowsLabel);
+  }
+
+  function shown() {
+    var box = results.getBoundingClientRect();
+    if (box.top < 0 || box.top > window.innerHeight - 80) {
+      results.scrollIntoView({ block: "start" });
+    }
+  }
+
+  function errorMessage(text) {
+    try {
+      var parsed = JSON.parse(text);
+      if (parsed && parsed.error) { return parsed.error; }
+    } catch (ignored) { /* plain text already */ }
+    return text.trim();
   }
 
   function showText(text) {
@@ -160,7 +176,7 @@
     var started = performance.now();
     fetch(root + "/sparql", {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT[format] },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT[format] || ACCEPT.html },
       body: "query=" + encodeURIComponent(textarea.value)
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
@@ -170,18 +186,21 @@
           results.innerHTML = "";
           var error = document.createElement("p");
           error.className = "error";
-          error.textContent = response.status + ": " + text;
+          error.setAttribute("role", "alert");
+          error.textContent = errorMessage(text);
           results.appendChild(error);
           status.textContent = seconds;
+          shown();
           return;
         }
-        if (type.indexOf("application/sparql-results+json") === 0 && format === "") {
+        if (type.indexOf("application/sparql-results+json") === 0 && (format === "html" || format === "")) {
           showTable(JSON.parse(text));
           status.textContent += " · " + seconds;
         } else {
           showText(text);
           status.textContent = seconds;
         }
+        shown();
       });
     }).catch(function (error) {
       status.textContent = String(error);
