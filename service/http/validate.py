@@ -47,7 +47,7 @@ INPUT_FORMATS = {
     "text/plain": ox.RdfFormat.N_TRIPLES,
 }
 FORM_FORMATS = {"turtle": "text/turtle", "jsonld": "application/ld+json", "ntriples": "application/n-triples"}
-CONTEXT_ROLES = ("frameworks", "municipalities", "agents")
+CONTEXT_ROLES = ("frameworks", "municipalities", "geo", "agents")
 MAX_JSON_DEPTH = 64
 """The deepest nesting of JSON objects and arrays /validate reads (a 400 past it)."""
 VALIDATIONS_WAITING = 4
@@ -254,7 +254,7 @@ _context_cache: dict[str, Graph] = {}
 
 
 def _context(store_path: str, base_iri: str) -> Graph:
-    """The graphs of frameworks, municipalities and agents from the store (once per build, per worker)."""
+    """The graphs of frameworks, municipalities (the generated table and the hand-written files) and agents from the store (once per build, per worker)."""
     if store_path not in _context_cache:
         _context_cache.clear()
         store = ox.Store.read_only(str(Path(store_path) / "oxigraph"))
