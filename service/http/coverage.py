@@ -9,8 +9,6 @@ service/coverage_map.py; nothing here needs JavaScript or another host.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from typing import Any
@@ -21,14 +19,13 @@ from fastapi.responses import HTMLResponse, Response
 from .. import coverage as cov
 from .. import trace as tr
 from ..coverage_map import CREDIT, Area, LegendEntry, render, shapes_for
-from ..render import negotiate
 from ..settings import Settings
 from ..store import GraphStore
 from .deps import TEMPLATES, get_settings, get_store, page_context
+from .trace import choose_table_format, csv_response
 
 router = APIRouter()
 
-CSV_TYPE = "text/csv; charset=utf-8"
 SVG_TYPE = "image/svg+xml"
 COLOURS: dict[str, str] = {
     "explicit": "#08519c",
@@ -46,33 +43,6 @@ OVERVIEW_CLASSES: tuple[tuple[str, int, int, str, str], ...] = (
     ("2", 2, 2, "#6baed6", "2 dokument · documents"),
     ("3+", 3, 10**9, "#2171b5", "3 eller fler · 3 or more"),
 )
-
-
-def _choose(request: Request, fmt: str | None, offers: dict[str, str]) -> str:
-    if fmt:
-        wanted = fmt.strip().lower()
-        if wanted not in offers.values():
-            raise HTTPException(
-                status_code=400,
-                detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(set(offers.values())))}",
-            )
-        return wanted
-    chosen = negotiate(request.headers.get("accept"), list(offers))
-    if chosen is None:
-        raise HTTPException(status_code=406, detail="acceptable: " + ", ".join(offers))
-    return offers[chosen]
-
-
-def _csv(header: tuple[str, ...], records: list[dict[str, str]], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(header), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return Response(
-        buffer.getvalue(),
-        media_type=CSV_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
-    )
 
 
 def _municipality_href(settings: Settings, code: str) -> str:
@@ -193,7 +163,9 @@ def api_coverage(
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    chosen = _choose(request, format, {"application/json": "json", "text/csv": "csv", SVG_TYPE: "svg"})
+    chosen = choose_table_format(
+        request, format, {"application/json": "json", "text/csv": "csv", SVG_TYPE: "svg"}
+    )
     try:
         iri = tr.resolve_target(store, settings, target, framework, notation)
     except tr.TraceInputError as error:
@@ -203,7 +175,7 @@ def api_coverage(
     c = cov.coverage(store, settings, iri)
     if chosen == "csv":
         slug = iri.rstrip("/").split("/id/")[-1].replace("/", "-")
-        return _csv(cov.COVERAGE_CSV_HEADER, cov.coverage_records(c), f"coverage-{slug}.csv")
+        return csv_response(cov.COVERAGE_CSV_HEADER, cov.coverage_records(c), f"coverage-{slug}.csv")
     if chosen == "svg":
         return Response(
             coverage_svg(settings, c, county_names(store, settings)),
@@ -260,10 +232,12 @@ def api_overview(
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    chosen = _choose(request, format, {"application/json": "json", "text/csv": "csv", SVG_TYPE: "svg"})
+    chosen = choose_table_format(
+        request, format, {"application/json": "json", "text/csv": "csv", SVG_TYPE: "svg"}
+    )
     o = cov.overview(store, settings)
     if chosen == "csv":
-        return _csv(cov.OVERVIEW_CSV_HEADER, cov.overview_records(o), "coverage-overview.csv")
+        return csv_response(cov.OVERVIEW_CSV_HEADER, cov.overview_records(o), "coverage-overview.csv")
     if chosen == "svg":
         return Response(
             overview_svg(settings, o, county_names(store, settings)),

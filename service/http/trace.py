@@ -140,7 +140,7 @@ def local(settings: Settings, iri: str) -> str:
     return "/" + iri[len(settings.base_iri) :] if iri.startswith(settings.base_iri) else iri
 
 
-def _choose(request: Request, fmt: str | None, offers: dict[str, str], default: str) -> str:
+def choose_table_format(request: Request, fmt: str | None, offers: dict[str, str]) -> str:
     """The format asked for by `format=` or else by Accept (offers: media type → name)."""
     if fmt:
         wanted = fmt.strip().lower()
@@ -158,7 +158,7 @@ def _choose(request: Request, fmt: str | None, offers: dict[str, str], default: 
     return offers[chosen]
 
 
-def _csv(header: tuple[str, ...], records: list[dict[str, str]], filename: str) -> Response:
+def csv_response(header: tuple[str, ...], records: list[dict[str, str]], filename: str) -> Response:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(header), lineterminator="\r\n")
     writer.writeheader()
@@ -290,7 +290,7 @@ def api_trace(
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    chosen = _choose(
+    chosen = choose_table_format(
         request,
         format,
         {
@@ -299,7 +299,6 @@ def api_trace(
             "text/csv": "csv",
             "text/turtle": "turtle",
         },
-        "jsonld",
     )
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
     try:
@@ -314,7 +313,9 @@ def api_trace(
         ]
     if chosen == "csv":
         slug = iri.rstrip("/").split("/id/")[-1].replace("/", "-")
-        return _csv(tr.TRACE_CSV_HEADER, tr.path_records(answer.paths, answer.catalogue), f"trace-{slug}.csv")
+        return csv_response(
+            tr.TRACE_CSV_HEADER, tr.path_records(answer.paths, answer.catalogue), f"trace-{slug}.csv"
+        )
     graph = answer_graph(settings, answer.paths, answer.catalogue, str(request.url))
     fmt = TURTLE if chosen == "turtle" else JSON_LD
     body = render_graph(graph, fmt, settings=settings, context_url=_context_url(request, settings))
@@ -342,8 +343,8 @@ def api_matrix(
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    chosen = _choose(
-        request, format, {"application/json": "json", "text/csv": "csv", "image/svg+xml": "svg"}, "json"
+    chosen = choose_table_format(
+        request, format, {"application/json": "json", "text/csv": "csv", "image/svg+xml": "svg"}
     )
     filters = _filters(settings, municipality, kind, document_type, in_force_on, direct)
     frameworks = _framework_list(framework)
@@ -355,9 +356,9 @@ def api_matrix(
     if chosen == "csv" and by_county:
         from ..coverage import COUNTY_MATRIX_CSV_HEADER, county_matrix_records
 
-        return _csv(COUNTY_MATRIX_CSV_HEADER, county_matrix_records(m), "trace-matrix-counties.csv")
+        return csv_response(COUNTY_MATRIX_CSV_HEADER, county_matrix_records(m), "trace-matrix-counties.csv")
     if chosen == "csv":
-        return _csv(tr.MATRIX_CSV_HEADER, tr.matrix_records(m), "trace-matrix.csv")
+        return csv_response(tr.MATRIX_CSV_HEADER, tr.matrix_records(m), "trace-matrix.csv")
     if chosen == "svg":
         return Response(matrix_svg(m), media_type="image/svg+xml", headers={"Vary": "Accept"})
     body = matrix_json(m)
@@ -457,7 +458,7 @@ def api_drawn_on(
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    chosen = _choose(request, format, {"application/json": "json", "text/csv": "csv"}, "json")
+    chosen = choose_table_format(request, format, {"application/json": "json", "text/csv": "csv"})
     if bool(municipality) == bool(document):
         raise HTTPException(
             status_code=400, detail="give exactly one of municipality= (kommunkod or IRI) and document= (IRI)"
@@ -469,7 +470,7 @@ def api_drawn_on(
         raise _bad(error) from None
     if chosen == "csv":
         paths = [p for ps in answer.paths.values() for p in ps]
-        return _csv(tr.TRACE_CSV_HEADER, tr.path_records(paths, answer.catalogue), "drawn-on.csv")
+        return csv_response(tr.TRACE_CSV_HEADER, tr.path_records(paths, answer.catalogue), "drawn-on.csv")
     return Response(
         json.dumps(drawn_on_json(answer), ensure_ascii=False, indent=1), media_type="application/json"
     )
