@@ -183,3 +183,32 @@ def test_no_error_names_a_python_type(live: Live) -> None:
             assert answer.status_code >= 400, (method, path, answer.text)
             assert answer.status_code != 500, (method, path, answer.text)
             assert not PYTHON_TYPES.search(answer.text), (method, path, answer.text)
+
+
+def test_a_validation_past_the_pools_bound_gets_503_naming_it(settings: Settings) -> None:
+    """With every place of /validate's pool taken, the next post is answered 503 at once, and says why."""
+    import anyio
+
+    from service.app import create_app
+    from service.http import validate as validate_http
+
+    app = create_app(settings)
+
+    async def post_while_the_pool_is_full() -> httpx.Response:
+        limiter = validate_http._validation_limiter()
+        holders = [object() for _ in range(int(limiter.total_tokens))]
+        for holder in holders:
+            await limiter.acquire_on_behalf_of(holder)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+                return await client.post(
+                    "/validate", content=b"<urn:a> <urn:b> <urn:c> .", headers={"Content-Type": "text/turtle"}
+                )
+        finally:
+            for holder in holders:
+                limiter.release_on_behalf_of(holder)
+
+    response = anyio.run(post_while_the_pool_is_full)
+    assert response.status_code == 503, response.text
+    assert f"at most {validate_http.VALIDATIONS_WAITING} validations" in response.text
