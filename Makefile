@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test test-fast lint build test-deps bench clean
+.PHONY: serve test test-fast lint typecheck build test-deps bench clean
 
 # Serving needs only the package; the test and bench extras are installed by `make test`, `make bench`
 # and `make lint` (each stamp records what was installed when pyproject.toml last changed).
@@ -40,6 +40,10 @@ test: $(VENV)/.test-extras $(VENV)/.bench-extras test-deps
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Static types ([tool.mypy] in pyproject.toml): `mypy` checks service/.
+typecheck: $(VENV)/.test-extras
+	$(BIN)/mypy
 
 # The suite without the browser, Virtuoso and slow tests: for a quick check while editing.
 test-fast: $(VENV)/.test-extras $(VENV)/.bench-extras
