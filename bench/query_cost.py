@@ -3,7 +3,7 @@
     .venv/bin/python bench/query_cost.py /tmp/bench-1000/scale-1000/var/current \
         ../shared/bench/queries/cites-principle.rq
 
-Runs the query on the build's store as a query worker does (service/worker_store.py): on a copy in memory
+Runs the query on the build's store as a query worker does (service/store/worker_store.py): on a copy in memory
 loaded from the build's whole-graph dump, or with --disk on the store on disk. Prints the median of
 --repeat runs for: evaluating and counting the rows in Python, evaluating and writing TSV, evaluating and
 writing SPARQL JSON, the same with its rows bounded while they are written (what the service does:
@@ -25,10 +25,10 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import BENCH_MAX_RESULTS  # noqa: E402  (the row limit the benchmark's services run with)
-from service.build_store import OXIGRAPH_FOLDER  # noqa: E402
-from service.memory_copy import load_copy  # noqa: E402
-from service.sparql import SPARQL_JSON, serialize_solutions  # noqa: E402
 from service.store import BuildInfo  # noqa: E402
+from service.store.memory_copy import load_copy  # noqa: E402
+from service.store.seam import OXIGRAPH_FOLDER, SPARQL_JSON  # noqa: E402
+from service.store.worker_tasks import serialize_solutions  # noqa: E402
 
 
 def median_ms(run: Callable[[], object], repeat: int) -> float:

@@ -54,9 +54,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from http_bench import RDFLIB_ENDPOINT, free_port, wait_for  # noqa: E402
 from scale_data import SHARED_BENCH, generate, write_tree  # noqa: E402
 
-from service import worker_store  # noqa: E402
 from service.settings import Settings  # noqa: E402
-from service.store import copies_pages_into_memory  # noqa: E402
+from service.store import worker_store  # noqa: E402
+from service.store.embedded import copies_pages_into_memory  # noqa: E402
 
 BARE_ASGI = textwrap.dedent("""
     import sys, uvicorn

@@ -104,7 +104,7 @@ def child_pids(pid: int) -> list[int]:
 
 
 def worker_role(pid: int) -> str:
-    """What a worker process of the service does, from its command line (service/sparql.py names it last):
+    """What a worker process of the service does, from its command line (service/store/query_workers.py names it last):
     "query worker", "checker worker" or "validation worker"."""
     try:
         arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")

@@ -10,7 +10,6 @@ import hashlib
 import logging
 import re
 import threading
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,11 +35,12 @@ from .http import sources as sources_http
 from .http import sparql as sparql_http
 from .http import trace as trace_http
 from .http import validate as validate_http
+from .http.deps import TEMPLATES, page_language, public_root
 from .http.lookup_cache import PAGES, LookupFastPath
 from .render import negotiate
 from .settings import Settings
-from .sparql import close_checkers
-from .store import CurrentStore, QueryError
+from .store import CurrentBuild, QueryError
+from .store.worker_pools import WorkerPools
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.store = CurrentStore(settings)
+    app.state.worker_pools = WorkerPools(settings.query_workers)
+    app.state.builds = CurrentBuild(settings, app.state.worker_pools)
     app.state.query_results = sparql_http.QueryResults(settings.query_cache_bytes)
     install_error_handlers(app)
     # Added first, so it runs inside CORS and the body limit: /id/… lookups skip routing and dependencies.
@@ -115,24 +116,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.store.start()  # the query workers open the current build (and load its copy in memory) now
+    builds: CurrentBuild = app.state.builds
+    pools: WorkerPools = app.state.worker_pools
+    builds.start()  # the query workers open the current build (and load its copy in memory) now
     # The query checkers start now too, and load their parser, in the background: started on the first
     # query instead, they spent most of its CHECK_SECONDS starting, and a loaded machine's first query
     # was refused as "too complex to parse".
-    threading.Thread(target=warm_checkers, name="warm-checkers", daemon=True).start()
+    threading.Thread(target=warm_checkers, args=(pools,), name="warm-checkers", daemon=True).start()
     yield
-    app.state.store.close()  # stop the query worker processes
-    close_checkers()
+    builds.close()  # the build served now is closed once its last request has finished
+    pools.close()  # stop the worker processes
 
 
-def warm_checkers() -> None:
+def warm_checkers(pools: WorkerPools) -> None:
     """Start the query checker processes and have each parse a query once (loading the parser)."""
-    from .sparql import check_query, checkers
-
     try:
-        checkers().broadcast(check_query, {"query": "ASK {}"}, time.monotonic() + 60)
+        pools.checker.warm()
     except Exception as error:  # a failed warm-up only means the first query starts them
-        logging.getLogger(__name__).warning("the query checkers did not start ahead: %s", error)
+        log.warning("the query checkers did not start ahead: %s", error)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -147,8 +148,6 @@ def error_response(
     prefers text/html), plain text for everyone else."""
     accept = request.headers.get("accept", "")
     if negotiate(accept, ["text/plain", "application/json", "text/html"]) == "text/html" and accept.strip():
-        from .http.deps import TEMPLATES, page_language, public_root
-
         html = TEMPLATES.get_template("error.html").render(
             root=public_root(request, request.app.state.settings),
             lang=page_language(request),

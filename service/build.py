@@ -36,7 +36,6 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from .build_store import (
-    OXIGRAPH_FOLDER,
     STORE_LAYOUT,
     StoreWriter,
     copy_store,
@@ -44,15 +43,18 @@ from .build_store import (
     memory_store,
     replace_graphs,
     stable_blank_nodes,
+    swap_current,
 )
 from .datafiles import DataFile, DataFileError, discover, parse_file
 from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous_pieces, write_dumps
 from .progress import Progress
 from .quotes import check_explicit_names, check_quotes, citations_to_check
 from .rdfterms import graph_of
+from .remote_load import graph_keys, load_remote
 from .search import INDEX_FILE, build_index
 from .settings import Settings
-from .store import BuildInfo, current_store_path, swap_current
+from .store.remote import RemoteQueryError
+from .store.seam import OXIGRAPH_FOLDER, BuildInfo, current_store_path
 from .validation import (
     ValidationReport,
     ValidationResult,
@@ -594,8 +596,6 @@ def load_remote_graphs(
     not parse from its patched store, `GraphTriples`): load_remote compares every graph's size with
     the server's."""
     import httpx
-
-    from .remote_store import RemoteQueryError, graph_keys, load_remote
 
     quads_by_graph = {
         graph: [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]

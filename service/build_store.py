@@ -25,9 +25,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .datafiles import DataFile, is_data_file, parse_file
+from .settings import Settings
+from .store.seam import OXIGRAPH_FOLDER
+
 STORE_LAYOUT = 2  # 2: the union of the named graphs is materialised in the default graph
-OXIGRAPH_FOLDER = "oxigraph"
 DEFAULT_GRAPH = ox.DefaultGraph()
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+"""An RDF term as pyoxigraph gives it (its stubs have no name for the union)."""
 
 
 def stable_blank_nodes(quads: list[ox.Quad], graph: str, rounds: int = 6) -> list[ox.Quad]:
@@ -129,15 +134,14 @@ class StoreWriter:
 
 def _write_job(job: dict[str, object]) -> None:
     """The writer's side: parse every file as the build does and write the store."""
-    from .datafiles import DataFile, is_data_file, parse_file
-    from .settings import Settings
-
     settings = Settings(base_iri=str(job["base_iri"]))
 
     def parsed() -> Iterator[
         tuple[str, list[ox.Quad]]
     ]:  # one file at a time: the writer's memory stays small
-        for path, graph in job["files"]:  # type: ignore[union-attr]
+        files = job["files"]
+        assert isinstance(files, list)
+        for path, graph in files:
             data_file = DataFile(Path(path), graph, "data")
             assert is_data_file(data_file.path)
             yield graph, stable_blank_nodes(parse_file(data_file, settings, in_graph=False), graph)
@@ -171,7 +175,7 @@ def replace_graphs(store: ox.Store, new_triples: Mapping[str, list[ox.Quad]], re
     as parsed), every graph in `removed` goes; the default graph follows (a triple leaves it only when
     no graph holds it any more)."""
     touched = set(new_triples) | set(removed)
-    old_triples: set[tuple[object, object, object]] = set()
+    old_triples: set[tuple[ox.NamedNode | ox.BlankNode | ox.Triple, ox.NamedNode, Term]] = set()
     for graph in touched:
         for quad in graph_quads(store, graph):
             old_triples.add((quad.subject, quad.predicate, quad.object))
@@ -184,7 +188,30 @@ def replace_graphs(store: ox.Store, new_triples: Mapping[str, list[ox.Quad]], re
             q.graph_name != DEFAULT_GRAPH for q in store.quads_for_pattern(subject, predicate, obj, None)
         )
         if not held:
-            store.remove(ox.Quad(subject, predicate, obj, DEFAULT_GRAPH))  # type: ignore[arg-type]
+            store.remove(ox.Quad(subject, predicate, obj, DEFAULT_GRAPH))
+
+
+def write_embedded_store(store_path: Path, quads: list[ox.Quad]) -> None:
+    """Write quads (each in a named graph) into a new pyoxigraph store at store_path/oxigraph in the
+    build's layout (each quad in its graph, their union in the default graph), then compact it."""
+    triples: dict[str, list[ox.Quad]] = {}
+    for quad in quads:
+        assert isinstance(quad.graph_name, ox.NamedNode)
+        triples.setdefault(quad.graph_name.value, []).append(
+            ox.Quad(quad.subject, quad.predicate, quad.object)
+        )
+    finish_store(write_new_store(store_path, triples.items()))
+
+
+def swap_current(settings: Settings, store_path: Path) -> None:
+    """Point var/current at a new build atomically (a rename of a fresh symlink): the service serves it
+    from its next request on."""
+    link = settings.current_store
+    temporary = link.with_name(f".current-{os.getpid()}")
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    temporary.symlink_to(store_path.relative_to(link.parent))
+    os.replace(temporary, link)
 
 
 def finish_store(store: ox.Store) -> None:

@@ -3,7 +3,7 @@
 `describe` gathers, with the queries in service/queries/describe-*.rq: the resource's own triples,
 the labels of everything it links to, the citations it makes and the document hierarchy around it,
 and one page of what links to it and of the citations it receives (with their quotes and kinds).
-The embedded store reads the same triples from its indexes instead (service/describe_index.py), which
+The embedded store reads the same triples from its indexes instead (service/store/index_reader.py), which
 costs a tenth. Every representation (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) of a page is made from
 those triples. `ResourceView` reads them for a page.
 """
@@ -22,11 +22,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .describe_index import BOUNDED_WORK, PageTriples
-from .per_store import per_store
 from .queries import load_query, with_window
 from .rdfterms import graph_of, to_oxigraph
-from .store import GraphStore
+from .store import GraphStore, PageTriples
+from .store.build_caches import per_build
+from .store.index_reader import BOUNDED_WORK
 
 WHOLE_QUERIES = (
     "describe-description",
@@ -106,15 +106,15 @@ _bounded: ContextVar[bool] = ContextVar("describe_bounded", default=False)
 decides whether a page is read, never what it holds, so a page read either way serves both."""
 
 
-@per_store(maxsize=512)
+@per_build(maxsize=512)
 def _describe_cached(
     store: GraphStore, build_id: str, iri: str, page: int, per_page: int
 ) -> Description | None:
-    """Kept per store (service/per_store.py), freed with it, and keyed by the build: the graph is immutable
+    """Kept on the build's caches (service/store/build_caches.py), freed with it, and keyed by the build: the graph is immutable
     per build, so this never goes stale (NotBounded, an exception, is not kept)."""
     bounded = _bounded.get()
     budget = BOUNDED_WORK if bounded else None
-    read = store.index.read_page(iri, page, per_page, budget=budget) if store.index is not None else None
+    read = store.read_page(iri, page, per_page, budget=budget)
     if read is None:
         if bounded:
             raise NotBounded(iri)
@@ -127,7 +127,7 @@ def _describe_cached(
 
 def read_page_by_queries(store: GraphStore, iri: str, page: int, per_page: int) -> PageTriples:
     """The page with the describe-*.rq queries: what any back end can answer (and the embedded store does for
-    a resource that thousands of statements link to: see service/describe_index.py)."""
+    a resource that thousands of statements link to: see service/store/index_reader.py)."""
     base = store.info.base_iri
     this = {"this": URIRef(iri)}
     if not store.ask(load_query("describe-exists", base), this):
@@ -157,7 +157,7 @@ def ontology_graph(store: GraphStore) -> Graph:
     return _ontology_cached(store, store.info.build_id)
 
 
-@per_store(maxsize=1)
+@per_build(maxsize=1)
 def _ontology_cached(store: GraphStore, build_id: str) -> Graph:
     base = store.info.base_iri
     return store.construct(
@@ -170,7 +170,7 @@ def graph_counts(store: GraphStore) -> dict[str, int]:
     return _counts_cached(store, store.info.build_id)
 
 
-@per_store(maxsize=1)
+@per_build(maxsize=1)
 def _counts_cached(store: GraphStore, build_id: str) -> dict[str, int]:
     rows = store.select(load_query("describe-graph-counts", store.info.base_iri))
     return {str(row["what"]): int(row["count"]) for row in rows if "what" in row}

@@ -52,8 +52,8 @@ import pyoxigraph as ox
 
 from .queries import load_query
 from .settings import Settings
+from .store.seam import DUMPS_FOLDER
 
-DUMPS_FOLDER = "dumps"
 DUMPS_MANIFEST = "dumps.json"
 GZIP_LEVEL = 6  # zlib's own default; Python's gzip module would take 9, its slowest
 # What else the bytes of a dump depend on besides the data: a previous build's files are reused only

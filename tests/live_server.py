@@ -77,7 +77,7 @@ def run_server(settings: Settings, **env: str) -> Iterator[Live]:
             raise RuntimeError("the service did not start")
         # Ready means answering queries too: the query checkers start on the first query, and on a
         # loaded machine starting them (and loading their parser) can take most of the time a check may
-        # take (service.sparql.CHECK_SECONDS), so the first query may be refused as too complex.
+        # take (service.store.query_check.CHECK_SECONDS), so the first query may be refused as too complex.
         for _ in range(120):
             try:
                 if httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:

@@ -17,10 +17,11 @@ from fastapi.testclient import TestClient
 from service import coverage as cov
 from service import trace as tr
 from service.app import create_app
+from service.build_store import swap_current, write_embedded_store
 from service.datafiles import discover, parse_file
 from service.http.coverage import COLOURS
 from service.settings import Settings
-from service.store import open_store, swap_current, write_embedded_store
+from service.store import open_store
 
 BASE = "https://w3id.org/integration-kg/"
 MUN = BASE + "id/municipality/"

@@ -1,4 +1,4 @@
-"""The embedded store reads a page from its indexes (service/describe_index.py) instead of running the
+"""The embedded store reads a page from its indexes (service/store/index_reader.py) instead of running the
 describe-*.rq queries: over the real build, every page of every resource must be the same both ways, the
 same triples, the same counts, the same window of what links to it, so that which way answers never shows."""
 
@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.describe import describe, read_page_by_queries
-from service.describe_index import BOUNDED_WORK, IndexReader
 from service.settings import Settings
 from service.store import EmbeddedStore
+from service.store.index_reader import BOUNDED_WORK, IndexReader
 
 BASE = "https://w3id.org/integration-kg/"
 PER_PAGE = 2

@@ -79,8 +79,7 @@ def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(
     answers = []
     for budget in (describe_module.BOUNDED_WORK, 0):
         monkeypatch.setattr(describe_module, "BOUNDED_WORK", budget)
-        describe_module._describe_cached.cache_clear()
-        PAGES.clear()
+        PAGES.clear()  # the pages described are kept on the build, and each app opens its own
         threads.clear()
         with TestClient(create_app(settings)) as client:
             answers.append(client.get(url, headers=headers))
@@ -96,7 +95,6 @@ def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(
         else:
             assert threads, f"{url}: this page should be rendered in a thread"
     PAGES.clear()
-    describe_module._describe_cached.cache_clear()
     on_the_loop, in_a_thread = answers
     assert on_the_loop.status_code == 200 and on_the_loop.content
     same_answer(on_the_loop, in_a_thread)

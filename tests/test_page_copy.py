@@ -80,7 +80,9 @@ def test_the_service_answers_byte_for_byte_the_same_with_the_copy(settings: Sett
             project_settings(settings.store_dir, page_memory_triples=page_memory_triples, page_cache_bytes=0)
         )
         with TestClient(app) as client:
-            store = app.state.store.get()
+            served = app.state.builds.served
+            assert served is not None
+            store = served.store
             if page_memory_triples:
                 store.page_copy.join(COPY_TIMEOUT)
                 assert store.pages_in_memory

@@ -22,24 +22,24 @@ from service.build import BUILD_STEPS, BuildFailed, BuildResult, build
 from service.http.lookup_cache import PAGES
 from service.progress import Progress
 from service.rdfterms import graph_of
-from service.remote_store import (
+from service.settings import PROJECT_ROOT, Settings
+from service.store import (
+    EmbeddedStore,
+    QueryDataset,
+    QueryRefused,
+    QueryTimeout,
+    ResultTooLarge,
+    SelectResult,
+    current_store_path,
+    open_store,
+)
+from service.store.remote import (
     RemoteQueryError,
     RemoteStore,
     bind_values,
     query_form,
     server_graphs,
     sparql_term,
-)
-from service.settings import PROJECT_ROOT, Settings
-from service.sparql import QueryRefused
-from service.store import (
-    EmbeddedStore,
-    QueryDataset,
-    QueryTimeout,
-    ResultTooLarge,
-    SelectResult,
-    current_store_path,
-    open_store,
 )
 from tests.conftest import project_settings
 from tests.conftest_virtuoso import Virtuoso, virtuoso  # noqa: F401  (the session fixture)

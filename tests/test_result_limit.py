@@ -1,5 +1,5 @@
 """SELECT results are written by pyoxigraph in the format asked for and bounded while they are written
-(service/sparql.serialize_solutions): the row limit is exact in every format, even when values look like
+(service/store/worker_tasks.serialize_solutions): the row limit is exact in every format, even when values look like
 the marks that are counted, and the answer is the one pyoxigraph writes."""
 
 from __future__ import annotations
@@ -9,18 +9,9 @@ from collections.abc import Callable
 import pyoxigraph as ox
 import pytest
 
-from service.sparql import (
-    RESULTS_FORMATS,
-    ROW_MARKS,
-    SPARQL_CSV,
-    SPARQL_JSON,
-    SPARQL_TSV,
-    SPARQL_XML,
-    RowBoundedOutput,
-    TooManyRows,
-    serialize_solutions,
-)
 from service.store import ResultTooLarge
+from service.store.seam import RESULTS_FORMATS, SPARQL_CSV, SPARQL_JSON, SPARQL_TSV, SPARQL_XML
+from service.store.worker_tasks import ROW_MARKS, RowBoundedOutput, TooManyRows, serialize_solutions
 
 STORE = ox.Store()
 LOOKALIKES = ['a,{"b"}[{', "<result></result>", "x\ny\r\n", ",{,{,{[{", "plain"]

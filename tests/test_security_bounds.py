@@ -13,7 +13,7 @@ import pytest
 from live_server import Live, run_server
 
 from service.settings import Settings
-from service.sparql import MAX_QUERY_BYTES
+from service.store.query_check import MAX_QUERY_BYTES
 
 WORKER_MEMORY = 256 * 1024 * 1024
 

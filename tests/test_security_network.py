@@ -1,5 +1,5 @@
 """No request can make the service connect anywhere: SERVICE and LOAD are refused from a real parse, and
-every worker process is denied network sockets by the operating system (service/sandbox.py), so even a
+every worker process is denied network sockets by the operating system (service/store/sandbox.py), so even a
 query that got past the check could not reach another host."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import httpx
 import pytest
 from live_server import Listener, Live, run_server
 
-from service.sandbox import try_connect
 from service.settings import PROJECT_ROOT, Settings
-from service.sparql import QueryWorkers
+from service.store.query_workers import QueryWorkers
+from service.store.sandbox import try_connect
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +163,7 @@ SERVICE_RUNNER = """
 import sys
 import pyoxigraph as ox
 if sys.argv[2] == "sandboxed":
-    from service.sandbox import enter_sandbox
+    from service.store.sandbox import enter_sandbox
     enter_sandbox(0)
 try:
     print(list(ox.Store().query("SELECT * WHERE { SERVICE <http://127.0.0.1:%s/sparql> { ?s ?p ?o } }" % sys.argv[1])))

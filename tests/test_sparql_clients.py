@@ -28,8 +28,8 @@ from SPARQLWrapper import (
     SPARQLWrapper,
 )
 
-from service.sparql import check_query
 from service.store import QuerySyntaxError
+from service.store.query_check import check_query
 
 FW = "https://w3id.org/integration-kg/id/framework/"
 SELECT = f"SELECT ?s ?notation WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#inScheme> <{FW}eu-cbp-2004> ; <http://www.w3.org/2004/02/skos/core#notation> ?notation }} ORDER BY ?notation"

@@ -16,10 +16,11 @@ from rdflib.namespace import RDF
 
 from service import trace as tr
 from service.app import create_app
+from service.build_store import swap_current, write_embedded_store
 from service.cli import main as cli_main
 from service.datafiles import discover, parse_file
 from service.settings import Settings
-from service.store import open_store, swap_current, write_embedded_store
+from service.store import open_store
 
 FW = "https://w3id.org/integration-kg/id/framework/"
 DOC = "https://w3id.org/integration-kg/id/document/"

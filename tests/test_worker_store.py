@@ -1,4 +1,4 @@
-"""The query workers' copy of the graph in memory (service/worker_store.py): it holds exactly the
+"""The query workers' copy of the graph in memory (service/store/worker_store.py): it holds exactly the
 store's default graph, answers every query as the store on disk does, is made only up to the
 configured size, and is refused (queries stay on disk) when the dump it is loaded from is damaged.
 Through HTTP: the service answers the same with and without it, and opens each build in its workers
@@ -23,9 +23,10 @@ from service.app import create_app
 from service.build import BuildResult
 from service.rdfterms import graph_of
 from service.settings import PROJECT_ROOT, Settings
-from service.sparql import QueryWorkers, execute_query, prepare_store
 from service.store import ResultTooLarge
-from service.worker_store import WorkerStore, whole_graph_ntriples
+from service.store.query_workers import QueryWorkers
+from service.store.worker_store import OpenedBuild, WorkerStore, whole_graph_ntriples
+from service.store.worker_tasks import execute_query, prepare_store
 
 BENCH_QUERIES = PROJECT_ROOT.parent / "shared" / "bench" / "queries"
 QUERIES = {
@@ -152,9 +153,10 @@ def test_the_service_answers_the_same_with_and_without_the_copy(settings: Settin
 
 
 def test_the_row_limit_counts_rows_not_line_breaks(built: BuildResult) -> None:
-    """A line break inside a value is not a row, though CSV writes it as one (service/sparql.ROW_MARKS)."""
+    """A line break inside a value is not a row, though CSV writes it as one (service/store/worker_tasks.ROW_MARKS)."""
     query = 'SELECT ?x ?y WHERE { VALUES (?x ?y) { ("a\\nb" 1) ("c\\r\\nd\\n" UNDEF) } }'
     for memory_triples in (0, 10_000_000):
+        opened = OpenedBuild()
         answer = json.loads(
             execute_query(
                 str(built.store_path),
@@ -165,6 +167,7 @@ def test_the_row_limit_counts_rows_not_line_breaks(built: BuildResult) -> None:
                 max_results=2,
                 memory_triples=memory_triples,
                 default_graph_only=True,
+                opened=opened,
             )
         )
         assert [b["x"]["value"] for b in answer["results"]["bindings"]] == ["a\nb", "c\r\nd\n"]
@@ -178,4 +181,5 @@ def test_the_row_limit_counts_rows_not_line_breaks(built: BuildResult) -> None:
                 max_results=1,
                 memory_triples=memory_triples,
                 default_graph_only=True,
+                opened=opened,
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -14,19 +15,38 @@ from fastapi import HTTPException, Request, Response
 from fastapi.templating import Jinja2Templates
 
 from ..settings import Settings
-from ..store import GraphStore, StoreUnavailable
+from ..store import CurrentBuild, GraphStore, StoreUnavailable
+from ..store.worker_pools import WorkerPools
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-def get_store(request: Request) -> GraphStore:
-    """The store of the last good build; 503 when none has been built (or the back end is down)."""
+def current_build(request: Request) -> CurrentBuild:
+    """The app's owner of the build it serves (created by the app factory)."""
+    builds: CurrentBuild = request.app.state.builds
+    return builds
+
+
+def worker_pools(request: Request) -> WorkerPools:
+    """The app's worker processes: query workers, query checkers, the validator."""
+    pools: WorkerPools = request.app.state.worker_pools
+    return pools
+
+
+async def get_store(request: Request) -> AsyncIterator[GraphStore]:
+    """The store of the last good build, held for the whole request: a build swapped out meanwhile is
+    closed only once this request has finished. 503 when none has been built (or the back end is down)."""
     try:
-        return request.app.state.store.get()
+        served = current_build(request).acquire()
     except StoreUnavailable as error:
         raise HTTPException(status_code=503, detail=str(error)) from None
+    try:
+        yield served.store
+    finally:
+        served.leave()
 
 
 # ------------------------------------------------------------------------------------------------

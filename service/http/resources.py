@@ -29,7 +29,6 @@ from ..describe import (
     resource_view,
     shapes_view,
 )
-from ..per_store import per_store
 from ..queries import load_query
 from ..rdfterms import to_oxigraph, to_rdflib
 from ..render import (
@@ -50,6 +49,7 @@ from ..render import (
 )
 from ..settings import Settings
 from ..store import GraphStore, StoreUnavailable, current_store_path
+from ..store.build_caches import per_build
 from ..validation import shapes_graph
 from ..void import void_graph
 from .deps import (
@@ -58,6 +58,7 @@ from .deps import (
     built_at,
     cached_response,
     context_url,
+    current_build,
     entity_tag,
     get_settings,
     get_store,
@@ -226,9 +227,16 @@ def cached_lookup(request: Request) -> Response | None:
     """
     settings: Settings = request.app.state.settings
     try:
-        store: GraphStore = request.app.state.store.get()
+        served = current_build(request).acquire()
     except StoreUnavailable:
         return None
+    try:
+        return _cached_answer(request, settings, served.store)
+    finally:
+        served.leave()
+
+
+def _cached_answer(request: Request, settings: Settings, store: GraphStore) -> Response | None:
     path = request.scope["path"][len("/id/") :]
     stem, suffix_format = split_suffix(path, ID_FORMATS)
     if not stem:
@@ -263,10 +271,14 @@ def bounded_lookup(request: Request) -> Response | None:
 
 def _lookup(request: Request, *, bounded: bool) -> Response | None:
     try:
-        store: GraphStore = request.app.state.store.get()
-        return resource_page(
-            request, request.scope["path"][len("/id/") :], request.app.state.settings, store, bounded=bounded
-        )
+        with current_build(request).using() as store:
+            return resource_page(
+                request,
+                request.scope["path"][len("/id/") :],
+                request.app.state.settings,
+                store,
+                bounded=bounded,
+            )
     except (HTTPException, StoreUnavailable):
         return None
 
@@ -755,7 +767,7 @@ def ontology(
     return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store))
 
 
-@per_store(maxsize=32)
+@per_build(maxsize=32)
 def _ontology_rendered(
     store: GraphStore, build_id: str, settings: Settings, fmt_name: str, language: str, root: str
 ) -> bytes:

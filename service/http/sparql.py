@@ -43,14 +43,13 @@ from ..render import (
 from ..render import choose_format as choose_representation
 from ..settings import Settings
 from ..sparql import (
-    CheckedQuery,
     Format,
     NotAcceptable,
-    check_off_loop,
     choose_format,
     dataset_for,
 )
 from ..store import GraphStore, QueryDataset, QueryError, QuerySyntaxError
+from ..store.query_check import CheckedQuery
 from .deps import (
     TEMPLATES,
     cached_response,
@@ -61,6 +60,7 @@ from .deps import (
     not_modified,
     page_language,
     public_root,
+    worker_pools,
 )
 from .lookup_cache import BytesLRU
 
@@ -191,7 +191,7 @@ async def _answer(
     assert asked.query is not None
     query = with_base(asked.query, settings.base_iri)
     try:
-        checked = await check_off_loop(query)
+        checked = await worker_pools(request).checker.check(query)
     except QuerySyntaxError as error:
         raise _located(error, len(query) - len(asked.query)) from None
     try:
@@ -296,7 +296,7 @@ class QueryResults(BytesLRU[QueryKey]):
 
 def repeatable(checked: CheckedQuery) -> bool:
     """Whether the query gives the same answer each time it runs over the same graph (so it may be kept):
-    it calls none of RAND, NOW, UUID, STRUUID (read from its parse: service/sparql.py).
+    it calls none of RAND, NOW, UUID, STRUUID (read from its parse: service/store/query_check.py).
 
     Blank nodes (BNODE(), [] in templates) are fine: their labels are local to one answer document.
     """
@@ -374,7 +374,7 @@ async def _page_answer(request: Request, settings: Settings, store: GraphStore, 
     try:
         sent = with_base(query, settings.base_iri)
         try:
-            checked = await check_off_loop(sent)
+            checked = await worker_pools(request).checker.check(sent)
         except QuerySyntaxError as syntax:
             raise _located(syntax, len(sent) - len(query)) from None
         if checked.form in ("SELECT", "ASK"):

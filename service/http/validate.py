@@ -34,7 +34,7 @@ from ..render import HTML, JSON_LD, TURTLE, rdf_format_for, rdf_format_named, re
 from ..settings import Settings
 from ..store import GraphStore, QueryError, StoreBusy
 from ..validation import ontology_graph, shapes_graph, validate_graph
-from .deps import TEMPLATES, context_url, get_settings, get_store, page_language, public_root
+from .deps import TEMPLATES, context_url, get_settings, get_store, page_language, public_root, worker_pools
 
 router = APIRouter()
 
@@ -113,7 +113,7 @@ async def validate(
         "context_url": context_url(request, settings),
     }
     deadline = time.monotonic() + settings.query_timeout * 3
-    validators = request.app.state.store.validators
+    validators = worker_pools(request).validators
     outcome = await anyio.to_thread.run_sync(
         validators.run, validate_posted, kwargs, deadline, limiter=limiter
     )

@@ -2,16 +2,14 @@
 N-Triples dump (dumps/integration-kg.nt.gz, written by the same build).
 
 pyoxigraph's in-memory store answers pattern lookups and queries several times faster than its store on
-disk (3–5× for the research queries; a page's reads 0.45 → 0.17 ms at 1 000 municipalities), at about 400
-bytes a triple (545 MiB resident for the 1.45 M triples of 1 000 municipalities).
-The query workers load one each (service/worker_store.py) and, when asked, so does the service process for
-reading pages (service/store.py, the page_memory_triples setting). A copy is used only when it holds
+disk, at a few hundred bytes a triple (docs/performance.md has the figures).
+The query workers load one each (service/store/worker_store.py) and, when asked, so does the service process for
+reading pages (service/store/embedded.py, the page_memory_triples setting). A copy is used only when it holds
 exactly as many triples as the build recorded.
 
 The page reader's copy keeps the dump's blank-node labels, which are the store's (`keep_blank_labels`): a
 page then reads the same from either store, so its bytes and its ETag do not depend on which one answered.
-That load goes through Python (about 15 % slower than pyoxigraph's bulk loader, which gives blank nodes new
-labels); the query workers' copies use the bulk loader, since a label is scoped to one result anyway.
+That load goes through Python (slower than pyoxigraph's bulk loader, which gives blank nodes new labels); the query workers' copies use the bulk loader, since a label is scoped to one result anyway.
 """
 
 from __future__ import annotations
@@ -20,10 +18,11 @@ import gzip
 import sys
 import time
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
-from .dumps import DUMPS_FOLDER, FORMATS_BY_KEY, WHOLE_GRAPH, file_name
+from .seam import DUMPS_FOLDER, WHOLE_GRAPH_NTRIPLES
 
 COPY_LOADED = "triples in memory ("
 """What the log line of a complete copy says, and only it (bench/run.py waits for these lines)."""
@@ -31,7 +30,7 @@ COPY_LOADED = "triples in memory ("
 
 def whole_graph_ntriples(store_path: Path) -> Path:
     """The build's N-Triples dump of the whole graph (gzip)."""
-    return store_path / DUMPS_FOLDER / file_name(WHOLE_GRAPH, FORMATS_BY_KEY["nt"])
+    return store_path / DUMPS_FOLDER / WHOLE_GRAPH_NTRIPLES
 
 
 def copy_fits(store_path: Path, triples: int, limit: int) -> bool:
@@ -49,7 +48,8 @@ def load_copy(
     dump = whole_graph_ntriples(store_path)
     copy = ox.Store()
     try:
-        with gzip.open(dump, "rb") as stream:
+        with gzip.open(dump, "rb") as gzipped:
+            stream = cast(IO[bytes], gzipped)  # a GzipFile reads bytes; the stubs name only IO
             if keep_blank_labels:
                 copy.bulk_extend(ox.parse(stream, format=ox.RdfFormat.N_TRIPLES))
             else:

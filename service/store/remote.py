@@ -1,7 +1,7 @@
 """The remote back end: the same GraphStore over a SPARQL 1.1 server (Virtuoso, Fuseki, GraphDB, QLever).
 
-Queries go over the SPARQL 1.1 Protocol (POST, form-encoded), loading over the Graph Store Protocol
-(PUT/POST of N-Triples per named graph) or, without a GSP address, SPARQL 1.1 Update in chunks.
+Queries go over the SPARQL 1.1 Protocol (POST, form-encoded); the build loads the server
+(service/remote_load.py).
 Credentials come from the settings; the scheme (Basic or Digest) is the one the server asks for.
 
 The build information stays local: the build writes var/stores/<id>/manifest.json as for the embedded
@@ -17,37 +17,51 @@ between servers:
 * QLever: one index per dataset; the default graph is the union of its graphs.
 
 Bindings are never pasted into the query as text: each bound term is serialised as a SPARQL term
-(IRIs checked, literals escaped) and put in place of the variable's tokens (see bind_values).
+(IRIs checked, literals escaped) and put in place of the variable's tokens, as rdflib's SPARQL grammar tells
+them apart (see bind_values).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 import httpx
 import pyoxigraph as ox
+from pyparsing import Literal as Text
+from pyparsing import MatchFirst, ParserElement, Word, alphanums, alphas, python_style_comment
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.plugins.sparql import parser as sparql_grammar
+from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import Node
 
-from .rdfterms import XSD_STRING, graph_of
-from .settings import Settings
-from .store import QueryDataset, QuerySyntaxError, QueryTimeout, ResultTooLarge
-
-Row = dict[str, Node]
+from ..rdfterms import XSD_STRING, graph_of
+from ..settings import Settings
+from .build_caches import BuildCaches, LruCache
+from .query_check import QUERY_FORMS
+from .seam import (
+    BuildInfo,
+    PageTriples,
+    QueryDataset,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    Row,
+    SelectResult,
+    StoreUnavailable,
+    written,
+)
+from .worker_pools import WorkerPools
 
 SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-LOAD_TIMEOUT = 600.0
-GSP_CHUNK = 200_000  # triples per Graph Store Protocol request
-UPDATE_CHUNK = (
-    500  # triples per INSERT: Virtuoso refuses one whose SQL exceeds 10 000 lines (1 450 triples did)
-)
+GRAPH_COUNT_TIMEOUT = 600.0
+"""How long counting every graph's triples on the server may take (a whole-server scan)."""
 
 
 class RemoteQueryError(QuerySyntaxError, ValueError):
@@ -117,20 +131,32 @@ def client_for(settings: Settings, timeout: float) -> httpx.Client:
 
 # --- query text: form, bindings ----------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*)
-      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                   |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-      | (?P<var>[?$][A-Za-z0-9_\u00B7-\U000EFFFF]+)
-      | (?P<open>\{) | (?P<close>\})
-      | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-      | (?P<other>.)""",
-    re.VERBOSE | re.DOTALL,
-)
-_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _IRI_OK = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')
 _LANG_OK = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+TEMPLATES_KEPT = 256
+"""Queries a remote store keeps read (QueryTemplate): the service's own are a few dozen."""
+
+
+def _lexeme(element: ParserElement, kind: str) -> ParserElement:
+    """A copy of one of rdflib's SPARQL grammar elements that yields only its kind (rdflib's stays as it is)."""
+    return element.copy().set_parse_action(lambda: kind)
+
+
+_LEXEMES = MatchFirst(
+    [
+        _lexeme(python_style_comment, "comment"),  # SPARQL comments are "#" to the end of the line
+        _lexeme(sparql_grammar.String, "string"),
+        _lexeme(sparql_grammar.IRIREF, "iri"),
+        _lexeme(sparql_grammar.Var, "var"),
+        _lexeme(sparql_grammar.PNAME_LN, "name"),
+        _lexeme(sparql_grammar.PNAME_NS, "name"),
+        _lexeme(Word(alphas + "_", alphanums + "_"), "word"),
+        _lexeme(Text("{"), "open"),
+        _lexeme(Text("}"), "close"),
+    ]
+)
+"""What bind_values needs to tell apart in a query, by rdflib's SPARQL grammar (the parser's own terminals):
+comments, strings, IRIs, variables, prefixed names, bare words (keywords) and braces."""
 
 
 @dataclass(frozen=True)
@@ -141,39 +167,86 @@ class _Token:
     end: int
 
 
-def _tokens(query: str) -> list[_Token]:
-    """The significant tokens of a query (comments and white space dropped), with their depth in braces."""
-    out: list[_Token] = []
-    for match in _TOKEN.finditer(query):
-        kind = match.lastgroup or "other"
-        if kind == "comment" or (kind == "other" and match.group().isspace()):
-            continue
-        out.append(_Token(kind, match.group(), match.start(), match.end()))
-    return out
+@dataclass(frozen=True)
+class QueryTemplate:
+    """A query as rdflib's SPARQL parser reads it: its form, from the parse tree, and its tokens (comments
+    dropped), so that bindings can be put in place of its variables. The service's own queries are read once
+    per remote store and bound many times."""
 
+    text: str
+    form: str
+    tokens: tuple[_Token, ...]
 
-def _keyword(tokens: list[_Token], index: int) -> str | None:
-    """The keyword at tokens[index], if it is a bare word (not part of a prefixed name)."""
-    token = tokens[index]
-    if token.kind != "word":
-        return None
-    before = tokens[index - 1] if index else None
-    after = tokens[index + 1] if index + 1 < len(tokens) else None
-    if (before and before.text == ":" and before.end == token.start) or (
-        after and after.text == ":" and after.start == token.end
-    ):
-        return None
-    return token.text.upper()
+    @classmethod
+    def read(cls, text: str) -> QueryTemplate:
+        """RemoteQueryError when rdflib does not parse the text as a query (an update, say)."""
+        try:
+            parsed = parseQuery(text)
+        except Exception:  # pyparsing's errors, and rdflib's for bad escapes, IRIs or numbers
+            raise RemoteQueryError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)") from None
+        form = QUERY_FORMS.get(getattr(parsed[1], "name", ""))
+        if form is None:
+            raise RemoteQueryError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+        tokens = tuple(
+            _Token(found[0], text[start:end], start, end)
+            for found, start, end in _LEXEMES.scan_string(text)
+            if found[0] != "comment"
+        )
+        return cls(text, form, tokens)
+
+    def _keyword(self, index: int) -> str | None:
+        token = self.tokens[index]
+        return token.text.upper() if token.kind == "word" else None
+
+    def bind(self, bindings: Mapping[str, Node] | None) -> str:
+        """The query with each bound variable replaced by its term (see bind_values)."""
+        if not bindings:
+            return self.text
+        terms: dict[str, str] = {}
+        for name, node in bindings.items():
+            if not _VAR_NAME.fullmatch(name):
+                raise ValueError(f"not a variable name: {name!r}")
+            terms[name] = sparql_term(node)
+        query, tokens = self.text, self.tokens
+        out: list[str] = []
+        position = 0
+        region = "pattern"  # "projection" after SELECT, "modifier" after GROUP BY / ORDER BY at depth 0
+        depth = 0
+        for index, token in enumerate(tokens):
+            word = self._keyword(index)
+            if word == "SELECT":
+                region = "projection"
+            elif word == "WHERE" or token.kind == "open":
+                region = "pattern"
+            elif word in ("GROUP", "ORDER") and depth == 0:
+                region = "modifier"
+            elif word in ("LIMIT", "OFFSET", "VALUES", "HAVING") and depth == 0:
+                region = "pattern"
+            if token.kind == "open":
+                depth += 1
+            elif token.kind == "close":
+                depth -= 1
+            if token.kind != "var" or token.text[1:] not in terms:
+                continue
+            name = token.text[1:]
+            if region == "projection":
+                if index and self._keyword(index - 1) == "AS":
+                    raise ValueError(f"?{name} is bound and cannot be assigned in the projection")
+                replacement = f"({terms[name]} AS ?{name})"
+            elif region == "modifier":
+                replacement = f"({terms[name]})"
+            else:
+                replacement = terms[name]
+            out.append(query[position : token.start])
+            out.append(replacement)
+            position = token.end
+        out.append(query[position:])
+        return "".join(out)
 
 
 def query_form(query: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE; ValueError when the text is none of them (an update, say)."""
-    tokens = _tokens(query)
-    for index in range(len(tokens)):
-        word = _keyword(tokens, index)
-        if word in _FORMS:
-            return word
-    raise RemoteQueryError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    """SELECT, ASK, CONSTRUCT or DESCRIBE, from rdflib's parse; RemoteQueryError for anything else."""
+    return QueryTemplate.read(query).form
 
 
 def sparql_term(node: Node) -> str:
@@ -224,48 +297,7 @@ def bind_values(query: str, bindings: Mapping[str, Node] | None) -> str:
     """
     if not bindings:
         return query
-    terms: dict[str, str] = {}
-    for name, node in bindings.items():
-        if not _VAR_NAME.fullmatch(name):
-            raise ValueError(f"not a variable name: {name!r}")
-        terms[name] = sparql_term(node)
-    query_form(query)
-    tokens = _tokens(query)
-    out: list[str] = []
-    position = 0
-    region = "pattern"  # "projection" after SELECT, "modifier" after GROUP BY / ORDER BY at depth 0
-    depth = 0
-    for index, token in enumerate(tokens):
-        word = _keyword(tokens, index)
-        if word == "SELECT":
-            region = "projection"
-        elif word == "WHERE" or token.kind == "open":
-            region = "pattern"
-        elif word in ("GROUP", "ORDER") and depth == 0:
-            region = "modifier"
-        elif word in ("LIMIT", "OFFSET", "VALUES", "HAVING") and depth == 0:
-            region = "pattern"
-        if token.kind == "open":
-            depth += 1
-        elif token.kind == "close":
-            depth -= 1
-        if token.kind != "var" or token.text[1:] not in terms:
-            continue
-        name = token.text[1:]
-        if region == "projection":
-            previous = tokens[index - 1] if index else None
-            if previous is not None and _keyword(tokens, index - 1) == "AS":
-                raise ValueError(f"?{name} is bound and cannot be assigned in the projection")
-            replacement = f"({terms[name]} AS ?{name})"
-        elif region == "modifier":
-            replacement = f"({terms[name]})"
-        else:
-            replacement = terms[name]
-        out.append(query[position : token.start])
-        out.append(replacement)
-        position = token.end
-    out.append(query[position:])
-    return "".join(out)
+    return QueryTemplate.read(query).bind(bindings)
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -321,7 +353,7 @@ def _boolean_document(value: bool, media_type: str) -> bytes:
     if media_type == SPARQL_JSON:
         return document
     parsed = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+    return written(parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type)))
 
 
 def server_message(response: httpx.Response) -> str:
@@ -333,39 +365,71 @@ def server_message(response: httpx.Response) -> str:
 
 
 class RemoteStore:
-    """The GraphStore over a SPARQL 1.1 server, for the build whose manifest is at store_path."""
+    """The GraphStore over a SPARQL 1.1 server, for the build whose manifest is at store_path. User queries
+    are checked by the checker processes of `pools` (without: a pool of its own) before the server sees them."""
 
-    index = None
-    """Its pages come from the describe queries: the server's indexes are not in this process."""
-
-    def __init__(self, settings: Settings, store_path: Path) -> None:
-        from .store import BuildInfo, StoreUnavailable
-
+    def __init__(self, settings: Settings, store_path: Path, pools: WorkerPools | None = None) -> None:
         if not settings.remote_query_url:
             raise StoreUnavailable("the remote back end needs INTEGRATION_KG_REMOTE_QUERY_URL")
         self.settings = settings
         self.path = store_path
         self._info = BuildInfo.read(store_path)
+        self._caches = BuildCaches()
+        self._pools = pools
+        self._own_pools: WorkerPools | None = None
+        self._closed = False
         self.url = settings.remote_query_url
         self._client = client_for(settings, settings.query_timeout + 5.0)
         self.server = self._probe()
         self._prologue = self._scope_prologue() if self.server == "virtuoso" else ""
 
     @property
-    def info(self):  # -> BuildInfo
+    def info(self) -> BuildInfo:
         return self._info
 
+    @property
+    def caches(self) -> BuildCaches:
+        return self._caches
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def pools(self) -> WorkerPools:
+        if self._pools is not None:
+            return self._pools
+        if self._own_pools is None:
+            self._own_pools = WorkerPools(1)
+        return self._own_pools
+
     def close(self) -> None:
+        self._closed = True
+        self._caches.close()
         self._client.close()
+        if self._own_pools is not None:
+            self._own_pools.close()
 
     # The GraphStore interface.
 
-    def query(self, query: str, bindings: Mapping[str, Node] | None = None):  # -> QueryResult
-        return self._query(bind_values(query, bindings))
+    def _template(self, query: str) -> QueryTemplate:
+        """The query as read once for this store (the service's own queries are bound many times)."""
+        templates: LruCache[QueryTemplate] = self._caches.lru(QueryTemplate, TEMPLATES_KEPT)
+        return templates.get_or_compute(query, lambda: QueryTemplate.read(query))
+
+    def query(self, query: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        template = self._template(query)
+        result = self._query(template.bind(bindings), template.form)
+        assert not isinstance(result, bytes | ox.QuadParser)  # not raw: a SelectResult, a bool or a Graph
+        return result
+
+    def read_page(
+        self, iri: str, page: int, per_page: int, *, budget: int | None = None
+    ) -> PageTriples | None:
+        """None: its pages come from the describe queries, the server's indexes are not in this process."""
+        return None
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
-        from .store import SelectResult
-
         result = self.query(query, bindings)
         if not isinstance(result, SelectResult):
             raise RemoteQueryError("not a SELECT query")
@@ -397,26 +461,29 @@ class RemoteStore:
 
         The safety check runs here too, before the server is reached, as it does for the embedded store.
         """
-        import anyio
-
-        from .sparql import check_off_loop
-        from .store import _query_limiter
-
-        checked = await check_off_loop(query)
-        return await anyio.to_thread.run_sync(
+        checked = await self.pools.checker.check(query)
+        answer: bytes = await anyio.to_thread.run_sync(
             self._run_bounded,
             checked.text,
+            checked.form,
             result_format,
             dataset,
             timeout,
             max_results,
-            limiter=_query_limiter(),
+            limiter=self.pools.query_threads.current(),
         )
+        return answer
 
     def _run_bounded(
-        self, query: str, media_type: str, dataset: QueryDataset | None, timeout: float, max_results: int
+        self,
+        query: str,
+        form: str,
+        media_type: str,
+        dataset: QueryDataset | None,
+        timeout: float,
+        max_results: int,
     ) -> bytes:
-        result = self._query(query, timeout=timeout, dataset=dataset, raw=True)
+        result = self._query(query, form, timeout=timeout, dataset=dataset, raw=True)
         if isinstance(result, bool):
             return _boolean_document(result, media_type)
         if isinstance(result, bytes):  # SPARQL JSON of a SELECT
@@ -438,24 +505,28 @@ class RemoteStore:
             if media_type == SPARQL_JSON:
                 return clean.encode()
             parsed = ox.parse_query_results(clean.encode(), format=ox.QueryResultsFormat.JSON)
-            return parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+            return written(parsed.serialize(format=ox.QueryResultsFormat.from_media_type(media_type)))
+        assert isinstance(result, ox.QuadParser)
         triples = list(result)
         if len(triples) > max_results:
             raise ResultTooLarge(
                 f"the result has more than {max_results} triples: add a LIMIT (at most {max_results})",
                 status=400,
             )
-        return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type))
+        return written(ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type)))
 
     # The protocol.
 
     def _query(
-        self, query: str, timeout: float | None = None, dataset: QueryDataset | None = None, raw: bool = False
-    ):
-        """Send one query. raw: SELECT answers as the server's JSON bytes, graphs as pyoxigraph triples."""
-        from .store import SelectResult, StoreUnavailable
-
-        form = query_form(query)
+        self,
+        query: str,
+        form: str,
+        timeout: float | None = None,
+        dataset: QueryDataset | None = None,
+        raw: bool = False,
+    ) -> QueryResult | bytes | ox.QuadParser:
+        """Send one query of the given form (SELECT, ASK, CONSTRUCT, DESCRIBE). raw: SELECT answers as the
+        server's JSON bytes, graphs as pyoxigraph triples."""
         accept = SPARQL_JSON if form in ("SELECT", "ASK") else N_TRIPLES
         timeout = self.settings.query_timeout if timeout is None else timeout
         data: list[tuple[str, str]] = [("query", self._prologue + query)]
@@ -525,8 +596,6 @@ class RemoteStore:
 
     def _probe(self) -> str:
         """Which server this is (only Virtuoso needs handling of its own); StoreUnavailable when none answers."""
-        from .store import StoreUnavailable
-
         try:
             response = self._client.post(self.url, data={"query": "ASK {}"}, headers={"Accept": SPARQL_JSON})
         except httpx.TransportError as error:
@@ -555,136 +624,9 @@ def server_graphs(client: httpx.Client, url: str) -> dict[str, int]:
         url,
         data={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},
         headers={"Accept": SPARQL_JSON},
-        timeout=LOAD_TIMEOUT,
+        timeout=GRAPH_COUNT_TIMEOUT,
     )
     if response.status_code >= 400:
         raise RemoteQueryError(server_message(response))
     rows = json.loads(response.content)["results"]["bindings"]
     return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
-
-
-# --- loading (used by the build) ---------------------------------------------------------------
-
-
-@dataclass
-class LoadReport:
-    """What a remote load did: graphs written, left as they were, and removed."""
-
-    loaded: list[str]
-    kept: list[str]
-    dropped: list[str]
-    seconds: float
-
-
-def graph_keys(
-    quads_by_graph: Mapping[str, Iterable[ox.Quad]], file_hashes: Mapping[str, list[str]], base_iri: str
-) -> dict[str, str]:
-    """A key per graph that changes when any file feeding it (or the base IRI) changes."""
-    keys = {}
-    for graph in quads_by_graph:
-        digest = hashlib.sha256(base_iri.encode())
-        for sha in sorted(file_hashes.get(graph, [])):
-            digest.update(sha.encode())
-        keys[graph] = digest.hexdigest()
-    return keys
-
-
-def load_remote(
-    settings: Settings,
-    quads_by_graph: Mapping[str, list[ox.Quad]],
-    keys: Mapping[str, str],
-    previous: Mapping[str, object] | None,
-) -> tuple[LoadReport, dict[str, object]]:
-    """Bring the server's named graphs in line with this build: write the graphs that changed, drop
-    the ones that are gone. A graph is left alone only when its key is the one recorded by the previous
-    remote load to the same server and the server still holds as many triples in it as expected.
-
-    Returns the report and the record for the manifest (`remote`: server, graph keys).
-    """
-    started = time.perf_counter()
-    target = settings.remote_gsp_url or settings.remote_update_url
-    if not target:
-        raise ValueError(
-            "the remote back end needs INTEGRATION_KG_REMOTE_GSP_URL or INTEGRATION_KG_REMOTE_UPDATE_URL to load"
-        )
-    expected = {
-        g: len({(q.subject, q.predicate, q.object) for q in quads}) for g, quads in quads_by_graph.items()
-    }
-    old_keys: Mapping[str, str] = {}
-    if previous and previous.get("server") == target and isinstance(previous.get("graphs"), dict):
-        old_keys = previous["graphs"]  # type: ignore[assignment]
-    loaded, kept, dropped = [], [], []
-    with client_for(settings, LOAD_TIMEOUT) as client:
-        on_server = server_graphs(client, settings.remote_query_url)
-        for graph, quads in quads_by_graph.items():
-            if old_keys.get(graph) == keys[graph] and on_server.get(graph) == expected[graph]:
-                kept.append(graph)
-                continue
-            if settings.remote_gsp_url:
-                _put_graph(client, settings.remote_gsp_url, graph, quads)
-            else:
-                _update_graph(client, settings.remote_update_url, graph, quads)
-            loaded.append(graph)
-        for graph in sorted(set(old_keys) - set(quads_by_graph)):
-            if graph in on_server:
-                _drop_graph(client, settings, graph)
-                dropped.append(graph)
-    record = {"server": target, "graphs": dict(keys)}
-    return LoadReport(loaded, kept, dropped, time.perf_counter() - started), record
-
-
-def _check(response: httpx.Response, what: str) -> None:
-    if response.status_code >= 300:
-        raise RemoteQueryError(f"{what}: HTTP {response.status_code}: {server_message(response)}")
-
-
-def _ntriples(quads: list[ox.Quad]) -> bytes:
-    return ox.serialize(
-        [ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES
-    )
-
-
-def _chunk(quads: list[ox.Quad], size: int) -> int:
-    """Chunk size for a graph: all of it in one request when it has blank nodes, which a server
-    scopes to one request (a blank node split over two would become two)."""
-    if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads):
-        return max(len(quads), 1)
-    return size
-
-
-def _put_graph(client: httpx.Client, gsp_url: str, graph: str, quads: list[ox.Quad]) -> None:
-    """PUT replaces the graph with the first chunk, POST adds the rest (Graph Store Protocol)."""
-    params = {"graph": graph}
-    headers = {"Content-Type": N_TRIPLES}
-    if not quads:
-        _check(client.put(gsp_url, params=params, content=b"", headers=headers), f"PUT {graph}")
-        return
-    for start in range(0, len(quads), _chunk(quads, GSP_CHUNK)):
-        body = _ntriples(quads[start : start + _chunk(quads, GSP_CHUNK)])
-        method = client.put if start == 0 else client.post
-        _check(method(gsp_url, params=params, content=body, headers=headers), f"loading {graph}")
-
-
-def _update_graph(client: httpx.Client, update_url: str, graph: str, quads: list[ox.Quad]) -> None:
-    """SPARQL Update: CLEAR the graph, then INSERT DATA in chunks."""
-    name = sparql_term(URIRef(graph))
-    _check(client.post(update_url, data={"update": f"CLEAR SILENT GRAPH {name}"}), f"clearing {graph}")
-    size = _chunk(quads, UPDATE_CHUNK)
-    for start in range(0, len(quads), size):
-        triples = _ntriples(quads[start : start + size]).decode("utf-8")
-        # INSERT … WHERE {} rather than INSERT DATA: Virtuoso refuses blank nodes in INSERT DATA.
-        update = f"INSERT {{ GRAPH {name} {{\n{triples}}} }} WHERE {{ }}"
-        _check(client.post(update_url, data={"update": update}), f"loading {graph}")
-
-
-def _drop_graph(client: httpx.Client, settings: Settings, graph: str) -> None:
-    if settings.remote_gsp_url:
-        response = client.delete(settings.remote_gsp_url, params={"graph": graph})
-        if response.status_code != 404:
-            _check(response, f"DELETE {graph}")
-        return
-    name = sparql_term(URIRef(graph))
-    _check(
-        client.post(settings.remote_update_url, data={"update": f"DROP SILENT GRAPH {name}"}),
-        f"dropping {graph}",
-    )

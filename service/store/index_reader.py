@@ -1,9 +1,8 @@
 """A page of a resource read straight from the embedded store's indexes, without SPARQL.
 
 The same triples as the describe-*.rq queries give (service/describe.py runs those over any store), read
-with pyoxigraph's pattern lookups: at 1 000 municipalities a page then costs about 0.4 ms instead of the
-3.7 ms of nine query evaluations (each query is parsed and planned anew, about 0.1 ms even for an ASK). What links to a
-resource comes in the order pyoxigraph's object index gives, which is the order the describe-incoming.rq
+with pyoxigraph's pattern lookups, which is several times cheaper than the nine query evaluations (each
+query is parsed and planned anew, even an ASK: docs/performance.md). What links to a resource comes in the order pyoxigraph's object index gives, which is the order the describe-incoming.rq
 window takes, so the two ways give the same pages (tests/test_describe_index.py holds them to it).
 
 A resource that more than INCOMING_LIMIT statements link to (a principle, the curators, a municipality) is
@@ -19,9 +18,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 import pyoxigraph as ox
+
+from .seam import PageTriples
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+"""An RDF term as pyoxigraph gives it (its stubs have no name for the union)."""
 
 INCOMING_LIMIT = 2_000
 """More statements than this link to the resource: `read_page` leaves it to the queries (None)."""
@@ -65,17 +68,6 @@ HIERARCHY = frozenset({DCTERMS_IS_PART_OF, RDF_TYPE, SKOS_PREF_LABEL, DCTERMS_TI
 """What describe-hierarchy.rq says of each part above and below a resource."""
 
 
-@dataclass(frozen=True)
-class PageTriples:
-    """One page's triples, and the counts its pager needs (describe.Description is made from it)."""
-
-    known: bool
-    """The resource is the subject or the object of a statement (describe-exists.rq)."""
-    triples: frozenset[ox.Triple]
-    linking: int
-    citations_received: int
-
-
 class _Vocabulary:
     """The project's own terms under the build's base IRI."""
 
@@ -99,7 +91,7 @@ class IndexReader:
     build is a new store, with a new reader). Each method below is the counterpart of one describe-*.rq query.
 
     `store` may later be replaced by a copy in memory of the same statements under the same blank-node
-    labels (service/store.py). The copy's object index lists what links to a resource in another order, so
+    labels (service/store/embedded.py). The copy's object index lists what links to a resource in another order, so
     a resource whose links fill more than one page takes them, and so its pages, in the order of the store
     the reader was made with (`ordered_by`), which is the order of the describe-incoming.rq window.
     """
@@ -177,7 +169,7 @@ class IndexReader:
         _charge(len(found) + 1)
         return found
 
-    def objects(self, subject: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode) -> list[ox.Term]:
+    def objects(self, subject: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode) -> list[Term]:
         return [quad.object for quad in self.out(subject) if quad.predicate == predicate]
 
     # describe-description.rq
@@ -192,7 +184,7 @@ class IndexReader:
         linked = dict.fromkeys(quad.predicate for quad in own)
         linked.update(dict.fromkeys(quad.object for quad in own if isinstance(quad.object, ox.NamedNode)))
         for node in linked:
-            self._labels_of(node, triples)  # type: ignore[arg-type]
+            self._labels_of(node, triples)
 
     def _labels_of(self, node: ox.NamedNode | ox.BlankNode, triples: set[ox.Triple]) -> None:
         triples.update(quad.triple for quad in self.out(node) if quad.predicate in LABELS)
@@ -204,7 +196,7 @@ class IndexReader:
         citing: ox.NamedNode | ox.BlankNode,
         own: list[ox.Quad],
         triples: set[ox.Triple],
-        only: Iterable[ox.Term] | None = None,
+        only: Iterable[Term] | None = None,
     ) -> None:
         v = self.vocabulary
         links = {evidence: link for evidence, link in v.evidence_links}
@@ -218,10 +210,10 @@ class IndexReader:
             targets = self.objects(citation, v.target)
             if not targets:
                 continue
-            triples.add(ox.Triple(citing, evidence, citation))  # type: ignore[arg-type]
+            triples.add(ox.Triple(citing, evidence, citation))
             triples.update(quad.triple for quad in self.out(citation))
             for target in targets:
-                triples.add(ox.Triple(citing, links[evidence], target))  # type: ignore[arg-type]
+                triples.add(ox.Triple(citing, links[evidence], target))
                 if isinstance(target, (ox.NamedNode, ox.BlankNode)):
                     triples.update(
                         quad.triple
@@ -233,7 +225,7 @@ class IndexReader:
             )
             for part in [citing, *self._reachable(citing, up=True)]:
                 for whole in self.objects(part, DCTERMS_IS_PART_OF):
-                    triples.add(ox.Triple(part, DCTERMS_IS_PART_OF, whole))  # type: ignore[arg-type]
+                    triples.add(ox.Triple(part, DCTERMS_IS_PART_OF, whole))
                     if isinstance(whole, (ox.NamedNode, ox.BlankNode)):
                         triples.update(
                             quad.triple
@@ -244,7 +236,7 @@ class IndexReader:
                 if isinstance(kind, (ox.NamedNode, ox.BlankNode)):
                     triples.update(quad.triple for quad in self.out(kind) if quad.predicate == RDFS_LABEL)
             for start in [citing, *(t for t in targets if isinstance(t, (ox.NamedNode, ox.BlankNode)))]:
-                self._publishers(start, triples)  # type: ignore[arg-type]
+                self._publishers(start, triples)
 
     def _publishers(self, start: ox.NamedNode | ox.BlankNode, triples: set[ox.Triple]) -> None:
         """Who publishes `start` or what it is part of (dcterms:isPartOf*), with their labels."""
@@ -317,6 +309,8 @@ class IndexReader:
                 for quad in self.store.quads_for_pattern(None, evidence, citation, _DEFAULT):
                     _charge(1)
                     citing = quad.subject
+                    if isinstance(citing, ox.Triple):  # RDF 1.2 triple terms: the build admits none
+                        continue
                     self.citations_made(citing, self.out(citing), triples, only=(citation,))
 
 

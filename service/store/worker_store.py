@@ -1,14 +1,12 @@
 """The store a query worker reads: one build's store opened read-only on disk at once, and, when the
 graph is small enough, a copy of it in memory that takes over as soon as it is complete.
 
-Why a copy in memory: pyoxigraph on disk pays a RocksDB seek for every step of a property path
-(`dcterms:isPartOf+` from each of 4 000 goals) and a string lookup for every term it returns; the
-same queries on its in-memory store run 3–5× faster (1 000 synthetic municipalities, 1.45 M triples:
-cites-principle 0.16 s → 0.05 s, the trace matrix 2.9 s → 0.6 s). The price is memory, about 450 bytes
-per triple in every query worker, so the copy is made only up to `query_memory_triples`
-(Settings; 0 turns it off).
+Why a copy in memory: pyoxigraph on disk pays a RocksDB seek for every step of a property path and a
+string lookup for every term it returns; the same queries on its in-memory store run several times faster
+(docs/performance.md). The price is memory in every query worker, so the copy is made only up to
+`query_memory_triples` (Settings; 0 turns it off).
 
-The copy (service/memory_copy.py) is loaded in a background thread that leaves the GIL to the queries most
+The copy (service/store/memory_copy.py) is loaded in a background thread that leaves the GIL to the queries most
 of the time; until it is complete, queries read the store on disk. Blank-node labels in results may differ
 between the two (a label is scoped to one result document anyway).
 """
@@ -20,12 +18,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .build_store import OXIGRAPH_FOLDER
 from .memory_copy import COPY_LOADED, copy_fits, load_copy, whole_graph_ntriples
 from .sandbox import allow_copy
-from .store import BuildInfo
+from .seam import OXIGRAPH_FOLDER, BuildInfo
 
-__all__ = ["COPY_LOADED", "WorkerStore", "copies_into_memory", "whole_graph_ntriples", "worker_store"]
+__all__ = ["COPY_LOADED", "OpenedBuild", "WorkerStore", "copies_into_memory", "whole_graph_ntriples"]
 
 
 def copies_into_memory(store_path: Path, memory_triples: int) -> bool:
@@ -75,16 +72,17 @@ class WorkerStore:
         self._memory = load_copy(self.path, expected_triples, reader="query worker")
 
 
-_current: WorkerStore | None = None
-_current_lock = threading.Lock()
+class OpenedBuild:
+    """The one build a query worker process has open (its worker loop holds one and hands it to the tasks
+    that read a build): opened once, and opening another lets the previous one (and its copy in memory) go."""
 
+    def __init__(self) -> None:
+        self._current: WorkerStore | None = None
+        self._lock = threading.Lock()
 
-def worker_store(store_path: str, memory_triples: int) -> WorkerStore:
-    """The worker's store for one build, opened once; opening another build lets the previous one
-    (and its copy in memory) go."""
-    global _current
-    with _current_lock:
-        if _current is None or _current.path != Path(store_path):
-            _current = None  # free the previous build's copy before loading the next
-            _current = WorkerStore(Path(store_path), memory_triples)
-        return _current
+    def store(self, store_path: str, memory_triples: int) -> WorkerStore:
+        with self._lock:
+            if self._current is None or self._current.path != Path(store_path):
+                self._current = None  # free the previous build's copy before loading the next
+                self._current = WorkerStore(Path(store_path), memory_triples)
+            return self._current

@@ -1,6 +1,6 @@
 """What a worker process may do, enforced by the operating system: no network, bounded memory.
 
-The service runs user queries, posted RDF and query checks in worker processes (service/sparql.py). Each
+The service runs user queries, posted RDF and query checks in worker processes (service/store/query_workers.py). Each
 worker calls `enter_sandbox` before it reads a task:
 
 - No network: a seccomp filter (installed with PR_SET_NO_NEW_PRIVS, so no privilege is needed, and
