@@ -10,7 +10,6 @@ publishes its own addresses.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from .publisher import Publisher, read_publisher
 from .queries import load_query
 from .settings import DEFAULT_BASE_IRI, Settings
 from .store import GraphStore
+from .store.build_caches import LruCache
 from .validation import ValidationReport, count_shapes, load_graph, read_results
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -433,25 +433,16 @@ def _add_service(
         graph.add((service, DCTERMS.license, data_license))
 
 
-class CatalogCache:
-    """One catalogue per (build, public URL): the build is immutable, so it never goes stale."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._graphs: dict[tuple[str, str], Graph] = {}
-
-    def get(self, settings: Settings, store: GraphStore, store_path: Path, public_url: str) -> Graph:
-        key = (store.info.build_id, public_url)
-        with self._lock:
-            if key not in self._graphs:
-                if len(self._graphs) > 8:
-                    self._graphs.clear()
-                self._graphs[key] = build_catalog(settings, store, store_path, public_url)
-            return self._graphs[key]
+CATALOGS_KEPT = 8
+"""Catalogues kept per build (one per public URL the service is reached at)."""
 
 
-CATALOGS = CatalogCache()
-"""The catalogues of this process, shared by GET /catalog and the home page's markup."""
+def cached_catalog(settings: Settings, store: GraphStore, store_path: Path, public_url: str) -> Graph:
+    """The build's catalogue at public_url, kept on the build's own caches (`store.caches`): the build is
+    immutable, so it never goes stale, and it goes with the build. Shared by GET /catalog and the home
+    page's markup."""
+    catalogs: LruCache[Graph] = store.caches.lru(cached_catalog, CATALOGS_KEPT)
+    return catalogs.get_or_compute(public_url, lambda: build_catalog(settings, store, store_path, public_url))
 
 
 def schema_org_dataset(settings: Settings, catalog: Graph, public_url: str) -> dict[str, Any]:

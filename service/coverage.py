@@ -24,12 +24,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from threading import Lock
 
 from . import trace as tr
 from .queries import load_query
 from .settings import Settings
 from .store import GraphStore
+from .store.build_caches import LruCache
 
 CATEGORIES: tuple[str, ...] = (
     "explicit",
@@ -109,23 +109,11 @@ class Coverage:
         return Counter(row.category for row in self.rows)
 
 
-_readings: dict[tuple[str, str], dict[str, DocumentReading]] = {}
-_readings_lock = Lock()
-
-
 def readings(store: GraphStore, settings: Settings) -> dict[str, DocumentReading]:
-    """Every policy document with its publisher and how much of its text was read (cached per build:
-    a build's graph never changes)."""
-    key = (store.info.build_id, settings.base_iri)
-    with _readings_lock:
-        if key in _readings:
-            return _readings[key]
-    found = _read(store, settings)
-    with _readings_lock:
-        if len(_readings) > 8:
-            _readings.clear()
-        _readings[key] = found
-    return found
+    """Every policy document with its publisher and how much of its text was read (kept on the build's own
+    caches, `store.caches`: a build's graph never changes)."""
+    kept: LruCache[dict[str, DocumentReading]] = store.caches.lru(readings, 1)
+    return kept.get_or_compute(settings.base_iri, lambda: _read(store, settings))
 
 
 def _read(store: GraphStore, settings: Settings) -> dict[str, DocumentReading]:

@@ -31,7 +31,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from threading import Lock
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -39,6 +38,7 @@ from rdflib.term import Node
 from .queries import load_query
 from .settings import Settings
 from .store import GraphStore
+from .store.build_caches import LruCache
 
 KINDS: tuple[str, ...] = ("explicit", "paraphrase", "thematic")
 """Citation kinds by their short names, strongest first."""
@@ -200,16 +200,14 @@ def _notation_key(text: str) -> tuple[object, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-/]", text))
 
 
-_catalogues: dict[tuple[str, str], Catalogue] = {}
-_catalogue_lock = Lock()
-
-
 def catalogue(store: GraphStore, settings: Settings) -> Catalogue:
-    """The node catalogue of the store's build (cached per build: a build's graph never changes)."""
-    key = (store.info.build_id, settings.base_iri)
-    with _catalogue_lock:
-        if key in _catalogues:
-            return _catalogues[key]
+    """The node catalogue of the store's build (kept on the build's own caches, `store.caches`: a build's
+    graph never changes)."""
+    kept: LruCache[Catalogue] = store.caches.lru(catalogue, 1)
+    return kept.get_or_compute(settings.base_iri, lambda: _read_catalogue(store, settings))
+
+
+def _read_catalogue(store: GraphStore, settings: Settings) -> Catalogue:
     nodes: dict[str, NodeInfo] = {}
     roles_rank = {"document": 0, "part": 1, "municipality": 2, "framework": 3, "concept": 4}
     for row in store.select(load_query("trace-nodes", settings.base_iri)):
@@ -226,10 +224,6 @@ def catalogue(store: GraphStore, settings: Settings) -> Catalogue:
         if node.role == "document":
             node.document = node.iri
     built = Catalogue(nodes=nodes, ikg=settings.ikg)
-    with _catalogue_lock:
-        if len(_catalogues) > 8:
-            _catalogues.clear()
-        _catalogues[key] = built
     return built
 
 

@@ -4,7 +4,6 @@ and the UN SDG IRIs."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -14,6 +13,7 @@ from .catalog import Addresses
 from .dumps import FORMATS, WHOLE_GRAPH, file_name, read_manifest
 from .queries import load_query
 from .store import GraphStore
+from .store.build_caches import LruCache
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -104,30 +104,13 @@ def build_void(store: GraphStore, store_path: Path, at: Addresses) -> Graph:
     return graph
 
 
-class VoidCache:
-    """One VoID graph per (build, public URL).
-
-    `VOIDS.get(store, store_path, at)` is the VoID RDF every view reads: GET /.well-known/void in every
-    format, the /id/ pages of the VoID subsets, linksets and targets, and any HTML view of VoID."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._graphs: dict[tuple[str, str], Graph] = {}
-
-    def get(self, store: GraphStore, store_path: Path, at: Addresses) -> Graph:
-        key = (store.info.build_id, at.public_url)
-        with self._lock:
-            if key not in self._graphs:
-                if len(self._graphs) > 8:
-                    self._graphs.clear()
-                self._graphs[key] = build_void(store, store_path, at)
-            return self._graphs[key]
-
-
-VOIDS = VoidCache()
-"""The VoID graphs of this process (GET /.well-known/void, /id/ pages of VoID resources, HTML views)."""
+VOIDS_KEPT = 8
+"""VoID graphs kept per build (one per public URL the service is reached at)."""
 
 
 def void_graph(store: GraphStore, store_path: Path, at: Addresses) -> Graph:
-    """The VoID description of the current build, addresses under `at`: one graph shared by every view."""
-    return VOIDS.get(store, store_path, at)
+    """The VoID description of the current build, addresses under `at`: one graph shared by every view
+    (GET /.well-known/void in every format, the /id/ pages of VoID resources, HTML views), kept on the
+    build's own caches (`store.caches`) and gone with the build."""
+    voids: LruCache[Graph] = store.caches.lru(void_graph, VOIDS_KEPT)
+    return voids.get_or_compute(at.public_url, lambda: build_void(store, store_path, at))

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.build import BuildResult
-from service.catalog import CATALOGS, schema_org_dataset
+from service.catalog import cached_catalog, schema_org_dataset
 from service.datafiles import discover
 from service.dumps import (
     DUMPS_FOLDER,
@@ -109,7 +109,7 @@ def test_listing_json_and_html(client: TestClient, built: BuildResult) -> None:
 
 
 def test_schema_org_dataset_markup(settings: Settings, built: BuildResult) -> None:
-    catalog = CATALOGS.get(settings, open_store(settings), built.store_path, "https://data.example.org")
+    catalog = cached_catalog(settings, open_store(settings), built.store_path, "https://data.example.org")
     markup = schema_org_dataset(settings, catalog, "https://data.example.org")
     assert markup["@type"] == "Dataset" and markup["@context"] == "https://schema.org/"
     assert markup["name"] and markup["description"] and markup["license"]

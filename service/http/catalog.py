@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from ..catalog import CATALOGS, Addresses
+from ..catalog import Addresses, cached_catalog
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
 from ..render import (
     HTML,
@@ -92,7 +92,7 @@ def catalog(
     fmt = _choose(request, offers)
     link = _links(request, settings, "/catalog", offers)
     at = _addresses(request, settings)
-    graph = CATALOGS.get(settings, store, _store_path(settings), at.public_url)
+    graph = cached_catalog(settings, store, _store_path(settings), at.public_url)
     if fmt is HTML:
         return TEMPLATES.TemplateResponse(
             request,

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from ..catalog import CATALOGS, Addresses, published_description, schema_org_dataset
+from ..catalog import Addresses, cached_catalog, published_description, schema_org_dataset
 from ..describe import (
     Description,
     Labeller,
@@ -513,7 +513,7 @@ def published_page(request: Request, path: str, settings: Settings, store: Graph
         return None
     root = public_root(request, settings)
     at = Addresses(settings.base_iri, root)
-    catalog = CATALOGS.get(settings, store, store_path, root)
+    catalog = cached_catalog(settings, store, store_path, root)
     void = void_graph(store, store_path, at)
     stem, suffix_format = split_suffix(path)
     candidates = [(stem, suffix_format), (path, None)] if suffix_format else [(path, None)]
@@ -679,7 +679,7 @@ def home_dataset_markup(settings: Settings, store: GraphStore, root: str) -> dic
     store_path = current_store_path(settings)
     if store_path is None:
         return None
-    catalog = CATALOGS.get(settings, store, store_path, root)
+    catalog = cached_catalog(settings, store, store_path, root)
     return schema_org_dataset(settings, catalog, root)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import anyio
 import rdflib.plugins.sparql.parser  # noqa: F401  (loaded before a worker's memory limit is measured)
 
-from .sandbox import WORKER_MEMORY_DEFAULT, describe_bytes, enter_sandbox
+from .sandbox import WORKER_MEMORY_DEFAULT, MemoryLimit, describe_bytes, enter_sandbox
 from .seam import (
     QueryError,
     QueryRefused,
@@ -69,12 +69,12 @@ class ThreadLimiter:
             return limiter
 
 
-def _worker_main(connection: Connection) -> None:
+def _worker_main(connection: Connection, memory: MemoryLimit | None = None) -> None:
     """The worker loop: receive (function, kwargs), call it, send back ("ok", value) or ("error", …).
 
     The loop holds the build this process has open (OpenedBuild) and hands it to every task that takes an
     `opened` argument (the query tasks, service/store/worker_tasks.py), so it stays open between tasks."""
-    opened = OpenedBuild()
+    opened = OpenedBuild(memory)
     while True:
         try:
             function_path, kwargs = connection.recv()
@@ -150,8 +150,8 @@ def worker_process_main(fd: int, memory_budget: int) -> None:
     """Entry point of a worker process: import what tasks use, enter the sandbox (no network, bounded
     memory: service/store/sandbox.py), then serve tasks over the socket inherited as file descriptor fd."""
     sys.setrecursionlimit(PARSER_RECURSION)
-    enter_sandbox(memory_budget)
-    _worker_main(Connection(fd))
+    memory = enter_sandbox(memory_budget)
+    _worker_main(Connection(fd), memory)
 
 
 class _Worker:

@@ -127,38 +127,38 @@ def private_memory() -> int:
     return 0
 
 
-_baseline = 0
-_budget = 0
+class MemoryLimit:
+    """This process's limit on private memory (RLIMIT_DATA): `budget` bytes beyond what it held when the
+    limit was set (its imports), widened for a copy of a graph in memory (`allow_copy`). Budget 0: no limit.
+    The worker loop holds it and hands it to the build it opens."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.baseline = private_memory() if budget > 0 else 0
+        self.limit = self._set(0)
+
+    def _set(self, extra: int) -> int:
+        if self.budget <= 0:
+            return 0
+        limit = self.baseline + self.budget + extra
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+        return limit
+
+    def allow_copy(self, triples: int) -> int:
+        """Widen the limit (if there is one) by what a copy of a graph of `triples` triples may take: the
+        budget stays on top of the copy. Returns the limit in bytes (0: none)."""
+        extra = COPY_BYTES_PER_TRIPLE * triples + COPY_LOAD_BYTES if triples else 0
+        self.limit = self._set(extra)
+        return self.limit
 
 
-def limit_memory(budget: int, extra: int = 0) -> int:
-    """Allow this process `budget` + `extra` bytes of private memory beyond what it held when the limit was
-    first set (its imports); 0: no limit. Returns the limit in bytes (0: none)."""
-    global _baseline, _budget
-    _budget = budget
-    if budget <= 0:
-        return 0
-    if not _baseline:
-        _baseline = private_memory()
-    limit = _baseline + budget + extra
-    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-    return limit
-
-
-def allow_copy(triples: int) -> int:
-    """Widen this process's memory limit (if it has one) by what a copy of a graph of `triples` triples
-    may take: the budget stays on top of the copy. Returns the limit in bytes (0: none)."""
-    extra = COPY_BYTES_PER_TRIPLE * triples + COPY_LOAD_BYTES if triples else 0
-    return limit_memory(_budget, extra) if _budget > 0 else 0
-
-
-def enter_sandbox(memory_budget: int) -> None:
+def enter_sandbox(memory_budget: int) -> MemoryLimit:
     """Everything a worker process does before its first task: the network filter, then the memory limit."""
     deny_network()
-    limit_memory(memory_budget)
+    return MemoryLimit(memory_budget)
 
 
 def describe_bytes(count: int) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .memory_copy import COPY_LOADED, copy_fits, load_copy, whole_graph_ntriples
-from .sandbox import allow_copy
+from .sandbox import MemoryLimit
 from .seam import OXIGRAPH_FOLDER, BuildInfo
 
 __all__ = ["COPY_LOADED", "OpenedBuild", "WorkerStore", "copies_into_memory", "whole_graph_ntriples"]
@@ -38,13 +38,14 @@ class WorkerStore:
     until then (or for good, when the graph has more than memory_triples triples).
     """
 
-    def __init__(self, store_path: Path, memory_triples: int) -> None:
+    def __init__(self, store_path: Path, memory_triples: int, memory: MemoryLimit | None = None) -> None:
         self.path = store_path
         self.disk = ox.Store.read_only(str(store_path / OXIGRAPH_FOLDER))
         self._memory: ox.Store | None = None
         self.loader: threading.Thread | None = None
         copies = copies_into_memory(store_path, memory_triples)
-        allow_copy(BuildInfo.read(store_path).triples if copies else 0)  # the budget stays on top of it
+        if memory is not None:  # the budget stays on top of the copy
+            memory.allow_copy(BuildInfo.read(store_path).triples if copies else 0)
         if copies:
             self.loader = threading.Thread(
                 target=self._load_copy,
@@ -76,7 +77,8 @@ class OpenedBuild:
     """The one build a query worker process has open (its worker loop holds one and hands it to the tasks
     that read a build): opened once, and opening another lets the previous one (and its copy in memory) go."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory: MemoryLimit | None = None) -> None:
+        self.memory = memory
         self._current: WorkerStore | None = None
         self._lock = threading.Lock()
 
@@ -84,5 +86,5 @@ class OpenedBuild:
         with self._lock:
             if self._current is None or self._current.path != Path(store_path):
                 self._current = None  # free the previous build's copy before loading the next
-                self._current = WorkerStore(Path(store_path), memory_triples)
+                self._current = WorkerStore(Path(store_path), memory_triples, self.memory)
             return self._current
