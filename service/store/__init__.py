@@ -1,4 +1,4 @@
-"""The store: opens and reads what a build wrote, and nothing else of the project but the settings.
+"""The store: opens and reads what a build wrote; of the project it imports only the base (settings, rdfterms).
 
 - `seam`: the GraphStore Protocol, its errors, BuildInfo, results and what a build folder holds;
 - `embedded` (with `index_reader`, `memory_copy`) and `remote`: the two back ends;
