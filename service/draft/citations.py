@@ -126,7 +126,7 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
             names.append(
                 Name(re.compile(r"\b" + pattern + INFLECTION, re.IGNORECASE), iri, entry["kind"], unless)
             )
-    labels_of = {
+    labels_of: dict[str, set[str]] = {
         iri: {
             fold(label)
             for label in _lang(graph, URIRef(iri), SKOS.prefLabel, "sv")
@@ -135,9 +135,9 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
         }
         for iri in frameworks
     }
-    owners = Counter(label.lower() for labels in labels_of.values() for label in labels)
-    for iri, labels in labels_of.items():
-        for label in sorted(labels):
+    owners = Counter(label.lower() for names_of_one in labels_of.values() for label in names_of_one)
+    for iri, names_of_one in labels_of.items():
+        for label in sorted(names_of_one):
             # a name two frameworks share ("Etableringslagen" for the 2010 and the 2017 act) names
             # neither for sure: the lexicon's patterns decide it
             if len(label) >= 12 and owners[label.lower()] == 1:
@@ -150,6 +150,8 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
     }
     concepts: dict[str, Concept] = {}
     for concept, scheme in graph.subject_objects(SKOS.inScheme):
+        if not isinstance(concept, URIRef):
+            continue
         iri = str(concept)
         notation = next((str(n) for n in graph.objects(concept, SKOS.notation)), iri.rsplit("/", 1)[-1])
         cls = next((str(c).rsplit("#", 1)[-1] for c in graph.objects(concept, RDF.type)), "Concept")
@@ -184,8 +186,8 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
     n = max(len(documents), 1)
     weights = {s: 1.0 + math.log(n / count) for s, count in df.items()}
     by_scheme: dict[str, list[Concept]] = {}
-    for concept in concepts.values():
-        by_scheme.setdefault(concept.scheme, []).append(concept)
+    for known in concepts.values():
+        by_scheme.setdefault(known.scheme, []).append(known)
     triad_goals = {
         iri
         for iri, c in concepts.items()

@@ -101,18 +101,18 @@ def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, i
         candidates.append((match.start(), match.end(), DateValue(match.group(0), XSD_DATE)))
     for match in COMPACT_DATE.finditer(text):
         try:
-            value = date(int(match["y"]), int(match["m"]), int(match["d"]))
+            day = date(int(match["y"]), int(match["m"]), int(match["d"]))
         except ValueError:
             continue
-        candidates.append((match.start(), match.end(), DateValue(value.isoformat(), XSD_DATE)))
+        candidates.append((match.start(), match.end(), DateValue(day.isoformat(), XSD_DATE)))
     months = _months()
     for match in DAY_MONTH_YEAR.finditer(text):
         month = months[match["month"].lower()]
         try:
-            value = date(int(match["y"]), month, int(match["d"]))
+            day = date(int(match["y"]), month, int(match["d"]))
         except ValueError:
             continue
-        candidates.append((match.start(), match.end(), DateValue(value.isoformat(), XSD_DATE)))
+        candidates.append((match.start(), match.end(), DateValue(day.isoformat(), XSD_DATE)))
     covered = [(s, e) for s, e, _ in candidates]
     for match in MONTH_YEAR.finditer(text):
         if any(s <= match.start() < e for s, e in covered):
@@ -133,8 +133,8 @@ def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, i
                 candidates.append((match.start(), match.end(), DateValue(match["y"], XSD_GYEAR)))
     if not candidates:
         return None
-    start, end, value = min(candidates, key=lambda c: c[0])
-    return value, start, end
+    start, end, found = min(candidates, key=lambda c: c[0])
+    return found, start, end
 
 
 def _slug(text: str) -> str:
@@ -502,15 +502,15 @@ def _from_sentences(text: str, layout: list[Block], meta: Metadata, compounds: C
                         meta.modified = _found(found[0], text, s_start, s_end, "sentence")
                         break
             if meta.last_reviewed is None:
-                match = REVIEW_NOTE.search(sentence)
-                if match:
-                    found = find_date(match["rest"])
+                review = REVIEW_NOTE.search(sentence)
+                if review:
+                    found = find_date(review["rest"])
                     if found:
                         meta.last_reviewed = _found(found[0], text, s_start, s_end, "sentence")
             if meta.identifier is None:
-                match = DIARIENUMMER.search(sentence)
-                if match:
-                    meta.identifier = _found(match["id"], text, s_start, s_end, "sentence")
+                number = DIARIENUMMER.search(sentence)
+                if number:
+                    meta.identifier = _found(number["id"], text, s_start, s_end, "sentence")
 
 
 def _adoption(text: str, sentence: str, offset: int, meta: Metadata, compounds: Compounds) -> None:
