@@ -436,7 +436,7 @@ def _title_and_kind(text: str, layout: list[Block], meta: Metadata, compounds: C
         start, end = _title_lines(text, layout, chosen)
         if meta.title is None:
             meta.title = _found(fold(text[start:end]), text, start, end, "title")
-        for token in words(meta.title.value)[:4]:  # type: ignore[arg-type]
+        for token in words(str(meta.title.value))[:4]:
             title_kind = _kind_of_word(token, compounds)
             if title_kind:
                 break
@@ -532,7 +532,11 @@ def _adoption(text: str, sentence: str, offset: int, meta: Metadata, compounds: 
                 value = found[0]
                 if meta.issued is None:
                     meta.issued = _found(value, text, *span, "sentence")
-                elif meta.issued.how == "field" and value.sort_key() < meta.issued.value.sort_key():  # type: ignore[attr-defined]
+                elif (
+                    meta.issued.how == "field"
+                    and isinstance(meta.issued.value, DateValue)
+                    and value.sort_key() < meta.issued.value.sort_key()
+                ):
                     # a template's "Fastställd" was the revised version; the sentence gives the first adoption
                     if meta.modified is None:
                         meta.modified = meta.issued

@@ -264,7 +264,12 @@ def recognise(
     return found
 
 
-def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: object) -> None:
+# how a recogniser reports a named document: the name, the label's span, the quote's span, the
+# confidence and the reason shown to the curator
+AddReference = Callable[[_Name, int, int, int, int, float, str], None]
+
+
+def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: AddReference) -> None:
     """Documents named in "… styrdokument … såsom A, B och C" within one sentence."""
     markers = "|".join(_word_list("enumeration_markers"))
     generic = set(_word_list("steering_words"))
@@ -298,7 +303,7 @@ def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: ob
                 enum_end,
                 0.85,
                 f"named among the steering documents «{fold(text[word.start : word.end])}» the text refers to",
-            )  # type: ignore[operator]
+            )
         return
 
 

@@ -225,15 +225,16 @@ def _group_lists(
     for listed in lists:
         by_class.setdefault(listed.cls, []).append(listed)
     for group_lists in by_class.values():
-        if len(group_lists) < 2 or any(g.intro_index is None or not g.parts for g in group_lists):
+        introduced = [(g, g.intro_index) for g in group_lists if g.intro_index is not None and g.parts]
+        if len(group_lists) < 2 or len(introduced) < len(group_lists):
             continue
-        labels = [_group_label(_intro_sentence(text, layout[g.intro_index]), g.cue) for g in group_lists]  # type: ignore[index]
+        labels = [_group_label(_intro_sentence(text, layout[i]), g.cue) for g, i in introduced]
         if any(label is None for label in labels) or len({str(label).lower() for label in labels}) < len(
             labels
         ):
             continue
-        for listed, label in zip(group_lists, labels):
-            intro = layout[listed.intro_index]  # type: ignore[index]
+        for (listed, intro_index), label in zip(introduced, labels):
+            intro = layout[intro_index]
             group = Part(
                 "DocumentPart",
                 str(label),
@@ -248,7 +249,7 @@ def _group_lists(
                 part.parent = group
                 group.children.append(part)
             parts.append(group)
-            owner[listed.intro_index] = group  # type: ignore[index]
+            owner[intro_index] = group
 
 
 def _named_sections(text: str, layout: list[Block], parts: list[Part], owner: dict[int, Part]) -> list[Part]:
