@@ -410,9 +410,22 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
     return structure
 
 
-# "Målet är att skapa …" / "Vårt mål är att …": the goal is what follows "att"
+# A goal stated in prose; the goal is what follows "att":
+#   "Målet är att skapa …", "Vårt mål är att …", "Målet med arbetet är att …", "Ett av målen är att …",
+#   "Kommunen har som mål att …", "Projektet har som målsättning att …", "I Ale är målet att …"
 GOAL_SENTENCE = re.compile(
-    r"^(?:målet|vårt mål|vår målsättning|målsättningen|det övergripande målet)\s+(?:är|blir)\s+att\s+(?P<rest>\S.*?)[.!]?$",
+    r"^(?P<cue>"
+    r"(?:[^,;:]{0,80}?\s)?(?:har\s+(?:\S+\s+){0,2}?(?:som|till)\s+(?:mål|målsättning)|(?:är|blir)\s+(?:målet|målsättningen))"
+    r"|(?:[^,;:]{0,40}?\s)?(?:mål(?:et|en|sättningen)?|målsättning)(?:\s+(?:med|för)\s+[^,;:]{1,60}?)?\s+(?:är|blir)"
+    r")\s+att\s+(?P<rest>\S.*?)[.!]?$",
+    re.IGNORECASE,
+)
+# a goal someone else holds (the government's, a law's, the EU's) is not the document's own:
+# it may be cited, never drafted as a part
+OTHERS_GOAL = re.compile(
+    r"\b(?:regering\w*|riksdag\w*|stat(?:en|ens)|nationell\w*|lag(?:en|ens|stiftning\w*)|"
+    r"EU:?s?|FN:?s?|europeisk\w*|integrationspolitik\w*|migrationsverk\w*|arbetsförmedling\w*|"
+    r"länsstyrels\w*|försäkringskass\w*|skolverk\w*)\b",
     re.IGNORECASE,
 )
 # "Kalmar kommun ska vara en öppen plats …": the municipality's own aim, in its own words
@@ -567,7 +580,7 @@ def _goal_sentences(
         for start, end in sentences(text, block.start, block.end):
             sentence = repair_line_breaks(text[start:end])
             match = GOAL_SENTENCE.match(sentence)
-            if match:
+            if match and not OTHERS_GOAL.search(match["cue"]):
                 rest = match["rest"]
                 out.append(
                     Part(
@@ -576,7 +589,7 @@ def _goal_sentences(
                         start,
                         end,
                         "",
-                        cue=sentence.split(" att ", 1)[0],
+                        cue=match["cue"],
                         statement=sentence,
                     )
                 )
