@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         "--texts",
         type=Path,
         action="append",
-        help="folder of the texts (default var/eval-texts, then /work/coord/texts)",
+        help="folder of the texts (default var/eval-texts); may be given more than once",
     )
     parser.add_argument("--set", choices=("dev", "test", "both"), default="both")
     parser.add_argument("--details", action="store_true", help="every miss and every false positive")
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seeds:
         return seeds_main(["--details"] if args.details else [])
-    folders = args.texts or [ROOT / "var" / "eval-texts", Path("/work/coord/texts")]
+    folders = args.texts or [ROOT / "var" / "eval-texts"]
     split = tomllib.loads((args.corpus / "split.toml").read_text(encoding="utf-8"))
     frameworks, municipalities = Graph(), Graph()
     for path in sorted((ROOT / "data" / "frameworks").glob("*.ttl")):
