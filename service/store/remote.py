@@ -33,10 +33,18 @@ import anyio
 import httpx
 import pyoxigraph as ox
 from pyparsing import Literal as Text
-from pyparsing import MatchFirst, ParserElement, Word, alphanums, alphas, python_style_comment
+from pyparsing import (
+    MatchFirst,
+    ParseBaseException,
+    ParserElement,
+    Word,
+    alphanums,
+    alphas,
+    python_style_comment,
+)
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql import parser as sparql_grammar
-from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.term import Node
 
 from ..rdfterms import XSD_STRING, graph_of
@@ -182,8 +190,16 @@ class QueryTemplate:
         """RemoteQueryError when rdflib does not parse the text as a query (an update, say)."""
         try:
             parsed = parseQuery(text)
-        except Exception:  # pyparsing's errors, and rdflib's for bad escapes, IRIs or numbers
-            raise RemoteQueryError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)") from None
+        except ParseBaseException as error:
+            if _is_update(text):
+                raise RemoteQueryError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)") from None
+            raise RemoteQueryError(
+                f"syntax error at line {error.lineno}, column {error.col}: {error.msg}",
+                line=error.lineno,
+                column=error.col,
+            ) from None
+        except Exception as error:  # rdflib's own, for bad escapes, IRIs or numbers
+            raise RemoteQueryError(f"syntax error: {error}") from None
         form = QUERY_FORMS.get(getattr(parsed[1], "name", ""))
         if form is None:
             raise RemoteQueryError("not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
@@ -242,6 +258,14 @@ class QueryTemplate:
             position = token.end
         out.append(query[position:])
         return "".join(out)
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except Exception:  # not an update either
+        return False
+    return True
 
 
 def query_form(query: str) -> str:
