@@ -22,10 +22,12 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 
 from .. import trace as tr
-from ..render import JSON_LD, TURTLE, negotiate, render_graph
+from ..formats import JSON_LD, TURTLE
+from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore
 from .deps import TEMPLATES, context_url, get_settings, get_store, page_context, page_language
+from .negotiation import preferred_media_type
 
 router = APIRouter()
 
@@ -152,7 +154,7 @@ def choose_table_format(request: Request, fmt: str | None, offers: dict[str, str
                 detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(set(offers.values())))}",
             )
         return wanted
-    chosen = negotiate(request.headers.get("accept"), list(offers))
+    chosen = preferred_media_type(request.headers.get("accept"), list(offers))
     if chosen is None:
         raise HTTPException(status_code=406, detail="acceptable: " + ", ".join(offers))
     return offers[chosen]
