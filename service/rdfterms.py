@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeAlias
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+# pyoxigraph 0.5 names no union of its term classes (its stubs spell the unions out), so the project
+# spells each once here and every module uses these.
+Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+"""Any RDF term pyoxigraph hands back: a quad's object, a query solution's value."""
+Subject: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Triple
+"""What may stand as a quad's subject."""
+GraphName: TypeAlias = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+"""What may name a quad's graph."""
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def to_rdflib(term: Term) -> Node:
+    """The rdflib form of a pyoxigraph term; RDF 1.2 quoted triples have none and raise TypeError."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -26,6 +36,7 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
 
 
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The pyoxigraph form of an rdflib IRI, blank node or literal."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -46,15 +57,3 @@ def graph_of(quads: Iterable[ox.Quad | ox.Triple], graph: Graph | None = None) -
     for quad in quads:
         add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
-
-
-def dataset_of(quads: Iterable[ox.Quad]) -> Dataset:
-    """The quads in an rdflib Dataset, named graphs kept."""
-    dataset = Dataset()
-    for quad in quads:
-        name = quad.graph_name
-        context = (
-            dataset.default_graph if isinstance(name, ox.DefaultGraph) else dataset.graph(URIRef(name.value))
-        )
-        context.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
-    return dataset
