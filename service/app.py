@@ -36,6 +36,7 @@ from .http import sources as sources_http
 from .http import sparql as sparql_http
 from .http import trace as trace_http
 from .http import validate as validate_http
+from .http.cached_pages import CachedPages
 from .http.deps import TEMPLATES, page_language, public_root
 from .http.negotiation import preferred_media_type
 from .settings import Settings
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.query_results = sparql_http.QueryResults(settings.query_cache_bytes)
     app.state.validation_slots = validate_http.ValidationSlots()
     install_error_handlers(app)
+    app.add_middleware(CachedPages)  # added first: inside CORS, the body limit and the security headers
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

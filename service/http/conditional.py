@@ -28,9 +28,13 @@ def entity_tag(*parts: str) -> str:
 
 def client_is_current(request: Request, etag: str, last_modified: datetime | None = None) -> bool:
     """True when the client's copy is this representation (If-None-Match, else If-Modified-Since)."""
+    if_none_match = request.headers.get("if-none-match")
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_none_match is None and if_modified_since is None:
+        return False  # an unconditional request: most are
     return not is_resource_modified(
-        http_if_none_match=request.headers.get("if-none-match"),
-        http_if_modified_since=request.headers.get("if-modified-since"),
+        http_if_none_match=if_none_match,
+        http_if_modified_since=if_modified_since,
         etag=etag,
         last_modified=last_modified,
     )

@@ -16,6 +16,7 @@ this module adds the service's own rule on top, written once:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from fastapi import HTTPException
@@ -44,19 +45,25 @@ class NoAcceptableFormat(Exception):
     """Neither `format=` nor Accept names a format that can be produced; the message lists the offers."""
 
 
-def accepted(accept: str | None) -> MIMEAccept | None:
-    """The client's media ranges, parameters dropped; None when it sent no Accept (anything goes)."""
-    if not accept or not accept.strip():
-        return None
+def accepted(accept: str) -> MIMEAccept:
+    """The client's media ranges, parameters dropped."""
     ranges = parse_accept_header(accept, MIMEAccept)
     return MIMEAccept((media_range.split(";", 1)[0].strip(), q) for media_range, q in ranges)
 
 
 def preferred_media_type(accept: str | None, offers: Sequence[str]) -> str | None:
     """The offered media type the client prefers most, or None when it accepts none of them."""
-    ranges = accepted(accept)
-    if ranges is None:
+    if not accept or not accept.strip():
         return offers[0] if offers else None
+    return _preferred(accept, tuple(offers))
+
+
+@lru_cache(maxsize=1024)
+def _preferred(accept: str, offers: tuple[str, ...]) -> str | None:
+    """`preferred_media_type` of a header that is there. Kept for the next request: clients send the same
+    few headers over and over, and every /id/ lookup negotiates, so each pair is worked out once (the
+    cache is bounded; a result depends on nothing else)."""
+    ranges = accepted(accept)
     chosen, best = None, 0.0
     for offer in offers:
         q = ranges.quality(offer)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF
 
@@ -108,7 +107,7 @@ def format_links(href: str, formats: tuple[RdfFormat, ...] = PAGE_FORMATS) -> li
     summary="A resource of the graph, by Accept or suffix",
     response_class=Response,
 )
-async def resource(
+def resource(
     path: str,
     request: Request,
     settings: Settings = Depends(get_settings),
@@ -118,14 +117,9 @@ async def resource(
     IRIs the service publishes outside the graph (catalogue, datasets, distributions, the data service,
     VoID subsets and linksets) answer from the catalogue and VoID, with the same negotiation.
 
-    A page this build has rendered already is answered here, on the event loop: it is bytes in the build's
-    page cache, and a rendered page proves its IRI and page number are of this build, so nothing is queried.
-    Anything else (a first rendering, an error to word) is `resource_answer`, in a worker thread."""
-    pages = page_cache(store, settings)
-    cached = cached_answer(request, path, settings, store, pages)
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(resource_answer, request, path, settings, store, pages)
+    A page this build has rendered already never gets here: service/http/cached_pages.py answers it from the
+    build's page cache (`cached_answer`). This renders the others, in FastAPI's worker threads."""
+    return resource_answer(request, path, settings, store, page_cache(store, settings))
 
 
 @per_store(maxsize=1)
@@ -143,8 +137,8 @@ def cached_answer(
     request: Request, path: str, settings: Settings, store: GraphStore, pages: PageCache
 ) -> Response | None:
     """The answer to GET/HEAD /id/{path} when its page is already in `pages`, else None. It never queries
-    and never raises: what it cannot read (a bad page number, nothing acceptable) is `resource_answer`'s
-    to word."""
+    and never raises, so the event loop may run it (service/http/cached_pages.py): what it cannot read (a
+    bad page number, nothing acceptable) is `resource_answer`'s to word."""
     stem, suffix_format = split_suffix(path, ID_FORMATS)
     page = page_number(request.query_params.get("page"))
     fmt = suffix_format or acceptable_format(
@@ -164,7 +158,7 @@ def resource_answer(
 ) -> Response:
     """The answer to GET/HEAD /id/{path}, rendered (and kept in `pages`) when this build has not rendered it
     yet: 400 for a bad page number, 404 for no such resource or page, 406 for no acceptable format. It
-    queries the store: call it in a thread, never on the event loop."""
+    queries the store: call it in a worker thread, never on the event loop."""
     page = requested_page(request)
     found = _known_resource(path, settings, store)
     if isinstance(found, str):
