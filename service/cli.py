@@ -529,22 +529,22 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                 f"in {sum(r['links'] != '0' for r in records)} cells",
             )
         if args.drawn_on:
-            answer = tr.drawn_on(store, settings, args.drawn_on, filters)
-            paths = [p for ps in answer.paths.values() for p in ps]
+            drawn = tr.drawn_on(store, settings, args.drawn_on, filters)
+            paths = [p for ps in drawn.paths.values() for p in ps]
             if args.format == "json":
                 print(
                     json.dumps(
                         {
-                            "subject": answer.subject.iri,
-                            "paths": [tr.path_dict(p, answer.catalogue) for p in paths],
-                            "neverMentioned": [c.iri for c in answer.never_mentioned],
+                            "subject": drawn.subject.iri,
+                            "paths": [tr.path_dict(p, drawn.catalogue) for p in paths],
+                            "neverMentioned": [c.iri for c in drawn.never_mentioned],
                         },
                         ensure_ascii=False,
                         indent=1,
                     )
                 )
                 return EXIT_OK
-            cat = answer.catalogue
+            cat = drawn.catalogue
             rows = [
                 [
                     cat.get(t).label(),
@@ -552,7 +552,7 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                     str(len(ps)),
                     max((p.kind for p in ps if p.kind), key=lambda k: tr.STRENGTH[k], default=""),
                 ]
-                for t, ps in answer.paths.items()
+                for t, ps in drawn.paths.items()
             ]
             code = _print_records(
                 args.format,
@@ -560,12 +560,12 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                 tr.path_records(paths, cat),
                 rows,
                 ["draws on", "links", "paths", "strongest"],
-                f"{answer.subject.label()}",
+                f"{drawn.subject.label()}",
             )
             if args.format == "table":
                 print(
-                    f"Never mentioned ({answer.framework.label()}): "
-                    + (", ".join(c.notation for c in answer.never_mentioned) or "none")
+                    f"Never mentioned ({drawn.framework.label()}): "
+                    + (", ".join(c.notation for c in drawn.never_mentioned) or "none")
                 )
             return code
         target = tr.resolve_target(

@@ -57,3 +57,22 @@ def graph_of(quads: Iterable[ox.Quad | ox.Triple], graph: Graph | None = None) -
     for quad in quads:
         add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
+
+
+def select(
+    store: ox.Store, query: str, substitutions: dict[ox.Variable, Term] | None = None
+) -> ox.QuerySolutions:
+    """The solutions of a SELECT query: pyoxigraph types `query()` as any of its three result forms."""
+    solutions = store.query(query, substitutions=substitutions)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise TypeError(f"not a SELECT query: {query[:80]!r}")
+    return solutions
+
+
+def value_of(term: Term | None) -> str | None:
+    """The lexical value of an IRI, blank node or literal; None for an unbound variable."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a quoted triple has no single value: {term!r}")
+    return term.value
