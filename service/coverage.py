@@ -189,14 +189,14 @@ def coverage(store: GraphStore, settings: Settings, target: str) -> Coverage:
             category="no-document",
             documents=own,
         )
-        for document in own:
-            if document in strongest:
-                row.document_categories[document] = strongest[document]
-            elif documents[document].state == "whole":
-                row.document_categories[document] = "not-mentioned"
+        for document_iri in own:
+            if document_iri in strongest:
+                row.document_categories[document_iri] = strongest[document_iri]
+            elif documents[document_iri].state == "whole":
+                row.document_categories[document_iri] = "not-mentioned"
             else:
-                row.document_categories[document] = "excerpt"
-            row.links.update(links.get(document, Counter()))
+                row.document_categories[document_iri] = "excerpt"
+            row.links.update(links.get(document_iri, Counter()))
         if own:
             row.category = min(row.document_categories.values(), key=CATEGORIES.index)
         rows.append(row)

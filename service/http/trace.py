@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from .. import trace as tr
 from ..render import JSON_LD, TURTLE, negotiate, render_graph
@@ -234,7 +235,7 @@ def answer_graph(settings: Settings, paths: list[tr.TracePath], cat: tr.Catalogu
             graph.add((node, ikg.pathKind, kinds[path.kind]))
         describe(path.origin)
         describe(path.target)
-        step_nodes = []
+        step_nodes: list[Node] = []
         for step in path.steps:
             step_node = BNode()
             step_nodes.append(step_node)
@@ -828,7 +829,7 @@ def principle_page(
         )
         entry["counts"][path.kind] = entry["counts"].get(path.kind, 0) + 1
         entry["links"] += 1
-    evidence = []
+    evidence: list[dict[str, Any]] = []
     for path in answer.paths:
         view = _view_path(settings, path, cat, lang)
         (evidence if cat.municipality_of(path.origin) else concepts).append(view)
