@@ -46,7 +46,6 @@ FORMAT_STANDARDS: dict[str, tuple[str, str]] = {
     "jsonld": ("https://www.w3.org/TR/json-ld11/", "JSON-LD 1.1"),
 }
 CATALOG_FILE = "catalog.ttl"
-CFG_DEFAULT = DEFAULT_BASE_IRI + "catalog-config#"
 
 
 @dataclass(frozen=True)
@@ -69,11 +68,6 @@ class Addresses:
 
     def url(self, path: str) -> URIRef:
         return URIRef(self.public_url + path)
-
-
-def public_base(settings: Settings, request_base: str) -> str:
-    """settings.public_url when set, else the address of the request (scheme://host[/root path])."""
-    return (settings.public_url or request_base).rstrip("/")
 
 
 def read_config(settings: Settings) -> Graph:

@@ -529,10 +529,6 @@ class Hit:
         return (self.label_en if language == "en" else self.label_sv) or self.label_sv or self.label_en
 
     @property
-    def snippet_text(self) -> str:
-        return "".join(text for text, _ in self.snippet)
-
-    @property
     def highlighted(self) -> str:
         """The snippet with each found word between ⟦ and ⟧ (for CSV and JSON readers)."""
         return "".join(f"⟦{text}⟧" if found else text for text, found in self.snippet)

@@ -49,7 +49,6 @@ KIND_CLASSES: dict[str, str] = {
     "thematic": "ThematicAlignment",
 }
 STRENGTH: dict[str, int] = {"explicit": 3, "paraphrase": 2, "thematic": 1}
-RELATIONS: tuple[str, ...] = ("cites", "alignsWith", "isPartOf", "implements")
 EVIDENCE_RELATIONS: frozenset[str] = frozenset({"cites", "alignsWith"})
 """The relations whose steps carry evidence (an ikg:Citation or an ikg:Alignment) and end a path."""
 CITATION_KINDS: tuple[str, ...] = ("explicit", "paraphrase")

@@ -36,12 +36,6 @@ KIND_LABELS = {
     "paraphrase": ("omskrivning", "paraphrase"),
     "thematic": ("tematisk samstämmighet", "thematic alignment"),
 }
-RELATION_LABELS = {
-    "cites": "hänvisar till · cites",
-    "alignsWith": "samstämmigt med · aligns with",
-    "isPartOf": "är del av · is part of",
-    "implements": "genomför · implements",
-}
 RELATION_NAMES = {
     "sv": {
         "cites": "hänvisar till",
