@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
@@ -50,8 +51,10 @@ from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous
 from .progress import Progress
 from .quotes import check_explicit_names, check_quotes, citations_to_check
 from .rdfterms import graph_of, select, value_of
+from .remote_store import RemoteQueryError, graph_keys, load_remote
 from .search import INDEX_FILE, build_index
 from .settings import Settings
+from .shacl import Unsupported, compile_shapes, validate_store
 from .store import BuildInfo, current_store_path, swap_current
 from .validation import (
     ValidationReport,
@@ -591,10 +594,6 @@ def load_remote_graphs(
     `triples_by_graph` holds every graph of the build (an incremental build reads the graphs it did
     not parse from its patched store, `GraphTriples`): load_remote compares every graph's size with
     the server's."""
-    import httpx
-
-    from .remote_store import RemoteQueryError, graph_keys, load_remote
-
     quads_by_graph = {
         graph: [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]
         for graph, triples in triples_by_graph.items()
@@ -738,8 +737,6 @@ def validate_store_or_graph(
 ) -> ValidationReport:
     """The fast engine on the store (service/shacl.py); pyshacl over an rdflib copy when the shapes use
     something the engine does not implement."""
-    from .shacl import Unsupported, compile_shapes, validate_store
-
     try:
         return validate_store(store, compile_shapes(shapes), ontology, focus_nodes=focus)
     except Unsupported as unsupported:  # shapes or data the engine does not implement

@@ -37,6 +37,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from .queries import load_query
+from .readings import unconcluded_documents
 from .settings import Settings
 from .store import GraphStore
 
@@ -708,8 +709,6 @@ def drawn_on(
     )
     absent = [c for c in cat.concepts(framework_iri) if c.iri not in found]
     # "Never mentioned" only where every document's whole text was read (never from an excerpt).
-    from .coverage import unconcluded_documents  # coverage builds on this module
-
     partly_read, any_whole = unconcluded_documents(store, settings, documents)
     concluded = any_whole and not partly_read
     return DrawnOn(

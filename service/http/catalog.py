@@ -12,8 +12,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from ..catalog import CATALOGS, Addresses
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
@@ -125,9 +125,6 @@ def void(
 def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]:
     """The VoID description for a person: each dataset, subset and linkset with its statements, the
     statistics first, every IRI that this service or the web can open as a link."""
-    from rdflib import BNode
-    from rdflib.namespace import XSD
-
     void_ns = "http://rdfs.org/ns/void#"
     order = {"Dataset": 0, "Linkset": 2}
 

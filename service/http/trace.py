@@ -23,6 +23,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from .. import trace as tr
+from ..coverage import COUNTY_MATRIX_CSV_HEADER, county_matrix_records, county_members, matrix_by_county
 from ..render import JSON_LD, TURTLE, negotiate, render_graph
 from ..settings import Settings
 from ..store import GraphStore
@@ -349,8 +350,6 @@ def api_matrix(
         raise _bad(error) from None
     m, by_county = _grouped(m, group, store, settings)
     if chosen == "csv" and by_county:
-        from ..coverage import COUNTY_MATRIX_CSV_HEADER, county_matrix_records
-
         return csv_response(COUNTY_MATRIX_CSV_HEADER, county_matrix_records(m), "trace-matrix-counties.csv")
     if chosen == "csv":
         return csv_response(tr.MATRIX_CSV_HEADER, tr.matrix_records(m), "trace-matrix.csv")
@@ -379,8 +378,6 @@ def _grouped(
     if wanted not in GROUPS:
         raise HTTPException(status_code=400, detail=f"unknown group {group!r}: use municipality or county")
     if wanted == "county":
-        from ..coverage import matrix_by_county
-
         return matrix_by_county(m, store, settings), True
     return m, False
 
@@ -389,8 +386,6 @@ def _county_filter(store: GraphStore, settings: Settings, county: str | None) ->
     """The municipalities of county= (a länskod), or None when no county is asked for."""
     if not county:
         return None
-    from ..coverage import county_members
-
     try:
         return county_members(store, settings, county)
     except tr.TraceInputError as error:
