@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .store import QueryResult
+    from .store import GraphStore, QueryResult
 
 from .logs import configure, level_number, server_config
 from .settings import Settings
@@ -381,8 +381,8 @@ def is_update(text: str) -> bool:
     return True
 
 
-def warn_unknown_municipality(store: object, settings: Settings, municipality: str | None) -> None:
-    """A warning on standard error when a filter names a municipality the graph has no documents of."""
+def warn_unknown_municipality(store: GraphStore, settings: Settings, municipality: str | None) -> None:
+    """A warning (a log record) when a filter names a municipality the graph has no documents of."""
     if not municipality:
         return
     from . import trace as tr
@@ -392,10 +392,10 @@ def warn_unknown_municipality(store: object, settings: Settings, municipality: s
     except tr.TraceInputError:
         return  # the filter itself reports it
     dcterms = "http://purl.org/dc/terms/"
-    if store.ask(f"ASK {{ ?d <{dcterms}publisher> <{iri}> }}"):  # type: ignore[attr-defined]
+    if store.ask(f"ASK {{ ?d <{dcterms}publisher> <{iri}> }}"):
         return
     code = iri.rsplit("/", 1)[-1]
-    if store.ask(f"ASK {{ <{iri}> ?p ?o }}"):  # type: ignore[attr-defined]
+    if store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
         log.warning("municipality %s has no documents in the graph", code)
     else:
         log.warning("no municipality with kommunkod %s in the graph", code)

@@ -444,9 +444,9 @@ def write_dumps(
         )
 
         def piece_of(graph: str) -> bytes:
-            if graph in reusable:
-                offset, length = pieces.ranges[fmt.key][graph]  # type: ignore[union-attr]
-                piece = os.pread(source.fileno(), length, offset) if length else b""  # type: ignore[union-attr]
+            if graph in reusable and pieces is not None and source is not None:  # (reusable implies both)
+                offset, length = pieces.ranges[fmt.key][graph]
+                piece = os.pread(source.fileno(), length, offset) if length else b""
                 if len(piece) != length:
                     raise OSError(
                         f"the previous build's {file_name(WHOLE_GRAPH, fmt)} is shorter than its index says"
