@@ -16,6 +16,8 @@ Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 """Any RDF term pyoxigraph hands back: a quad's object, a query solution's value."""
 Subject: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Triple
 """What may stand as a quad's subject."""
+GraphName: TypeAlias = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+"""What may name a quad's graph."""
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
