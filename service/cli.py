@@ -120,7 +120,11 @@ def make_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentP
         help="more log records on standard error: -v info, -vv debug with tracebacks (INTEGRATION_KG_LOG_LEVEL)",
     )
     parser.add_argument(
-        "-q", dest="less", action="count", default=0, help="fewer log records: -q errors only, -qq none"
+        "-q",
+        dest="less",
+        action="count",
+        default=0,
+        help="fewer log records: -q errors only, -qq critical ones only",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers: dict[str, argparse.ArgumentParser] = {}
