@@ -20,7 +20,7 @@ from pyld import jsonld
 from rdflib import Graph
 
 from .formats import JSON_LD, N_QUADS, QUAD_FORMATS, TRIG, RdfFormat
-from .rdfterms import graph_of, to_oxigraph
+from .rdfterms import graph_of, serialized, to_oxigraph
 from .settings import DEFAULT_BASE_IRI, Settings
 
 CONTEXT_FILE = "context.jsonld"
@@ -88,8 +88,8 @@ def render_triples(
         raise ValueError(f"{fmt.name} is not an RDF format of triples")
     ordered = sorted(triples, key=str)
     if oxigraph_format is ox.RdfFormat.TURTLE:
-        return _written(ordered, oxigraph_format, _used_prefixes(ordered, prefixes(settings)))
-    return _written(ordered, oxigraph_format)
+        return serialized(ordered, oxigraph_format, _used_prefixes(ordered, prefixes(settings)))
+    return serialized(ordered, oxigraph_format)
 
 
 def render_quads(quads: Iterable[ox.Quad], fmt: RdfFormat, *, settings: Settings) -> bytes:
@@ -97,21 +97,10 @@ def render_quads(quads: Iterable[ox.Quad], fmt: RdfFormat, *, settings: Settings
     ordered = sorted(quads, key=str)
     if fmt is TRIG:
         triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ordered]
-        return _written(ordered, ox.RdfFormat.TRIG, _used_prefixes(triples, prefixes(settings)))
+        return serialized(ordered, ox.RdfFormat.TRIG, _used_prefixes(triples, prefixes(settings)))
     if fmt is N_QUADS:
-        return _written(ordered, ox.RdfFormat.N_QUADS)
+        return serialized(ordered, ox.RdfFormat.N_QUADS)
     raise ValueError(f"{fmt.name} does not keep named graphs")
-
-
-def _written(
-    statements: list[ox.Triple] | list[ox.Quad], fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None
-) -> bytes:
-    """The statements as pyoxigraph writes them, in memory (`ox.serialize` is typed to give None too: when
-    it is given a file to write to)."""
-    written = ox.serialize(statements, format=fmt, prefixes=prefixes)
-    if written is None:
-        raise ValueError("pyoxigraph wrote no bytes")
-    return written
 
 
 def render_json_ld(graph: Graph, *, settings: Settings, context_url: str) -> bytes:
