@@ -1,11 +1,11 @@
-"""The SPARQL protocol's rules that sit above the store: over which dataset a query runs and in which
-format its answer is written.
+"""The SPARQL protocol's rules that sit above the store: over which dataset a query runs and which
+formats its answer may be written in.
 
 - Dataset: `default-graph-uri` / `named-graph-uri` of the protocol; without them (and without FROM in
   the query) the default graph is the union of all named graphs (the build writes that union into the
   store's default graph, service/build_store.py).
-- Formats: the store's results formats for SELECT/ASK (service/store/seam.py) and the renderer's RDF
-  formats for CONSTRUCT/DESCRIBE, chosen by the service's one rule (service.render.choose_format).
+- Formats: the store's results formats for SELECT/ASK (service/store/seam.py) and the RDF formats for
+  CONSTRUCT/DESCRIBE (service/formats.py); the web's negotiation module chooses among them.
 
 What a query may do (the safety check), and running it within its bounds, is the store's:
 service/store/query_check.py and service/store/query_workers.py.
@@ -14,13 +14,11 @@ service/store/query_check.py and service/store/query_workers.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from .render import RDF_FORMATS, NoAcceptableFormat, RdfFormat, format_values
-from .render import choose_format as pick_format
-from .store.seam import RESULTS_FORMATS, QueryDataset, QueryError, QuerySyntaxError, ResultsFormat
+from .formats import RDF_FORMATS, RdfFormat
+from .store.seam import RESULTS_FORMATS, QueryDataset, QuerySyntaxError, ResultsFormat
 
 
 def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> QueryDataset | None:
@@ -46,31 +44,5 @@ def dataset_for(default_graph_uris: list[str], named_graph_uris: list[str]) -> Q
 Format = ResultsFormat | RdfFormat
 
 
-class NotAcceptable(QueryError):
-    """Nothing the client accepts can be produced for this query."""
-
-
 def formats_for(form: str) -> tuple[Format, ...]:
     return RESULTS_FORMATS if form in ("SELECT", "ASK") else RDF_FORMATS
-
-
-def choose_format(form: str, accept: str | None, asked_formats: Sequence[str] | str | None) -> Format:
-    """The answer's format by the service's one rule (service.render.choose_format): the first `format=`
-    value this query form can be given in, else Accept; NotAcceptable (406) naming the offers.
-
-    asked_formats: every `format` (and `output`) value of the request in order, comma lists split
-    (service.render.format_values); a single string is taken as one such value."""
-    offered = formats_for(form)
-    kind = "SELECT and ASK queries" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE queries"
-    asked = format_values(format_values_of(asked_formats))
-    try:
-        return pick_format(offered, accept, asked, kind)
-    except NoAcceptableFormat as error:
-        raise NotAcceptable(str(error), status=406) from None
-
-
-def format_values_of(value: Sequence[str] | str | None) -> str | None:
-    """A sequence of `format=` values joined as one comma list (a string or None as it is)."""
-    if value is None or isinstance(value, str):
-        return value
-    return ",".join(value)

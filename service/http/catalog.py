@@ -12,25 +12,19 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from ..catalog import Addresses, cached_catalog
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
-from ..render import (
-    HTML,
-    RDF_FORMATS,
-    NoAcceptableFormat,
-    RdfFormat,
-    choose_format,
-    format_values,
-    negotiate,
-    render_graph,
-)
+from ..formats import HTML, RDF_FORMATS, RdfFormat
+from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore, current_store_path
 from ..void import void_graph
+from .conditional import client_is_current
 from .deps import TEMPLATES, get_settings, get_store, page_context, public_root
+from .negotiation import negotiated, prefers
 
 router = APIRouter(tags=["open data"])
 CACHE_CONTROL = "public, max-age=300"
@@ -50,13 +44,8 @@ def _store_path(settings: Settings) -> Path:
 
 
 def _choose(request: Request, offers: tuple[RdfFormat, ...]) -> RdfFormat:
-    """format= first, then Accept (service.render.choose_format); 406 with Vary: Accept listing the offers."""
-    try:
-        return choose_format(
-            offers, request.headers.get("accept"), format_values(*request.query_params.getlist("format"))
-        )
-    except NoAcceptableFormat as error:
-        raise HTTPException(status_code=406, detail=str(error), headers={"Vary": "Accept"}) from None
+    """format= first, then Accept (service.http.negotiation); 406 with Vary: Accept listing the offers."""
+    return negotiated(request, offers)
 
 
 def _links(request: Request, settings: Settings, path: str, offers: tuple[RdfFormat, ...]) -> str:
@@ -125,9 +114,6 @@ def void(
 def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]:
     """The VoID description for a person: each dataset, subset and linkset with its statements, the
     statistics first, every IRI that this service or the web can open as a link."""
-    from rdflib import BNode
-    from rdflib.namespace import XSD
-
     void_ns = "http://rdfs.org/ns/void#"
     order = {"Dataset": 0, "Linkset": 2}
 
@@ -147,12 +133,12 @@ def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]
             return {"text": text, "language": term.language}
         return {"text": str(term)}
 
-    sections = []
+    sections: list[dict[str, Any]] = []
     for subject in sorted(set(graph.subjects()), key=str):
         kinds = [str(o).removeprefix(void_ns) for o in graph.objects(subject, RDF.type)]
         if not any(k in order for k in kinds):
             continue
-        rows = []
+        rows: list[dict[str, Any]] = []
         for predicate, value in sorted(
             graph.predicate_objects(subject), key=lambda pv: (str(pv[0]), str(pv[1]))
         ):
@@ -161,13 +147,13 @@ def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]
             shown = show(value)
             if isinstance(value, BNode):
                 inner = "; ".join(
-                    f"{graph.namespace_manager.normalizeUri(p)} {o}"
+                    f"{graph.namespace_manager.normalizeUri(str(p))} {o}"
                     for p, o in graph.predicate_objects(value)
                 )
                 shown = {"text": inner}
             rows.append(
                 {
-                    "predicate": graph.namespace_manager.normalizeUri(predicate),
+                    "predicate": graph.namespace_manager.normalizeUri(str(predicate)),
                     "statistic": str(predicate).startswith(void_ns) and isinstance(value, Literal),
                     "value": shown,
                 }
@@ -201,7 +187,7 @@ def dumps_listing(
         {"name": name, "url": f"{at.public_url}/dumps/{name}", **figures}
         for name, figures in sorted(manifest.get("files", {}).items())
     ]
-    wants_html = negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html"
+    wants_html = prefers(request.headers.get("accept"), "text/html", ["application/json"])
     if wants_html:
         return TEMPLATES.TemplateResponse(
             request,
@@ -236,7 +222,7 @@ def dump_file(name: str, request: Request, settings: Settings = Depends(get_sett
     if name != DUMPS_MANIFEST:
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         headers["Link"] = '</catalog>; rel="describedby"'
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+    if client_is_current(request, etag):
         return Response(status_code=304, headers=headers)
     # A .gz dump is a file of type application/gzip: no Content-Encoding, so clients keep it compressed.
     return FileResponse(path, media_type=media_type, headers=headers, stat_result=stat)
@@ -252,9 +238,9 @@ def _catalog_page(graph: Graph, at: Addresses) -> dict[str, Any]:
     """What catalog.html shows: the catalogue, each dataset and its distributions."""
     catalog = at.catalog
     datasets = []
-    for dataset in sorted(graph.objects(catalog, DCAT.dataset)):
+    for dataset in sorted(graph.objects(catalog, DCAT.dataset), key=str):
         distributions = []
-        for distribution in sorted(graph.objects(dataset, DCAT.distribution)):
+        for distribution in sorted(graph.objects(dataset, DCAT.distribution), key=str):
             checksum = graph.value(distribution, URIRef("http://spdx.org/rdf/terms#checksum"))
             distributions.append(
                 {

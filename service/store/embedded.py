@@ -131,13 +131,11 @@ class EmbeddedStore:
         assert isinstance(result, ox.QueryTriples)
         return graph_of(result)
 
-    def read_page(
-        self, iri: str, page: int, per_page: int, *, budget: int | None = None
-    ) -> PageTriples | None:
+    def read_page(self, iri: str, page: int, per_page: int) -> PageTriples | None:
         index = self.index
         if index is None:
             raise StoreUnavailable(f"the build {self._info.build_id} has been closed")
-        return index.read_page(iri, page, per_page, budget=budget)
+        return index.read_page(iri, page, per_page)
 
     @property
     def pools(self) -> WorkerPools:

@@ -93,7 +93,7 @@ def check_query(query: str) -> CheckedQuery:
     A query is run only if it parses here: syntax the parser does not know (SPARQL 1.2 triple terms,
     engine extensions) is refused, so the decision never rests on a guess about text it did not read.
     Blocking and CPU-bound (linear up to MAX_QUERY_BYTES): the service calls it in a checker process
-    (`check_off_loop`) before a query worker is asked to run anything.
+    (`QueryChecker.check`) before a query worker is asked to run anything.
     """
     if not query.strip():
         raise QuerySyntaxError("the query is empty")

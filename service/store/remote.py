@@ -447,9 +447,7 @@ class RemoteStore:
         assert not isinstance(result, bytes | ox.QuadParser)  # not raw: a SelectResult, a bool or a Graph
         return result
 
-    def read_page(
-        self, iri: str, page: int, per_page: int, *, budget: int | None = None
-    ) -> PageTriples | None:
+    def read_page(self, iri: str, page: int, per_page: int) -> PageTriples | None:
         """None: its pages come from the describe queries, the server's indexes are not in this process."""
         return None
 

@@ -217,12 +217,10 @@ class GraphStore(Protocol):
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph: ...
 
-    def read_page(
-        self, iri: str, page: int, per_page: int, *, budget: int | None = None
-    ) -> PageTriples | None:
+    def read_page(self, iri: str, page: int, per_page: int) -> PageTriples | None:
         """A page of a resource read from the store's own indexes, or None where the back end does not
-        have them in this process (the remote store), or the page needs more than `budget` statements, or
-        too many statements link to the resource: the caller then runs the describe queries."""
+        have them in this process (the remote store), or too many statements link to the resource: the
+        caller then runs the describe queries."""
         ...
 
     async def run_bounded(
