@@ -1,5 +1,7 @@
 -- wrk script for bench/load.py: one thread (wrk -t1) walks a list of paths in order, each once,
 -- starting again at the top only when the list runs out; or sends one fixed request.
+-- wrk calls request() once before the run, to check the script, and does not send what it returns:
+-- the first path of a list is taken by that call and never requested.
 --
 -- Environment:
 --   IKG_PATHS      file with one request path a line (walked in order); unset: the URL's path
