@@ -84,11 +84,13 @@ def run(
 
 
 def medians(runs: list[Figures]) -> Figures:
-    """The median of each figure over the runs; failures, requests and wraps summed."""
+    """The median of each figure over the runs (latencies over the runs that had an answer); failures,
+    requests and wraps summed."""
+    answered = [r for r in runs if r.requests] or runs
     return Figures(
         rps=statistics.median(r.rps for r in runs),
-        p50_ms=statistics.median(r.p50_ms for r in runs),
-        p99_ms=statistics.median(r.p99_ms for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in answered),
+        p99_ms=statistics.median(r.p99_ms for r in answered),
         requests=sum(r.requests for r in runs),
         failures=sum(r.failures for r in runs),
         wraps=sum(r.wraps for r in runs),
