@@ -7,7 +7,7 @@ For each scale (municipalities of ../shared/bench/gen.py, made buildable by benc
    again after changing one municipality's file (an incremental build);
 2. start, on loopback, (a) integration-kg as it runs by default ("ikg"), (b) the same with its SPARQL
    result cache off ("ikg, cold": what a first or distinct query costs), (c) rdflib-endpoint over the
-   same triples, (d) a bare ASGI app returning a fixed Turtle body (the HTTP ceiling); wait until each
+   same triples, (d) a bare Starlette app returning a fixed Turtle body (the HTTP ceiling); wait until each
    has loaded what it loads in the background and is idle;
 3. drive each case with wrk (bench/load.py; one thread, --connections keep-alive connections, a run of
    --seconds), --runs times, and report medians:
@@ -50,6 +50,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -74,7 +75,7 @@ SPARQL_JSON = {
 }
 FIRST = "IRI lookup, first rendering"
 REPEATED = "IRI lookup, repeated"
-IKG, COLD, RDFLIB, BARE = "ikg", "ikg, cold", "rdflib-endpoint", "bare ASGI"
+IKG, COLD, RDFLIB, BARE = "ikg", "ikg, cold", "rdflib-endpoint", "bare Starlette"
 NOT_RESEARCH = {"lookup"}
 """Queries of ../shared/bench/queries/ that are not research queries: lookup.rq is an IRI lookup as SPARQL."""
 COLD_TARGET = 20.0
@@ -167,7 +168,8 @@ def lookup_paths(dump: Path, seed: int) -> list[str]:
     with gzip.open(dump, "rb") as stream:
         subjects = {
             triple.subject.value
-            for triple in ox.parse(stream, format=ox.RdfFormat.N_TRIPLES)
+            # pyoxigraph's stub wants IO[bytes], which a GzipFile is in all but name.
+            for triple in ox.parse(cast(IO[bytes], stream), format=ox.RdfFormat.N_TRIPLES)
             if isinstance(triple.subject, ox.NamedNode) and triple.subject.value.startswith(BASE + "id/")
         }
     paths = sorted("/" + iri[len(BASE) :] for iri in subjects)
@@ -217,7 +219,9 @@ def measure_lookups(
     report.commands[FIRST] = shlex.join(load.wrk_command(ikg.url, timeout=60, **options))
     firsts, repeats, bares = [], [], []
     for run in range(args.runs):
-        print(f"[{report.scale}] lookups, run {run + 1}: bare ASGI, then first renderings", file=sys.stderr)
+        print(
+            f"[{report.scale}] lookups, run {run + 1}: bare Starlette, then first renderings", file=sys.stderr
+        )
         bares.append(load.run(bare.url, paths=repeated, **options))
         firsts.append(load.run(ikg.url, paths=rest[run * slice_size : (run + 1) * slice_size], **options))
         if firsts[-1].wraps:
@@ -229,7 +233,9 @@ def measure_lookups(
     if failed := warm(ikg.url, repeated):
         report.notes.append(f"{failed} of the {len(repeated)} repeated IRIs failed at warm-up")
     for run in range(args.runs):
-        print(f"[{report.scale}] lookups, run {run + 1}: bare ASGI, then repeated lookups", file=sys.stderr)
+        print(
+            f"[{report.scale}] lookups, run {run + 1}: bare Starlette, then repeated lookups", file=sys.stderr
+        )
         bares.append(load.run(bare.url, paths=repeated, **options))
         repeats.append(load.run(ikg.url, paths=repeated, **options))
     report.cases[FIRST] = {IKG: load.medians(firsts), BARE: load.medians(bares)}
@@ -328,7 +334,7 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
 def ratio_text(case: str, server: str, by_server: dict[str, load.Figures], seconds: int) -> str:
     figures = by_server[server]
     if case in (FIRST, REPEATED) and server == IKG and BARE in by_server:
-        return f"{figures.rps / by_server[BARE].rps:.0%} of bare ASGI"
+        return f"{figures.rps / by_server[BARE].rps:.0%} of bare Starlette"
     if case.startswith("query") and server in (IKG, COLD) and RDFLIB in by_server:
         reference = by_server[RDFLIB]
         if reference.requests == 0:  # not one answer in any run: its throughput is below 1 per run
@@ -373,7 +379,7 @@ def print_report(reports: list[ScaleReport], args: argparse.Namespace) -> None:
             if case in r.cases:
                 share = r.cases[case][IKG].rps / r.cases[case][BARE].rps
                 print(
-                    f"    {case} / bare ASGI: {share:.0%} (≥ {target:.0%}: {'met' if share >= target else 'not met'})"
+                    f"    {case} / bare Starlette: {share:.0%} (≥ {target:.0%}: {'met' if share >= target else 'not met'})"
                 )
         for case, by_server in r.cases.items():
             name = case.removeprefix("query ")

@@ -1,5 +1,5 @@
 """The HTTP servers the benchmark measures, each a child process on a free loopback port: integration-kg
-under uvicorn, rdflib-endpoint over the same triples, and a bare ASGI app (the HTTP ceiling).
+under uvicorn, rdflib-endpoint over the same triples, and a bare Starlette app (the HTTP ceiling).
 
 A server is measured only once it is idle: integration-kg loads copies of the graph into memory in the
 background after it answers /healthz, and measuring while those loads keep the cores busy would measure
@@ -21,18 +21,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BARE_ASGI = textwrap.dedent("""
+BARE_STARLETTE = textwrap.dedent("""
     import sys, uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
     BODY = b"<https://w3id.org/integration-kg/id/x> <https://w3id.org/integration-kg/ontology#p> \\"x\\" .\\n" * 20
-    async def app(scope, receive, send):
-        if scope["type"] != "http":
-            return
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/turtle"), (b"content-length", str(len(BODY)).encode())]})
-        await send({"type": "http.response.body", "body": BODY})
+    async def page(request):
+        return Response(BODY, media_type="text/turtle")
+    app = Starlette(routes=[Route("/{path:path}", page)])
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """)
-"""A fixed Turtle body of the size of a small page, with no routing, negotiation or store behind it."""
+"""A Starlette app (what FastAPI is built on) answering every path with a fixed Turtle body of the size of a
+small page: routing, but no negotiation, store or rendering behind it."""
 
 RDFLIB_ENDPOINT = textwrap.dedent("""
     # The reference gets rdflib's fastest layout: one Graph with the whole graph (the build's default
@@ -176,7 +177,7 @@ def integration_kg(name: str, env: dict[str, str], log: Path) -> Server:
 
 
 def bare_asgi(env: dict[str, str], log: Path) -> Server:
-    return Server("bare ASGI", [sys.executable, "-c", BARE_ASGI, "{port}"], env, "/", log)
+    return Server("bare Starlette", [sys.executable, "-c", BARE_STARLETTE, "{port}"], env, "/", log)
 
 
 def rdflib_endpoint(dump: Path, env: dict[str, str], log: Path) -> Server:
