@@ -53,7 +53,7 @@ typecheck: $(VENV)/.test-extras
 test-fast: $(VENV)/.test-extras $(VENV)/.bench-extras
 	$(BIN)/python -m pytest -m "not browser and not virtuoso and not slow"
 
-# 290 and 1 000 municipalities, under load from wrk: about 40 minutes (docs/performance.md).
+# 290 and 1 000 municipalities, under load from wrk: about 45 minutes (docs/performance.md).
 bench: $(VENV)/.bench-extras bench-deps
 	$(BIN)/python bench/run.py
 
