@@ -343,7 +343,10 @@ def ratio_text(case: str, server: str, by_server: dict[str, load.Figures], secon
 
 
 def print_report(reports: list[ScaleReport], args: argparse.Namespace) -> None:
-    print(f"\n$ {shlex.join([Path(sys.executable).name, *sys.argv])}")
+    python = (
+        os.path.relpath(sys.executable, ROOT) if Path(sys.executable).is_relative_to(ROOT) else sys.executable
+    )
+    print(f"\n$ {shlex.join([python, *sys.argv])}")
     print(
         f"wrk -t1, {args.connections} connections for lookups ({args.seconds} s a run), "
         f"{args.query_connections} for queries ({args.query_seconds} s a run); medians of {args.runs} runs\n"
