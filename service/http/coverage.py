@@ -22,7 +22,7 @@ from ..coverage_map import CREDIT, Area, LegendEntry, render, shapes_for
 from ..settings import Settings
 from ..store import GraphStore
 from .deps import TEMPLATES, get_settings, get_store, page_context
-from .trace import choose_table_format, csv_response
+from .tables import choose_table_format, csv_response
 
 router = APIRouter()
 

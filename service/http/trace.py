@@ -7,8 +7,6 @@ published context; CSV headers are service.trace.TRACE_CSV_HEADER / MATRIX_CSV_H
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from typing import Any
@@ -28,12 +26,12 @@ from ..formats import JSON_LD, TURTLE
 from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore
+from .coverage import coverage_view
 from .deps import TEMPLATES, context_url, get_settings, get_store, page_context, page_language
-from .negotiation import preferred_media_type
+from .tables import choose_table_format, csv_response
 
 router = APIRouter()
 
-CSV_TYPE = "text/csv; charset=utf-8"
 KIND_LABELS = {
     "explicit": ("uttrycklig hänvisning", "explicit citation"),
     "paraphrase": ("omskrivning", "paraphrase"),
@@ -136,36 +134,6 @@ def _context_url(request: Request, settings: Settings) -> str:
 def local(settings: Settings, iri: str) -> str:
     """A link to an IRI under the base on this service (`/id/...`), other IRIs as they are."""
     return "/" + iri[len(settings.base_iri) :] if iri.startswith(settings.base_iri) else iri
-
-
-def choose_table_format(request: Request, fmt: str | None, offers: dict[str, str]) -> str:
-    """The format asked for by `format=` or else by Accept (offers: media type → name)."""
-    if fmt:
-        wanted = fmt.strip().lower()
-        aliases = {"json-ld": "jsonld", "ld+json": "jsonld", "ttl": "turtle", "text/csv": "csv"}
-        wanted = aliases.get(wanted, wanted)
-        if wanted not in offers.values():
-            raise HTTPException(
-                status_code=400,
-                detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(set(offers.values())))}",
-            )
-        return wanted
-    chosen = preferred_media_type(request.headers.get("accept"), list(offers))
-    if chosen is None:
-        raise HTTPException(status_code=406, detail="acceptable: " + ", ".join(offers))
-    return offers[chosen]
-
-
-def csv_response(header: tuple[str, ...], records: list[dict[str, str]], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(header), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return Response(
-        buffer.getvalue(),
-        media_type=CSV_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
-    )
 
 
 def _page(request: Request, settings: Settings, name: str, **values: Any) -> HTMLResponse:
@@ -847,8 +815,6 @@ def principle_page(
         "direct": direct,
     }
     api_query = _query_string({"target": iri, **filter_values})
-    from .coverage import coverage_view  # the map of all 290 municipalities (its own module)
-
     return _page(
         request,
         settings,
