@@ -54,12 +54,16 @@ from .search import INDEX_FILE, build_index
 from .settings import Settings
 from .store import BuildInfo, current_store_path, swap_current
 from .validation import (
+    Unsupported,
     ValidationReport,
     ValidationResult,
+    compile_shapes,
+    compiled_shapes,
     ontology_graph,
     shapes_graph,
     validate_graph,
     validate_graph_with_pyshacl,
+    validate_store,
 )
 
 KEEP_BUILDS = 2
@@ -738,10 +742,8 @@ def validate_build(
 def validate_store_or_graph(
     store: ox.Store, shapes: Graph, ontology: Graph, focus: set[str] | None, progress: Progress
 ) -> ValidationReport:
-    """The fast engine on the store (service/shacl.py); pyshacl over an rdflib copy when the shapes use
+    """The engine on the store (service/validation/); pyshacl over an rdflib copy when the shapes use
     something the engine does not implement."""
-    from .shacl import Unsupported, compile_shapes, validate_store
-
     try:
         return validate_store(store, compile_shapes(shapes), ontology, focus_nodes=focus)
     except Unsupported as unsupported:  # shapes or data the engine does not implement
@@ -897,7 +899,7 @@ def check_files(
     (parse errors with line and column, quotes not found in their source texts).
     """
     context = context_graph(settings)
-    shapes = shapes_graph(settings.shapes_dir)
+    shapes = compiled_shapes(settings.shapes_dir)
     ontology = ontology_graph(settings.ontology_dir)
     outcome: list[tuple[Path, ValidationReport | None, list[str]]] = []
     for path in paths:
