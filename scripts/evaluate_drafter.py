@@ -27,6 +27,7 @@ from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS  # noqa: E402
 
 from service.draft import draft_document, read_source_text  # noqa: E402
+from service.draft.evaluate import Tally  # noqa: E402
 from service.draft.evaluate import main as seeds_main  # noqa: E402
 from service.draft.rdf import DEFAULT_BASE  # noqa: E402
 from service.draft.text import fold  # noqa: E402
@@ -77,26 +78,6 @@ FIELDS = {
     "appliesTo": URIRef(IKG_NS + "appliesTo"),
 }
 CATEGORIES = ("metadata", "structure", "citations", "thematic")
-
-
-@dataclass
-class Tally:
-    drafted: int = 0
-    truth: int = 0
-    matched: int = 0
-
-    def add(self, other: Tally) -> None:
-        self.drafted += other.drafted
-        self.truth += other.truth
-        self.matched += other.matched
-
-    @property
-    def precision(self) -> float | None:
-        return self.matched / self.drafted if self.drafted else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.matched / self.truth if self.truth else None
 
 
 @dataclass
@@ -222,10 +203,7 @@ def evaluate_one(doc_id: str, text: str, truth: dict, frameworks: Graph, municip
     document = URIRef(draft.document)
 
     def score(category: str, drafted: set, wanted: set, show=str) -> None:
-        tally = result.tallies[category]
-        tally.drafted += len(drafted)
-        tally.truth += len(wanted)
-        tally.matched += len(drafted & wanted)
+        result.tallies[category].add(drafted, wanted)
         result.misses += [f"{category} missed: {show(x)}" for x in sorted(wanted - drafted)]
         result.false_positives += [f"{category} not in truth: {show(x)}" for x in sorted(drafted - wanted)]
 
@@ -239,10 +217,7 @@ def evaluate_one(doc_id: str, text: str, truth: dict, frameworks: Graph, municip
     parts = drafted_parts(draft.graph, document)
     wanted_parts = [(p["kind"], p["label"]) for p in truth.get("part", [])]
     matched, missed, extra = match_parts(parts, wanted_parts)
-    tally = result.tallies["structure"]
-    tally.drafted += len(parts)
-    tally.truth += len(wanted_parts)
-    tally.matched += matched
+    result.tallies["structure"].count(len(parts), len(wanted_parts), matched)
     result.misses += [f"structure missed: {c} «{label[:90]}»" for c, label in missed]
     result.false_positives += [f"structure not in truth: {c} «{label[:90]}»" for c, label in extra]
 
@@ -258,7 +233,7 @@ def evaluate_one(doc_id: str, text: str, truth: dict, frameworks: Graph, municip
             aligned.add(framework)
         elif fold(suggestion.quote) not in folded_text:
             result.false_positives.append(f"citations: quote not verbatim «{suggestion.quote[:80]}»")
-            result.tallies["citations"].drafted += 1
+            result.tallies["citations"].count(1, 0, 0)
         else:
             cited.add((framework, KINDS[suggestion.kind]))
     wanted_citations = {(c["target"], c["kind"]) for c in truth.get("citation", [])}
@@ -283,7 +258,7 @@ def report(name: str, results: list[DocResult], details: bool) -> dict[str, Tall
         cells = []
         for category in CATEGORIES:
             t = result.tallies[category]
-            totals[category].add(t)
+            totals[category].merge(t)
             cells.append(f" {f'{t.matched}/{t.truth} ({t.drafted})':>17}")
         print(f"  {result.id[:52]:52}" + "".join(cells))
     print(
@@ -310,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         "--texts",
         type=Path,
         action="append",
-        help="folder of the texts (default var/eval-texts, then /work/coord/texts)",
+        help="folder of the texts (default var/eval-texts); may be given more than once",
     )
     parser.add_argument("--set", choices=("dev", "test", "both"), default="both")
     parser.add_argument("--details", action="store_true", help="every miss and every false positive")
@@ -320,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seeds:
         return seeds_main(["--details"] if args.details else [])
-    folders = args.texts or [ROOT / "var" / "eval-texts", Path("/work/coord/texts")]
+    folders = args.texts or [ROOT / "var" / "eval-texts"]
     split = tomllib.loads((args.corpus / "split.toml").read_text(encoding="utf-8"))
     frameworks, municipalities = Graph(), Graph()
     for path in sorted((ROOT / "data" / "frameworks").glob("*.ttl")):

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
@@ -49,9 +50,11 @@ from .datafiles import DataFile, DataFileError, discover, parse_file
 from .dumps import BuildGraphs, dataset_parts, parts_store, piece_keys, previous_pieces, write_dumps
 from .progress import Progress
 from .quotes import check_explicit_names, check_quotes, citations_to_check
-from .rdfterms import graph_of
+from .rdfterms import graph_of, select, value_of
+from .remote_store import RemoteQueryError, graph_keys, load_remote
 from .search import INDEX_FILE, build_index
 from .settings import Settings
+from .shacl import Unsupported, compile_shapes, validate_store
 from .store import BuildInfo, current_store_path, swap_current
 from .validation import (
     Unsupported,
@@ -170,12 +173,10 @@ def previous_build(settings: Settings, shapes_sha: str, ontology_sha: str) -> Pr
         or not (path / OXIGRAPH_FOLDER).is_dir()
     ):
         return None
-    return PreviousBuild(
-        path=path,
-        files=dict(manifest["files"]),
-        graphs=dict(manifest["graphs"]),  # type: ignore[arg-type]
-        validation=validation,
-    )
+    files, graphs = manifest.get("files"), manifest.get("graphs")
+    if not isinstance(files, dict) or not isinstance(graphs, dict):
+        return None
+    return PreviousBuild(path=path, files=dict(files), graphs=dict(graphs), validation=validation)
 
 
 @dataclass
@@ -481,7 +482,7 @@ def _check_and_publish(
     progress.done(
         f"{len(dumps['files'])} files for {len(dumps['datasets'])} datasets, "
         f"{dumps['reused_datasets']} reused from the previous build; the whole graph from "
-        f"{len(per_graph) - int(dumps['reused_graphs'])} graphs written and {dumps['reused_graphs']} "  # type: ignore[call-overload]
+        f"{len(per_graph) - int(dumps['reused_graphs'])} graphs written and {dumps['reused_graphs']} "
         "graphs' pieces copied"
     )
 
@@ -580,7 +581,7 @@ def graph_hashes(files: list[DataFile], hashes: dict[DataFile, str]) -> dict[str
 
 
 def store_count(store: ox.Store, query: str) -> int:
-    return int(next(iter(store.query(query)))["n"].value)
+    return int(next(iter(select(store, query)))["n"].value)
 
 
 def load_remote_graphs(
@@ -597,10 +598,6 @@ def load_remote_graphs(
     `triples_by_graph` holds every graph of the build (an incremental build reads the graphs it did
     not parse from its patched store, `GraphTriples`): load_remote compares every graph's size with
     the server's."""
-    import httpx
-
-    from .remote_store import RemoteQueryError, graph_keys, load_remote
-
     quads_by_graph = {
         graph: [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]
         for graph, triples in triples_by_graph.items()
@@ -768,7 +765,7 @@ def home_files(
     for graph, triples in sorted(triples_by_graph.items(), key=lambda item: label_of_graph.get(item[0], "~")):
         if graph not in label_of_graph:
             continue
-        for subject in {t.subject.value for t in triples} & focus_nodes:
+        for subject in {value_of(t.subject) for t in triples} & focus_nodes:
             home.setdefault(subject, label_of_graph[graph])
     return home
 

@@ -26,7 +26,7 @@ from .publisher import Publisher, read_publisher
 from .queries import load_query
 from .settings import DEFAULT_BASE_IRI, Settings
 from .store import GraphStore
-from .validation import ValidationReport, count_shapes, load_graph, read_results
+from .validation import ValidationReport, ValidationResult, count_shapes, load_graph, read_results
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -46,7 +46,6 @@ FORMAT_STANDARDS: dict[str, tuple[str, str]] = {
     "jsonld": ("https://www.w3.org/TR/json-ld11/", "JSON-LD 1.1"),
 }
 CATALOG_FILE = "catalog.ttl"
-CFG_DEFAULT = DEFAULT_BASE_IRI + "catalog-config#"
 
 
 @dataclass(frozen=True)
@@ -69,11 +68,6 @@ class Addresses:
 
     def url(self, path: str) -> URIRef:
         return URIRef(self.public_url + path)
-
-
-def public_base(settings: Settings, request_base: str) -> str:
-    """settings.public_url when set, else the address of the request (scheme://host[/root path])."""
-    return (settings.public_url or request_base).rstrip("/")
 
 
 def read_config(settings: Settings) -> Graph:
@@ -110,7 +104,7 @@ def build_catalog(settings: Settings, store: GraphStore, store_path: Path, publi
     who = read_publisher(settings)
     publisher = URIRef(who.iri)
     contact = URIRef(f"{at.catalog}#contact")
-    stand_ins = {cfg.publisher: publisher, cfg.contact: contact}
+    stand_ins: dict[Node, Node] = {cfg.publisher: publisher, cfg.contact: contact}
     # Everything that is not a template or a setting is published as written (the publisher's and the
     # contact point's stand-ins replaced by them).
     templates = set(config.subjects(RDF.type, cfg.DatasetTemplate)) | set(
@@ -291,7 +285,10 @@ def _add_temporal(graph: Graph, store: GraphStore, dataset: URIRef, graphs: list
     dates: list[Literal] = []
     query = load_query("catalog-dates", store.info.base_iri)
     for graph_iri in graphs:
-        dates += [row["date"] for row in store.select(query, {"graph": URIRef(graph_iri)}) if "date" in row]
+        for row in store.select(query, {"graph": URIRef(graph_iri)}):
+            date = row.get("date")
+            if isinstance(date, Literal):
+                dates.append(date)
     if not dates:
         return
     ordered = sorted(dates, key=lambda d: str(d)[:10])
@@ -470,7 +467,7 @@ def schema_org_dataset(settings: Settings, catalog: Graph, public_url: str) -> d
     contact = catalog.value(dataset, DCAT.contactPoint)
     period = catalog.value(dataset, DCTERMS.temporal)
     downloads = []
-    for distribution in sorted(catalog.objects(dataset, DCAT.distribution)):
+    for distribution in sorted(catalog.objects(dataset, DCAT.distribution), key=str):
         url = catalog.value(distribution, DCAT.downloadURL)
         if url is None:
             continue
@@ -569,7 +566,7 @@ def validate_catalog(catalog: Graph, shapes_dir: Path) -> ValidationReport:
     kept. Each set runs on its own (the two SEMIC sets name some shapes alike); the report holds them all.
     The EU controlled-vocabulary shapes (mdr-vocabularies.shape.ttl) are not run: they need the EU's
     vocabularies loaded from the network."""
-    results = []
+    results: list[ValidationResult] = []
     report_graph = Graph()
     checked = 0
     for names in DCAT_SHAPE_SETS.values():

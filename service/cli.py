@@ -1,7 +1,9 @@
 """The command line: `integration-kg build | serve | validate | query | trace | search | draft`.
 
-No traceback ever reaches the user: a closed pipe (`… | head`) ends the command quietly, library
-warnings and log records are one line each, and anything unexpected is one line naming it.
+No traceback reaches the user unless asked for (`-vv`): a closed pipe (`… | head`) ends the command
+quietly, log records are one line each (service/logs.py; `-v`/`-q` show more or fewer), and anything
+unexpected is one line naming it. What a command answers, why it could not, and the build's progress
+are printed, not logged.
 
 Exit codes: 0 done; 1 the work failed (a build or a file that does not conform, a store that is not
 there); 2 bad usage or input (an unknown option, a query that does not parse, a missing file); 130
@@ -16,46 +18,23 @@ import json
 import logging
 import os
 import sys
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .store import QueryResult
+    from .store import GraphStore, QueryResult
 
+from .logs import configure, level_number, server_config
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_PLACEHOLDERS = 3  # `build --public` with placeholder publisher values
 
 
-class OneLineFormatter(logging.Formatter):
-    """Log records for a person: `warning: message`, one line, never a traceback."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage().strip().splitlines()
-        return f"{record.levelname.lower()}: {message[0] if message else ''}"
-
-    def formatException(self, ei: object) -> str:  # noqa: N802 (the logging API's name)
-        return ""
-
-
-def quiet_libraries() -> None:
-    """Library warnings and log records as one line each on standard error. rdflib's complaints about
-    ill-typed literals are dropped: the validation report names each of them with its file."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(OneLineFormatter())
-    root = logging.getLogger()
-    if not root.handlers:  # a host that set up logging already (a test runner) keeps its own
-        root.addHandler(handler)
-        root.setLevel(logging.WARNING)
-    logging.getLogger("rdflib").setLevel(logging.CRITICAL)
-    warnings.simplefilter("ignore")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    quiet_libraries()
     parser, subparsers = make_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
@@ -67,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"integration-kg: {error}", file=sys.stderr)
         return EXIT_USAGE
+    configure(log_level(args, settings))
     try:
         code = args.handler(args, settings)
         sys.stdout.flush()
@@ -79,8 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 (the last line of defence: one line, never a traceback)
-        print(f"integration-kg: internal error ({type(error).__name__}): {error}", file=sys.stderr)
+        log.error("internal error (%s): %s", type(error).__name__, error, exc_info=error)
         return EXIT_FAILED
+
+
+def log_level(args: argparse.Namespace, settings: Settings) -> int:
+    """The least severe log record shown: the setting, moved by -v and -q."""
+    return level_number(settings.log_level, more=args.verbose, less=args.less)
 
 
 EXAMPLES = {
@@ -127,6 +112,20 @@ def make_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentP
     parser.add_argument("--base-iri", help="base IRI of every identifier (INTEGRATION_KG_BASE_IRI)")
     parser.add_argument("--store-dir", type=Path, help="where the store is built (INTEGRATION_KG_STORE_DIR)")
     parser.add_argument("--data-dir", type=Path, help="the graph's source files (INTEGRATION_KG_DATA_DIR)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more log records on standard error: -v info, -vv debug with tracebacks (INTEGRATION_KG_LOG_LEVEL)",
+    )
+    parser.add_argument(
+        "-q",
+        dest="less",
+        action="count",
+        default=0,
+        help="fewer log records: -q errors only, -qq critical ones only",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers: dict[str, argparse.ArgumentParser] = {}
 
@@ -250,9 +249,8 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_PLACEHOLDERS
     if placeholders:
-        print(
-            f"warning: local build: the catalogue's publisher and contact point are placeholders: {placeholders}",
-            file=sys.stderr,
+        log.warning(
+            "local build: the catalogue's publisher and contact point are placeholders: %s", placeholders
         )
 
     try:
@@ -294,9 +292,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"integration-kg serve: {error}", file=sys.stderr)
             return EXIT_USAGE
         if placeholders:
-            print(
-                f"warning: local build: the catalogue's publisher and contact point are placeholders: {placeholders}",
-                file=sys.stderr,
+            log.warning(
+                "local build: the catalogue's publisher and contact point are placeholders: %s", placeholders
             )
         try:
             print(build(settings, Progress(steps=BUILD_STEPS)).summary(), file=sys.stderr)
@@ -304,13 +301,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             print(write_failure(error, settings), file=sys.stderr)
             if current_store_path(settings) is None:
                 return EXIT_FAILED
-            print("Serving the last good store instead.", file=sys.stderr)
+            log.warning("serving the last good store instead")
         except BuildFailed as failure:
             print(failure.report, file=sys.stderr)
             if current_store_path(settings) is None:
                 return EXIT_FAILED
-            print("Serving the last good store instead.", file=sys.stderr)
+            log.warning("serving the last good store instead")
     # The app factory reads its settings from the environment, in this process and in every worker.
+    level = log_level(args, settings)
     os.environ.update(settings.to_environ())
     uvicorn.run(
         "service.app:create_app",
@@ -318,7 +316,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
+        # The server's own start-up and request lines are shown by default (info), fewer with -q.
+        log_level=logging.INFO if level == logging.WARNING else level,
+        log_config=server_config(uvicorn.config.LOGGING_CONFIG, level),
     )
     return EXIT_OK
 
@@ -385,8 +385,8 @@ def is_update(text: str) -> bool:
     return True
 
 
-def warn_unknown_municipality(store: object, settings: Settings, municipality: str | None) -> None:
-    """A warning on standard error when a filter names a municipality the graph has no documents of."""
+def warn_unknown_municipality(store: GraphStore, settings: Settings, municipality: str | None) -> None:
+    """A warning (a log record) when a filter names a municipality the graph has no documents of."""
     if not municipality:
         return
     from . import trace as tr
@@ -396,13 +396,13 @@ def warn_unknown_municipality(store: object, settings: Settings, municipality: s
     except tr.TraceInputError:
         return  # the filter itself reports it
     dcterms = "http://purl.org/dc/terms/"
-    if store.ask(f"ASK {{ ?d <{dcterms}publisher> <{iri}> }}"):  # type: ignore[attr-defined]
+    if store.ask(f"ASK {{ ?d <{dcterms}publisher> <{iri}> }}"):
         return
     code = iri.rsplit("/", 1)[-1]
-    if store.ask(f"ASK {{ <{iri}> ?p ?o }}"):  # type: ignore[attr-defined]
-        print(f"warning: municipality {code} has no documents in the graph", file=sys.stderr)
+    if store.ask(f"ASK {{ <{iri}> ?p ?o }}"):
+        log.warning("municipality %s has no documents in the graph", code)
     else:
-        print(f"warning: no municipality with kommunkod {code} in the graph", file=sys.stderr)
+        log.warning("no municipality with kommunkod %s in the graph", code)
 
 
 def print_result(result: QueryResult, output: str) -> None:
@@ -529,22 +529,22 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                 f"in {sum(r['links'] != '0' for r in records)} cells",
             )
         if args.drawn_on:
-            answer = tr.drawn_on(store, settings, args.drawn_on, filters)
-            paths = [p for ps in answer.paths.values() for p in ps]
+            drawn = tr.drawn_on(store, settings, args.drawn_on, filters)
+            paths = [p for ps in drawn.paths.values() for p in ps]
             if args.format == "json":
                 print(
                     json.dumps(
                         {
-                            "subject": answer.subject.iri,
-                            "paths": [tr.path_dict(p, answer.catalogue) for p in paths],
-                            "neverMentioned": [c.iri for c in answer.never_mentioned],
+                            "subject": drawn.subject.iri,
+                            "paths": [tr.path_dict(p, drawn.catalogue) for p in paths],
+                            "neverMentioned": [c.iri for c in drawn.never_mentioned],
                         },
                         ensure_ascii=False,
                         indent=1,
                     )
                 )
                 return EXIT_OK
-            cat = answer.catalogue
+            cat = drawn.catalogue
             rows = [
                 [
                     cat.get(t).label(),
@@ -552,7 +552,7 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                     str(len(ps)),
                     max((p.kind for p in ps if p.kind), key=lambda k: tr.STRENGTH[k], default=""),
                 ]
-                for t, ps in answer.paths.items()
+                for t, ps in drawn.paths.items()
             ]
             code = _print_records(
                 args.format,
@@ -560,12 +560,12 @@ def run_trace(args: argparse.Namespace, settings: Settings) -> int:
                 tr.path_records(paths, cat),
                 rows,
                 ["draws on", "links", "paths", "strongest"],
-                f"{answer.subject.label()}",
+                f"{drawn.subject.label()}",
             )
             if args.format == "table":
                 print(
-                    f"Never mentioned ({answer.framework.label()}): "
-                    + (", ".join(c.notation for c in answer.never_mentioned) or "none")
+                    f"Never mentioned ({drawn.framework.label()}): "
+                    + (", ".join(c.notation for c in drawn.never_mentioned) or "none")
                 )
             return code
         target = tr.resolve_target(

@@ -162,14 +162,25 @@ def rebase(quads: list[ox.Quad], base_iri: str) -> list[ox.Quad]:
     if base_iri == DEFAULT_BASE_IRI:
         return quads
 
-    def move(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph):
-        if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE_IRI):
-            return ox.NamedNode(base_iri + term.value[len(DEFAULT_BASE_IRI) :])
-        if isinstance(term, ox.Literal) and term.datatype.value.startswith(DEFAULT_BASE_IRI):
-            return ox.Literal(term.value, datatype=move(term.datatype))
-        return term
+    def moved(iri: ox.NamedNode) -> ox.NamedNode:
+        if iri.value.startswith(DEFAULT_BASE_IRI):
+            return ox.NamedNode(base_iri + iri.value[len(DEFAULT_BASE_IRI) :])
+        return iri
 
-    return [ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name)) for q in quads]
+    def rebased(quad: ox.Quad) -> ox.Quad:
+        subject, obj, graph = quad.subject, quad.object, quad.graph_name
+        if isinstance(obj, ox.NamedNode):
+            obj = moved(obj)
+        elif isinstance(obj, ox.Literal) and obj.datatype.value.startswith(DEFAULT_BASE_IRI):
+            obj = ox.Literal(obj.value, datatype=moved(obj.datatype))
+        return ox.Quad(
+            moved(subject) if isinstance(subject, ox.NamedNode) else subject,
+            moved(quad.predicate),
+            obj,
+            moved(graph) if isinstance(graph, ox.NamedNode) else graph,
+        )
+
+    return [rebased(q) for q in quads]
 
 
 def _position(error: SyntaxError) -> tuple[int | None, int | None]:

@@ -47,10 +47,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from .queries import load_query
+from .rdfterms import select, serialized
 from .settings import Settings
 
 DUMPS_FOLDER = "dumps"
@@ -150,7 +152,7 @@ def dataset_parts(store: ox.Store, base_iri: str, graphs: Iterable[str]) -> list
         ("municipality", "catalog-municipality-graphs"),
     ):
         members: dict[str, set[str]] = {}
-        for solution in store.query(load_query(query_name, base_iri)):
+        for solution in select(store, load_query(query_name, base_iri)):
             members.setdefault(solution["subject"].value, set()).add(solution["graph"].value)
         prefix = base_iri + ("id/framework/" if kind == "framework" else "id/municipality/")
         for subject in sorted(members):
@@ -276,7 +278,7 @@ JSONLD_SEPARATOR = compressed(b",\n")  # the member between two graphs' JSON-LD 
 def turtle_prefix_block(prefixes: tuple[tuple[str, str], ...]) -> bytes:
     """The `@prefix` lines pyoxigraph starts every Turtle document with, for these prefixes."""
     sample = ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o"))
-    text = ox.serialize([sample], format=ox.RdfFormat.TURTLE, prefixes=dict(prefixes))
+    text = serialized([sample], ox.RdfFormat.TURTLE, dict(prefixes))
     return b"".join(line for line in text.splitlines(keepends=True) if line.startswith(b"@prefix "))
 
 
@@ -303,11 +305,11 @@ def graph_chunk(fmt: DumpFormat, graph: str, triples: Sequence[ox.Quad], prefixe
         return nquads({graph: triples}, (graph,))
     if fmt.rdf_format == ox.RdfFormat.TURTLE:
         block = turtle_prefix_block(tuple(prefixes.items()))
-        text = ox.serialize(triples, format=fmt.rdf_format, prefixes=prefixes)
+        text = serialized(triples, fmt.rdf_format, prefixes)
         if not text.startswith(block):
             raise ValueError(f"unexpected Turtle prefix lines for {graph}")
         return text[len(block) :]
-    text = ox.serialize(triples, format=fmt.rdf_format)
+    text = serialized(triples, fmt.rdf_format)
     if fmt.rdf_format == ox.RdfFormat.JSON_LD:
         text = text.strip()
         if not (text.startswith(b"[") and text.endswith(b"]")):
@@ -333,7 +335,7 @@ class DumpFile:
 
 def write_dumps(
     settings: Settings, store_path: Path, parts: Sequence[DatasetPart], graphs: BuildGraphs
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Write every dump of every dataset into `{store_path}/dumps/`, the manifest (dumps.json) and the
     pieces index beside them. Returns the manifest.
 
@@ -361,8 +363,8 @@ def write_dumps(
     header_members = {fmt.key: compressed(header(fmt, prefixes)) for fmt in FORMATS}
     footer_members = {fmt.key: compressed(footer(fmt)) if footer(fmt) else b"" for fmt in FORMATS}
 
-    datasets: dict[str, object] = {}
-    files: dict[str, object] = {}
+    datasets: dict[str, dict[str, Any]] = {}
+    files: dict[str, dict[str, Any]] = {}
     reused = 0
     to_write: list[DatasetPart] = []
     for part in parts:
@@ -416,9 +418,7 @@ def write_dumps(
 
     def finish(out: DumpFile) -> None:
         out.close()
-        figures = files[out.path.name]
-        assert isinstance(figures, dict)
-        figures.update(bytes=out.size, sha256=out.digest.hexdigest())
+        files[out.path.name].update(bytes=out.size, sha256=out.digest.hexdigest())
 
     def assemble(out: DumpFile, fmt: DumpFormat, pieces: Iterable[tuple[str, bytes]]) -> dict[str, list[int]]:
         """Write a dump as members: the header, each graph's piece (JSON-LD: ",\n" between two non-empty
@@ -444,9 +444,9 @@ def write_dumps(
         )
 
         def piece_of(graph: str) -> bytes:
-            if graph in reusable:
-                offset, length = pieces.ranges[fmt.key][graph]  # type: ignore[union-attr]
-                piece = os.pread(source.fileno(), length, offset) if length else b""  # type: ignore[union-attr]
+            if graph in reusable and pieces is not None and source is not None:  # (reusable implies both)
+                offset, length = pieces.ranges[fmt.key][graph]
+                piece = os.pread(source.fileno(), length, offset) if length else b""
                 if len(piece) != length:
                     raise OSError(
                         f"the previous build's {file_name(WHOLE_GRAPH, fmt)} is shorter than its index says"
@@ -485,11 +485,11 @@ def write_dumps(
     index = {
         "writer": WRITER,
         "keys": keys,
-        "bytes": {fmt.key: files[file_name(WHOLE_GRAPH, fmt)]["bytes"] for fmt in FORMATS},  # type: ignore[index]
+        "bytes": {fmt.key: files[file_name(WHOLE_GRAPH, fmt)]["bytes"] for fmt in FORMATS},
         "ranges": ranges,
     }
     (folder / PIECES_INDEX).write_text(json.dumps(index, separators=(",", ":")), encoding="utf-8")
-    manifest: dict[str, object] = {
+    manifest: dict[str, Any] = {
         "build_id": store_path.name,
         "written_at": now,
         "writer": WRITER,
@@ -506,14 +506,14 @@ WRITE_ORDER = ("nq", "jsonld", "nt", "ttl")  # the largest first, so the two thr
 
 
 def _reuse(
-    previous_folder: Path, folder: Path, slug: str, previous_files: object, files: dict[str, object]
+    previous_folder: Path, folder: Path, slug: str, previous_files: object, files: dict[str, dict[str, Any]]
 ) -> bool:
     """Link (or copy) every file of one dataset from the previous build when all are there and still
     have the recorded size; False (and nothing added to `files`) otherwise."""
     if not isinstance(previous_files, dict):
         return False
     names = [file_name(slug, fmt) for fmt in FORMATS]
-    figures = [previous_files.get(name) for name in names]
+    figures: list[Any] = [previous_files.get(name) for name in names]
     if not all(
         isinstance(f, dict)
         and (previous_folder / n).is_file()
@@ -528,7 +528,7 @@ def _reuse(
             os.link(previous_folder / name, target)
         except OSError:
             shutil.copy2(previous_folder / name, target)
-        files[name] = dict(figure)  # type: ignore[arg-type]
+        files[name] = dict(figure)
     return True
 
 
@@ -542,7 +542,7 @@ def previous_dumps_folder(settings: Settings, new_store: Path | None = None) -> 
     return folder if path != new_store and folder.is_dir() else None
 
 
-def previous_manifest(settings: Settings, new_store: Path) -> Mapping[str, object]:
+def previous_manifest(settings: Settings, new_store: Path) -> dict[str, Any]:
     """The dumps manifest of the build being replaced, if any (for carrying modification dates over)."""
     current = settings.current_store
     try:
@@ -558,7 +558,7 @@ def previous_manifest(settings: Settings, new_store: Path) -> Mapping[str, objec
         return {}
 
 
-def read_manifest(store_path: Path) -> dict[str, object]:
+def read_manifest(store_path: Path) -> dict[str, Any]:
     """The dumps manifest of a build; an empty one for a build written before dumps existed."""
     path = store_path / DUMPS_FOLDER / DUMPS_MANIFEST
     if not path.is_file():
@@ -582,14 +582,6 @@ def nquads(triples_by_graph: Mapping[str, Sequence[ox.Quad]], graphs: Iterable[s
     N-Triples escapes line breaks inside literals, so " .\\n" only ever ends a statement."""
     chunks = []
     for graph in graphs:
-        lines = ox.serialize(triples_by_graph[graph], format=ox.RdfFormat.N_TRIPLES)
+        lines = serialized(triples_by_graph[graph], ox.RdfFormat.N_TRIPLES)
         chunks.append(lines.replace(b" .\n", b" " + str(ox.NamedNode(graph)).encode() + b" .\n"))
     return b"".join(chunks)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as written:
-        for block in iter(lambda: written.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -162,13 +162,6 @@ TABLES: dict[str, Callable[[str], list[ox.Triple]]] = {
 """The tables under data/ that the build turns into triples, by path relative to data/."""
 
 
-def is_table(path: Path, data_dir: Path) -> bool:
-    try:
-        return path.relative_to(data_dir).as_posix() in TABLES
-    except ValueError:
-        return False
-
-
 def table_name(path: Path) -> str | None:
     """The table a file is, by its last two path parts (a table may be read from a copy elsewhere)."""
     name = "/".join(path.parts[-2:])

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .queries import load_query
+from .rdfterms import Subject, graph_select, select, value_of
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -48,29 +49,23 @@ def source_text(sources_dir: Path, file_name: str) -> str | None:
 
 
 def _rows(
-    data: Graph | ox.Store, query: str, citations: Iterable[ox.NamedNode | ox.BlankNode] | None = None
+    data: Graph | ox.Store, query: str, citations: Iterable[Subject] | None = None
 ) -> list[tuple[str, str, str | None, str | None]]:
     """(citation, quote, source, file) per answer of citation-quotes.rq, from rdflib or pyoxigraph;
     with `citations` (a Store only), the answers about those citations alone (one query each, with
     ?citation bound)."""
     if isinstance(data, ox.Store):
-
-        def value(term: object) -> str | None:
-            return None if term is None else term.value  # type: ignore[attr-defined]
-
         if citations is None:
-            solutions: Iterable[ox.QuerySolution] = data.query(query)  # type: ignore[assignment]
+            solutions: Iterable[ox.QuerySolution] = select(data, query)
         else:
             citation = ox.Variable("citation")
-            solutions = (
-                row for node in citations for row in data.query(query, substitutions={citation: node})
-            )  # type: ignore[union-attr]
+            solutions = (row for node in citations for row in select(data, query, {citation: node}))
         return [
             (
-                value(row["citation"]) or "",
-                value(row["quote"]) or "",
-                value(row["source"]),
-                value(row["file"]),
+                value_of(row["citation"]) or "",
+                value_of(row["quote"]) or "",
+                value_of(row["source"]),
+                value_of(row["file"]),
             )
             for row in solutions
         ]
@@ -83,15 +78,15 @@ def _rows(
             None if row.source is None else str(row.source),
             None if row.file is None else str(row.file),
         )
-        for row in data.query(query)
-    ]  # type: ignore[union-attr]
+        for row in graph_select(data, query)
+    ]
 
 
 def check_quotes(
     data: Graph | ox.Store,
     sources_dir: Path,
     base_iri: str,
-    citations: Iterable[ox.NamedNode | ox.BlankNode] | None = None,
+    citations: Iterable[Subject] | None = None,
 ) -> list[QuoteProblem]:
     """Every problem with a citation's quote: no source, no text file, or not found verbatim.
 
@@ -190,11 +185,8 @@ def check_explicit_names(data: Graph | ox.Store, base_iri: str) -> list[QuotePro
     query = load_query("explicit-citation-names", base_iri)
     if isinstance(data, ox.Store):
         rows = [
-            {
-                k: (None if row[k] is None else row[k].value)
-                for k in ("citation", "quote", "target", "name", "key")
-            }  # type: ignore[union-attr]
-            for row in data.query(query)  # type: ignore[union-attr]
+            {k: value_of(row[k]) for k in ("citation", "quote", "target", "name", "key")}
+            for row in select(data, query)
         ]
     else:
         rows = [
@@ -202,7 +194,7 @@ def check_explicit_names(data: Graph | ox.Store, base_iri: str) -> list[QuotePro
                 k: (None if getattr(row, k) is None else str(getattr(row, k)))
                 for k in ("citation", "quote", "target", "name", "key")
             }
-            for row in data.query(query)  # type: ignore[union-attr]
+            for row in graph_select(data, query)
         ]
     for row in rows:
         citation, quote, target = str(row["citation"]), str(row["quote"]), str(row["target"])
@@ -235,7 +227,7 @@ def citations_to_check(
     graphs: Iterable[str],
     old_subjects: Iterable[str],
     changed_texts: Iterable[str],
-) -> set[ox.NamedNode | ox.BlankNode]:
+) -> set[Subject]:
     """The citations an incremental build checks again; the previous build found every other quote in
     its source text, and neither the quote, nor the source it cites, nor that source's text changed.
 
@@ -251,17 +243,17 @@ def citations_to_check(
     ]
     text_file = ox.NamedNode(base_iri + "ontology#textFile")
     default = ox.DefaultGraph()
-    described: set[ox.NamedNode | ox.BlankNode] = {ox.NamedNode(iri) for iri in old_subjects}
+    described: set[Subject] = {ox.NamedNode(iri) for iri in old_subjects}
     for graph in graphs:
-        described |= {q.subject for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}  # type: ignore[misc]
+        described |= {q.subject for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
     changed = set(changed_texts)
     if changed:
         described |= {
             q.subject
-            for q in store.quads_for_pattern(None, text_file, None, default)  # type: ignore[misc]
+            for q in store.quads_for_pattern(None, text_file, None, default)
             if isinstance(q.object, ox.Literal) and q.object.value in changed
         }
-    found: set[ox.NamedNode | ox.BlankNode] = set()
+    found: set[Subject] = set()
     for node in described:
         candidates = [node] + [
             q.subject for q in store.quads_for_pattern(None, PROV_DERIVED_FROM, node, default)
@@ -269,6 +261,6 @@ def citations_to_check(
         found |= {
             c
             for c in candidates
-            if any(ox.Quad(c, RDF_TYPE, cls, default) in store for cls in evidence_classes)  # type: ignore[arg-type]
+            if any(ox.Quad(c, RDF_TYPE, cls, default) in store for cls in evidence_classes)
         }
     return found

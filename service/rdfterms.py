@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TypeAlias
+from collections.abc import Iterable, Iterator
+from typing import TypeAlias, overload
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.query import ResultRow
 from rdflib.term import Node
 
 # pyoxigraph 0.5 names no union of its term classes (its stubs spell the unions out), so the project
@@ -57,3 +58,51 @@ def graph_of(quads: Iterable[ox.Quad | ox.Triple], graph: Graph | None = None) -
     for quad in quads:
         add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
+
+
+def select(
+    store: ox.Store, query: str, substitutions: dict[ox.Variable, Term] | None = None
+) -> ox.QuerySolutions:
+    """The solutions of a SELECT query: pyoxigraph types `query()` as any of its three result forms."""
+    solutions = store.query(query, substitutions=substitutions)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise TypeError(f"not a SELECT query: {query[:80]!r}")
+    return solutions
+
+
+@overload
+def value_of(term: Term) -> str: ...
+
+
+@overload
+def value_of(term: Term | None) -> str | None: ...
+
+
+def value_of(term: Term | None) -> str | None:
+    """The lexical value of an IRI, blank node or literal; None for an unbound variable."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a quoted triple has no single value: {term!r}")
+    return term.value
+
+
+def graph_select(graph: Graph, query: str) -> Iterator[ResultRow]:
+    """The rows of a SELECT query over an rdflib Graph: rdflib types a result's rows as any form's."""
+    for row in graph.query(query):
+        if not isinstance(row, ResultRow):
+            raise TypeError(f"not a SELECT query: {query[:80]!r}")
+        yield row
+
+
+def serialized(
+    statements: Iterable[ox.Triple] | Iterable[ox.Quad],
+    format: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """The statements serialised in memory: `ox.serialize` is typed to return None too (when it
+    writes to a file instead)."""
+    data = ox.serialize(statements, format=format, prefixes=prefixes)
+    if data is None:
+        raise TypeError("pyoxigraph wrote no bytes")
+    return data

@@ -31,6 +31,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import snowballstemmer
 
+from .rdfterms import Term, select, value_of
+
 INDEX_FILE = "search.sqlite"
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 12
@@ -252,17 +254,17 @@ class _Resource:
     texts: list[tuple[str, str, str]] = field(default_factory=list)  # (field, language, text)
 
 
-def _rows(store: ox.Store, query: str, names: Sequence[str]) -> Iterator[tuple[ox.Term | None, ...]]:
-    for solution in store.query(query):  # type: ignore[union-attr]
+def _rows(store: ox.Store, query: str, names: Sequence[str]) -> Iterator[tuple[Term | None, ...]]:
+    for solution in select(store, query):
         yield tuple(solution[name] for name in names)
 
 
-def _value(term: ox.Term | None) -> str:
-    return "" if term is None else term.value  # type: ignore[union-attr]
+def _value(term: Term | None) -> str:
+    return value_of(term) or ""
 
 
-def _language(term: ox.Term | None) -> str:
-    return (getattr(term, "language", None) or "") if term is not None else ""
+def _language(term: Term | None) -> str:
+    return (term.language or "") if isinstance(term, ox.Literal) else ""
 
 
 def build_index(store: ox.Store, base_iri: str, path: Path) -> int:
@@ -288,15 +290,15 @@ def build_index(store: ox.Store, base_iri: str, path: Path) -> int:
         item.texts.append((field_name, language, _value(o)))
         if field_name in ("label", "title") and _value(p) != SKOS + "altLabel":
             item.labels.setdefault(language or "sv", _value(o))
-    for s, cls in _rows(
+    for s, class_term in _rows(
         store,
         f'SELECT ?s ?c WHERE {{ ?s a ?c . FILTER(STRSTARTS(STR(?s), "{base_iri}id/")) }}',
         ("s", "c"),
     ):
         if _value(s) in resources:
-            resources[_value(s)].classes.add(_value(cls).removeprefix(ikg))
+            resources[_value(s)].classes.add(_value(class_term).removeprefix(ikg))
     quotes: list[tuple[str, str, str, str, str]] = []  # (origin, language, quote, kind, target)
-    for origin, quote, kind, target, cls in _rows(
+    for origin_term, quote, kind_term, target_term, class_term in _rows(
         store,
         f"""SELECT ?origin ?quote ?kind ?target ?class WHERE {{
               {{ ?origin <{ikg}citation> ?e }} UNION {{ ?origin <{ikg}alignment> ?e }}
@@ -307,9 +309,15 @@ def build_index(store: ox.Store, base_iri: str, path: Path) -> int:
               FILTER(isIRI(?origin)) }}""",
         ("origin", "quote", "kind", "target", "class"),
     ):
-        kind_name = _value(kind).removeprefix(ikg) or _value(cls).removeprefix(ikg)
+        kind_name = _value(kind_term).removeprefix(ikg) or _value(class_term).removeprefix(ikg)
         quotes.append(
-            (_value(origin), _language(quote), _value(quote), QUOTE_KINDS.get(kind_name, ""), _value(target))
+            (
+                _value(origin_term),
+                _language(quote),
+                _value(quote),
+                QUOTE_KINDS.get(kind_name, ""),
+                _value(target_term),
+            )
         )
     for origin, *_ in quotes:
         resource(origin)
@@ -521,10 +529,6 @@ class Hit:
         return (self.label_en if language == "en" else self.label_sv) or self.label_sv or self.label_en
 
     @property
-    def snippet_text(self) -> str:
-        return "".join(text for text, _ in self.snippet)
-
-    @property
     def highlighted(self) -> str:
         """The snippet with each found word between ⟦ and ⟧ (for CSV and JSON readers)."""
         return "".join(f"⟦{text}⟧" if found else text for text, found in self.snippet)
@@ -683,9 +687,27 @@ def snippet(text: str, terms: Sequence[QueryTerm], vocabulary: frozenset[str]) -
     return pieces
 
 
-def group_hits(hits: Sequence[Hit], language: str) -> list[dict[str, object]]:
+@dataclass
+class DocumentHits:
+    """The hits in one document (or in a resource outside any document: `key` empty)."""
+
+    key: str
+    heading: str
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class HitGroup:
+    """The hits under one municipality or framework (`key` empty for the rest), by document."""
+
+    key: str
+    heading: str
+    documents: dict[str, DocumentHits] = field(default_factory=dict)
+
+
+def group_hits(hits: Sequence[Hit], language: str) -> list[HitGroup]:
     """Hits grouped by municipality (or framework) and then by document, in the order of their best hit."""
-    groups: dict[str, dict[str, object]] = {}
+    groups: dict[str, HitGroup] = {}
     other = ("Ramverk och övrigt", "Frameworks and other")
     for hit in hits:
         if hit.municipality:
@@ -697,19 +719,13 @@ def group_hits(hits: Sequence[Hit], language: str) -> list[dict[str, object]]:
             ) or hit.framework
         else:
             key, heading = "", other[1] if language == "en" else other[0]
-        group = groups.setdefault(key, {"key": key, "heading": heading, "hit": hit, "documents": {}})
-        documents: dict[str, dict[str, object]] = group["documents"]  # type: ignore[assignment]
+        group = groups.setdefault(key, HitGroup(key, heading))
         doc_key = hit.document or ""
         doc_heading = (
             hit.document_label_en if language == "en" else hit.document_label_sv
         ) or hit.document_label_sv
-        documents.setdefault(doc_key, {"key": doc_key, "heading": doc_heading, "hits": []})["hits"].append(
-            hit
-        )  # type: ignore[union-attr]
-    return [
-        {**group, "documents": list(group["documents"].values())}  # type: ignore[union-attr]
-        for group in groups.values()
-    ]
+        group.documents.setdefault(doc_key, DocumentHits(doc_key, doc_heading)).hits.append(hit)
+    return list(groups.values())
 
 
 def index_path(store_path: Path) -> Path:

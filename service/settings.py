@@ -10,6 +10,7 @@ from typing import Any
 DEFAULT_BASE_IRI = "https://w3id.org/integration-kg/"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "INTEGRATION_KG_"
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,13 @@ class Settings:
     query_memory_triples: int = field(
         default=2_000_000,
         metadata={
-            "help": "largest graph (triples) each query process copies into memory: ~450 bytes a triple each, 3-5x faster queries (0: never)"
+            "help": "largest graph (triples) each query process copies into memory, for faster queries: ~450 bytes a triple each (0: never)"
         },
     )
     page_memory_triples: int = field(
         default=2_000_000,
         metadata={
-            "help": "largest graph (triples) each service process copies into memory to read resource pages from: ~400 bytes a triple each, 1.5x faster first renderings (0: never)"
+            "help": "largest graph (triples) each service process copies into memory to read resource pages from, for faster first renderings: ~400 bytes a triple each (0: never)"
         },
     )
     links_per_page: int = field(
@@ -70,10 +71,20 @@ class Settings:
         default=64 * 1024 * 1024,
         metadata={"help": "memory for SPARQL answers kept per build, per process (0: none)"},
     )
+    log_level: str = field(
+        default="warning",
+        metadata={
+            "help": "least severe log record shown: debug, info, warning, error or critical (-v, -q move it)"
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.links_per_page < 1:
             raise ValueError(f"INTEGRATION_KG_LINKS_PER_PAGE must be at least 1, not {self.links_per_page}")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise ValueError(
+                f"INTEGRATION_KG_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}"
+            )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

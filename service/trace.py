@@ -37,6 +37,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from .queries import load_query
+from .readings import unconcluded_documents
 from .settings import Settings
 from .store import GraphStore
 
@@ -49,7 +50,6 @@ KIND_CLASSES: dict[str, str] = {
     "thematic": "ThematicAlignment",
 }
 STRENGTH: dict[str, int] = {"explicit": 3, "paraphrase": 2, "thematic": 1}
-RELATIONS: tuple[str, ...] = ("cites", "alignsWith", "isPartOf", "implements")
 EVIDENCE_RELATIONS: frozenset[str] = frozenset({"cites", "alignsWith"})
 """The relations whose steps carry evidence (an ikg:Citation or an ikg:Alignment) and end a path."""
 CITATION_KINDS: tuple[str, ...] = ("explicit", "paraphrase")
@@ -709,8 +709,6 @@ def drawn_on(
     )
     absent = [c for c in cat.concepts(framework_iri) if c.iri not in found]
     # "Never mentioned" only where every document's whole text was read (never from an excerpt).
-    from .coverage import unconcluded_documents  # coverage builds on this module
-
     partly_read, any_whole = unconcluded_documents(store, settings, documents)
     concluded = any_whole and not partly_read
     return DrawnOn(

@@ -91,6 +91,24 @@ def test_unknown_municipality_is_warned_about(
     assert code == 0 and "warning" not in err
 
 
+def test_log_records_follow_the_setting_moved_by_v_and_q(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-q hides a warning on the side, as INTEGRATION_KG_LOG_LEVEL=error does; -v moves that back to
+    warnings; the answer is the same each time; an unknown level is bad usage."""
+    warning = "warning: no municipality with kommunkod 9999 in the graph"
+    code, out, err = run(capsys, "-q", "trace", "--municipality", "9999", "1")
+    assert code == 0 and "0 paths" in out and err == ""
+    monkeypatch.setenv("INTEGRATION_KG_LOG_LEVEL", "error")
+    code, out, err = run(capsys, "trace", "--municipality", "9999", "1")
+    assert code == 0 and "0 paths" in out and err == ""
+    code, out, err = run(capsys, "-v", "trace", "--municipality", "9999", "1")
+    assert code == 0 and "0 paths" in out and err.strip() == warning
+    monkeypatch.setenv("INTEGRATION_KG_LOG_LEVEL", "loud")
+    code, out, err = run(capsys, "trace", "1")
+    assert code == 2 and out == "" and "INTEGRATION_KG_LOG_LEVEL must be one of debug, info" in err
+
+
 def test_updates_are_refused_as_updates(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     for update in ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "DELETE WHERE { ?s ?p ?o }", "CLEAR ALL"):
         code, out, err = run(capsys, "query", update)

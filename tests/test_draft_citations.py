@@ -114,3 +114,28 @@ def test_a_part_restating_one_version_of_a_goal_is_not_aligned_with_another(fram
         target.startswith("se-integration-policy/") and target != "se-integration-policy/2008"
         for target, _ in on_section
     )
+
+
+def test_equal_rights_of_gender_equality_or_non_discrimination_are_not_the_integration_goal(
+    frameworks: Graph,
+) -> None:
+    gender = cites(
+        "Jämställdhet\n\nJämställdhet är en fråga om rättvisa, där du oavsett kön eller könsidentitet "
+        "ska ha lika rättigheter, möjligheter och skyldigheter.\n",
+        frameworks,
+    )
+    grounds = cites(
+        "Mångfald\n\nMångfald handlar om att ha lika rättigheter, skyldigheter och möjligheter "
+        "oavsett kön, etnisk tillhörighet, religion, funktionsnedsättning, sexuell läggning och ålder.\n",
+        frameworks,
+    )
+    assert not any(target.startswith("se-integration-policy") for target, _ in gender | grounds)
+    # the same words about background are the integration goal restated
+    integration = cites(
+        "Mångfald\n\nAlla invånare ska ha lika rättigheter, skyldigheter och möjligheter oavsett kön "
+        "och etnisk och kulturell bakgrund.\n",
+        frameworks,
+    )
+    assert any(
+        target.startswith("se-integration-policy") and kind == "Paraphrase" for target, kind in integration
+    )

@@ -73,3 +73,35 @@ def test_actor_names() -> None:
     assert recognise_actor("KF").slug == "kommunfullmaktige"  # type: ignore[union-attr]
     assert recognise_actor("Folkhälsoutvecklare").cls == "Post"  # type: ignore[union-attr]
     assert recognise_actor("en solig dag") is None
+
+
+def test_a_page_reporting_the_adoption_of_a_strategy_is_not_the_strategy() -> None:
+    m = meta(
+        "Ny integrationsstrategi för Lindby\n\n"
+        "Kommunfullmäktige har i dag antagit en ny integrationsstrategi. Strategin gäller 2021–2024 "
+        "och pekar ut tre fokusområden.\n\nKommunfullmäktige antog strategin den 12 mars 2021.\n"
+    )
+    assert m.kind is not None and m.kind.value == "InformationPage"
+    # the adoption is the strategy's, not the page's
+    assert m.adopted_by is None and m.issued is None
+
+
+def test_the_strategy_itself_keeps_its_kind_and_adoption() -> None:
+    m = meta(
+        "Integrationsstrategi för Lindby\n\n"
+        "Strategin antogs av kommunfullmäktige den 12 mars 2021. Den pekar ut tre fokusområden för "
+        "kommunens arbete med integration.\n"
+    )
+    assert m.kind is not None and m.kind.value == "Strategy"
+    assert m.adopted_by is not None and m.issued is not None
+
+
+def test_an_audit_report_is_neither_a_policy_document_nor_a_page_about_one() -> None:
+    m = meta(
+        "Granskning av flyktingmottagande och integrationsfrågor\n\nKommunens revisorer\n\n"
+        "1 Inledning\n\nKommunfullmäktige antog 2014 ett integrationsprogram. Granskningens syfte är "
+        "att belysa om nämnderna bedriver en ändamålsenlig verksamhet.\n"
+    )
+    assert m.kind is None  # the curator chooses; the draft says ikg:PolicyDocument
+    assert m.adopted_by is None and m.issued is None
+    assert any("granskning" in note for note in m.notes)

@@ -136,3 +136,31 @@ def test_what_a_role_entails_in_an_action_section_is_an_action() -> None:
     s = structure(text)
     assert [(p.cls, p.label) for p in s.parts] == [("Action", "En nära dialog med föreningarna")]
     assert s.parts[0].statement == "Nämndens uppdrag innebär en nära dialog med föreningarna."
+
+
+def test_goals_stated_in_prose_in_their_usual_forms() -> None:
+    s = structure(
+        "Integration i Lindby\n\n"
+        "Lindby kommun har som mål att alla nyanlända ska ha ett arbete inom två år. "
+        "Sedan 2020 har nämnden som målsättning att fler ska läsa svenska. "
+        "Målet med integrationsarbetet är att alla invånare ska känna sig delaktiga. "
+        "I Lindby är målet att ingen ska stå utanför. Ett av målen är att minska segregationen.\n"
+    )
+    assert [(p.cls, p.label) for p in s.all_parts()] == [
+        ("Goal", "Alla nyanlända ska ha ett arbete inom två år"),
+        ("Goal", "Fler ska läsa svenska"),
+        ("Goal", "Alla invånare ska känna sig delaktiga"),
+        ("Goal", "Ingen ska stå utanför"),
+        ("Goal", "Minska segregationen"),
+    ]
+
+
+def test_a_goal_someone_else_holds_is_not_a_part_of_the_document() -> None:
+    s = structure(
+        "Nyanlända\n\n"
+        "Regeringens mål är att fler nyanlända ska komma i arbete. "
+        "Syftet med lagen är att nyanlända snabbare ska etablera sig. "
+        "Målet för den nationella integrationspolitiken är att alla ska ha samma möjligheter. "
+        "Vi har till exempel målsättningar för skolan.\n"
+    )
+    assert s.all_parts() == []

@@ -137,6 +137,11 @@ def _swedish_cp1252(data: bytes) -> str | None:
 # ---------------------------------------------------------------- drafting
 
 
+def _date_of(found: Found | None) -> DateValue | None:
+    """The date a recognised date field holds, None when the field was not found."""
+    return found.value if found is not None and isinstance(found.value, DateValue) else None
+
+
 def draft_document(
     text: str,
     municipality: str,
@@ -161,7 +166,7 @@ def draft_document(
     doc_slug = metadata_module.document_slug(title)
     structure = structure_module.recognise(text, layout, compounds, doc_slug)
     date = citations_module.document_date(
-        *(found.value if found else None for found in (meta.issued, meta.modified, meta.last_reviewed))  # type: ignore[misc]
+        _date_of(meta.issued), _date_of(meta.modified), _date_of(meta.last_reviewed)
     )
     suggestions, citation_notes = citations_module.suggest(
         text, layout, structure, compounds, catalogue, date

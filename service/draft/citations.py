@@ -126,7 +126,7 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
             names.append(
                 Name(re.compile(r"\b" + pattern + INFLECTION, re.IGNORECASE), iri, entry["kind"], unless)
             )
-    labels_of = {
+    labels_of: dict[str, set[str]] = {
         iri: {
             fold(label)
             for label in _lang(graph, URIRef(iri), SKOS.prefLabel, "sv")
@@ -135,9 +135,9 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
         }
         for iri in frameworks
     }
-    owners = Counter(label.lower() for labels in labels_of.values() for label in labels)
-    for iri, labels in labels_of.items():
-        for label in sorted(labels):
+    owners = Counter(label.lower() for names_of_one in labels_of.values() for label in names_of_one)
+    for iri, names_of_one in labels_of.items():
+        for label in sorted(names_of_one):
             # a name two frameworks share ("Etableringslagen" for the 2010 and the 2017 act) names
             # neither for sure: the lexicon's patterns decide it
             if len(label) >= 12 and owners[label.lower()] == 1:
@@ -150,6 +150,8 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
     }
     concepts: dict[str, Concept] = {}
     for concept, scheme in graph.subject_objects(SKOS.inScheme):
+        if not isinstance(concept, URIRef):
+            continue
         iri = str(concept)
         notation = next((str(n) for n in graph.objects(concept, SKOS.notation)), iri.rsplit("/", 1)[-1])
         cls = next((str(c).rsplit("#", 1)[-1] for c in graph.objects(concept, RDF.type)), "Concept")
@@ -184,8 +186,8 @@ def load_catalogue(graph: Graph, base: str = "https://w3id.org/integration-kg/")
     n = max(len(documents), 1)
     weights = {s: 1.0 + math.log(n / count) for s, count in df.items()}
     by_scheme: dict[str, list[Concept]] = {}
-    for concept in concepts.values():
-        by_scheme.setdefault(concept.scheme, []).append(concept)
+    for known in concepts.values():
+        by_scheme.setdefault(known.scheme, []).append(known)
     triad_goals = {
         iri
         for iri, c in concepts.items()
@@ -386,7 +388,7 @@ def suggest(
                     )
                 )
         triad = _triad(sentence)
-        restated = len(triad) >= 2 and _EQUAL.search(sentence) is not None
+        restated = len(triad) >= 2 and _EQUAL.search(sentence) is not None and not _other_equality(sentence)
         if restated:
             listed = {m[0] for m in wording_matches}
             for goal in catalogue.triad_goals - listed:
@@ -402,6 +404,8 @@ def suggest(
                 if restated and not ((score >= PARAPHRASE_MIN and shared >= MIN_SHARED) or run >= MIN_RUN):
                     run = MIN_RUN
                 elif not restated:
+                    if _other_equality(sentence):
+                        continue  # gender equality or non-discrimination: not even a shared aim
                     score, run = min(score, PARAPHRASE_MIN - 0.01), 0
             if concept.scheme in named_schemes and score >= THEMATIC_MIN and shared >= MIN_SHARED:
                 raw.append(
@@ -451,6 +455,35 @@ def suggest(
 
 _TRIAD = {"rättighet": "rights", "skyldighet": "obligations", "möjlighet": "opportunities"}
 _EQUAL = re.compile(r"\b(?:lika|samma|likvärdiga|jämlika)\b", re.IGNORECASE)
+
+
+# equality framed by sex or by the grounds of discrimination ("oavsett kön, …, sexuell läggning
+# och ålder") is gender equality or non-discrimination, not the integration goal, unless the
+# sentence also speaks of background, origin or those who came from abroad
+_GENDER = re.compile(r"\bkön\b|\bkönsidentitet\w*|\bkönsöverskridande\b|\bjämställd\w*", re.IGNORECASE)
+_GROUNDS = {
+    "kön": r"\bkön\b",
+    "identitet": r"\bkönsidentitet\w*|\bkönsöverskridande\b",
+    "etnicitet": r"\betnisk\s+tillhörighet\b",
+    "religion": r"\breligion\w*|\btrosuppfattning\w*",
+    "funktion": r"\bfunktionsnedsättning\w*|\bfunktionsvariation\w*|\bfunktionshinder\w*",
+    "läggning": r"\bsexuell\w*\s+läggning\b",
+    "ålder": r"\bålder\b",
+}
+_INTEGRATION_FRAME = re.compile(
+    r"\bbakgrund\w*|\bursprung\w*|\butrikes\s*födda\b|\binvandr\w*|\bnyanländ\w*|\bnyanlända\b|"
+    r"\bintegration\w*|\bföd(?:d|da)\s+(?:i\s+)?(?:ett\s+)?annat\s+land",
+    re.IGNORECASE,
+)
+
+
+def _other_equality(sentence: str) -> bool:
+    """Whether a sentence's equal rights and opportunities are those of gender equality or of
+    non-discrimination rather than of integration (see _GENDER)."""
+    if _INTEGRATION_FRAME.search(sentence):
+        return False
+    grounds = sum(1 for pattern in _GROUNDS.values() if re.search(pattern, sentence, re.IGNORECASE))
+    return _GENDER.search(sentence) is not None or grounds >= 3
 
 
 def _triad(sentence: str) -> set[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,14 +74,27 @@ KIND_NAMES = {"ExplicitCitation": "explicit", "Paraphrase": "paraphrase", "Thema
 
 @dataclass
 class Tally:
+    """Counts for one category: how many items the drafter drafted, how many the truth (the curated
+    data, or an evaluation corpus's hand-written truth) holds, and how many of them agree.
+    Precision and recall are None when there is nothing to divide by."""
+
     drafted: int = 0
-    curated: int = 0
+    truth: int = 0
     matched: int = 0
 
-    def add(self, drafted: set[object], curated: set[object]) -> None:
-        self.drafted += len(drafted)
-        self.curated += len(curated)
-        self.matched += len(drafted & curated)
+    def add(self, drafted: AbstractSet[Hashable], truth: AbstractSet[Hashable]) -> None:
+        """Count two sets of comparable items, matched by equality."""
+        self.count(len(drafted), len(truth), len(drafted & truth))
+
+    def count(self, drafted: int, truth: int, matched: int) -> None:
+        """Count items matched by some other rule (such as one-to-one label matching)."""
+        self.drafted += drafted
+        self.truth += truth
+        self.matched += matched
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts: totals are micro-averaged."""
+        self.count(other.drafted, other.truth, other.matched)
 
     @property
     def precision(self) -> float | None:
@@ -87,7 +102,7 @@ class Tally:
 
     @property
     def recall(self) -> float | None:
-        return self.matched / self.curated if self.curated else None
+        return self.matched / self.truth if self.truth else None
 
 
 @dataclass
@@ -109,8 +124,8 @@ def _local(iri: object) -> str:
     return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _metadata(graph: Graph, document: URIRef) -> set[object]:
-    items: set[object] = set()
+def _metadata(graph: Graph, document: URIRef) -> set[tuple[str, object]]:
+    items: set[tuple[str, object]] = set()
     for cls in graph.objects(document, RDF.type):
         if _local(cls) in DOC_CLASSES:
             items.add(("kind", _local(cls)))
@@ -260,7 +275,7 @@ def evaluate(data_dir: Path, *, base: str = DEFAULT_BASE) -> Result:
         for name in ["kind"] + [n for n, _ in METADATA]:
             tallies[f"  {name}"].add(
                 {m for m in drafted_meta if m[0] == name}, {m for m in gold_meta if m[0] == name}
-            )  # type: ignore[index]
+            )
         for item in sorted(map(str, gold_meta - drafted_meta)):
             result.misses.append(f"{path.name}: metadata missed {item}")
         for item in sorted(map(str, drafted_meta - gold_meta)):
@@ -296,16 +311,13 @@ def evaluate(data_dir: Path, *, base: str = DEFAULT_BASE) -> Result:
         tallies["citations target only"].add(
             {c[0] for c in drafted_citations}, {c[0] for c in gold_citations}
         )
-        for item in sorted(gold_citations - drafted_citations):
-            result.misses.append(f"{path.name}: citation missed {item[0].split('/id/')[-1]} ({item[1]})")
-        for item in sorted(drafted_citations - gold_citations):
-            result.misses.append(f"{path.name}: citation not curated {item[0].split('/id/')[-1]} ({item[1]})")
+        for target, kind in sorted(gold_citations - drafted_citations):
+            result.misses.append(f"{path.name}: citation missed {target.split('/id/')[-1]} ({kind})")
+        for target, kind in sorted(drafted_citations - gold_citations):
+            result.misses.append(f"{path.name}: citation not curated {target.split('/id/')[-1]} ({kind})")
 
         for name, tally in tallies.items():
-            total = result.tallies[name]
-            total.drafted += tally.drafted
-            total.curated += tally.curated
-            total.matched += tally.matched
+            result.tallies[name].merge(tally)
         result.per_document.append((path.name, tallies))
     return result
 
@@ -318,7 +330,7 @@ def table(result: Result) -> str:
     lines = [f"{'category':34} {'drafted':>7} {'curated':>7} {'matched':>7} {'P':>5} {'R':>5}"]
     for name, tally in result.tallies.items():
         lines.append(
-            f"{name:34} {tally.drafted:7d} {tally.curated:7d} {tally.matched:7d} {_fmt(tally.precision):>5} {_fmt(tally.recall):>5}"
+            f"{name:34} {tally.drafted:7d} {tally.truth:7d} {tally.matched:7d} {_fmt(tally.precision):>5} {_fmt(tally.recall):>5}"
         )
     return "\n".join(lines)
 
@@ -346,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {name}: "
                 + ", ".join(
-                    f"{k.strip()} {t.matched}/{t.curated} (of {t.drafted})"
+                    f"{k.strip()} {t.matched}/{t.truth} (of {t.drafted})"
                     for k, t in tallies.items()
                     if not k.startswith("  ")
                 )

@@ -101,18 +101,18 @@ def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, i
         candidates.append((match.start(), match.end(), DateValue(match.group(0), XSD_DATE)))
     for match in COMPACT_DATE.finditer(text):
         try:
-            value = date(int(match["y"]), int(match["m"]), int(match["d"]))
+            day = date(int(match["y"]), int(match["m"]), int(match["d"]))
         except ValueError:
             continue
-        candidates.append((match.start(), match.end(), DateValue(value.isoformat(), XSD_DATE)))
+        candidates.append((match.start(), match.end(), DateValue(day.isoformat(), XSD_DATE)))
     months = _months()
     for match in DAY_MONTH_YEAR.finditer(text):
         month = months[match["month"].lower()]
         try:
-            value = date(int(match["y"]), month, int(match["d"]))
+            day = date(int(match["y"]), month, int(match["d"]))
         except ValueError:
             continue
-        candidates.append((match.start(), match.end(), DateValue(value.isoformat(), XSD_DATE)))
+        candidates.append((match.start(), match.end(), DateValue(day.isoformat(), XSD_DATE)))
     covered = [(s, e) for s, e, _ in candidates]
     for match in MONTH_YEAR.finditer(text):
         if any(s <= match.start() < e for s, e in covered):
@@ -133,8 +133,8 @@ def find_date(text: str, *, allow_year: bool = False) -> tuple[DateValue, int, i
                 candidates.append((match.start(), match.end(), DateValue(match["y"], XSD_GYEAR)))
     if not candidates:
         return None
-    start, end, value = min(candidates, key=lambda c: c[0])
-    return value, start, end
+    start, end, found = min(candidates, key=lambda c: c[0])
+    return found, start, end
 
 
 def _slug(text: str) -> str:
@@ -234,6 +234,8 @@ def recognise(text: str, layout: list[Block], compounds: Compounds) -> Metadata:
     _from_fields(text, layout, meta, compounds)
     _from_sentences(text, layout, meta, compounds)
     _title_and_kind(text, layout, meta, compounds)
+    _reported_adoption(text, meta)
+    _audit_report(text, meta)
     _news_date(text, layout, meta)
     if meta.identifier is None:
         for block in layout[:15]:
@@ -436,7 +438,7 @@ def _title_and_kind(text: str, layout: list[Block], meta: Metadata, compounds: C
         start, end = _title_lines(text, layout, chosen)
         if meta.title is None:
             meta.title = _found(fold(text[start:end]), text, start, end, "title")
-        for token in words(meta.title.value)[:4]:  # type: ignore[arg-type]
+        for token in words(str(meta.title.value))[:4]:
             title_kind = _kind_of_word(token, compounds)
             if title_kind:
                 break
@@ -467,6 +469,80 @@ def _title_and_kind(text: str, layout: list[Block], meta: Metadata, compounds: C
         meta.notes.append(
             "the text lists several document kinds (a template's type list); none taken from it"
         )
+
+
+# a page reporting that a document was adopted: "Nu har strategin beslutats av …", "Kommunfullmäktige
+# har antagit en ny integrationsplan", "… klubbade i går …"
+REPORTED_ADOPTION = re.compile(
+    r"\b(?:har|hade)\s+(?:nu\s+)?(?:\S+\s+){0,3}?(?:antagit|antagits|beslutat|beslutats|fastställt|"
+    r"fastställts|godkänt|godkänts|klubbat|klubbats)\b|\bklubbade\b|\bnu\s+(?:antagen|antagits|beslutad|fastställd)\b",
+    re.IGNORECASE,
+)
+# an audit or review of the municipality's work (the auditors' "granskning"): not its own document
+AUDIT_TITLE = re.compile(r"\b(?:granskning\w*|revisionsrapport\w*|\w+granskning\w*)\b", re.IGNORECASE)
+AUDIT_OPENING = re.compile(
+    r"\brevisor(?:er|erna|ernas)?\b|\brevisionskontor\w*|\brevisionell\w*", re.IGNORECASE
+)
+
+
+def _no_field_values(meta: Metadata) -> bool:
+    """Whether no value came from a document-information field."""
+    return not any(isinstance(found, Found) and found.how == "field" for found in vars(meta).values())
+
+
+def _drop_sentence_adoption(meta: Metadata, why: str, only: re.Pattern[str] | None = None) -> None:
+    """Adoption data read from sentences (those matching `only`, when given) belongs to another
+    document than this text: it is left out, with a note."""
+    for attr in ("issued", "adopted_by"):
+        found = getattr(meta, attr)
+        if found is None or found.how != "sentence":
+            continue
+        if only is not None and not only.search(found.evidence):
+            continue
+        setattr(meta, attr, None)
+        meta.notes.append(f"{why}: «{found.evidence[:80]}» is not drafted as this text's {attr}")
+
+
+def _reported_adoption(text: str, meta: Metadata) -> None:
+    """A short page whose title names a document kind but which has no document-information fields
+    and reports that the document was adopted ("… har antagit en ny integrationsstrategi")
+    describes the document; it is not the document: an ikg:InformationPage, and the adoption its
+    sentences state is the document's, not the page's. On any information page, a sentence that
+    reports an adoption in that way speaks of the document, not of the page."""
+    report = REPORTED_ADOPTION.search(text)
+    if report is None or meta.kind is None:
+        return
+    if (
+        meta.kind.value != "InformationPage"
+        and meta.kind.how == "title"
+        and len(text) < 6000
+        and _no_field_values(meta)
+    ):
+        meta.notes.append(
+            f"the text reports the adoption of the {meta.kind.value} it names («{report.group(0)}»): "
+            "drafted as the page about it, not as the document"
+        )
+        meta.kind = _found("InformationPage", text, report.start(), report.end(), "sentence")
+        _drop_sentence_adoption(meta, "the page is not the document it reports on")
+    elif meta.kind.value == "InformationPage":
+        _drop_sentence_adoption(meta, "the page reports an adoption", only=REPORTED_ADOPTION)
+
+
+def _audit_report(text: str, meta: Metadata) -> None:
+    """An auditors' review ("Granskning av …", a revisionsrapport) is neither one of the
+    municipality's policy documents nor a page about them: no kind is drafted (the curator
+    chooses), and the adoptions it recounts are those of the documents it reviews."""
+    title = str(meta.title.value) if meta.title is not None else ""
+    opening = text[:1500]
+    if not (AUDIT_TITLE.search(title) or (AUDIT_TITLE.search(opening) and AUDIT_OPENING.search(opening))):
+        return
+    if meta.kind is not None and meta.kind.how != "field":
+        meta.kind = None
+    meta.notes.append(
+        "an audit or review report (granskning) of the municipality's work: not one of its policy "
+        "documents or pages, so no kind is drafted"
+    )
+    _drop_sentence_adoption(meta, "an audit report recounts the adoption of what it reviews")
 
 
 def _news_date(text: str, layout: list[Block], meta: Metadata) -> None:
@@ -502,15 +578,15 @@ def _from_sentences(text: str, layout: list[Block], meta: Metadata, compounds: C
                         meta.modified = _found(found[0], text, s_start, s_end, "sentence")
                         break
             if meta.last_reviewed is None:
-                match = REVIEW_NOTE.search(sentence)
-                if match:
-                    found = find_date(match["rest"])
+                review = REVIEW_NOTE.search(sentence)
+                if review:
+                    found = find_date(review["rest"])
                     if found:
                         meta.last_reviewed = _found(found[0], text, s_start, s_end, "sentence")
             if meta.identifier is None:
-                match = DIARIENUMMER.search(sentence)
-                if match:
-                    meta.identifier = _found(match["id"], text, s_start, s_end, "sentence")
+                number = DIARIENUMMER.search(sentence)
+                if number:
+                    meta.identifier = _found(number["id"], text, s_start, s_end, "sentence")
 
 
 def _adoption(text: str, sentence: str, offset: int, meta: Metadata, compounds: Compounds) -> None:
@@ -532,7 +608,11 @@ def _adoption(text: str, sentence: str, offset: int, meta: Metadata, compounds: 
                 value = found[0]
                 if meta.issued is None:
                     meta.issued = _found(value, text, *span, "sentence")
-                elif meta.issued.how == "field" and value.sort_key() < meta.issued.value.sort_key():  # type: ignore[attr-defined]
+                elif (
+                    meta.issued.how == "field"
+                    and isinstance(meta.issued.value, DateValue)
+                    and value.sort_key() < meta.issued.value.sort_key()
+                ):
                     # a template's "Fastställd" was the revised version; the sentence gives the first adoption
                     if meta.modified is None:
                         meta.modified = meta.issued

@@ -136,9 +136,9 @@ def build_graph(
         ("responsible_post", ikg.responsiblePost),
     ):
         found = getattr(meta, attr)
-        if found is None:
+        if found is None or not isinstance(found.value, Actor):
             continue
-        actor: Actor = found.value  # type: ignore[assignment]
+        actor = found.value
         iri, new = actor_iri(ns, municipality, actor, municipalities)
         graph.add((document, predicate, iri))
         if new:

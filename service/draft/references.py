@@ -22,6 +22,7 @@ words without the municipality's genitive or "i {ort}", the head in its basic fo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,6 +55,14 @@ class DocumentReference:
 @lru_cache(maxsize=1)
 def _config() -> dict[str, object]:
     return dict(lexicon()["document_references"])
+
+
+def _word_list(name: str) -> list[str]:
+    """One of the lexicon's word lists under [document_references] (a TOML array of strings)."""
+    value = _config()[name]
+    if not isinstance(value, list):
+        raise TypeError(f"document_references.{name} in the lexicon must be a list of words")
+    return [str(word) for word in value]
 
 
 def _heads() -> dict[str, str]:
@@ -113,10 +122,9 @@ def analyse_name(phrase_words: list[_Word], compounds: Compounds) -> _Name | Non
     """Whether a short phrase names a document, its class and the words of its slug."""
     if not phrase_words or len(phrase_words) > 10:
         return None
-    config = _config()
-    prepositions = set(config["prepositions"])  # type: ignore[arg-type]
-    not_municipal = set(config["not_municipal"])  # type: ignore[arg-type]
-    self_reference = set(config["self_reference"])  # type: ignore[arg-type]
+    prepositions = set(_word_list("prepositions"))
+    not_municipal = set(_word_list("not_municipal"))
+    self_reference = set(_word_list("self_reference"))
     if any(":" in w.text or w.lower in not_municipal for w in phrase_words):
         return None
     if phrase_words[0].lower in self_reference:
@@ -175,7 +183,7 @@ def _steering_word(word: str) -> bool:
 
 def _is_steering(sentence_words: list[str]) -> bool:
     """A sentence about steering that speaks of documents: "… styrs via strategier och program"."""
-    generic = set(_config()["steering_words"])  # type: ignore[arg-type]
+    generic = set(_word_list("steering_words"))
     return any(_steering_word(w) for w in sentence_words) and any(
         "dokument" in w or w in generic or head_lemma(w) is not None for w in sentence_words
     )
@@ -186,7 +194,7 @@ def recognise(
     layout: list[Block],
     compounds: Compounds,
     doc_slug: str,
-    is_framework_name: callable[[str], bool] | None = None,  # type: ignore[valid-type]
+    is_framework_name: Callable[[str], bool] | None = None,
 ) -> list[DocumentReference]:
     """The documents the text names, in order of first mention, one per slug."""
     found: list[DocumentReference] = []
@@ -256,11 +264,15 @@ def recognise(
     return found
 
 
-def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: object) -> None:
+# how a recogniser reports a named document: the name, the label's span, the quote's span, the
+# confidence and the reason shown to the curator
+AddReference = Callable[[_Name, int, int, int, int, float, str], None]
+
+
+def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: AddReference) -> None:
     """Documents named in "… styrdokument … såsom A, B och C" within one sentence."""
-    config = _config()
-    markers = "|".join(config["enumeration_markers"])  # type: ignore[arg-type]
-    generic = set(config["steering_words"])  # type: ignore[arg-type]
+    markers = "|".join(_word_list("enumeration_markers"))
+    generic = set(_word_list("steering_words"))
     sentence_words = _words(text, start, end)
     for position, word in enumerate(sentence_words):
         if not (_steering_word(word.lower) or word.lower in generic):
@@ -291,7 +303,7 @@ def _enumerations(text: str, start: int, end: int, compounds: Compounds, add: ob
                 enum_end,
                 0.85,
                 f"named among the steering documents «{fold(text[word.start : word.end])}» the text refers to",
-            )  # type: ignore[operator]
+            )
         return
 
 

@@ -225,15 +225,16 @@ def _group_lists(
     for listed in lists:
         by_class.setdefault(listed.cls, []).append(listed)
     for group_lists in by_class.values():
-        if len(group_lists) < 2 or any(g.intro_index is None or not g.parts for g in group_lists):
+        introduced = [(g, g.intro_index) for g in group_lists if g.intro_index is not None and g.parts]
+        if len(group_lists) < 2 or len(introduced) < len(group_lists):
             continue
-        labels = [_group_label(_intro_sentence(text, layout[g.intro_index]), g.cue) for g in group_lists]  # type: ignore[index]
+        labels = [_group_label(_intro_sentence(text, layout[i]), g.cue) for g, i in introduced]
         if any(label is None for label in labels) or len({str(label).lower() for label in labels}) < len(
             labels
         ):
             continue
-        for listed, label in zip(group_lists, labels):
-            intro = layout[listed.intro_index]  # type: ignore[index]
+        for (listed, intro_index), label in zip(introduced, labels):
+            intro = layout[intro_index]
             group = Part(
                 "DocumentPart",
                 str(label),
@@ -248,7 +249,7 @@ def _group_lists(
                 part.parent = group
                 group.children.append(part)
             parts.append(group)
-            owner[listed.intro_index] = group  # type: ignore[index]
+            owner[intro_index] = group
 
 
 def _named_sections(text: str, layout: list[Block], parts: list[Part], owner: dict[int, Part]) -> list[Part]:
@@ -409,9 +410,22 @@ def recognise(text: str, layout: list[Block], compounds: Compounds, doc_slug: st
     return structure
 
 
-# "Målet är att skapa …" / "Vårt mål är att …": the goal is what follows "att"
+# A goal stated in prose; the goal is what follows "att":
+#   "Målet är att skapa …", "Vårt mål är att …", "Målet med arbetet är att …", "Ett av målen är att …",
+#   "Kommunen har som mål att …", "Projektet har som målsättning att …", "I Ale är målet att …"
 GOAL_SENTENCE = re.compile(
-    r"^(?:målet|vårt mål|vår målsättning|målsättningen|det övergripande målet)\s+(?:är|blir)\s+att\s+(?P<rest>\S.*?)[.!]?$",
+    r"^(?P<cue>"
+    r"(?:[^,;:]{0,80}?\s)?(?:har\s+(?:\S+\s+){0,2}?(?:som|till)\s+(?:mål|målsättning)|(?:är|blir)\s+(?:målet|målsättningen))"
+    r"|(?:[^,;:]{0,40}?\s)?(?:mål(?:et|en|sättningen)?|målsättning)(?:\s+(?:med|för)\s+[^,;:]{1,60}?)?\s+(?:är|blir)"
+    r")\s+att\s+(?P<rest>\S.*?)[.!]?$",
+    re.IGNORECASE,
+)
+# a goal someone else holds (the government's, a law's, the EU's) is not the document's own:
+# it may be cited, never drafted as a part
+OTHERS_GOAL = re.compile(
+    r"\b(?:regering\w*|riksdag\w*|stat(?:en|ens)|nationell\w*|lag(?:en|ens|stiftning\w*)|"
+    r"EU:?s?|FN:?s?|europeisk\w*|integrationspolitik\w*|migrationsverk\w*|arbetsförmedling\w*|"
+    r"länsstyrels\w*|försäkringskass\w*|skolverk\w*)\b",
     re.IGNORECASE,
 )
 # "Kalmar kommun ska vara en öppen plats …": the municipality's own aim, in its own words
@@ -566,7 +580,7 @@ def _goal_sentences(
         for start, end in sentences(text, block.start, block.end):
             sentence = repair_line_breaks(text[start:end])
             match = GOAL_SENTENCE.match(sentence)
-            if match:
+            if match and not OTHERS_GOAL.search(match["cue"]):
                 rest = match["rest"]
                 out.append(
                     Part(
@@ -575,7 +589,7 @@ def _goal_sentences(
                         start,
                         end,
                         "",
-                        cue=sentence.split(" att ", 1)[0],
+                        cue=match["cue"],
                         statement=sentence,
                     )
                 )

@@ -12,8 +12,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from ..catalog import CATALOGS, Addresses
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
@@ -125,9 +125,6 @@ def void(
 def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]:
     """The VoID description for a person: each dataset, subset and linkset with its statements, the
     statistics first, every IRI that this service or the web can open as a link."""
-    from rdflib import BNode
-    from rdflib.namespace import XSD
-
     void_ns = "http://rdfs.org/ns/void#"
     order = {"Dataset": 0, "Linkset": 2}
 
@@ -147,12 +144,12 @@ def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]
             return {"text": text, "language": term.language}
         return {"text": str(term)}
 
-    sections = []
+    sections: list[dict[str, Any]] = []
     for subject in sorted(set(graph.subjects()), key=str):
         kinds = [str(o).removeprefix(void_ns) for o in graph.objects(subject, RDF.type)]
         if not any(k in order for k in kinds):
             continue
-        rows = []
+        rows: list[dict[str, Any]] = []
         for predicate, value in sorted(
             graph.predicate_objects(subject), key=lambda pv: (str(pv[0]), str(pv[1]))
         ):
@@ -161,13 +158,13 @@ def void_page(graph: Graph, settings: Settings, at: Addresses) -> dict[str, Any]
             shown = show(value)
             if isinstance(value, BNode):
                 inner = "; ".join(
-                    f"{graph.namespace_manager.normalizeUri(p)} {o}"
+                    f"{graph.namespace_manager.normalizeUri(str(p))} {o}"
                     for p, o in graph.predicate_objects(value)
                 )
                 shown = {"text": inner}
             rows.append(
                 {
-                    "predicate": graph.namespace_manager.normalizeUri(predicate),
+                    "predicate": graph.namespace_manager.normalizeUri(str(predicate)),
                     "statistic": str(predicate).startswith(void_ns) and isinstance(value, Literal),
                     "value": shown,
                 }
@@ -252,9 +249,9 @@ def _catalog_page(graph: Graph, at: Addresses) -> dict[str, Any]:
     """What catalog.html shows: the catalogue, each dataset and its distributions."""
     catalog = at.catalog
     datasets = []
-    for dataset in sorted(graph.objects(catalog, DCAT.dataset)):
+    for dataset in sorted(graph.objects(catalog, DCAT.dataset), key=str):
         distributions = []
-        for distribution in sorted(graph.objects(dataset, DCAT.distribution)):
+        for distribution in sorted(graph.objects(dataset, DCAT.distribution), key=str):
             checksum = graph.value(distribution, URIRef("http://spdx.org/rdf/terms#checksum"))
             distributions.append(
                 {

@@ -249,35 +249,40 @@ def search_page(
             error, status = str(problem.detail), problem.status_code
     root = public_root(request, settings)
     base_query = _query_string({**filters, "lang": language})
-    groups = se.group_hits(result.hits, language) if result else []
-    for group in groups:
-        for document in group["documents"]:  # type: ignore[union-attr]
-            document["href"] = (
-                local_link(document["key"], base_iri=settings.base_iri, root=root)
-                if document["key"]
-                else None
-            )  # type: ignore[index]
-            document["links"] = [  # type: ignore[index]
+
+    def link(iri: str) -> str | None:
+        return local_link(iri, base_iri=settings.base_iri, root=root) if iri else None
+
+    def hit_view(hit: se.Hit) -> dict[str, object]:
+        return {
+            "hit": hit,
+            "href": link(hit.iri),
+            "label": hit.label(language),
+            "kind": se.KINDS.get(hit.kind, se.KINDS["other"])[1 if language == "en" else 0],
+            "quote_kind": se.QUOTE_KIND_LABELS.get(hit.quote_kind, ("", ""))[1 if language == "en" else 0],
+            "target": hit.target_label_en
+            if language == "en" and hit.target_label_en
+            else hit.target_label_sv,
+            "target_href": link(hit.target),
+        }
+
+    groups = [
+        {
+            "key": group.key,
+            "heading": group.heading,
+            "href": link(group.key),
+            "documents": [
                 {
-                    "hit": hit,
-                    "href": local_link(hit.iri, base_iri=settings.base_iri, root=root),
-                    "label": hit.label(language),
-                    "kind": se.KINDS.get(hit.kind, se.KINDS["other"])[1 if language == "en" else 0],
-                    "quote_kind": se.QUOTE_KIND_LABELS.get(hit.quote_kind, ("", ""))[
-                        1 if language == "en" else 0
-                    ],
-                    "target": hit.target_label_en
-                    if language == "en" and hit.target_label_en
-                    else hit.target_label_sv,
-                    "target_href": local_link(hit.target, base_iri=settings.base_iri, root=root)
-                    if hit.target
-                    else None,
+                    "key": document.key,
+                    "heading": document.heading,
+                    "href": link(document.key),
+                    "links": [hit_view(hit) for hit in document.hits],
                 }
-                for hit in document["hits"]  # type: ignore[index]
-            ]
-        group["href"] = (
-            local_link(group["key"], base_iri=settings.base_iri, root=root) if group["key"] else None
-        )  # type: ignore[arg-type]
+                for document in group.documents.values()
+            ],
+        }
+        for group in (se.group_hits(result.hits, language) if result else [])
+    ]
     facets = index.facets()
     html = TEMPLATES.get_template("search.html").render(
         **page_context(

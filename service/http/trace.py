@@ -20,8 +20,10 @@ from fastapi.responses import HTMLResponse, Response
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from .. import trace as tr
+from ..coverage import COUNTY_MATRIX_CSV_HEADER, county_matrix_records, county_members, matrix_by_county
 from ..render import JSON_LD, TURTLE, negotiate, render_graph
 from ..settings import Settings
 from ..store import GraphStore
@@ -34,12 +36,6 @@ KIND_LABELS = {
     "explicit": ("uttrycklig hänvisning", "explicit citation"),
     "paraphrase": ("omskrivning", "paraphrase"),
     "thematic": ("tematisk samstämmighet", "thematic alignment"),
-}
-RELATION_LABELS = {
-    "cites": "hänvisar till · cites",
-    "alignsWith": "samstämmigt med · aligns with",
-    "isPartOf": "är del av · is part of",
-    "implements": "genomför · implements",
 }
 RELATION_NAMES = {
     "sv": {
@@ -234,7 +230,7 @@ def answer_graph(settings: Settings, paths: list[tr.TracePath], cat: tr.Catalogu
             graph.add((node, ikg.pathKind, kinds[path.kind]))
         describe(path.origin)
         describe(path.target)
-        step_nodes = []
+        step_nodes: list[Node] = []
         for step in path.steps:
             step_node = BNode()
             step_nodes.append(step_node)
@@ -354,8 +350,6 @@ def api_matrix(
         raise _bad(error) from None
     m, by_county = _grouped(m, group, store, settings)
     if chosen == "csv" and by_county:
-        from ..coverage import COUNTY_MATRIX_CSV_HEADER, county_matrix_records
-
         return csv_response(COUNTY_MATRIX_CSV_HEADER, county_matrix_records(m), "trace-matrix-counties.csv")
     if chosen == "csv":
         return csv_response(tr.MATRIX_CSV_HEADER, tr.matrix_records(m), "trace-matrix.csv")
@@ -384,8 +378,6 @@ def _grouped(
     if wanted not in GROUPS:
         raise HTTPException(status_code=400, detail=f"unknown group {group!r}: use municipality or county")
     if wanted == "county":
-        from ..coverage import matrix_by_county
-
         return matrix_by_county(m, store, settings), True
     return m, False
 
@@ -394,8 +386,6 @@ def _county_filter(store: GraphStore, settings: Settings, county: str | None) ->
     """The municipalities of county= (a länskod), or None when no county is asked for."""
     if not county:
         return None
-    from ..coverage import county_members
-
     try:
         return county_members(store, settings, county)
     except tr.TraceInputError as error:
@@ -828,7 +818,7 @@ def principle_page(
         )
         entry["counts"][path.kind] = entry["counts"].get(path.kind, 0) + 1
         entry["links"] += 1
-    evidence = []
+    evidence: list[dict[str, Any]] = []
     for path in answer.paths:
         view = _view_path(settings, path, cat, lang)
         (evidence if cat.municipality_of(path.origin) else concepts).append(view)
