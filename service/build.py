@@ -54,7 +54,6 @@ from .rdfterms import graph_of, select, value_of
 from .remote_store import RemoteQueryError, graph_keys, load_remote
 from .search import INDEX_FILE, build_index
 from .settings import Settings
-from .shacl import Unsupported, compile_shapes, validate_store
 from .store import BuildInfo, current_store_path, swap_current
 from .validation import (
     Unsupported,
