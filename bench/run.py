@@ -1,108 +1,106 @@
 #!/usr/bin/env python3
-"""The scale benchmark (issue 7): build and serve the synthetic graph at several sizes, in one run.
+"""The scale benchmark: build the synthetic graph at each scale and serve it under HTTP load from wrk.
 
 For each scale (municipalities of ../shared/bench/gen.py, made buildable by bench/scale_data.py):
 
-1. build from scratch: wall time, peak RSS of the largest build process, store size on disk;
-2. build again after changing one municipality's file (an incremental build: the municipality's
-   documents are validated again too);
-3. serve, on loopback, (a) integration-kg on the embedded store, with its SPARQL result cache and
-   without it ("cold": what a first or distinct query costs), cold again with its query workers on
-   the store on disk instead of their copy in memory ("cold, disk"), and for IRI lookups with its pages
-   read the other way than the default does at that size (INTEGRATION_KG_PAGE_MEMORY_TRIPLES: "pages on
-   disk" where the default copies the graph into memory for them, "pages in memory" where it does not), (b) integration-kg over Virtuoso
-   (scripts/virtuoso.sh; the build loads it with INTEGRATION_KG_STORE_BACKEND=remote), (c)
-   rdflib-endpoint over the same quads, (d) a bare ASGI app returning a fixed body (the HTTP ceiling);
-4. once every query worker has its copy of the graph in memory (loading them keeps the cores busy),
-   measure, with a bounded number of requests at a fixed concurrency and a time cap per case: IRI
-   lookups (GET /id/… as Turtle; rdflib-endpoint: DESCRIBE) and every query of ../shared/bench/queries/
-   over /sparql (SPARQL JSON; every server returns whole results: INTEGRATION_KG_MAX_RESULTS is raised
-   to 1 000 000 here). Each case runs --repeat times; the table shows medians, and ratios
-   measured in the same run (lookups against the bare ASGI app, queries against rdflib-endpoint).
-   Every run of a case is made with the same servers: with --repeat 1 the lookups are first renderings
-   of their pages; with --repeat 3 the median run is one the page cache answers.
+1. build from scratch (wall time, peak RSS of the largest build process, store size on disk), then
+   again after changing one municipality's file (an incremental build);
+2. start, on loopback, (a) integration-kg as it runs by default ("ikg"), (b) the same with its SPARQL
+   result cache off ("ikg, cold": what a first or distinct query costs), (c) rdflib-endpoint over the
+   same triples, (d) a bare Starlette app returning a fixed Turtle body (the HTTP ceiling); wait until each
+   has loaded what it loads in the background and is idle;
+3. drive each case with wrk (bench/load.py; one thread, --connections keep-alive connections, a run of
+   --seconds), --runs times, and report medians:
+   - IRI lookups, first renderings: GET /id/… as Turtle, each IRI once, on a server that has never been
+     asked for it (the IRIs of the subjects under /id/ in a seeded shuffle, a disjoint slice per run);
+   - IRI lookups, repeated: a further disjoint set of --repeated-iris IRIs, each requested once to warm
+     the page cache, then walked again and again;
+   - the bare app, in turns with the lookup runs, over the same paths;
+   - every query of ../shared/bench/queries/ over POST /sparql (SPARQL JSON; every server returns whole
+     results: INTEGRATION_KG_MAX_RESULTS is raised) on ikg, ikg cold and rdflib-endpoint, after one
+     unmeasured request on each integration-kg server (a query shape's first run decides which workers
+     may take it); between runs the server is let go idle, so a slow query a run left behind does not
+     weigh on the next.
 
-Timings hold for this machine and this run only; nothing here is a test.
+Prints the ratios measured in the same run: repeated lookups / bare, first renderings / bare, and each
+cold query on ikg / rdflib-endpoint, with the load average of the machine (it may be shared: the ratios
+compare, the absolute figures do not). Timings hold for this machine and this run only; nothing here is
+a test.
 
-    .venv/bin/python bench/run.py                          # scales 100 and 1000
-    .venv/bin/python bench/run.py --scales 100 --query-requests 100
-    .venv/bin/python bench/run.py --with-10000             # adds 10 000 municipalities (long)
+    .venv/bin/python bench/run.py                                # 290 and 1 000 municipalities
+    .venv/bin/python bench/run.py --scales 1000 --keep --work /tmp/bench-1000
+    .venv/bin/python bench/run.py --scales 1000 --reuse --work /tmp/bench-1000 --skip-queries
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import gzip
+import json
 import os
-import resource
+import random
+import shlex
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, cast
 
-import httpx
+import pyoxigraph as ox
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_bench import RDFLIB_ENDPOINT, free_port, wait_for  # noqa: E402
+import load  # noqa: E402
+import servers  # noqa: E402
 from scale_data import SHARED_BENCH, generate, write_tree  # noqa: E402
 
-from service import worker_store  # noqa: E402
-from service.settings import Settings  # noqa: E402
-from service.store import copies_pages_into_memory  # noqa: E402
-
-BARE_ASGI = textwrap.dedent("""
-    import sys, uvicorn
-    BODY = b"<https://w3id.org/integration-kg/id/x> <https://w3id.org/integration-kg/ontology#p> \\"x\\" .\\n" * 20
-    async def app(scope, receive, send):
-        if scope["type"] != "http":
-            return
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/turtle"), (b"content-length", str(len(BODY)).encode())]})
-        await send({"type": "http.response.body", "body": BODY})
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
-""")
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "https://w3id.org/integration-kg/"
 SERVER_ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
-
-
-@dataclass
-class Figures:
-    """Medians of one case on one server."""
-
-    rps: float
-    p50: float
-    p99: float
-    failures: int
-    requests: int
+BENCH_MAX_RESULTS = "1000000"
+"""The public default (10 000 rows) would refuse the trace matrix's 27 816 rows at 1 000 municipalities with
+a 400, which rdflib-endpoint answers in full: the servers measured here return whole results."""
+WHOLE_GRAPH_DUMP = Path("dumps") / "integration-kg.nt.gz"
+"""A build's N-Triples dump of its whole graph, relative to the build folder (published with every build)."""
+TURTLE = {"Accept": "text/turtle"}
+SPARQL_JSON = {
+    "Accept": "application/sparql-results+json",
+    "Content-Type": "application/x-www-form-urlencoded",
+}
+FIRST = "IRI lookup, first rendering"
+REPEATED = "IRI lookup, repeated"
+IKG, COLD, RDFLIB, BARE = "ikg", "ikg, cold", "rdflib-endpoint", "bare Starlette"
+NOT_RESEARCH = {"lookup"}
+"""Queries of ../shared/bench/queries/ that are not research queries: lookup.rq is an IRI lookup as SPARQL."""
+COLD_TARGET = 20.0
+"""Issue 27's target for cold research queries, in multiples of rdflib-endpoint's throughput."""
 
 
 @dataclass
 class ScaleReport:
     scale: int
     triples: int = 0
-    build_seconds: float = 0.0
-    build_peak_mb: float = 0.0
-    incremental_seconds: float = 0.0
+    build_seconds: float | None = None
+    build_peak_mb: float | None = None
+    incremental_seconds: float | None = None
     store_mb: float = 0.0
-    remote_build_seconds: float | None = None
-    cases: dict[str, dict[str, Figures]] = field(default_factory=dict)
+    load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    cases: dict[str, dict[str, load.Figures]] = field(default_factory=dict)
+    """case → server → medians."""
+    commands: dict[str, str] = field(default_factory=dict)
+    """case → one of its wrk command lines (the environment bench/walk.lua reads left out)."""
     notes: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------------------------------
 # Building
 # ------------------------------------------------------------------------------------------------
-
-# The public default (10 000 rows) would refuse the trace matrix's 27 816 rows at 1 000 municipalities
-# with a 400, which rdflib-endpoint answers in full: the servers measured here return whole results.
-BENCH_MAX_RESULTS = "1000000"
 
 
 def settings_env(tree: Path, store_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -121,7 +119,8 @@ def settings_env(tree: Path, store_dir: Path, extra: dict[str, str] | None = Non
 
 def run_build(env: dict[str, str], log: Path) -> tuple[float, float]:
     """`integration-kg build` in a child process: wall seconds and the peak RSS (MB) of the largest
-    process of the build (the build and its validation workers: getrusage of waited-for children)."""
+    process of the build (the build and its validation workers: wait4's usage covers the child and the
+    children it waited for; getrusage(RUSAGE_CHILDREN) would carry an earlier, larger build's peak)."""
     started = time.perf_counter()
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -135,179 +134,143 @@ def run_build(env: dict[str, str], log: Path) -> tuple[float, float]:
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"the build failed; see {log}")
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(usage.ru_maxrss, children) / 1024
+    return seconds, usage.ru_maxrss / 1024
 
 
 def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-# ------------------------------------------------------------------------------------------------
-# Load generation
-# ------------------------------------------------------------------------------------------------
-
-
-async def measure(requests: list[httpx.Request], concurrency: int, time_cap: float) -> Figures:
-    """Send the requests with `concurrency` clients on one keep-alive pool; stop early at time_cap."""
-    latencies: list[float] = []
-    failures = 0
-    pending = list(reversed(requests))
-    deadline = time.perf_counter() + time_cap
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal failures
-        while pending and time.perf_counter() < deadline:
-            request = pending.pop()
-            started = time.perf_counter()
-            try:
-                response = await client.send(request)
-                await response.aread()
-                failures += response.status_code >= 400
-            except httpx.HTTPError:
-                failures += 1
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=max(30.0, time_cap), limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    if not latencies:
-        return Figures(0.0, float("nan"), float("nan"), 0, 0)
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    return Figures(len(latencies) / elapsed, statistics.median(latencies), p99, failures, len(latencies))
-
-
-def median_figures(runs: list[Figures]) -> Figures:
-    return Figures(
-        statistics.median(r.rps for r in runs),
-        statistics.median(r.p50 for r in runs),
-        statistics.median(r.p99 for r in runs),
-        sum(r.failures for r in runs),
-        sum(r.requests for r in runs),
-    )
-
-
-class Server:
-    """A child process serving HTTP on a free loopback port."""
-
-    def __init__(
-        self,
-        name: str,
-        args: list[str],
-        env: dict[str, str],
-        ready_path: str,
-        log: Path,
-        timeout: float = 900,
-    ) -> None:
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = env
-        self.log = log.open("ab")
-        self.process = subprocess.Popen(
-            [a.replace("{port}", str(self.port)) for a in args],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for(self.url + ready_path, timeout=timeout)
-        except RuntimeError:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-COPY_LOADED = worker_store.COPY_LOADED.encode()
-
-
-PAGES_IN_MEMORY = "ikg pages in memory"
-PAGES_ON_DISK = "ikg pages on disk"
-PAGE_COPY_LIMIT = 20_000_000
-"""The page copy's limit for "pages in memory": every scale's graph fits (at 10 000, 14 M triples, 4.6 GiB resident: bench/service_memory.py)."""
-
-
-def copies_to_load(env: dict[str, str], store_path: Path) -> int:
-    """How many copies of the graph in memory a service started with `env` will load: one per query worker,
-    and one for its pages (INTEGRATION_KG_PAGE_MEMORY_TRIPLES)."""
-    settings = Settings.from_env(env)
-    if settings.store_backend != "embedded":
-        return 0
-    workers = (
-        settings.query_workers
-        if worker_store.copies_into_memory(store_path, settings.query_memory_triples)
-        else 0
-    )
-    return workers + copies_pages_into_memory(store_path, settings.page_memory_triples)
-
-
-def wait_for_copies(log: Path, expected: int, timeout: float = 900) -> None:
-    """Wait until `expected` query workers have logged their copy in memory as loaded (or timeout).
-
-    The services start their workers' copies at once and load them in the background; measuring
-    before they are done measures the machine's cores busy with those loads (4 copies of the
-    1 000-municipality graph take about 15 s each, on two cores), not the service."""
-    deadline = time.monotonic() + timeout
-    while (loaded := log.read_bytes().count(COPY_LOADED)) < expected:
-        if time.monotonic() > deadline:
-            print(
-                f"  {loaded} of {expected} query workers have their copy in memory after {timeout:g} s; "
-                "measuring anyway",
-                file=sys.stderr,
-            )
-            return
-        time.sleep(1)
-
-
-def uvicorn_args() -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "service.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--log-level",
-        "warning",
-    ]
+def build_scale(
+    scale: int, tree: Path, env: dict[str, str], log: Path, report: ScaleReport, args: argparse.Namespace
+) -> None:
+    print(f"[{scale}] writing the synthetic data/ tree to {tree}", file=sys.stderr)
+    write_tree(generate(scale, bench_dir=args.bench_dir), tree)
+    print(f"[{scale}] full build", file=sys.stderr)
+    report.build_seconds, report.build_peak_mb = run_build(env, log)
+    municipalities = sorted((tree / "data" / "municipalities").glob("*.ttl"))
+    changed = municipalities[len(municipalities) // 2]  # reaches that municipality's documents file too
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n# edited by bench/run.py\n", encoding="utf-8")
+    print(f"[{scale}] incremental build after changing {changed.name}", file=sys.stderr)
+    report.incremental_seconds, peak = run_build(env, log)
+    report.build_peak_mb = max(report.build_peak_mb, peak)
 
 
 # ------------------------------------------------------------------------------------------------
-# One scale
+# Measuring
 # ------------------------------------------------------------------------------------------------
 
 
-def lookup_iris(store_path: Path, base: str, count: int) -> list[str]:
-    """`count` IRIs spread evenly over every subject under {base}id/ (documents, parts, citations …)."""
-    import pyoxigraph as ox
-
-    store = ox.Store.read_only(str(store_path / "oxigraph"))
-    subjects = sorted(
-        {
-            q.subject.value
-            for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(base + "id/")
+def lookup_paths(dump: Path, seed: int) -> list[str]:
+    """The path of every subject under {BASE}id/ in the build's whole-graph dump, shuffled with `seed`
+    (so that every slice holds the same mix of documents, parts, citations …)."""
+    with gzip.open(dump, "rb") as stream:
+        subjects = {
+            triple.subject.value
+            # pyoxigraph's stub wants IO[bytes], which a GzipFile is in all but name.
+            for triple in ox.parse(cast(IO[bytes], stream), format=ox.RdfFormat.N_TRIPLES)
+            if isinstance(triple.subject, ox.NamedNode) and triple.subject.value.startswith(BASE + "id/")
         }
+    paths = sorted("/" + iri[len(BASE) :] for iri in subjects)
+    random.Random(seed).shuffle(paths)
+    return paths
+
+
+def warm(url: str, paths: list[str]) -> int:
+    """GET each path once, one after the other (the page cache's warm-up); the number that failed."""
+    failed = 0
+    for path in paths:
+        request = urllib.request.Request(url + urllib.parse.quote(path, safe="/:#?=&%"), headers=TURTLE)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+        except OSError:
+            failed += 1
+    return failed
+
+
+def query_body(query: str) -> str:
+    return urllib.parse.urlencode({"query": query})
+
+
+def ask_once(server: servers.Server, query: str) -> None:
+    request = urllib.request.Request(
+        server.url + "/sparql", data=query_body(query).encode(), headers=SPARQL_JSON, method="POST"
     )
-    del store
-    step = max(1, len(subjects) // count)
-    return subjects[::step][:count]
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            response.read()
+    except OSError as error:
+        print(f"  the unmeasured first request on {server.name} failed: {error}", file=sys.stderr)
+
+
+def measure_lookups(
+    report: ScaleReport, ikg: servers.Server, bare: servers.Server, paths: list[str], args: argparse.Namespace
+) -> None:
+    """First renderings and repeated lookups on `ikg`, each run beside a run of the bare app."""
+    repeated, rest = paths[: args.repeated_iris], paths[args.repeated_iris :]
+    slice_size = len(rest) // args.runs
+    if slice_size < 1:
+        raise RuntimeError(
+            f"{len(paths)} IRIs are too few for {args.runs} runs and {args.repeated_iris} repeated ones"
+        )
+    options = {"connections": args.connections, "seconds": args.seconds, "headers": TURTLE}
+    report.commands[FIRST] = shlex.join(load.wrk_command(ikg.url, timeout=60, **options))
+    firsts, repeats, bares = [], [], []
+    for run in range(args.runs):
+        print(
+            f"[{report.scale}] lookups, run {run + 1}: bare Starlette, then first renderings", file=sys.stderr
+        )
+        bares.append(load.run(bare.url, paths=repeated, **options))
+        firsts.append(load.run(ikg.url, paths=rest[run * slice_size : (run + 1) * slice_size], **options))
+        if firsts[-1].wraps:
+            report.notes.append(
+                f"first renderings, run {run + 1}: its {slice_size} IRIs ran out ({firsts[-1].wraps} times); "
+                "lower --seconds or raise the scale: some of its lookups were repeats"
+            )
+    print(f"[{report.scale}] warming {len(repeated)} pages", file=sys.stderr)
+    if failed := warm(ikg.url, repeated):
+        report.notes.append(f"{failed} of the {len(repeated)} repeated IRIs failed at warm-up")
+    for run in range(args.runs):
+        print(
+            f"[{report.scale}] lookups, run {run + 1}: bare Starlette, then repeated lookups", file=sys.stderr
+        )
+        bares.append(load.run(bare.url, paths=repeated, **options))
+        repeats.append(load.run(ikg.url, paths=repeated, **options))
+    report.cases[FIRST] = {IKG: load.medians(firsts), BARE: load.medians(bares)}
+    report.cases[REPEATED] = {IKG: load.medians(repeats), BARE: load.medians(bares)}
+    for case in (FIRST, REPEATED):
+        print(
+            f"  {case}: {report.cases[case][IKG].rps:.0f} req/s, bare {report.cases[case][BARE].rps:.0f}",
+            file=sys.stderr,
+        )
+
+
+def measure_queries(
+    report: ScaleReport, by_name: dict[str, servers.Server], queries: dict[str, str], args: argparse.Namespace
+) -> None:
+    options = {"connections": args.query_connections, "seconds": args.query_seconds, "headers": SPARQL_JSON}
+    for name, query in queries.items():
+        case = f"query {name}"
+        report.cases[case] = {}
+        for server_name, server in by_name.items():
+            print(f"[{report.scale}] {case} on {server_name}", file=sys.stderr)
+            if server_name != RDFLIB:
+                ask_once(server, query)
+            runs = []
+            for _ in range(args.runs):
+                server.wait_idle(args.idle_timeout)
+                runs.append(
+                    load.run(
+                        server.url + "/sparql", body=query_body(query), timeout=args.query_timeout, **options
+                    )
+                )
+            report.cases[case][server_name] = load.medians(runs)
+            print(f"  {report.cases[case][server_name].rps:.1f} req/s", file=sys.stderr)
+            report.commands.setdefault(
+                "query",
+                shlex.join(load.wrk_command(server.url + "/sparql", timeout=args.query_timeout, **options)),
+            )
 
 
 def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport:
@@ -316,215 +279,127 @@ def bench_scale(scale: int, work: Path, args: argparse.Namespace) -> ScaleReport
     log = work / f"scale-{scale}.log"
     store_dir = tree / "var"
     env = settings_env(tree, store_dir)
-    reuse = args.reuse and (store_dir / "current").exists()
-    if not reuse:
-        print(f"[{scale}] writing the synthetic data/ tree to {tree}", file=sys.stderr)
-        write_tree(generate(scale, bench_dir=args.bench_dir), tree)
-        print(f"[{scale}] full build", file=sys.stderr)
-        report.build_seconds, report.build_peak_mb = run_build(env, log)
-    else:
+    if args.reuse and (store_dir / "current").exists():
         print(f"[{scale}] serving the tree and store already in {tree} (--reuse: no builds)", file=sys.stderr)
+    else:
+        build_scale(scale, tree, env, log, report, args)
     current = (store_dir / "current").resolve()
-    report.store_mb = folder_mb(current / "oxigraph")
-    import json
-
+    report.store_mb = folder_mb(current)
     report.triples = json.loads((current / "manifest.json").read_text(encoding="utf-8"))["triples"]
-
-    if not reuse:
-        municipalities = sorted((tree / "data" / "municipalities").glob("*.ttl"))
-        changed = municipalities[len(municipalities) // 2]  # reaches that municipality's documents file too
-        changed.write_text(
-            changed.read_text(encoding="utf-8") + "\n# edited by bench/run.py\n", encoding="utf-8"
-        )
-        print(f"[{scale}] incremental build after changing {changed.name}", file=sys.stderr)
-        report.incremental_seconds, peak = run_build(env, log)
-        report.build_peak_mb = max(report.build_peak_mb, peak)
-    current = (store_dir / "current").resolve()
-
-    base = "https://w3id.org/integration-kg/"
-    iris = lookup_iris(current, base, args.lookup_iris)
+    dump = current / WHOLE_GRAPH_DUMP
+    paths = lookup_paths(dump, args.seed)
     queries = {
         p.stem: p.read_text(encoding="utf-8")
         for p in sorted((args.bench_dir / "queries").glob("*.rq"))
         if not args.queries or p.stem in args.queries.split(",")
     }
-    servers: dict[str, Server] = {}
-    virtuoso_dir = work / f"virtuoso-{scale}"
-    copies = log.read_bytes().count(COPY_LOADED) if log.exists() else 0  # copies loaded before these servers
+    started: list[servers.Server] = []
     try:
-        servers["bare ASGI"] = Server("bare ASGI", [sys.executable, "-c", BARE_ASGI, "{port}"], env, "/", log)
-        servers["ikg embedded"] = Server("ikg embedded", uvicorn_args(), env, "/healthz", log)
-        # The same service with the SPARQL result cache off: what a first (or every distinct) query costs.
-        servers["ikg embedded, cold"] = Server(
-            "ikg embedded, cold",
-            uvicorn_args(),
-            {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0"},
-            "/healthz",
-            log,
-        )
-        # … and with its query workers reading the store on disk, not a copy in memory (what graphs
-        # above INTEGRATION_KG_QUERY_MEMORY_TRIPLES get).
-        servers["ikg embedded, cold, disk"] = Server(
-            "ikg embedded, cold, disk",
-            uvicorn_args(),
-            {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0", "INTEGRATION_KG_QUERY_MEMORY_TRIPLES": "0"},
-            "/healthz",
-            log,
-        )
-        if not args.skip_lookups:  # the same service, its pages read the other way (lookups only)
-            pages_copied = copies_pages_into_memory(current, Settings.from_env(env).page_memory_triples)
-            other_pages = PAGES_ON_DISK if pages_copied else PAGES_IN_MEMORY
-            limit = 0 if pages_copied else PAGE_COPY_LIMIT
-            servers[other_pages] = Server(
-                other_pages,
-                uvicorn_args(),
-                {**env, "INTEGRATION_KG_PAGE_MEMORY_TRIPLES": str(limit)},
-                "/healthz",
-                log,
+        bare = servers.bare_asgi(env, log)
+        started.append(bare)
+        ikg = servers.integration_kg(IKG, env, log)
+        started.append(ikg)
+        by_name = {IKG: ikg}
+        if not args.skip_queries:
+            by_name[COLD] = servers.integration_kg(
+                COLD, {**env, "INTEGRATION_KG_QUERY_CACHE_BYTES": "0"}, log
             )
-        if not args.skip_virtuoso:
-            try:
-                servers["ikg Virtuoso"] = start_over_virtuoso(
-                    tree, virtuoso_dir, env, log, report, reuse=reuse
-                )
-            except (RuntimeError, subprocess.CalledProcessError, OSError) as error:
-                report.notes.append(f"Virtuoso not measured: {error}")
-        copies += sum(copies_to_load(s.env, current) for s in servers.values() if s.name != "bare ASGI")
-        if not args.skip_rdflib:
-            servers["rdflib-endpoint"] = Server(
-                "rdflib-endpoint",
-                [sys.executable, "-c", RDFLIB_ENDPOINT, str(current / "oxigraph"), "{port}"],
-                env,
-                "/sparql",
-                log,
-                timeout=3600,
-            )
-
-        print(f"[{scale}] waiting for the query workers' copies of the graph in memory", file=sys.stderr)
-        wait_for_copies(log, copies)
-
-        def lookup_requests(server: Server) -> list[httpx.Request]:
-            turtle = {"Accept": "text/turtle"}
-            if server.name == "bare ASGI":
-                return [httpx.Request("GET", server.url + "/id/x", headers=turtle) for _ in iris]
-            if server.name == "rdflib-endpoint":
-                return [
-                    httpx.Request(
-                        "POST", server.url + "/sparql", data={"query": f"DESCRIBE <{iri}>"}, headers=turtle
-                    )
-                    for iri in iris
-                ]
-            return [httpx.Request("GET", server.url + "/" + iri[len(base) :], headers=turtle) for iri in iris]
-
-        def query_requests(server: Server, query: str) -> list[httpx.Request]:
-            accept = {"Accept": "application/sparql-results+json"}
-            return [
-                httpx.Request("POST", server.url + "/sparql", data={"query": query}, headers=accept)
-            ] * args.query_requests
-
-        cases: list[tuple[str, dict[str, list[httpx.Request]]]] = (
-            []
-            if args.skip_lookups
-            else [("IRI lookup", {name: lookup_requests(s) for name, s in servers.items()})]
-        )
-        for name, query in queries.items():
-            if args.lookups_only:
-                break
-            cases.append(
-                (
-                    f"query {name}",
-                    {
-                        n: query_requests(s, query)
-                        for n, s in servers.items()
-                        if n not in ("bare ASGI", PAGES_IN_MEMORY, PAGES_ON_DISK)
-                    },
-                )
-            )
-        for case, by_server in cases:
-            report.cases[case] = {}
-            for server_name, requests in by_server.items():
-                print(f"[{scale}] {case} on {server_name}", file=sys.stderr)
-                asyncio.run(measure(requests[:3], 1, args.time_cap))  # warm up (caches, connections)
-                runs = [
-                    asyncio.run(measure(list(requests), args.concurrency, args.time_cap))
-                    for _ in range(args.repeat)
-                ]
-                report.cases[case][server_name] = median_figures(runs)
+            started.append(by_name[COLD])
+            if not args.skip_rdflib:
+                by_name[RDFLIB] = servers.rdflib_endpoint(dump, env, log)
+                started.append(by_name[RDFLIB])
+        print(f"[{scale}] waiting for {len(started)} servers to load and go idle", file=sys.stderr)
+        for server in started:
+            server.wait_ready(args.start_timeout)
+        report.load_before = os.getloadavg()
+        if not args.skip_lookups:
+            measure_lookups(report, ikg, bare, paths, args)
+        if not args.skip_queries:
+            measure_queries(report, by_name, queries, args)
+        report.load_after = os.getloadavg()
     finally:
-        for server in servers.values():
+        for server in started:
             server.stop()
-        if (virtuoso_dir / "pid").exists():
-            subprocess.run(
-                ["bash", str(ROOT / "scripts" / "virtuoso.sh"), "stop", str(virtuoso_dir)], check=False
-            )
         if not args.keep:
             shutil.rmtree(tree, ignore_errors=True)
-            shutil.rmtree(virtuoso_dir, ignore_errors=True)
     return report
 
 
-def start_over_virtuoso(
-    tree: Path, directory: Path, env: dict[str, str], log: Path, report: ScaleReport, reuse: bool = False
-) -> Server:
-    """Start a private Virtuoso, build into it (remote back end), serve integration-kg over it. With
-    reuse (--reuse) and a build already loaded into that Virtuoso, serve it as it is."""
-    started = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "virtuoso.sh"), "start", str(directory)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    remote = {
-        k: v
-        for k, v in (line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
-        if k.startswith("INTEGRATION_KG_")
-    }
-    remote_env = {**env, **remote, "INTEGRATION_KG_STORE_DIR": str(tree / "var-remote")}
-    if not (reuse and (tree / "var-remote" / "current").exists()):
-        seconds, _ = run_build(remote_env, log)
-        report.remote_build_seconds = seconds
-    return Server("ikg Virtuoso", uvicorn_args(), remote_env, "/healthz", log)
+# ------------------------------------------------------------------------------------------------
+# The report
+# ------------------------------------------------------------------------------------------------
 
 
-# ------------------------------------------------------------------------------------------------
-# The table
-# ------------------------------------------------------------------------------------------------
+def ratio_text(case: str, server: str, by_server: dict[str, load.Figures], seconds: int) -> str:
+    figures = by_server[server]
+    if case in (FIRST, REPEATED) and server == IKG and BARE in by_server:
+        return f"{figures.rps / by_server[BARE].rps:.0%} of bare Starlette"
+    if case.startswith("query") and server in (IKG, COLD) and RDFLIB in by_server:
+        reference = by_server[RDFLIB]
+        if reference.requests == 0:  # not one answer in any run: its throughput is below 1 per run
+            return f"≥ {figures.rps * seconds:.0f}× rdflib-endpoint (it answered none in {seconds} s)"
+        return f"{figures.rps / reference.rps:.1f}× rdflib-endpoint"
+    return ""
 
 
 def print_report(reports: list[ScaleReport], args: argparse.Namespace) -> None:
+    python = (
+        os.path.relpath(sys.executable, ROOT) if Path(sys.executable).is_relative_to(ROOT) else sys.executable
+    )
+    print(f"\n$ {shlex.join([python, *sys.argv])}")
     print(
-        f"\nintegration-kg scale benchmark — {args.concurrency} concurrent clients, medians of {args.repeat} runs, "
-        f"{args.lookup_iris} lookups / {args.query_requests} queries per run (cap {args.time_cap:g} s)\n"
+        f"wrk -t1, {args.connections} connections for lookups ({args.seconds} s a run), "
+        f"{args.query_connections} for queries ({args.query_seconds} s a run); medians of {args.runs} runs\n"
     )
     print(
-        f"{'municipalities':>14} {'triples':>10} {'full build s':>13} {'incremental s':>14} {'peak RSS MB':>12} "
-        f"{'store MB':>9} {'Virtuoso load s':>16}"
+        f"{'municipalities':>14} {'triples':>10} {'full build s':>13} {'incremental s':>14} {'peak RSS MB':>12} {'build MB':>9}"
     )
     for r in reports:
-        remote = f"{r.remote_build_seconds:.1f}" if r.remote_build_seconds is not None else "—"
+
+        def number(value: float | None, spec: str) -> str:
+            return "—" if value is None else format(value, spec)
+
         print(
-            f"{r.scale:>14} {r.triples:>10} {r.build_seconds:>13.1f} {r.incremental_seconds:>14.1f} "
-            f"{r.build_peak_mb:>12.0f} {r.store_mb:>9.0f} {remote:>16}"
+            f"{r.scale:>14} {r.triples:>10} {number(r.build_seconds, '.1f'):>13} {number(r.incremental_seconds, '.1f'):>14} "
+            f"{number(r.build_peak_mb, '.0f'):>12} {r.store_mb:>9.0f}"
         )
     for r in reports:
-        print(f"\n{r.scale} municipalities")
-        print(f"  {'case':<26} {'server':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5}  ratio")
+        print(
+            f"\n{r.scale} municipalities — load average {r.load_before[0]:.2f} {r.load_before[1]:.2f} "
+            f"{r.load_before[2]:.2f} before, {r.load_after[0]:.2f} {r.load_after[1]:.2f} {r.load_after[2]:.2f} after"
+        )
+        print(f"  {'case':<30} {'server':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5}  ratio")
         for case, by_server in r.cases.items():
+            seconds = args.query_seconds if case.startswith("query") else args.seconds
             for server, f in by_server.items():
-                ratio = ""
-                if case == "IRI lookup" and server.startswith("ikg") and "bare ASGI" in by_server:
-                    ratio = f"{f.rps / by_server['bare ASGI'].rps:.0%} of bare ASGI"
-                elif (
-                    case.startswith("query")
-                    and server.startswith("ikg")
-                    and "rdflib-endpoint" in by_server
-                    and by_server["rdflib-endpoint"].rps > 0
-                ):
-                    ratio = f"{f.rps / by_server['rdflib-endpoint'].rps:.1f}× rdflib-endpoint"
                 print(
-                    f"  {case[:26]:<26} {server:<24} {f.rps:>8.1f} {f.p50:>8.1f} {f.p99:>8.1f} {f.failures:>5}  {ratio}"
+                    f"  {case[:30]:<30} {server:<16} {f.rps:>8.1f} {f.p50_ms:>8.1f} {f.p99_ms:>8.1f} {f.failures:>5}  "
+                    f"{ratio_text(case, server, by_server, seconds)}"
                 )
+        print("  targets (issue 27):")
+        for case, target in ((REPEATED, 0.70), (FIRST, 0.25)):
+            if case in r.cases:
+                share = r.cases[case][IKG].rps / r.cases[case][BARE].rps
+                print(
+                    f"    {case} / bare Starlette: {share:.0%} (≥ {target:.0%}: {'met' if share >= target else 'not met'})"
+                )
+        for case, by_server in r.cases.items():
+            name = case.removeprefix("query ")
+            if case.startswith("query") and name not in NOT_RESEARCH and {COLD, RDFLIB} <= by_server.keys():
+                ratio = ratio_text(case, COLD, by_server, args.query_seconds)
+                bound = by_server[COLD].rps * (
+                    args.query_seconds if by_server[RDFLIB].requests == 0 else 1 / by_server[RDFLIB].rps
+                )
+                met = (
+                    "met"
+                    if bound >= COLD_TARGET
+                    else "not met"
+                    if by_server[RDFLIB].requests
+                    else "not known"
+                )
+                print(f"    cold {name}: {ratio} (≥ {COLD_TARGET:g}×: {met})")
+        for case, command in r.commands.items():
+            print(f"  wrk for {case}: {command}")
         for note in r.notes:
             print(f"  note: {note}")
 
@@ -533,37 +408,43 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--scales", default="100,1000", help="comma-separated numbers of municipalities")
-    parser.add_argument("--with-10000", action="store_true", help="add 10 000 municipalities (takes long)")
-    parser.add_argument("--lookup-iris", type=int, default=200, help="IRI lookups per run")
-    parser.add_argument("--query-requests", type=int, default=20, help="requests per query and run")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per case; medians are reported")
-    parser.add_argument("--time-cap", type=float, default=60.0, help="seconds at most per run of a case")
-    parser.add_argument("--skip-virtuoso", action="store_true")
-    parser.add_argument("--skip-rdflib", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the data trees, stores and logs")
+    parser.add_argument("--scales", default="290,1000", help="comma-separated numbers of municipalities")
+    parser.add_argument("--runs", type=int, default=3, help="runs per case; the table shows medians")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds a lookup run lasts")
+    parser.add_argument("--connections", type=int, default=10, help="wrk's connections for lookups")
+    parser.add_argument("--repeated-iris", type=int, default=1000, help="IRIs the repeated lookups walk")
+    parser.add_argument("--query-seconds", type=int, default=10, help="seconds a query run lasts")
+    parser.add_argument("--query-connections", type=int, default=4, help="wrk's connections for queries")
+    parser.add_argument("--query-timeout", type=int, default=120, help="seconds wrk waits for one answer")
+    parser.add_argument(
+        "--idle-timeout", type=float, default=300, help="seconds to wait for a server to go idle"
+    )
+    parser.add_argument(
+        "--start-timeout", type=float, default=1800, help="seconds a server may take to start"
+    )
+    parser.add_argument("--seed", type=int, default=27, help="the shuffle of the lookup IRIs")
+    parser.add_argument("--queries", default="", help="comma-separated query names (default: every query)")
+    parser.add_argument("--skip-lookups", action="store_true", help="measure the queries only")
+    parser.add_argument("--skip-queries", action="store_true", help="measure the IRI lookups only")
+    parser.add_argument("--skip-rdflib", action="store_true", help="no rdflib-endpoint (no query ratios)")
+    parser.add_argument("--keep", action="store_true", help="keep the data trees, builds and logs")
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="with --work: serve the trees, stores and Virtuoso database a previous --keep run left there "
-        "(no builds; implies --keep)",
-    )
-    parser.add_argument("--lookups-only", action="store_true", help="measure IRI lookups, not the queries")
-    parser.add_argument("--queries", default="", help="comma-separated query names (default: every query)")
-    parser.add_argument(
-        "--skip-lookups", action="store_true", help="measure the queries, not the IRI lookups"
+        help="with --work: serve the trees and builds a previous --keep run left there (no builds; implies --keep)",
     )
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--bench-dir", type=Path, default=SHARED_BENCH)
     args = parser.parse_args()
     if args.reuse:
         args.keep = True  # what a run reuses is what the next run reuses too: never delete it
-    if not args.lookups_only and not sorted((args.bench_dir / "queries").glob("*.rq")):
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not installed: run scripts/install-bench-deps.sh (make bench does)")
+    if not args.skip_queries and not sorted((args.bench_dir / "queries").glob("*.rq")):
         parser.error(
             f"no queries in {args.bench_dir / 'queries'}: give --bench-dir (../shared/bench beside the project)"
         )
-    scales = [int(s) for s in args.scales.split(",") if s.strip()] + ([10_000] if args.with_10000 else [])
+    scales = [int(s) for s in args.scales.split(",") if s.strip()]
     work = args.work or Path(tempfile.mkdtemp(prefix="ikg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     reports = [bench_scale(scale, work, args) for scale in scales]

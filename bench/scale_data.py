@@ -27,6 +27,7 @@ default), never into the project's data/.
 from __future__ import annotations
 
 import argparse
+import csv
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,10 @@ RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 DCT = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SKOS_PREFLABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+CITATION_KIND = IKG + "citationKind"
+EXPLICIT_CITATION = IKG + "ExplicitCitation"
+THEMATIC_ALIGNMENT = IKG + "ThematicAlignment"
+ALIGNMENT_REASON = ox.Literal("Synthetic: the goal pursues the target's aim in other words.", language="en")
 SYNTHETIC = ox.Literal(
     "Synthetic benchmark data (bench/scale_data.py over ../shared/bench/gen.py); "
     "not a real municipality or document.",
@@ -131,6 +136,9 @@ def write_tree(ntriples: bytes, out: Path, *, root: Path = ROOT) -> dict[str, in
     for name in ("agents.ttl", "catalog.ttl"):
         shutil.copy2(root / "data" / name, data / name)
     shutil.copy2(root / "data" / "sources" / "frameworks.md", data / "sources" / "frameworks.md")
+    (data / "geo").mkdir(exist_ok=True)
+    shutil.copy2(root / "data" / "geo" / "counties.csv", data / "geo" / "counties.csv")
+    counties = _county_codes(data / "geo" / "counties.csv")
 
     municipality_triples: dict[str, list[ox.Triple]] = defaultdict(list)
     document_triples: dict[str, list[ox.Triple]] = defaultdict(list)
@@ -147,13 +155,15 @@ def write_tree(ntriples: bytes, out: Path, *, root: Path = ROOT) -> dict[str, in
         else:
             raise ValueError(f"unexpected subject in gen.py's output: {subject}")
 
+    names = _framework_names(data / "frameworks")
     documents = 0
     for code, triples in municipality_triples.items():
         mun = ox.NamedNode(f"{BASE}id/municipality/{code}")
         triples.append(ox.Triple(mun, RDFS_COMMENT, SYNTHETIC))
+        triples.append(ox.Triple(mun, ox.NamedNode(IKG + "county"), _county(code, counties)))
         _write_turtle(data / "municipalities" / f"{code}.ttl", triples, f"Synthetic municipality {code}")
     for code, triples in document_triples.items():
-        documents += _write_documents(data, code, triples)
+        documents += _write_documents(data, code, triples, names)
     return {
         "municipalities": len(municipality_triples),
         "documents": documents,
@@ -161,8 +171,35 @@ def write_tree(ntriples: bytes, out: Path, *, root: Path = ROOT) -> dict[str, in
     }
 
 
-def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
-    """One municipality's documents: source texts, the citations' provenance, one Turtle file."""
+def _county_codes(table: Path) -> list[str]:
+    with table.open(encoding="utf-8", newline="") as rows:
+        return [row["lanskod"] for row in csv.DictReader(rows)]
+
+
+def _county(code: str, counties: list[str]) -> ox.NamedNode:
+    """The county a synthetic municipality lies in: the one its code's first two digits name, as SCB's
+    codes do, or (where no county has those digits) one chosen by the code."""
+    county = code[:2] if code[:2] in counties else counties[int(code) % len(counties)]
+    return ox.NamedNode(f"{BASE}id/county/{county}")
+
+
+def _framework_names(frameworks: Path) -> dict[str, str]:
+    """Each framework concept's preferred label (the Swedish one where it has several)."""
+    names: dict[str, str] = {}
+    for path in sorted(frameworks.glob("*.ttl")):
+        for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            label = triple.object
+            if triple.predicate == SKOS_PREFLABEL and isinstance(label, ox.Literal):
+                subject = triple.subject.value
+                if subject not in names or label.language == "sv":
+                    names[subject] = label.value
+    return names
+
+
+def _write_documents(data: Path, code: str, triples: list[ox.Triple], names: dict[str, str]) -> int:
+    """One municipality's documents: source texts, the citations' provenance, one Turtle file. An
+    explicit citation's quote ends with its target's name in brackets, as the build's check wants an
+    explicit citation to name what it cites."""
     by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
     for t in triples:
         by_subject[t.subject.value].append(t)
@@ -173,6 +210,9 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
     # Drop a repeated (goal, target) citation: the goal's ikg:cites is a set, its evidence must be one.
     dropped: set[str] = set()
     seen_targets: dict[str, set[str]] = defaultdict(set)
+    explicit_targets: dict[str, str] = {}
+    alignments: set[str] = set()
+    aligned: set[tuple[str, str]] = set()  # (goal, target) of the alignments
     for subject in sorted(by_subject):
         for t in by_subject[subject]:
             if t.predicate.value == IKG + "citation":
@@ -182,7 +222,14 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
                 )
                 if target in seen_targets[subject]:
                     dropped.add(citation)
+                    continue
                 seen_targets[subject].add(target)
+                kinds = {x.object.value for x in by_subject[citation] if x.predicate.value == CITATION_KIND}
+                if EXPLICIT_CITATION in kinds:
+                    explicit_targets[citation] = target
+                elif THEMATIC_ALIGNMENT in kinds:
+                    alignments.add(citation)
+                    aligned.add((subject, target))
     for subject in sorted(by_subject):
         if subject in dropped:
             continue
@@ -194,6 +241,16 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
                 continue
             if t.predicate.value == PROV + "wasDerivedFrom":
                 t = ox.Triple(t.subject, t.predicate, source)
+            t = _as_alignment(t, alignments, aligned)
+            if t is None:
+                continue
+            if t.predicate.value == IKG + "quote" and subject in explicit_targets:
+                name = names[explicit_targets[subject]]
+                t = ox.Triple(
+                    t.subject,
+                    t.predicate,
+                    ox.Literal(f"{t.object.value} ({name})", language=t.object.language),
+                )
             out.append(t)
             if t.predicate.value in (DCT + "title", SKOS_PREFLABEL.value, IKG + "quote"):
                 texts[slug].append(t.object.value)
@@ -205,6 +262,8 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
             ]
         if any(t.predicate == RDF_TYPE and t.object.value == IKG + "Citation" for t in by_subject[subject]):
             out.append(ox.Triple(node, ox.NamedNode(PROV + "wasAttributedTo"), CURATORS))
+        if subject in alignments:
+            out.append(ox.Triple(node, RDFS_COMMENT, ALIGNMENT_REASON))
     for slug in documents:
         source = ox.NamedNode(f"{BASE}id/source/{code}/{slug}")
         file_name = f"{code}-{slug}.txt"
@@ -225,6 +284,22 @@ def _write_documents(data: Path, code: str, triples: list[ox.Triple]) -> int:
         (data / "sources" / file_name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     _write_turtle(data / "documents" / f"{code}.ttl", out, f"Synthetic documents of municipality {code}")
     return len(documents)
+
+
+def _as_alignment(t: ox.Triple, alignments: set[str], aligned: set[tuple[str, str]]) -> ox.Triple | None:
+    """gen.py's "thematic alignment" citations as the model has them now: an ikg:Alignment linked by
+    ikg:alignment, the goal ikg:alignsWith its target; no citation kind (None: drop the triple)."""
+    subject, predicate, value = t.subject.value, t.predicate.value, t.object.value
+    if subject in alignments:
+        if predicate == CITATION_KIND:
+            return None
+        if t.predicate == RDF_TYPE:
+            return ox.Triple(t.subject, RDF_TYPE, ox.NamedNode(IKG + "Alignment"))
+    elif predicate == IKG + "citation" and value in alignments:
+        return ox.Triple(t.subject, ox.NamedNode(IKG + "alignment"), t.object)
+    elif predicate == IKG + "cites" and (subject, value) in aligned:
+        return ox.Triple(t.subject, ox.NamedNode(IKG + "alignsWith"), t.object)
+    return t
 
 
 def _write_turtle(path: Path, triples: list[ox.Triple], title: str) -> None:

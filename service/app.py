@@ -36,8 +36,9 @@ from .http import sources as sources_http
 from .http import sparql as sparql_http
 from .http import trace as trace_http
 from .http import validate as validate_http
-from .http.lookup_cache import PAGES, LookupFastPath
-from .render import negotiate
+from .http.cached_pages import CachedPages
+from .http.deps import TEMPLATES, page_language, public_root
+from .http.negotiation import preferred_media_type
 from .settings import Settings
 from .sparql import close_checkers
 from .store import CurrentStore, QueryError
@@ -79,15 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = CurrentStore(settings)
     app.state.query_results = sparql_http.QueryResults(settings.query_cache_bytes)
+    app.state.validation_slots = validate_http.ValidationSlots()
     install_error_handlers(app)
-    # Added first, so it runs inside CORS and the body limit: /id/… lookups skip routing and dependencies.
-    PAGES.max_bytes = settings.page_cache_bytes
-    app.add_middleware(
-        LookupFastPath,
-        answer=resources_http.cached_lookup,
-        render_bounded=resources_http.bounded_lookup,
-        render=resources_http.rendered_lookup,
-    )
+    app.add_middleware(CachedPages)  # added first: inside CORS, the body limit and the security headers
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -146,9 +141,8 @@ def error_response(
     """JSON `{"status", "error"}` for clients that ask for JSON, an HTML page for browsers (Accept
     prefers text/html), plain text for everyone else."""
     accept = request.headers.get("accept", "")
-    if negotiate(accept, ["text/plain", "application/json", "text/html"]) == "text/html" and accept.strip():
-        from .http.deps import TEMPLATES, page_language, public_root
-
+    offers = ["text/plain", "application/json", "text/html"]
+    if preferred_media_type(accept, offers) == "text/html" and accept.strip():
         html = TEMPLATES.get_template("error.html").render(
             root=public_root(request, request.app.state.settings),
             lang=page_language(request),

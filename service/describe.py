@@ -4,7 +4,7 @@
 the labels of everything it links to, the citations it makes and the document hierarchy around it,
 and one page of what links to it and of the citations it receives (with their quotes and kinds).
 The embedded store reads the same triples from its indexes instead (service/describe_index.py), which
-costs a tenth. Every representation (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) of a page is made from
+costs much less. Every representation (HTML, Turtle, JSON-LD, N-Triples, RDF/XML) of a page is made from
 those triples. `ResourceView` reads them for a page.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -22,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .describe_index import BOUNDED_WORK, PageTriples
+from .describe_index import PageTriples
 from .per_store import per_store
 from .queries import load_query, with_window
 from .rdfterms import graph_of, to_oxigraph
@@ -78,32 +77,15 @@ class Description:
         return min(self.linking, self.page * self.per_page)
 
 
-class NotBounded(Exception):
-    """Reading the page is more than bounded work (it takes queries, or more statements than BOUNDED_WORK):
-    read it where blocking is allowed, in a thread."""
-
-
 def describe(
-    store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINKS_PER_PAGE, bounded: bool = False
+    store: GraphStore, iri: str, *, page: int = 1, per_page: int = LINKS_PER_PAGE
 ) -> Description | None:
     """Page `page` of everything the resource answers with, or None when the graph does not know it.
 
-    A page past the last one is None too: it is not a resource of the graph. With `bounded`, the page is
-    read only when the store's indexes give it within BOUNDED_WORK statements, and NotBounded is raised
-    otherwise: what the event loop may do without a thread (service/http/lookup_cache.py).
-    """
+    A page past the last one is None too: it is not a resource of the graph."""
     if page < 1 or per_page < 1:
         return None
-    token = _bounded.set(bounded)
-    try:
-        return _describe_cached(store, store.info.build_id, iri, page, per_page)
-    finally:
-        _bounded.reset(token)
-
-
-_bounded: ContextVar[bool] = ContextVar("describe_bounded", default=False)
-"""Whether the page being described may only be read within BOUNDED_WORK. Not part of the cache key: a bound
-decides whether a page is read, never what it holds, so a page read either way serves both."""
+    return _describe_cached(store, store.info.build_id, iri, page, per_page)
 
 
 @per_store(maxsize=512)
@@ -111,13 +93,10 @@ def _describe_cached(
     store: GraphStore, build_id: str, iri: str, page: int, per_page: int
 ) -> Description | None:
     """Kept per store (service/per_store.py), freed with it, and keyed by the build: the graph is immutable
-    per build, so this never goes stale (NotBounded, an exception, is not kept)."""
-    bounded = _bounded.get()
-    budget = BOUNDED_WORK if bounded else None
-    read = store.index.read_page(iri, page, per_page, budget=budget) if store.index is not None else None
+    per build, so this never goes stale. The store's own indexes answer when it has them and the resource
+    is not linked to by too many statements for them (service/describe_index.py); the queries otherwise."""
+    read = store.index.read_page(iri, page, per_page) if store.index is not None else None
     if read is None:
-        if bounded:
-            raise NotBounded(iri)
         read = read_page_by_queries(store, iri, page, per_page)
     if not read.known:
         return None
@@ -149,11 +128,12 @@ def read_page_by_queries(store: GraphStore, iri: str, page: int, per_page: int) 
 
 def _count(store: GraphStore, name: str, bindings: dict[str, URIRef]) -> int:
     rows = store.select(load_query(name, store.info.base_iri), bindings)
-    return int(rows[0]["count"]) if rows and "count" in rows[0] else 0
+    return int(str(rows[0]["count"])) if rows and "count" in rows[0] else 0
 
 
-def ontology_graph(store: GraphStore) -> Graph:
-    """The ontology as loaded into the store."""
+def ontology_in_store(store: GraphStore) -> Graph:
+    """The ontology as the build loaded it into the store (its named graph), for labelling pages: not the
+    ontology files that service.validation reads for SHACL."""
     return _ontology_cached(store, store.info.build_id)
 
 
@@ -173,7 +153,7 @@ def graph_counts(store: GraphStore) -> dict[str, int]:
 @per_store(maxsize=1)
 def _counts_cached(store: GraphStore, build_id: str) -> dict[str, int]:
     rows = store.select(load_query("describe-graph-counts", store.info.base_iri))
-    return {str(row["what"]): int(row["count"]) for row in rows if "what" in row}
+    return {str(row["what"]): int(str(row["count"])) for row in rows if "what" in row}
 
 
 @lru_cache(maxsize=1)
@@ -335,13 +315,14 @@ def resource_view(
         for p, objs in sorted(rows.items(), key=lambda item: _predicate_order(item[0]))
     ]
 
-    ancestors: list[Value] = []
+    wholes: list[URIRef] = []  # what the resource is part of, the outermost first
     seen = {this}
     parent = graph.value(this, DCTERMS.isPartOf)
     while isinstance(parent, URIRef) and parent not in seen:
-        ancestors.insert(0, labels.value(parent))
+        wholes.insert(0, parent)
         seen.add(parent)
         parent = graph.value(parent, DCTERMS.isPartOf)
+    ancestors = [labels.value(whole) for whole in wholes]
 
     def part(node: URIRef, depth: int) -> PartView:
         kinds = [labels.label(t) for t in graph.objects(node, RDF.type)]
@@ -356,7 +337,7 @@ def resource_view(
             children=[part(c, depth + 1) for c in children] if depth < 8 else [],
         )
 
-    top = URIRef(ancestors[0].iri) if ancestors else this
+    top = wholes[0] if wholes else this
     parts = [part(top, 0)] if any(graph.subjects(DCTERMS.isPartOf, top)) else []
 
     municipalities = base_iri + "id/municipality/"
@@ -423,7 +404,7 @@ def resource_view(
     return ResourceView(
         iri=iri,
         title=labels.label(this),
-        types=[labels.value(t) for t in sorted(graph.objects(this, RDF.type))],
+        types=[labels.value(t) for t in sorted(graph.objects(this, RDF.type), key=str)],
         rows=ordered_rows,
         ancestors=ancestors,
         parts=parts,
@@ -442,7 +423,14 @@ def trace_path(iri: str, base_iri: str) -> str | None:
     return None
 
 
-_FIRST = [SKOS.prefLabel, DCTERMS.title, SKOS.notation, SKOS.definition, SKOS.inScheme, DCTERMS.isPartOf]
+_FIRST: list[Node] = [
+    SKOS.prefLabel,
+    DCTERMS.title,
+    SKOS.notation,
+    SKOS.definition,
+    SKOS.inScheme,
+    DCTERMS.isPartOf,
+]
 
 
 def _predicate_order(predicate: Node) -> tuple[int, str]:

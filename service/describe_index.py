@@ -1,43 +1,24 @@
 """A page of a resource read straight from the embedded store's indexes, without SPARQL.
 
 The same triples as the describe-*.rq queries give (service/describe.py runs those over any store), read
-with pyoxigraph's pattern lookups: at 1 000 municipalities a page then costs about 0.4 ms instead of the
-3.7 ms of nine query evaluations (each query is parsed and planned anew, about 0.1 ms even for an ASK). What links to a
-resource comes in the order pyoxigraph's object index gives, which is the order the describe-incoming.rq
+with pyoxigraph's pattern lookups: a page then costs a fraction of nine query evaluations (each query is
+parsed and planned anew, even an ASK). What links to a resource comes in the order pyoxigraph's object index gives, which is the order the describe-incoming.rq
 window takes, so the two ways give the same pages (tests/test_describe_index.py holds them to it).
 
 A resource that more than INCOMING_LIMIT statements link to (a principle, the curators, a municipality) is
 left to the queries: counting and windowing tens of thousands of links is pyoxigraph's work, not Python's.
-
-A reader can also be given a budget: how many statements it may read for one page (BOUNDED_WORK for the
-lookups that the service reads on its event loop, service/http/lookup_cache.py). A page that needs more is
-not read (None), and the caller reads it again in a thread, without a budget.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 INCOMING_LIMIT = 2_000
 """More statements than this link to the resource: `read_page` leaves it to the queries (None)."""
-
-BOUNDED_WORK = 1_000
-"""The statements a page read on the event loop may touch: at most a few milliseconds (1 000 took 3–8 ms at
-worst on this project's two-core machine, a typical page 70 and 0.25 ms). 99.6 % of the first pages of 3 000
-resources at 100 municipalities need fewer; the rest are read in a thread."""
-
-
-class _OverBudget(Exception):
-    """The page needs more statements than its budget."""
-
-
-_spent: ContextVar[list[int] | None] = ContextVar("describe_index_spent", default=None)
-"""Per page being read (and so per thread): [statements touched, budget]."""
 
 _DEFAULT = ox.DefaultGraph()
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -120,24 +101,12 @@ class IndexReader:
         self._statements: dict[ox.NamedNode | ox.BlankNode, list[ox.Quad]] = {}
         self._forgetting = threading.Lock()  # pages are read in several threads at once
 
-    def read_page(
-        self, iri: str, page: int, per_page: int, *, budget: int | None = None
-    ) -> PageTriples | None:
+    def read_page(self, iri: str, page: int, per_page: int) -> PageTriples | None:
         """Page `page` (of `per_page` linking resources) of what the resource answers with; None when more
-        than `incoming_limit` statements link to it (the queries answer) or, with a budget, when reading the
-        page touches more statements than that. No triples when the graph does not know the resource or the
-        page is past the last."""
-        token = _spent.set(None if budget is None else [0, budget])
-        try:
-            return self._read_page(ox.NamedNode(iri), page, per_page)
-        except _OverBudget:
-            return None
-        finally:
-            _spent.reset(token)
-
-    def _read_page(self, this: ox.NamedNode, page: int, per_page: int) -> PageTriples | None:
-        spent = _spent.get()
-        bound = self.incoming_limit if spent is None else min(self.incoming_limit, spent[1])
+        than `incoming_limit` statements link to it (the queries answer). No triples when the graph does not
+        know the resource or the page is past the last."""
+        this = ox.NamedNode(iri)
+        bound = self.incoming_limit
         store = self.store
         incoming = _incoming(store, this, bound)
         if incoming is None:
@@ -174,7 +143,6 @@ class IndexReader:
                 while len(self._statements) >= self.remembered:
                     del self._statements[next(iter(self._statements))]  # the oldest first
                 self._statements[subject] = found
-        _charge(len(found) + 1)
         return found
 
     def objects(self, subject: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode) -> list[ox.Term]:
@@ -279,7 +247,6 @@ class IndexReader:
                 nexts = [
                     q.subject for q in self.store.quads_for_pattern(None, DCTERMS_IS_PART_OF, node, _DEFAULT)
                 ]
-                _charge(len(nexts) + 1)
             for following in nexts:
                 if isinstance(following, (ox.NamedNode, ox.BlankNode)) and following not in seen:
                     seen.add(following)
@@ -315,19 +282,8 @@ class IndexReader:
                 continue
             for evidence, _link in v.evidence_links:
                 for quad in self.store.quads_for_pattern(None, evidence, citation, _DEFAULT):
-                    _charge(1)
                     citing = quad.subject
                     self.citations_made(citing, self.out(citing), triples, only=(citation,))
-
-
-def _charge(statements: int) -> None:
-    """Count statements touched (a remembered node's too: it is the work of building the page) against the
-    budget of the page being read, if it has one."""
-    spent = _spent.get()
-    if spent is not None:
-        spent[0] += statements
-        if spent[0] > spent[1]:
-            raise _OverBudget
 
 
 def _incoming(store: ox.Store, this: ox.NamedNode, bound: int) -> list[ox.Quad] | None:
@@ -337,7 +293,6 @@ def _incoming(store: ox.Store, this: ox.NamedNode, bound: int) -> list[ox.Quad] 
         incoming.append(quad)
         if len(incoming) > bound:
             return None
-    _charge(len(incoming))
     return incoming
 
 

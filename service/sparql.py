@@ -34,7 +34,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,8 +42,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .render import RDF_FORMATS, NoAcceptableFormat, RdfFormat, format_values
-from .render import choose_format as pick_format
+from .formats import RDF_FORMATS, RdfFormat
 from .sandbox import WORKER_MEMORY_DEFAULT, describe_bytes, enter_sandbox
 from .store import QueryDataset, QueryError, QuerySyntaxError, QueryTimeout, ResultTooLarge, StoreBusy
 from .worker_store import worker_store
@@ -432,34 +431,8 @@ RESULTS_FORMATS: tuple[ResultsFormat, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CS
 Format = ResultsFormat | RdfFormat
 
 
-class NotAcceptable(QueryError):
-    """Nothing the client accepts can be produced for this query."""
-
-
 def formats_for(form: str) -> tuple[Format, ...]:
     return RESULTS_FORMATS if form in ("SELECT", "ASK") else RDF_FORMATS
-
-
-def choose_format(form: str, accept: str | None, asked_formats: Sequence[str] | str | None) -> Format:
-    """The answer's format by the service's one rule (service.render.choose_format): the first `format=`
-    value this query form can be given in, else Accept; NotAcceptable (406) naming the offers.
-
-    asked_formats: every `format` (and `output`) value of the request in order, comma lists split
-    (service.render.format_values); a single string is taken as one such value."""
-    offered = formats_for(form)
-    kind = "SELECT and ASK queries" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE queries"
-    asked = format_values(format_values_of(asked_formats))
-    try:
-        return pick_format(offered, accept, asked, kind)
-    except NoAcceptableFormat as error:
-        raise NotAcceptable(str(error), status=406) from None
-
-
-def format_values_of(value: Sequence[str] | str | None) -> str | None:
-    """A sequence of `format=` values joined as one comma list (a string or None as it is)."""
-    if value is None or isinstance(value, str):
-        return value
-    return ",".join(value)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -783,7 +756,6 @@ _ERRORS: dict[str, type[QueryError]] = {
         ResultTooLarge,
         StoreBusy,
         QueryRefused,
-        NotAcceptable,
         WorkerOutOfMemory,
     )
 }

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.describe import describe, read_page_by_queries
-from service.describe_index import BOUNDED_WORK, IndexReader
+from service.describe_index import IndexReader
 from service.settings import Settings
 from service.store import EmbeddedStore
 
@@ -74,24 +74,6 @@ def test_a_resource_linked_to_more_than_the_limit_is_left_to_the_queries(built) 
     description = describe(store, hub, page=2, per_page=PER_PAGE)
     assert description is not None
     assert description.triples == read_page_by_queries(store, hub, 2, PER_PAGE).triples
-
-
-def test_a_page_over_its_budget_is_not_read_and_one_within_it_is_the_whole_page(store: EmbeddedStore) -> None:
-    """The budget is what the event loop may spend on a page (service/http/lookup_cache.py): a page that needs
-    more statements is left to a thread (None); a page within it is exactly the page read without one. An
-    aborted read leaves the reader's memory right for the pages read after it."""
-    reader = IndexReader(store.oxigraph, BASE)
-    iris = resources(store)
-    within = {iri: reader.read_page(iri, 1, PER_PAGE, budget=BOUNDED_WORK) for iri in iris}
-    assert sum(page is not None for page in within.values()) > 0.95 * len(iris), "nearly every page is small"
-    small = {iri: reader.read_page(iri, 1, PER_PAGE, budget=130) for iri in iris}
-    assert any(page is None for page in small.values()) and any(page is not None for page in small.values())
-    assert all(reader.read_page(iri, 1, PER_PAGE, budget=0) is None for iri in iris)
-    for iri in iris:
-        queried = read_page_by_queries(store, iri, 1, PER_PAGE)
-        assert within[iri] is None or within[iri] == queried, iri
-        assert small[iri] is None or small[iri] == queried, iri
-        assert reader.read_page(iri, 1, PER_PAGE) == queried, iri
 
 
 def test_what_the_reader_remembers_is_bounded_and_changes_no_page(store: EmbeddedStore) -> None:

@@ -225,3 +225,17 @@ def test_the_researchers_queries_run(live: Live, path: str) -> None:
     )
     assert response.status_code == 200, response.text
     assert "results" in response.json() or "boolean" in response.json()
+
+
+def test_a_form_body_is_read_as_utf_8_whether_or_not_it_is_percent_encoded(live: Live) -> None:
+    """The form is read as UTF-8 (the WHATWG urlencoded rule), so `curl -d 'query=…ö…'`, which sends the
+    letters as they are, asks the same as a client that percent-encodes them; a body that is not UTF-8 is a
+    400 that says so, never a query silently read in another encoding."""
+    query = 'PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ASK { ?s skos:prefLabel "Mölndal Municipality"@en }'
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}
+    encoded = httpx.post(live.url + "/sparql", data={"query": query}, headers={"Accept": form["Accept"]})
+    raw = httpx.post(live.url + "/sparql", content=b"query=" + query.encode("utf-8"), headers=form)
+    assert encoded.status_code == 200 and raw.status_code == 200, (encoded.text, raw.text)
+    assert encoded.json() == raw.json() == {"head": {}, "boolean": True}
+    latin_1 = httpx.post(live.url + "/sparql", content=b"query=" + query.encode("latin-1"), headers=form)
+    assert latin_1.status_code == 400 and "not UTF-8" in latin_1.text

@@ -20,7 +20,7 @@ from rdflib.compare import isomorphic
 
 from service.app import create_app
 from service.build import build
-from service.http.lookup_cache import PageCache, PageKey, RenderedPage
+from service.http.sized_cache import PageCache, PageKey, RenderedPage
 from service.http.sparql import QueryKey, QueryResults
 from service.progress import Progress
 from service.settings import Settings

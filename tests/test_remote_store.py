@@ -19,7 +19,6 @@ from rdflib.compare import isomorphic
 
 from service.app import create_app
 from service.build import BUILD_STEPS, BuildFailed, BuildResult, build
-from service.http.lookup_cache import PAGES
 from service.progress import Progress
 from service.rdfterms import graph_of
 from service.remote_store import (
@@ -275,7 +274,6 @@ def test_service_answers_over_virtuoso(remote_built: tuple[Settings, BuildResult
     query = "SELECT ?m WHERE { ?m a <https://w3id.org/integration-kg/ontology#Municipality> } ORDER BY ?m"
     answers = {}
     for name, config in (("remote", settings), ("embedded", embedded)):
-        PAGES.clear()  # the page cache is per process and keyed by build: each back end renders its own page
         with TestClient(create_app(config)) as client:
             health = client.get("/healthz")
             assert health.status_code == 200
@@ -317,7 +315,6 @@ def test_pages_of_a_hub_hold_the_same_links_over_virtuoso(
     per_page = 3
     links = {}
     for name, config in (("remote", settings), ("embedded", replace(settings, store_backend="embedded"))):
-        PAGES.clear()
         with TestClient(create_app(replace(config, links_per_page=per_page))) as client:
             pages = follow_pages(client, path)
             assert all(page.status_code == 200 for page in pages), name

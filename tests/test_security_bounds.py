@@ -195,7 +195,7 @@ def test_a_validation_past_the_pools_bound_gets_503_naming_it(settings: Settings
     app = create_app(settings)
 
     async def post_while_the_pool_is_full() -> httpx.Response:
-        limiter = validate_http._validation_limiter()
+        limiter = app.state.validation_slots.limiter()
         holders = [object() for _ in range(int(limiter.total_tokens))]
         for holder in holders:
             await limiter.acquire_on_behalf_of(holder)

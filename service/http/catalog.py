@@ -17,20 +17,14 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from ..catalog import CATALOGS, Addresses
 from ..dumps import DUMPS_FOLDER, DUMPS_MANIFEST, read_manifest
-from ..render import (
-    HTML,
-    RDF_FORMATS,
-    NoAcceptableFormat,
-    RdfFormat,
-    choose_format,
-    format_values,
-    negotiate,
-    render_graph,
-)
+from ..formats import HTML, RDF_FORMATS, RdfFormat
+from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore, current_store_path
 from ..void import void_graph
+from .conditional import client_is_current
 from .deps import TEMPLATES, get_settings, get_store, page_context, public_root
+from .negotiation import negotiated, prefers
 
 router = APIRouter(tags=["open data"])
 CACHE_CONTROL = "public, max-age=300"
@@ -50,13 +44,8 @@ def _store_path(settings: Settings) -> Path:
 
 
 def _choose(request: Request, offers: tuple[RdfFormat, ...]) -> RdfFormat:
-    """format= first, then Accept (service.render.choose_format); 406 with Vary: Accept listing the offers."""
-    try:
-        return choose_format(
-            offers, request.headers.get("accept"), format_values(*request.query_params.getlist("format"))
-        )
-    except NoAcceptableFormat as error:
-        raise HTTPException(status_code=406, detail=str(error), headers={"Vary": "Accept"}) from None
+    """format= first, then Accept (service.http.negotiation); 406 with Vary: Accept listing the offers."""
+    return negotiated(request, offers)
 
 
 def _links(request: Request, settings: Settings, path: str, offers: tuple[RdfFormat, ...]) -> str:
@@ -198,7 +187,7 @@ def dumps_listing(
         {"name": name, "url": f"{at.public_url}/dumps/{name}", **figures}
         for name, figures in sorted(manifest.get("files", {}).items())
     ]
-    wants_html = negotiate(request.headers.get("accept"), ["application/json", "text/html"]) == "text/html"
+    wants_html = prefers(request.headers.get("accept"), "text/html", ["application/json"])
     if wants_html:
         return TEMPLATES.TemplateResponse(
             request,
@@ -233,7 +222,7 @@ def dump_file(name: str, request: Request, settings: Settings = Depends(get_sett
     if name != DUMPS_MANIFEST:
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         headers["Link"] = '</catalog>; rel="describedby"'
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+    if client_is_current(request, etag):
         return Response(status_code=304, headers=headers)
     # A .gz dump is a file of type application/gzip: no Content-Encoding, so clients keep it compressed.
     return FileResponse(path, media_type=media_type, headers=headers, stat_result=stat)

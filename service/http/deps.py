@@ -1,36 +1,37 @@
 """FastAPI dependencies shared by the routers (the settings, the current store) and the helpers the
-linked-data routers share: public links, the page language, conditional requests."""
+linked-data routers share: public links, the page language, the templates."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
-from fastapi import HTTPException, Request, Response
+from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from ..settings import Settings
 from ..store import GraphStore, StoreUnavailable
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+async def get_settings(request: Request) -> Settings:
+    """The app's settings (async: FastAPI runs a plain function dependency in a worker thread)."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-def get_store(request: Request) -> GraphStore:
-    """The store of the last good build; 503 when none has been built (or the back end is down)."""
+async def get_store(request: Request) -> GraphStore:
+    """The store of the last good build; 503 when none has been built (or the back end is down). Async, as
+    it never blocks: FastAPI would run a plain function in a worker thread, a hop for every request."""
     try:
-        return request.app.state.store.get()
+        store: GraphStore = request.app.state.store.get()
+        return store
     except StoreUnavailable as error:
         raise HTTPException(status_code=503, detail=str(error)) from None
 
 
 # ------------------------------------------------------------------------------------------------
-# Shared by the linked-data routers: links, conditional requests, RDF responses
+# Shared by the linked-data routers: links, the page language, the templates
 # ------------------------------------------------------------------------------------------------
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -93,53 +94,3 @@ def page_language(request: Request) -> str:
         if primary in LANGUAGES and q > best_q:
             best, best_q = primary, q
     return best
-
-
-def entity_tag(*parts: str) -> str:
-    return '"' + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32] + '"'
-
-
-def not_modified(request: Request, etag: str, last_modified: datetime | None = None) -> bool:
-    """True when the client's copy is current (If-None-Match, else If-Modified-Since)."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or etag in tags
-    since = request.headers.get("if-modified-since")
-    if since and last_modified is not None:
-        try:
-            return last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
-
-
-def cached_response(
-    request: Request,
-    body: bytes,
-    media_type: str,
-    *,
-    etag: str,
-    last_modified: datetime | None = None,
-    vary: str | None = None,
-    extra_headers: dict[str, str] | None = None,
-) -> Response:
-    """A response with validators; 304 without a body when the client's copy is current."""
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
-    if last_modified is not None:
-        headers["Last-Modified"] = format_datetime(last_modified, usegmt=True)
-    if vary:
-        headers["Vary"] = vary
-    headers.update(extra_headers or {})
-    if not_modified(request, etag, last_modified):
-        return Response(status_code=304, headers=headers)
-    if media_type.startswith("text/") or media_type in ("application/n-triples",):
-        media_type += "; charset=utf-8"
-    return Response(content=body, media_type=media_type, headers=headers)
-
-
-def built_at(store: GraphStore) -> datetime | None:
-    try:
-        return datetime.fromisoformat(store.info.built_at)
-    except ValueError:
-        return None

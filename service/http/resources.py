@@ -15,50 +15,34 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, OWL, RDF
 
 from ..catalog import CATALOGS, Addresses, published_description, schema_org_dataset
 from ..describe import (
     Description,
     Labeller,
-    NotBounded,
+    Value,
     describe,
     graph_counts,
-    ontology_graph,
+    ontology_in_store,
     ontology_sections,
     resource_view,
     shapes_view,
 )
+from ..formats import HTML, JSON_LD, PAGE_FORMATS, QUAD_FORMATS, RdfFormat
 from ..per_store import per_store
 from ..queries import load_query
 from ..rdfterms import to_oxigraph, to_rdflib
-from ..render import (
-    HTML,
-    JSON_LD,
-    QUAD_FORMATS,
-    RDF_FORMATS,
-    WRITTEN_BY_OXIGRAPH,
-    NoAcceptableFormat,
-    RdfFormat,
-    choose_format,
-    context_text,
-    format_values,
-    prefixes,
-    render_graph,
-    render_quads,
-    render_triples,
-)
+from ..render import context_text, prefixes, render_graph, render_quads, render_triples
 from ..settings import Settings
-from ..store import GraphStore, StoreUnavailable, current_store_path
+from ..store import GraphStore, current_store_path
 from ..validation import shapes_graph
 from ..void import void_graph
+from .conditional import client_is_current, entity_tag, last_modified, validated_response
 from .deps import (
     TEMPLATES,
     UI_TEXT,
-    built_at,
-    cached_response,
     context_url,
-    entity_tag,
     get_settings,
     get_store,
     local_link,
@@ -66,10 +50,10 @@ from .deps import (
     page_language,
     public_root,
 )
-from .lookup_cache import PAGES, PageKey, RenderedPage
+from .negotiation import acceptable_format, format_values, negotiated
+from .sized_cache import PageCache, PageKey, RenderedPage
 
 router = APIRouter()
-PAGE_FORMATS: tuple[RdfFormat, ...] = (HTML, *RDF_FORMATS)
 ID_FORMATS: tuple[RdfFormat, ...] = (*PAGE_FORMATS, *QUAD_FORMATS)
 """An /id/ resource's statements come from the named graphs of the data files: N-Quads and TriG say which."""
 FORMAT_LABELS = {
@@ -87,16 +71,11 @@ VARY = "Accept, Accept-Language"
 def choose_representation(
     request: Request, suffix_format: RdfFormat | None, offers: tuple[RdfFormat, ...] = PAGE_FORMATS
 ) -> RdfFormat:
-    """The suffix wins, then `format=`, then Accept (service.render.choose_format); 406 with Vary: Accept
-    and the list of what is available when nothing acceptable can be produced."""
+    """The suffix wins, then `format=`, then Accept (service.http.negotiation); 406 with Vary and the list
+    of what is available when nothing acceptable can be produced."""
     if suffix_format is not None:
         return suffix_format
-    try:
-        return choose_format(
-            offers, request.headers.get("accept"), format_values(*request.query_params.getlist("format"))
-        )
-    except NoAcceptableFormat as error:
-        raise HTTPException(406, str(error), headers={"Vary": VARY}) from None
+    return negotiated(request, offers, vary=VARY)
 
 
 def alternates(href: str, formats: tuple[RdfFormat, ...] = PAGE_FORMATS) -> str:
@@ -136,37 +115,68 @@ def resource(
 ) -> Response:
     """One page of a resource (`?page=N`, 1 by default): its whole description, and a page of what links to it.
     IRIs the service publishes outside the graph (catalogue, datasets, distributions, the data service,
-    VoID subsets and linksets) answer from the catalogue and VoID, with the same negotiation."""
-    try:
-        return resource_page(request, path, settings, store)
-    except HTTPException as error:
-        if error.status_code != 404:
-            raise
-        published = published_page(request, path, settings, store)
-        if published is None:
-            raise
-        return published
+    VoID subsets and linksets) answer from the catalogue and VoID, with the same negotiation.
+
+    A page this build has rendered already never gets here: service/http/cached_pages.py answers it from the
+    build's page cache (`cached_answer`). This renders the others, in FastAPI's worker threads."""
+    return resource_answer(request, path, settings, store, page_cache(store, settings))
 
 
-def resource_page(
-    request: Request, path: str, settings: Settings, store: GraphStore, *, bounded: bool = False
+@per_store(maxsize=1)
+def _pages_of_build(store: GraphStore, max_bytes: int) -> PageCache:
+    return PageCache(max_bytes)
+
+
+def page_cache(store: GraphStore, settings: Settings) -> PageCache:
+    """The rendered pages of this store's build (INTEGRATION_KG_PAGE_CACHE_BYTES): made with the build's
+    first page and freed with its store (service/per_store.py), so a new build starts empty."""
+    return _pages_of_build(store, settings.page_cache_bytes)
+
+
+def cached_answer(
+    request: Request, path: str, settings: Settings, store: GraphStore, pages: PageCache
+) -> Response | None:
+    """The answer to GET/HEAD /id/{path} when its page is already in `pages`, else None. It never queries
+    and never raises, so the event loop may run it (service/http/cached_pages.py): what it cannot read (a
+    bad page number, nothing acceptable) is `resource_answer`'s to word."""
+    stem, suffix_format = split_suffix(path, ID_FORMATS)
+    page = page_number(request.query_params.get("page"))
+    fmt = suffix_format or acceptable_format(
+        ID_FORMATS, request.headers.get("accept"), format_values(*request.query_params.getlist("format"))
+    )
+    if not stem or page is None or fmt is None:
+        return None
+    key = _page_key(request, settings, store, settings.base_iri + "id/" + stem, fmt, page)
+    rendered = pages.get(key)
+    if rendered is None:
+        return None
+    return _answer(request, store, key, stem, suffix_format, fmt, lambda: rendered)
+
+
+def resource_answer(
+    request: Request, path: str, settings: Settings, store: GraphStore, pages: PageCache
 ) -> Response:
-    """The answer to GET/HEAD /id/{path}, rendered when this build has not rendered it yet; HTTPException for
-    400 (page number), 404 (no such resource or page) and 406 (no acceptable format). It may query the store:
-    call it from a thread, never on the event loop, unless `bounded`: then it reads only what the store's
-    indexes give within a bounded number of statements and writes only formats pyoxigraph writes, and raises
-    NotBounded for anything more."""
+    """The answer to GET/HEAD /id/{path}, rendered (and kept in `pages`) when this build has not rendered it
+    yet: 400 for a bad page number, 404 for no such resource or page, 406 for no acceptable format. It
+    queries the store: call it in a worker thread, never on the event loop."""
     page = requested_page(request)
-    iri, stem, suffix_format = _known_resource(path, settings, store, bounded)
-    description = describe(store, iri, page=page, per_page=settings.links_per_page, bounded=bounded)
+    found = _known_resource(path, settings, store)
+    if isinstance(found, str):
+        published = published_page(request, path, settings, store)
+        if published is not None:
+            return published
+        raise HTTPException(404, found)
+    iri, stem, suffix_format = found
+    description = describe(store, iri, page=page, per_page=settings.links_per_page)
     if description is None:
-        pages = _first_page(store, settings, iri, bounded).pages
+        first = describe(store, iri, page=1, per_page=settings.links_per_page)
+        pages_of_links = first.pages if first is not None else 1
         raise HTTPException(
-            404, f"{iri} has no page {page}: what links to it fills {pages} page{'s' if pages > 1 else ''}"
+            404,
+            f"{iri} has no page {page}: what links to it fills {pages_of_links} "
+            f"page{'s' if pages_of_links > 1 else ''}",
         )
     fmt = choose_representation(request, suffix_format, ID_FORMATS)
-    if bounded and fmt not in WRITTEN_BY_OXIGRAPH:
-        raise NotBounded(f"{iri} as {fmt.name}")
     key = _page_key(request, settings, store, iri, fmt, page)
     return _answer(
         request,
@@ -175,100 +185,53 @@ def resource_page(
         stem,
         suffix_format,
         fmt,
-        lambda: PAGES.get_or_render(
+        lambda: pages.get_or_render(
             key, lambda: _render(store, settings, description, key, stem, suffix_format)
         ),
     )
 
 
-def requested_page(request: Request) -> int:
-    """The `page` query parameter as a number (1 when absent); 400 for anything but a positive integer."""
-    raw = request.query_params.get("page")
+def page_number(raw: str | None) -> int | None:
+    """The `page` query parameter as a number (1 when absent), or None when it is not a positive integer."""
     if raw is None:
         return 1
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
-        raise HTTPException(400, f"page={raw!r} is not a page number: use page=1, page=2, …")
+        return None
     return int(raw)
 
 
+def requested_page(request: Request) -> int:
+    """The `page` query parameter as a number (1 when absent); 400 for anything but a positive integer."""
+    raw = request.query_params.get("page")
+    page = page_number(raw)
+    if page is None:
+        raise HTTPException(400, f"page={raw!r} is not a page number: use page=1, page=2, …")
+    return page
+
+
 def _known_resource(
-    path: str, settings: Settings, store: GraphStore, bounded: bool = False
-) -> tuple[str, str, RdfFormat | None]:
-    """The IRI a path names, the path without its format suffix, and that suffix; 404 when the graph does not
-    know it. A suffix is taken as one only when the IRI without it is known (`…/plan.ttl` may be a name)."""
+    path: str, settings: Settings, store: GraphStore
+) -> tuple[str, str, RdfFormat | None] | str:
+    """The IRI a path names, the path without its format suffix, and that suffix; else why the graph has no
+    such resource (a 404's message). A suffix is taken as one only when the IRI without it is known
+    (`…/plan.ttl` may be a name)."""
     stem, suffix_format = split_suffix(path, ID_FORMATS)
     try:
         ox.NamedNode(settings.base_iri + "id/" + path)
     except ValueError as error:
-        raise HTTPException(
-            404, f"not an IRI of this graph ({error}): {settings.base_iri + 'id/' + stem!r}"
-        ) from None
-    if stem and _first_page(store, settings, settings.base_iri + "id/" + stem, bounded) is not None:
+        return f"not an IRI of this graph ({error}): {settings.base_iri + 'id/' + stem!r}"
+    if stem and _first_page(store, settings, settings.base_iri + "id/" + stem) is not None:
         return settings.base_iri + "id/" + stem, stem, suffix_format
     if (
         suffix_format is not None
-        and _first_page(store, settings, settings.base_iri + "id/" + path, bounded) is not None
+        and _first_page(store, settings, settings.base_iri + "id/" + path) is not None
     ):
         return settings.base_iri + "id/" + path, path, None
-    raise HTTPException(404, f"the graph has no resource {settings.base_iri + 'id/' + (stem or path)}")
+    return f"the graph has no resource {settings.base_iri + 'id/' + (stem or path)}"
 
 
-def _first_page(store: GraphStore, settings: Settings, iri: str, bounded: bool = False) -> Description | None:
-    return describe(store, iri, page=1, per_page=settings.links_per_page, bounded=bounded)
-
-
-def cached_lookup(request: Request) -> Response | None:
-    """The answer to GET/HEAD /id/… when its page is already rendered for this build, else None.
-
-    The lookup_cache fast path calls this on the event loop before FastAPI's routing: it never queries.
-    Only a page that was rendered proves its IRI (and page number) is a page of this build, so a hit needs
-    none. On None the fast path calls `bounded_lookup`, then if need be `rendered_lookup` in a thread.
-    """
-    settings: Settings = request.app.state.settings
-    try:
-        store: GraphStore = request.app.state.store.get()
-    except StoreUnavailable:
-        return None
-    path = request.scope["path"][len("/id/") :]
-    stem, suffix_format = split_suffix(path, ID_FORMATS)
-    if not stem:
-        return None
-    try:
-        page = requested_page(request)
-        fmt = choose_representation(request, suffix_format, ID_FORMATS)
-    except HTTPException:
-        return None
-    key = _page_key(request, settings, store, settings.base_iri + "id/" + stem, fmt, page)
-    rendered = PAGES.get(key)
-    if rendered is None:
-        return None
-    return _answer(request, store, key, stem, suffix_format, fmt, lambda: rendered)
-
-
-def rendered_lookup(request: Request) -> Response | None:
-    """The answer to GET/HEAD /id/… rendered now (`resource_page`), or None for anything the route must
-    answer: an error (400, 404, 406, no store), which FastAPI's handlers word. The fast path calls this in a
-    thread when `bounded_lookup` cannot answer, so a first rendering skips FastAPI's routing and dependencies
-    too."""
-    return _lookup(request, bounded=False)
-
-
-def bounded_lookup(request: Request) -> Response | None:
-    """`rendered_lookup` as the event loop may run it, on a miss of `cached_lookup`: a page the store's
-    indexes give within a bounded number of statements, in a format pyoxigraph writes. NotBounded for any
-    other page, which then takes `rendered_lookup` in a thread: a thread costs more than such a page (the
-    README's Linked Data section has the figures)."""
-    return _lookup(request, bounded=True)
-
-
-def _lookup(request: Request, *, bounded: bool) -> Response | None:
-    try:
-        store: GraphStore = request.app.state.store.get()
-        return resource_page(
-            request, request.scope["path"][len("/id/") :], request.app.state.settings, store, bounded=bounded
-        )
-    except (HTTPException, StoreUnavailable):
-        return None
+def _first_page(store: GraphStore, settings: Settings, iri: str) -> Description | None:
+    return describe(store, iri, page=1, per_page=settings.links_per_page)
 
 
 def _page_key(
@@ -299,8 +262,8 @@ def _answer(
     """The response for one representation: 304 when the client's copy is current, else the page with validators."""
     etag = entity_tag(key.build_id, key.iri, f"{key.page}/{key.per_page}", key.format, key.language, key.root)
     headers = {} if suffix_format else {"Content-Location": page_url(key.root, stem, fmt.suffix, key.page)}
-    if _matches(request, etag):
-        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
+    if client_is_current(request, etag):
+        return validated_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
     page = rendered()
     headers["Link"] = ", ".join(
         [
@@ -311,20 +274,15 @@ def _answer(
             *([page.link] if page.link else []),
         ]
     )
-    return cached_response(
+    return validated_response(
         request,
         page.body,
         fmt.media_type,
         etag=etag,
         vary=VARY,
-        last_modified=built_at(store),
+        modified=last_modified(store),
         extra_headers=headers,
     )
-
-
-def _matches(request: Request, etag: str) -> bool:
-    tags = {t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")}
-    return "*" in tags or etag in tags
 
 
 def page_url(root: str, stem: str, suffix: str, page: int) -> str:
@@ -406,8 +364,7 @@ def _render(
     stem: str,
     suffix_format: RdfFormat | None,
 ) -> RenderedPage:
-    """One representation of one page of a resource (rendered once per build: PAGES keeps it under a key with
-    the build id). The page links keep the representation a suffix asked for."""
+    """One representation of one page of a resource (rendered once per build: the build's page cache keeps it). The page links keep the representation a suffix asked for."""
     iri, language, root = key.iri, key.language, key.root
     pager = Pager.of(
         description, lambda n: page_url(root, stem, suffix_format.suffix if suffix_format else "", n)
@@ -429,7 +386,7 @@ def _render(
         base_iri=settings.base_iri,
         language=language,
         link=link,
-        terms=ontology_graph(store),
+        terms=ontology_in_store(store),
     )
     json_ld = render_triples(triples, JSON_LD, settings=settings, context_url=ctx_url).decode("utf-8")
     html = TEMPLATES.get_template("resource.html").render(
@@ -460,10 +417,12 @@ def named_graph_quads(store: GraphStore, triples: list[ox.Triple]) -> list[ox.Qu
             key = (str(row["s"]), str(row["p"]), "" if isinstance(o, BNode) else o.n3())
             graphs.setdefault(key, set()).add(str(row["g"]))
 
-    def key_of(triple: ox.Triple) -> tuple[str, str, str]:
+    def key_of(subject: ox.NamedNode, triple: ox.Triple) -> tuple[str, str, str]:
         o = triple.object
+        if isinstance(o, ox.Triple):
+            return (subject.value, triple.predicate.value, str(o))  # RDF 1.2: in no named graph of ours
         return (
-            triple.subject.value,
+            subject.value,
             triple.predicate.value,
             "" if isinstance(o, ox.BlankNode) else to_rdflib(o).n3(),
         )
@@ -471,13 +430,16 @@ def named_graph_quads(store: GraphStore, triples: list[ox.Triple]) -> list[ox.Qu
     by_blank: dict[ox.BlankNode, set[str]] = {}
     for triple in triples:
         if isinstance(triple.subject, ox.NamedNode) and isinstance(triple.object, ox.BlankNode):
-            by_blank.setdefault(triple.object, set()).update(graphs.get(key_of(triple), set()))
+            by_blank.setdefault(triple.object, set()).update(
+                graphs.get(key_of(triple.subject, triple), set())
+            )
     quads = []
     for triple in triples:
+        names: set[str] = set()
         if isinstance(triple.subject, ox.NamedNode):
-            names = graphs.get(key_of(triple), set())
-        else:
-            names = by_blank.get(triple.subject, set())  # type: ignore[call-overload]
+            names = graphs.get(key_of(triple.subject, triple), set())
+        elif isinstance(triple.subject, ox.BlankNode):
+            names = by_blank.get(triple.subject, set())
         quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.DefaultGraph()))
         for name in sorted(names):
             quads.append(ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(name)))
@@ -536,8 +498,8 @@ def _graph_page(
     headers = {"Link": alternates(href, offers)}
     if suffix_format is None:
         headers["Content-Location"] = href + fmt.suffix
-    if _matches(request, etag):
-        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
+    if client_is_current(request, etag):
+        return validated_response(request, b"", fmt.media_type, etag=etag, vary=VARY, extra_headers=headers)
     ctx_url = root + "/context.jsonld"
     if fmt in QUAD_FORMATS:
         body = render_quads(quads or [], fmt, settings=settings)
@@ -547,7 +509,12 @@ def _graph_page(
         shown = html_graph if html_graph is not None else graph
         link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
         view = resource_view(
-            shown, iri, base_iri=settings.base_iri, language=language, link=link, terms=ontology_graph(store)
+            shown,
+            iri,
+            base_iri=settings.base_iri,
+            language=language,
+            link=link,
+            terms=ontology_in_store(store),
         )
         linking = len(set(shown.subjects(None, URIRef(iri))))
         pager = Pager(1, 1, min(1, linking), linking, linking, 0, lambda n: href)
@@ -564,13 +531,13 @@ def _graph_page(
             )
             .encode("utf-8")
         )
-    return cached_response(
+    return validated_response(
         request,
         body,
         fmt.media_type,
         etag=etag,
         vary=VARY,
-        last_modified=built_at(store),
+        modified=last_modified(store),
         extra_headers=headers,
     )
 
@@ -632,10 +599,8 @@ def ontology_version(
     store: GraphStore = Depends(get_store),
 ) -> Response:
     """{base}ontology/{version}: the ontology this build holds, when that is its version IRI."""
-    from rdflib.namespace import OWL
-
     stem, suffix_format = split_suffix(version)
-    held = {str(v) for v in ontology_graph(store).objects(None, OWL.versionIRI)}
+    held = {str(v) for v in ontology_in_store(store).objects(None, OWL.versionIRI)}
     if settings.base_iri + "ontology/" + stem not in held:
         raise HTTPException(
             404,
@@ -683,21 +648,21 @@ def home(
     language = page_language(request)
     root = public_root(request, settings)
     etag = entity_tag(store.info.build_id, "home", language, root)
-    if _matches(request, etag):
-        return cached_response(request, b"", "text/html", etag=etag, vary="Accept-Language")
+    if client_is_current(request, etag):
+        return validated_response(request, b"", "text/html", etag=etag, vary="Accept-Language")
     counts = graph_counts(store)
     link = lambda target: local_link(target, base_iri=settings.base_iri, root=root)  # noqa: E731
     listed = store.construct(load_query("describe-home", settings.base_iri))
     labels = Labeller(listed, language, link)
     ikg = settings.ikg
 
-    def members(cls: str) -> list[object]:
+    def members(cls: str) -> list[Value]:
         return sorted(
             (labels.value(s) for s in listed.subjects(RDF.type, URIRef(ikg + cls))), key=lambda v: v.text
         )
 
     kinds = []
-    ontology = ontology_graph(store)
+    ontology = ontology_in_store(store)
     kind_labels = Labeller(ontology, language, link)
     for key, count in sorted(counts.items()):
         if key.startswith("kind:"):
@@ -715,13 +680,13 @@ def home(
         triples=store.info.triples,
         schema_org_dataset=home_dataset_markup(settings, store, root),
     )
-    return cached_response(
+    return validated_response(
         request,
         html.encode("utf-8"),
         "text/html",
         etag=etag,
         vary="Accept-Language",
-        last_modified=built_at(store),
+        modified=last_modified(store),
     )
 
 
@@ -749,17 +714,19 @@ def ontology(
     root = public_root(request, settings)
     language = page_language(request) if fmt is HTML else ""
     etag = entity_tag(store.info.build_id, "ontology", fmt.name, language, root)
-    if _matches(request, etag):
-        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY)
+    if client_is_current(request, etag):
+        return validated_response(request, b"", fmt.media_type, etag=etag, vary=VARY)
     body = _ontology_rendered(store, store.info.build_id, settings, fmt.name, language, root)
-    return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY, last_modified=built_at(store))
+    return validated_response(
+        request, body, fmt.media_type, etag=etag, vary=VARY, modified=last_modified(store)
+    )
 
 
 @per_store(maxsize=32)
 def _ontology_rendered(
     store: GraphStore, build_id: str, settings: Settings, fmt_name: str, language: str, root: str
 ) -> bytes:
-    graph = ontology_graph(store)
+    graph = ontology_in_store(store)
     fmt = next(f for f in PAGE_FORMATS if f.name == fmt_name)
     if fmt is not HTML:
         return render_graph(graph, fmt, settings=settings, context_url=root + "/context.jsonld")
@@ -776,8 +743,6 @@ def _ontology_rendered(
     )
     head = URIRef(settings.base_iri + "ontology")
     labels = Labeller(graph, language, link)
-    from rdflib.namespace import DCTERMS, OWL
-
     title = labels.in_language(graph.objects(head, DCTERMS.title)) or "integration-kg"
     html = TEMPLATES.get_template("ontology.html").render(
         root=root,
@@ -812,8 +777,8 @@ def shapes(request: Request, suffix: str = "", settings: Settings = Depends(get_
     root = public_root(request, settings)
     language = page_language(request) if fmt is HTML else ""
     etag = entity_tag(stamp, "shapes", fmt.name, language, root)
-    if _matches(request, etag):
-        return cached_response(request, b"", fmt.media_type, etag=etag, vary=VARY)
+    if client_is_current(request, etag):
+        return validated_response(request, b"", fmt.media_type, etag=etag, vary=VARY)
     if fmt is not HTML:
         body = render_graph(graph, fmt, settings=settings, context_url=context_url(request, settings))
     else:
@@ -834,7 +799,7 @@ def shapes(request: Request, suffix: str = "", settings: Settings = Depends(get_
             )
             .encode("utf-8")
         )
-    return cached_response(request, body, fmt.media_type, etag=etag, vary=VARY)
+    return validated_response(request, body, fmt.media_type, etag=etag, vary=VARY)
 
 
 def _suffix_or_negotiate(request: Request, suffix: str) -> RdfFormat:
@@ -859,4 +824,4 @@ def context(request: Request, settings: Settings = Depends(get_settings)) -> Res
         raise HTTPException(503, f"the JSON-LD context cannot be read: {error}") from None
     body = text.encode("utf-8")
     json.loads(body)
-    return cached_response(request, body, "application/ld+json", etag=entity_tag("context", text))
+    return validated_response(request, body, "application/ld+json", etag=entity_tag("context", text))

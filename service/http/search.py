@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from .. import search as se
-from ..render import negotiate
 from ..settings import Settings
 from ..store import current_store_path
 from .deps import TEMPLATES, get_settings, local_link, page_context, page_language, public_root
+from .negotiation import preferred_media_type
 
 router = APIRouter()
 
@@ -113,7 +113,7 @@ def api_search(
             raise HTTPException(status_code=400, detail=f"unknown format {format!r}: use jsonld or csv")
     else:
         offers = {JSON_LD: "jsonld", "application/json": "jsonld", "text/csv": "csv"}
-        media = negotiate(request.headers.get("accept"), list(offers))
+        media = preferred_media_type(request.headers.get("accept"), list(offers))
         if media is None:
             raise HTTPException(status_code=406, detail="acceptable: " + ", ".join(offers))
         chosen = offers[media]

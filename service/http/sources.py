@@ -10,7 +10,8 @@ from fastapi.responses import FileResponse
 from ..build import SOURCES_FOLDER
 from ..settings import Settings
 from ..store import GraphStore, current_store_path
-from .deps import entity_tag, get_settings, get_store, not_modified
+from .conditional import client_is_current, entity_tag
+from .deps import get_settings, get_store
 
 router = APIRouter()
 
@@ -35,7 +36,7 @@ def source_text(
     if path is None or path.suffix not in MEDIA_TYPES or not path.is_file():
         raise HTTPException(status_code=404, detail=f"no source text named {name!r}")
     etag = entity_tag(store.info.build_id, "source", name)
-    if not_modified(request, etag):
+    if client_is_current(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return FileResponse(
         path,

@@ -27,42 +27,16 @@ from fastapi.responses import HTMLResponse
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
+from ..formats import HTML, JSON_LD, N_TRIPLES, RDF_FORMATS
 from ..queries import QUERY_DIR
-from ..render import (
-    HTML,
-    JSON_LD,
-    N_TRIPLES,
-    RDF_FORMATS,
-    NoAcceptableFormat,
-    context_text,
-    format_values,
-    negotiate,
-    prefixes,
-    render_graph,
-)
-from ..render import choose_format as choose_representation
+from ..render import context_text, prefixes, render_graph
 from ..settings import Settings
-from ..sparql import (
-    CheckedQuery,
-    Format,
-    NotAcceptable,
-    check_off_loop,
-    choose_format,
-    dataset_for,
-)
+from ..sparql import CheckedQuery, Format, check_off_loop, dataset_for, formats_for
 from ..store import GraphStore, QueryDataset, QueryError, QuerySyntaxError
-from .deps import (
-    TEMPLATES,
-    cached_response,
-    context_url,
-    entity_tag,
-    get_settings,
-    get_store,
-    not_modified,
-    page_language,
-    public_root,
-)
-from .lookup_cache import BytesLRU
+from .conditional import client_is_current, entity_tag, validated_response
+from .deps import TEMPLATES, context_url, get_settings, get_store, page_language, public_root
+from .negotiation import NoAcceptableFormat, choose_format, format_values, prefers
+from .sized_cache import BytesLRU
 
 router = APIRouter()
 RESEARCH_QUERIES = QUERY_DIR / "research"
@@ -85,7 +59,7 @@ class Parameters(NamedTuple):
       allows many).
     - `format` (and `output`, which some clients send beside it): every value, the URL's then the
       form's, comma lists split; the first one the query form can be answered in wins, else Accept
-      (service.render.choose_format).
+      (service.http.negotiation.choose_format).
     - `update` anywhere: 400, the endpoint is read-only.
     """
 
@@ -194,10 +168,7 @@ async def _answer(
         checked = await check_off_loop(query)
     except QuerySyntaxError as error:
         raise _located(error, len(query) - len(asked.query)) from None
-    try:
-        fmt = choose_format(checked.form, request.headers.get("accept"), asked.formats)
-    except NotAcceptable as error:
-        raise HTTPException(406, error.message, headers={"Vary": "Accept"}) from None
+    fmt = answer_format(checked.form, request.headers.get("accept"), asked.formats)
     default_graphs, named_graphs = asked.default_graphs, asked.named_graphs
     dataset = dataset_for(default_graphs, named_graphs)
     key = QueryKey(
@@ -213,14 +184,25 @@ async def _answer(
         body = await _run(store, settings, key, fmt, dataset)
         return _response(request, body, fmt, etag=None)
     etag = entity_tag("sparql", repr(key))
-    if request.method == "GET" and not_modified(request, etag):
+    if request.method == "GET" and client_is_current(request, etag):
         return _response(request, b"", fmt, etag=etag)  # 304: the client's copy is this build's answer
     results = query_results(request)
-    body = results.get(key)
-    if body is None:
-        body = await _run(store, settings, key, fmt, dataset)
-        results.put(key, body)
+    kept = results.get(key)
+    if kept is not None:
+        return _response(request, kept, fmt, etag=etag)
+    body = await _run(store, settings, key, fmt, dataset)
+    results.put(key, body)
     return _response(request, body, fmt, etag=etag)
+
+
+def answer_format(form: str, accept: str | None, asked: list[str]) -> Format:
+    """The answer's format by the service's one rule (service.http.negotiation.choose_format) among what
+    this query form can be given in: `format=` values first, else Accept; 406 naming the offers."""
+    kind = "SELECT and ASK queries" if form in ("SELECT", "ASK") else "CONSTRUCT and DESCRIBE queries"
+    try:
+        return choose_format(formats_for(form), accept, asked, kind)
+    except NoAcceptableFormat as error:
+        raise HTTPException(406, str(error), headers={"Vary": "Accept"}) from None
 
 
 async def _run(
@@ -247,7 +229,7 @@ def _response(request: Request, body: bytes, fmt: Format, *, etag: str | None) -
     """One answer, the same whether its bytes were just computed or kept: GET gets validators and 304,
     POST the ETag only (a POST is not answered 304), an unrepeatable query neither."""
     if etag is not None and request.method == "GET":
-        return cached_response(request, body, fmt.media_type, etag=etag, vary="Accept")
+        return validated_response(request, body, fmt.media_type, etag=etag, vary="Accept")
     media_type = fmt.media_type
     if media_type.startswith("text/") or media_type == N_TRIPLES.media_type:
         media_type += "; charset=utf-8"
@@ -316,7 +298,7 @@ def query_results(request: Request) -> QueryResults:
 def _without_query(request: Request, settings: Settings) -> Response:
     offers = (*RDF_FORMATS[:1], HTML, *RDF_FORMATS[1:])
     try:
-        fmt = choose_representation(
+        fmt = choose_format(
             offers,
             request.headers.get("accept"),
             read_parameters(request.query_params.multi_items()).formats,
@@ -336,7 +318,7 @@ def _without_query(request: Request, settings: Settings) -> Response:
             initial_query=_initial_query(settings),
             base=settings.base_iri,
         )
-        return cached_response(
+        return validated_response(
             request,
             html.encode("utf-8"),
             "text/html",
@@ -345,7 +327,7 @@ def _without_query(request: Request, settings: Settings) -> Response:
         )
     description = service_description(root + "/sparql", settings)
     body = render_graph(description, fmt, settings=settings, context_url=root + "/context.jsonld")
-    return cached_response(
+    return validated_response(
         request,
         body,
         fmt.media_type,
@@ -361,8 +343,7 @@ def wants_page(request: Request, format_parameter: str | None) -> bool:
         return True
     if format_parameter != "":
         return False
-    accept = request.headers.get("accept", "")
-    return negotiate(accept, ["text/html", "application/sparql-results+xml"]) == "text/html"
+    return prefers(request.headers.get("accept", ""), "text/html", ["application/sparql-results+xml"])
 
 
 async def _page_answer(request: Request, settings: Settings, store: GraphStore, query: str) -> Response:

@@ -24,10 +24,12 @@ from rdflib.term import Node
 
 from .. import trace as tr
 from ..coverage import COUNTY_MATRIX_CSV_HEADER, county_matrix_records, county_members, matrix_by_county
-from ..render import JSON_LD, TURTLE, negotiate, render_graph
+from ..formats import JSON_LD, TURTLE
+from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore
 from .deps import TEMPLATES, context_url, get_settings, get_store, page_context, page_language
+from .negotiation import preferred_media_type
 
 router = APIRouter()
 
@@ -148,7 +150,7 @@ def choose_table_format(request: Request, fmt: str | None, offers: dict[str, str
                 detail=f"unknown format {fmt!r}: use one of {', '.join(sorted(set(offers.values())))}",
             )
         return wanted
-    chosen = negotiate(request.headers.get("accept"), list(offers))
+    chosen = preferred_media_type(request.headers.get("accept"), list(offers))
     if chosen is None:
         raise HTTPException(status_code=406, detail="acceptable: " + ", ".join(offers))
     return offers[chosen]

@@ -29,24 +29,28 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from rdflib import Graph, URIRef
 
 from ..datafiles import DataFileError, parse_bytes, rebase
+from ..formats import HTML, JSON_LD, N_TRIPLES, TURTLE, RdfFormat, format_named
 from ..rdfterms import graph_of
-from ..render import HTML, JSON_LD, TURTLE, rdf_format_for, rdf_format_named, render_graph
+from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore, QueryError, StoreBusy
 from ..validation import compiled_shapes, ontology_graph, validate_graph
 from .deps import TEMPLATES, context_url, get_settings, get_store, page_language, public_root
+from .negotiation import acceptable_format
 
 router = APIRouter()
 
-INPUT_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
+INPUT_FORMATS: dict[str, RdfFormat] = {
+    "text/turtle": TURTLE,
+    "application/x-turtle": TURTLE,
+    "application/ld+json": JSON_LD,
+    "application/json": JSON_LD,
+    "application/n-triples": N_TRIPLES,
+    "text/plain": N_TRIPLES,
 }
-FORM_FORMATS = {"turtle": "text/turtle", "jsonld": "application/ld+json", "ntriples": "application/n-triples"}
+"""What /validate reads, by Content-Type (each parsed by pyoxigraph)."""
+FORM_FORMATS = (TURTLE, JSON_LD, N_TRIPLES)
+"""What the browser form's `format` field may name."""
 CONTEXT_ROLES = ("frameworks", "municipalities", "geo", "agents")
 MAX_JSON_DEPTH = 64
 """The deepest nesting of JSON objects and arrays /validate reads (a 400 past it)."""
@@ -79,7 +83,8 @@ async def validate(
     from_form = content_type == "application/x-www-form-urlencoded"
     if from_form:
         form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-        content_type = FORM_FORMATS.get((form.get("format") or ["turtle"])[0], "")
+        named = format_named((form.get("format") or ["turtle"])[0], FORM_FORMATS)
+        content_type = named.media_type if named is not None else ""
         body = (form.get("data") or [""])[0].encode("utf-8")
     if content_type not in INPUT_FORMATS:
         raise HTTPException(
@@ -88,13 +93,13 @@ async def validate(
             "application/ld+json or application/n-triples",
         )
     accept = request.headers.get("accept")
-    fmt = HTML if from_form else rdf_format_for(accept, (TURTLE, JSON_LD, HTML))
+    fmt = HTML if from_form else acceptable_format((TURTLE, JSON_LD, HTML), accept)
     if fmt is None:
         raise HTTPException(406, "the report is available as text/turtle, application/ld+json or text/html")
     path = getattr(store, "path", None)
     if path is None:
         raise HTTPException(503, "validation needs the embedded store")
-    limiter = _validation_limiter()
+    limiter = validation_slots(request).limiter()
     if limiter.borrowed_tokens >= limiter.total_tokens:
         raise StoreBusy(
             f"the validator is busy: at most {VALIDATIONS_WAITING} validations run or wait at once; "
@@ -136,18 +141,30 @@ async def validate(
     return Response(outcome["report"], media_type=media_type, headers=headers)
 
 
-_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
+class ValidationSlots:
+    """The places of /validate's pool: the threads that wait for the validation worker or render its
+    reports, VALIDATIONS_WAITING at most. One per app (the app factory makes it: app.state.validation_slots);
+    a limiter belongs to one event loop, so it keeps one per loop the app is served on (a test client runs
+    its own)."""
+
+    def __init__(self, places: int = VALIDATIONS_WAITING) -> None:
+        self.places = places
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        """The limiter of the running event loop."""
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.places)
+        return limiter
 
 
-def _validation_limiter() -> anyio.CapacityLimiter:
-    """The threads that wait for the validation worker or render its reports (one pool per event loop)."""
-    loop = asyncio.get_running_loop()
-    limiter = _limiters.get(loop)
-    if limiter is None:
-        limiter = _limiters[loop] = anyio.CapacityLimiter(VALIDATIONS_WAITING)
-    return limiter
+def validation_slots(request: Request) -> ValidationSlots:
+    slots: ValidationSlots = request.app.state.validation_slots
+    return slots
 
 
 def json_depth(data: bytes) -> int:
@@ -190,16 +207,18 @@ def validate_posted(
 ) -> dict[str, object]:
     """Worker side: parse (400 naming line and column), validate with the shared context, report: the
     summary as JSON, and the report graph rendered as report_format (an RDF format's name; "": none)."""
-    if INPUT_FORMATS[media_type] is ox.RdfFormat.JSON_LD and (depth := json_depth(data)) > MAX_JSON_DEPTH:
+    if INPUT_FORMATS[media_type] is JSON_LD and (depth := json_depth(data)) > MAX_JSON_DEPTH:
         raise QueryError(
             f"the posted JSON-LD nests objects and arrays {depth} deep; /validate reads at most "
             f"{MAX_JSON_DEPTH} levels",
             status=400,
         )
+    parser = INPUT_FORMATS[media_type].oxigraph
+    assert parser is not None, "every format /validate reads is one pyoxigraph reads"
     try:
         quads = parse_bytes(
             data,
-            INPUT_FORMATS[media_type],
+            parser,
             origin=Path("the posted data"),
             graph=None,
             base_iri=base_iri,
@@ -244,7 +263,7 @@ def validate_posted(
         ],
     }
     rendered = b""
-    fmt = rdf_format_named(report_format) if report_format else None
+    fmt = format_named(report_format) if report_format else None
     if fmt is not None and settings is not None:
         rendered = render_graph(report.graph, fmt, settings=settings, context_url=context_url)
     return {"summary": json.dumps(summary), "report": rendered}

@@ -1,5 +1,6 @@
-"""The per-build page cache of /id/… and its ASGI fast path: a hit answers exactly as a miss does (bytes,
-status and headers, 304 included), a new build never serves an old page, and the cache is bounded by bytes."""
+"""The per-build page cache of /id/…: a hit answers exactly as a miss does (bytes, status and headers, 304
+included) and without a worker thread, a new build never serves an old page, and the cache is bounded by
+bytes."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from conftest import project_settings
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from service import describe as describe_module
 from service.app import create_app
 from service.build import build
-from service.http.lookup_cache import PAGES, PageCache, PageKey, RenderedPage
+from service.http.resources import page_cache
+from service.http.sized_cache import PageCache, PageKey, RenderedPage
 from service.progress import Progress
 from service.settings import Settings
 
@@ -28,16 +29,20 @@ ASKS: list[tuple[str, dict[str, str]]] = [
     (RESOURCE, {"Accept": "text/html", "Accept-Language": "en"}),
     (RESOURCE + ".html?lang=sv", {}),
     (RESOURCE + "?format=turtle", {"Accept": "text/html"}),
-    (RESOURCE + ".ttl", {"Origin": "https://example.org"}),  # CORS still wraps the fast path
+    (RESOURCE + ".ttl", {"Origin": "https://example.org"}),  # CORS wraps a cached answer too
 ]
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    PAGES.clear()
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-    PAGES.clear()
+
+
+def pages_of(client: TestClient) -> PageCache:
+    """The page cache of the build the client's app serves."""
+    app = client.app
+    return page_cache(app.state.store.get(), app.state.settings)  # type: ignore[attr-defined]
 
 
 def same_answer(a: Response, b: Response) -> None:
@@ -50,9 +55,9 @@ def same_answer(a: Response, b: Response) -> None:
 def test_a_hit_answers_exactly_as_the_miss_did(client: TestClient, url: str, headers: dict[str, str]) -> None:
     miss = client.get(url, headers=headers)
     assert miss.status_code == 200 and miss.content
-    hits_before = PAGES.hits
+    hits_before = pages_of(client).hits
     hit = client.get(url, headers=headers)
-    assert PAGES.hits > hits_before, "the second request should be answered from the page cache"
+    assert pages_of(client).hits > hits_before, "the second request should be answered from the page cache"
     same_answer(miss, hit)
     if "Origin" in headers:
         assert hit.headers["access-control-allow-origin"] == "*"
@@ -61,13 +66,11 @@ def test_a_hit_answers_exactly_as_the_miss_did(client: TestClient, url: str, hea
     assert head.headers["content-length"] == str(len(miss.content))
 
 
-@pytest.mark.parametrize(("url", "headers"), ASKS)
-def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(
-    settings: Settings, url: str, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+def test_a_hit_takes_no_worker_thread_and_a_miss_takes_one(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A miss that is bounded work (a page the indexes give within BOUNDED_WORK statements, as Turtle,
-    N-Triples or RDF/XML) is rendered on the event loop, with no thread; JSON-LD, HTML and a page over the
-    budget take a thread. Either way the answer is the same, byte for byte and header for header."""
+    """A page already rendered is bytes in the build's cache: the route answers it on the event loop. A first
+    rendering queries the store and renders, in a worker thread."""
     threads: list[object] = []
     run_sync = anyio.to_thread.run_sync
 
@@ -76,30 +79,12 @@ def test_a_first_rendering_on_the_event_loop_is_the_one_a_thread_gives(
         return await run_sync(function, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counting_run_sync)
-    answers = []
-    for budget in (describe_module.BOUNDED_WORK, 0):
-        monkeypatch.setattr(describe_module, "BOUNDED_WORK", budget)
-        describe_module._describe_cached.cache_clear()
-        PAGES.clear()
-        threads.clear()
-        with TestClient(create_app(settings)) as client:
-            answers.append(client.get(url, headers=headers))
-        written_by_oxigraph = (
-            ".nt" in url
-            or ".rdf" in url
-            or "turtle" in url
-            or ".ttl" in url
-            or headers.get("Accept") == "text/turtle"
-        )
-        if budget and written_by_oxigraph:
-            assert not threads, f"{url}: a bounded page should be rendered on the event loop"
-        else:
-            assert threads, f"{url}: this page should be rendered in a thread"
-    PAGES.clear()
-    describe_module._describe_cached.cache_clear()
-    on_the_loop, in_a_thread = answers
-    assert on_the_loop.status_code == 200 and on_the_loop.content
-    same_answer(on_the_loop, in_a_thread)
+    miss = client.get(RESOURCE + ".ttl")
+    assert miss.status_code == 200 and threads, "a first rendering should take a worker thread"
+    threads.clear()
+    hit = client.get(RESOURCE + ".ttl")
+    assert hit.status_code == 200 and not threads, "a cached page should be answered without a thread"
+    same_answer(miss, hit)
 
 
 def test_not_modified_on_a_hit_as_on_a_miss(client: TestClient) -> None:
@@ -108,9 +93,9 @@ def test_not_modified_on_a_hit_as_on_a_miss(client: TestClient) -> None:
     on_hit = client.get(RESOURCE, headers={"Accept": "text/turtle", "If-None-Match": etag})
     weak_on_hit = client.get(RESOURCE, headers={"Accept": "text/turtle", "If-None-Match": f'"x", W/{etag}'})
     since_on_hit = client.get(RESOURCE, headers={"Accept": "text/turtle", "If-Modified-Since": last_modified})
-    PAGES.clear()
+    pages_of(client).clear()
     on_miss = client.get(RESOURCE, headers={"Accept": "text/turtle", "If-None-Match": etag})
-    PAGES.clear()
+    pages_of(client).clear()
     since_on_miss = client.get(
         RESOURCE, headers={"Accept": "text/turtle", "If-Modified-Since": last_modified}
     )
@@ -144,7 +129,6 @@ def test_negotiation_and_errors_are_unchanged_on_a_cached_resource(client: TestC
 def test_a_rebuild_changes_the_etag_and_the_body(project_copy: Path, tmp_path: Path) -> None:
     settings = project_settings(tmp_path / "store", root=project_copy)
     build(settings, Progress(steps=7, quiet=True))
-    PAGES.clear()
     with TestClient(create_app(settings)) as client:
         before = client.get(RESOURCE, headers={"Accept": "text/turtle"})
         assert client.get(RESOURCE, headers={"Accept": "text/turtle"}).content == before.content
@@ -164,7 +148,6 @@ def test_a_rebuild_changes_the_etag_and_the_body(project_copy: Path, tmp_path: P
             RESOURCE, headers={"Accept": "text/turtle", "If-None-Match": before.headers["etag"]}
         )
         assert stale.status_code == 200 and stale.content == after.content
-    PAGES.clear()
 
 
 def test_the_cache_is_bounded_by_bytes_and_forgets_the_least_recently_used() -> None:
