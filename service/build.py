@@ -54,16 +54,19 @@ from .rdfterms import graph_of, select, value_of
 from .remote_load import graph_keys, load_remote
 from .search import INDEX_FILE, build_index
 from .settings import Settings
-from .shacl import Unsupported, compile_shapes, validate_store
 from .store.remote import RemoteQueryError
 from .store.seam import OXIGRAPH_FOLDER, BuildInfo, current_store_path
 from .validation import (
+    Unsupported,
     ValidationReport,
     ValidationResult,
+    compile_shapes,
+    compiled_shapes,
     ontology_graph,
     shapes_graph,
     validate_graph,
     validate_graph_with_pyshacl,
+    validate_store,
 )
 
 KEEP_BUILDS = 2
@@ -736,7 +739,7 @@ def validate_build(
 def validate_store_or_graph(
     store: ox.Store, shapes: Graph, ontology: Graph, focus: set[str] | None, progress: Progress
 ) -> ValidationReport:
-    """The fast engine on the store (service/shacl.py); pyshacl over an rdflib copy when the shapes use
+    """The engine on the store (service/validation/); pyshacl over an rdflib copy when the shapes use
     something the engine does not implement."""
     try:
         return validate_store(store, compile_shapes(shapes), ontology, focus_nodes=focus)
@@ -893,7 +896,7 @@ def check_files(
     (parse errors with line and column, quotes not found in their source texts).
     """
     context = context_graph(settings)
-    shapes = shapes_graph(settings.shapes_dir)
+    shapes = compiled_shapes(settings.shapes_dir)
     ontology = ontology_graph(settings.ontology_dir)
     outcome: list[tuple[Path, ValidationReport | None, list[str]]] = []
     for path in paths:

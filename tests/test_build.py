@@ -137,7 +137,7 @@ def test_the_default_graph_holds_exactly_the_union_of_the_named_graphs(built: Bu
 
 
 def test_build_reports_are_pyshacls_on_the_whole_graph(built: BuildResult, settings) -> None:
-    """The build validates with service/shacl.py; pyshacl, on every data file at once with the ontology
+    """The build validates with the engine in service/validation/; pyshacl, on every data file at once with the ontology
     and RDFS inference, finds exactly the same results (and they land in the file that describes
     each resource)."""
     from pyshacl import validate

@@ -34,7 +34,7 @@ from ..rdfterms import graph_of
 from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore, QueryError, StoreBusy
-from ..validation import ontology_graph, shapes_graph, validate_graph
+from ..validation import compiled_shapes, ontology_graph, validate_graph
 from .deps import TEMPLATES, context_url, get_settings, get_store, page_language, public_root, worker_pools
 from .negotiation import acceptable_format
 
@@ -243,7 +243,7 @@ def validate_posted(
     focus = sorted({s for s in own.subjects() if isinstance(s, URIRef)})
     report = validate_graph(
         data_graph,
-        shapes=shapes_graph(Path(shapes_dir)),
+        shapes=compiled_shapes(Path(shapes_dir)),
         ontology=ontology_graph(Path(ontology_dir)),
         focus_nodes=focus,
     )
