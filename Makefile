@@ -40,10 +40,11 @@ bench-deps:
 test: $(VENV)/.test-extras $(VENV)/.bench-extras test-deps bench-deps
 	$(BIN)/python -m pytest
 
-# Lint and format check: run by .ci/run before the tests.
+# Lint, format and type checks: run by .ci/run before the tests.
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Static types ([tool.mypy] in pyproject.toml): `mypy` checks service/.
 typecheck: $(VENV)/.test-extras
