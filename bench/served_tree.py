@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import Server, copies_to_load, settings_env, uvicorn_args, wait_for_copies  # noqa: E402
+from bench.run import settings_env  # noqa: E402
+from bench.servers import Server, integration_kg  # noqa: E402
+from service.settings import Settings  # noqa: E402
+from service.store.embedded import copies_pages_into_memory  # noqa: E402
+from service.store.memory_copy import COPY_LOADED  # noqa: E402
+from service.store.worker_store import copies_into_memory  # noqa: E402
 
 
 def setting(text: str) -> tuple[str, str]:
@@ -82,12 +88,34 @@ def serving(
     copies = copies_to_load(env, (kept.store_dir / "current").resolve())
     with tempfile.TemporaryDirectory(prefix="ikg-served-") as folder:
         log = Path(folder) / "service.log"
-        server = Server("ikg", uvicorn_args(), env, "/healthz", log)
+        server = integration_kg("ikg", env, log)
         try:
+            server.wait_ready(timeout)
             wait_for_copies(log, copies, timeout=timeout)
             yield Serving(server, log, copies)
         finally:
             server.stop()
+
+
+def copies_to_load(env: dict[str, str], store_path: Path) -> int:
+    """How many copies of the graph in memory a service started with `env` loads: one per query worker,
+    and one for its pages (INTEGRATION_KG_PAGE_MEMORY_TRIPLES)."""
+    settings = Settings.from_env(env)
+    if settings.store_backend != "embedded":
+        return 0
+    workers = settings.query_workers if copies_into_memory(store_path, settings.query_memory_triples) else 0
+    return workers + copies_pages_into_memory(store_path, settings.page_memory_triples)
+
+
+def wait_for_copies(log: Path, expected: int, timeout: float) -> None:
+    """Wait until `expected` copies in memory are logged as loaded (or timeout): measuring before then
+    measures the cores busy with those loads, not the service."""
+    deadline = time.monotonic() + timeout
+    while (loaded := log.read_text(encoding="utf-8", errors="replace").count(COPY_LOADED)) < expected:
+        if time.monotonic() > deadline:
+            print(f"  {loaded} of {expected} copies in memory loaded after {timeout:g} s; measuring anyway")
+            return
+        time.sleep(1)
 
 
 def child_pids(pid: int) -> list[int]:
