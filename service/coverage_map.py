@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -98,22 +98,15 @@ def load_shapes(path: Path) -> Shapes:
     return Shapes(width, HEIGHT, tuple(sorted(shapes, key=lambda s: s.kommunkod)))
 
 
-_cache: dict[tuple[str, float], Shapes] = {}
-_lock = threading.Lock()
-
-
 def shapes_for(data_dir: Path) -> Shapes:
-    """The shapes of data/geo/ (cached per file and modification time)."""
+    """The shapes of data/geo/ (read again when the file changes)."""
     path = data_dir / BOUNDARIES_FILE
-    key = (str(path), path.stat().st_mtime)
-    with _lock:
-        found = _cache.get(key)
-    if found is None:
-        found = load_shapes(path)
-        with _lock:
-            _cache.clear()
-            _cache[key] = found
-    return found
+    return _shapes_of_file(str(path), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=1)
+def _shapes_of_file(path: str, mtime: float) -> Shapes:
+    return load_shapes(Path(path))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import json
 import re
 import time
 import weakref
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -34,6 +35,7 @@ from ..rdfterms import graph_of
 from ..render import render_graph
 from ..settings import Settings
 from ..store import GraphStore, QueryError, StoreBusy
+from ..store.seam import OXIGRAPH_FOLDER
 from ..validation import compiled_shapes, ontology_graph, validate_graph
 from .deps import TEMPLATES, context_url, get_settings, get_store, page_language, public_root, worker_pools
 from .negotiation import acceptable_format
@@ -269,20 +271,13 @@ def validate_posted(
     return {"summary": json.dumps(summary), "report": rendered}
 
 
-_context_cache: dict[str, Graph] = {}
-
-
+@lru_cache(maxsize=1)
 def _context(store_path: str, base_iri: str) -> Graph:
     """The graphs of frameworks, municipalities (the generated table and the hand-written files) and agents from the store (once per build, per worker)."""
-    if store_path not in _context_cache:
-        _context_cache.clear()
-        store = ox.Store.read_only(str(Path(store_path) / "oxigraph"))
-        graph = Graph()
-        for name in store.named_graphs():
-            rest = (
-                name.value[len(base_iri + "graph/") :] if name.value.startswith(base_iri + "graph/") else ""
-            )
-            if rest.split("/")[0] in CONTEXT_ROLES:
-                graph_of(store.quads_for_pattern(None, None, None, name), graph)
-        _context_cache[store_path] = graph
-    return _context_cache[store_path]
+    store = ox.Store.read_only(str(Path(store_path) / OXIGRAPH_FOLDER))
+    graph = Graph()
+    for name in store.named_graphs():
+        rest = name.value[len(base_iri + "graph/") :] if name.value.startswith(base_iri + "graph/") else ""
+        if rest.split("/")[0] in CONTEXT_ROLES:
+            graph_of(store.quads_for_pattern(None, None, None, name), graph)
+    return graph
