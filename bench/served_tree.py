@@ -21,7 +21,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import settings_env  # noqa: E402
 from bench.servers import Server, integration_kg  # noqa: E402
 from service.settings import Settings  # noqa: E402
-from service.store.embedded import copies_pages_into_memory  # noqa: E402
 from service.store.memory_copy import COPY_LOADED  # noqa: E402
 from service.store.worker_store import copies_into_memory  # noqa: E402
 
@@ -46,7 +45,7 @@ def add_tree_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         type=setting,
         metavar="KEY=VALUE",
-        help="a setting for the service, e.g. INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0 (repeatable)",
+        help="a setting for the service, e.g. INTEGRATION_KG_QUERY_MEMORY_TRIPLES=0 (repeatable)",
     )
 
 
@@ -98,13 +97,12 @@ def serving(
 
 
 def copies_to_load(env: dict[str, str], store_path: Path) -> int:
-    """How many copies of the graph in memory a service started with `env` loads: one per query worker,
-    and one for its pages (INTEGRATION_KG_PAGE_MEMORY_TRIPLES)."""
+    """How many copies of the graph in memory a service started with `env` loads: one per query worker
+    (INTEGRATION_KG_QUERY_MEMORY_TRIPLES); pages are read from the store on disk."""
     settings = Settings.from_env(env)
     if settings.store_backend != "embedded":
         return 0
-    workers = settings.query_workers if copies_into_memory(store_path, settings.query_memory_triples) else 0
-    return workers + copies_pages_into_memory(store_path, settings.page_memory_triples)
+    return settings.query_workers if copies_into_memory(store_path, settings.query_memory_triples) else 0
 
 
 def wait_for_copies(log: Path, expected: int, timeout: float) -> None:

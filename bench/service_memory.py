@@ -1,12 +1,12 @@
 """How much memory the service holds: one uvicorn worker over a build, once its copies of the graph are loaded.
 
     .venv/bin/python bench/service_memory.py /tmp/bench-1000/scale-1000
-    .venv/bin/python bench/service_memory.py /tmp/bench-10000/scale-10000 --set INTEGRATION_KG_PAGE_MEMORY_TRIPLES=20000000
+    .venv/bin/python bench/service_memory.py /tmp/bench-10000/scale-10000 --set INTEGRATION_KG_QUERY_MEMORY_TRIPLES=20000000
 
 TREE is a project tree (data/, ontology/, shapes/) with its builds in TREE/var, as `bench/run.py --keep`
 leaves them (or give --store-dir). The script starts `uvicorn service.app:create_app --factory` on a free
 loopback port with that tree's settings and any --set, waits until every copy of the graph in memory that
-those settings make has loaded (the page copy, the query workers' copies: service/store/memory_copy.py), and
+those settings make has loaded (the query workers' copies: service/store/memory_copy.py), and
 prints each process's resident memory (VmRSS) and its peak (VmHWM) from /proc, with how long each copy
 took to load. No request is made: the page and result caches (INTEGRATION_KG_PAGE_CACHE_BYTES,
 INTEGRATION_KG_QUERY_CACHE_BYTES) come on top, up to their bounds. Linux only. A measurement, not a test.

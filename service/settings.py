@@ -55,12 +55,6 @@ class Settings:
             "help": "largest graph (triples) each query process copies into memory, for faster queries: ~450 bytes a triple each (0: never)"
         },
     )
-    page_memory_triples: int = field(
-        default=2_000_000,
-        metadata={
-            "help": "largest graph (triples) each service process copies into memory to read resource pages from, for faster first renderings: ~400 bytes a triple each (0: never)"
-        },
-    )
     links_per_page: int = field(
         default=100, metadata={"help": "resources that link to a resource shown on each page of it (?page=N)"}
     )

@@ -18,8 +18,8 @@ SCRIPT = PROJECT_ROOT / "bench" / "service_memory.py"
 @pytest.mark.parametrize(
     ("settings", "readers"),
     [
-        ([], ["query worker", "query worker", "page reader"]),
-        (["--set", "INTEGRATION_KG_PAGE_MEMORY_TRIPLES=0"], ["query worker", "query worker"]),
+        ([], ["query worker", "query worker"]),
+        (["--set", "INTEGRATION_KG_QUERY_MEMORY_TRIPLES=0"], []),
     ],
 )
 def test_it_reports_each_process_once_every_copy_has_loaded(
@@ -37,7 +37,7 @@ def test_it_reports_each_process_once_every_copy_has_loaded(
     assert f"copies of the graph in memory: {len(readers)} of {len(readers)} loaded" in run.stdout, run.stdout
     loaded = re.findall(r"; ([\w ]+) ([\d,]+) triples in [\d.]+ s", run.stdout)
     assert sorted(reader for reader, _ in loaded) == sorted(readers)
-    assert {int(triples.replace(",", "")) for _, triples in loaded} == {built.info.triples}
+    assert all(int(triples.replace(",", "")) == built.info.triples for _, triples in loaded)
     rows = re.findall(
         r"^  (service|(?:query|checker|validation) worker \d) +\d+ +(\d+) +(\d+)$", run.stdout, re.MULTILINE
     )
@@ -63,12 +63,12 @@ def test_it_says_when_there_is_no_build(tmp_path: Path) -> None:
 
 def test_a_setting_that_is_not_one_is_refused_by_name() -> None:
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--set", "PAGE_MEMORY_TRIPLES=0"],
+        [sys.executable, str(SCRIPT), str(PROJECT_ROOT), "--set", "QUERY_MEMORY_TRIPLES=0"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert (
         run.returncode == 2
-        and "expected INTEGRATION_KG_<NAME>=<value>, got 'PAGE_MEMORY_TRIPLES=0'" in run.stderr
+        and "expected INTEGRATION_KG_<NAME>=<value>, got 'QUERY_MEMORY_TRIPLES=0'" in run.stderr
     )

@@ -1,5 +1,5 @@
 """A build swapped out is released as a whole: a request in flight during the rebuild keeps its build open
-and finishes on it; once no request uses it, its store (the RocksDB handle, the copy in memory, every cache
+and finishes on it; once no request uses it, its store (the RocksDB handle, the page reader, every cache
 derived from it) is closed and freed, so a service that rebuilds daily does not grow."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Caches of what is derived from one build, owned by that build's store and dropped when it closes.
 
 A cache keyed on a store object (`functools.lru_cache`, a module-level dict) keeps the store alive for as
-long as its entries stay, and a swapped-out build (its RocksDB handle, its copy in memory) is never freed.
+long as its entries stay, and a swapped-out build (its RocksDB handle, its page reader) is never freed.
 Here every store holds its own `BuildCaches`: the layers above hang their caches on it (`store.caches`),
 and when the build is swapped out and its last request has finished, closing the store clears them all.
 Cached values must not refer to the store itself (they are graphs, bytes, counts).

@@ -28,11 +28,9 @@ def open_store(
     path: Path | None = None,
     *,
     pools: WorkerPools | None = None,
-    pages_in_memory: bool = False,
 ) -> GraphStore:
     """The configured back end over a build folder (default: the current build). pools: the processes that
-    run user queries; pages_in_memory: copy the graph into memory for reading pages, up to
-    settings.page_memory_triples, which only a serving process gains from."""
+    run user queries."""
     if settings.store_backend not in ("embedded", "remote"):
         raise StoreUnavailable(f"unknown store back end {settings.store_backend!r} (embedded or remote)")
     path = path or current_store_path(settings)
@@ -40,12 +38,7 @@ def open_store(
         raise StoreUnavailable("no store has been built yet: run `integration-kg build`")
     if settings.store_backend == "remote":
         return RemoteStore(settings, path, pools)
-    return EmbeddedStore(
-        path,
-        pools,
-        memory_triples=settings.query_memory_triples,
-        page_memory_triples=settings.page_memory_triples if pages_in_memory else 0,
-    )
+    return EmbeddedStore(path, pools, memory_triples=settings.query_memory_triples)
 
 
 class ServedBuild:
@@ -121,8 +114,7 @@ class CurrentBuild:
 
     def start(self) -> None:
         """From the service's start on, each build it opens is opened in the query workers at once (in a
-        background thread), not at their first query, and copied into memory for its pages
-        (page_memory_triples)."""
+        background thread), not at their first query."""
         self._serving = True
         try:
             self.acquire().leave()
@@ -157,7 +149,7 @@ class CurrentBuild:
         if previous is not None and previous.path == path:
             self._link_stamp = stamp
             return previous
-        store = open_store(self.settings, path, pools=self.pools, pages_in_memory=self._serving)
+        store = open_store(self.settings, path, pools=self.pools)
         served = self._served = ServedBuild(store, path)
         self._link_stamp = stamp
         if previous is not None:

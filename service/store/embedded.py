@@ -7,7 +7,6 @@ in-memory RDF model.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +19,6 @@ from rdflib.term import Node
 from ..rdfterms import graph_of, to_oxigraph, to_rdflib
 from .build_caches import BuildCaches
 from .index_reader import IndexReader
-from .memory_copy import copy_fits, load_copy
 from .seam import (
     OXIGRAPH_FOLDER,
     BuildInfo,
@@ -41,8 +39,7 @@ class EmbeddedStore:
     User queries (`run_bounded`) run in the query worker processes of `pools` (service/store/worker_pools.py),
     which open the same store read-only and copy it into memory when it has at most `memory_triples` triples
     (service/store/worker_store.py); the store's own queries (`query`, `select`, …) run in this process. Pages
-    (`read_page`) are read in this process too: from a copy in memory once it has loaded, when the graph has
-    at most `page_memory_triples` triples (service/store/memory_copy.py), else from the store on disk.
+    (`read_page`) are read in this process too, from the store on disk (service/store/index_reader.py).
     Without `pools` (a command, a test) the store starts a pool of one query worker of its own on first use.
     """
 
@@ -52,7 +49,6 @@ class EmbeddedStore:
         pools: WorkerPools | None = None,
         *,
         memory_triples: int = 0,
-        page_memory_triples: int = 0,
     ) -> None:
         self.path = store_path
         self._info = BuildInfo.read(store_path)
@@ -62,22 +58,6 @@ class EmbeddedStore:
         self._pools = pools
         self._own_pools: WorkerPools | None = None
         self.memory_triples = memory_triples
-        self.page_copy: threading.Thread | None = None
-        """Loads the copy in memory that pages are read from (page_memory_triples), if the graph fits."""
-        if copy_fits(store_path, self._info.triples, page_memory_triples):
-            self.page_copy = threading.Thread(
-                target=self._read_pages_from_memory, daemon=True, name="integration-kg page copy"
-            )
-            self.page_copy.start()
-
-    def _read_pages_from_memory(self) -> None:
-        """Load the copy and hand it to the page reader. Until then, and for good if it fails, pages are read
-        from the store on disk; both hold the same statements under the same blank-node labels, so what the
-        reader remembered stays true and a page reads the same before and after."""
-        copy = load_copy(self.path, self._info.triples, reader="page reader", keep_blank_labels=True)
-        index = self.index
-        if copy is not None and index is not None:
-            index.store = copy
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -85,11 +65,6 @@ class EmbeddedStore:
         if self._oxigraph is None:
             raise StoreUnavailable(f"the build {self._info.build_id} has been closed")
         return self._oxigraph
-
-    @property
-    def pages_in_memory(self) -> bool:
-        """Whether pages are now read from a copy in memory."""
-        return self.index is not None and self.index.store is not self._oxigraph
 
     @property
     def info(self) -> BuildInfo:
@@ -188,7 +163,7 @@ class EmbeddedStore:
         )
 
     def close(self) -> None:
-        """Release the RocksDB handle, the reader (with its copy in memory) and every cache of this build."""
+        """Release the RocksDB handle, the page reader and every cache of this build."""
         self._caches.close()
         self.index = None
         self._oxigraph = None
@@ -207,9 +182,3 @@ def _select_result(solutions: ox.QuerySolutions) -> SelectResult:
                 row[name] = to_rdflib(term)
         rows.append(row)
     return SelectResult(names, rows)
-
-
-def copies_pages_into_memory(store_path: Path, page_memory_triples: int) -> bool:
-    """Whether a serving process copies this build into memory for its pages (at most page_memory_triples
-    triples, and a whole-graph dump to load the copy from)."""
-    return copy_fits(store_path, BuildInfo.read(store_path).triples, page_memory_triples)

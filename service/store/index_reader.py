@@ -71,11 +71,6 @@ class IndexReader:
     What it reads of a node (its statements) it keeps, up to `remembered` nodes: pages share their
     vocabulary, classes, documents and municipalities, and a build never changes under its reader (a new
     build is a new store, with a new reader). Each method below is the counterpart of one describe-*.rq query.
-
-    `store` may later be replaced by a copy in memory of the same statements under the same blank-node
-    labels (service/store/embedded.py). The copy's object index lists what links to a resource in another order, so
-    a resource whose links fill more than one page takes them, and so its pages, in the order of the store
-    the reader was made with (`ordered_by`), which is the order of the describe-incoming.rq window.
     """
 
     def __init__(
@@ -87,7 +82,6 @@ class IndexReader:
         remembered: int = 10_000,
     ) -> None:
         self.store = store
-        self.ordered_by = store
         self.vocabulary = _Vocabulary(base_iri)
         self.incoming_limit = incoming_limit
         self.remembered = remembered
@@ -108,11 +102,6 @@ class IndexReader:
         if not own and not incoming:  # describe-exists.rq
             return PageTriples(False, frozenset(), 0, 0)
         linking = _linking_subjects(incoming)  # describe-linking-count.rq
-        if len(linking) > per_page and store is not self.ordered_by:
-            incoming = _incoming(self.ordered_by, this, bound)
-            if incoming is None:
-                return None
-            linking = _linking_subjects(incoming)
         citations = sum(1 for quad in incoming if quad.predicate == self.vocabulary.target) if linking else 0
         start = (page - 1) * per_page
         if page > 1 and start >= len(linking):

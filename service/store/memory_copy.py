@@ -3,13 +3,9 @@ N-Triples dump (dumps/integration-kg.nt.gz, written by the same build).
 
 pyoxigraph's in-memory store answers pattern lookups and queries several times faster than its store on
 disk, at a few hundred bytes a triple (docs/performance.md has the figures).
-The query workers load one each (service/store/worker_store.py) and, when asked, so does the service process for
-reading pages (service/store/embedded.py, the page_memory_triples setting). A copy is used only when it holds
-exactly as many triples as the build recorded.
-
-The page reader's copy keeps the dump's blank-node labels, which are the store's (`keep_blank_labels`): a
-page then reads the same from either store, so its bytes and its ETag do not depend on which one answered.
-That load goes through Python (slower than pyoxigraph's bulk loader, which gives blank nodes new labels); the query workers' copies use the bulk loader, since a label is scoped to one result anyway.
+The query workers load one each (service/store/worker_store.py). A copy is used only when it holds exactly
+as many triples as the build recorded. It is loaded with pyoxigraph's bulk loader, which gives blank nodes
+new labels: a label is scoped to one query result anyway.
 """
 
 from __future__ import annotations
@@ -39,9 +35,7 @@ def copy_fits(store_path: Path, triples: int, limit: int) -> bool:
     return 0 < triples <= limit and whole_graph_ntriples(store_path).is_file()
 
 
-def load_copy(
-    store_path: Path, expected_triples: int, *, reader: str, keep_blank_labels: bool = False
-) -> ox.Store | None:
+def load_copy(store_path: Path, expected_triples: int, *, reader: str) -> ox.Store | None:
     """The build's default graph in memory, or None (said on stderr, naming `reader`) when the dump cannot be
     read or does not hold the build's triples. Takes seconds: call it from a background thread."""
     started = time.monotonic()
@@ -50,10 +44,7 @@ def load_copy(
     try:
         with gzip.open(dump, "rb") as gzipped:
             stream = cast(IO[bytes], gzipped)  # a GzipFile reads bytes; the stubs name only IO
-            if keep_blank_labels:
-                copy.bulk_extend(ox.parse(stream, format=ox.RdfFormat.N_TRIPLES))
-            else:
-                copy.bulk_load(stream, format=ox.RdfFormat.N_TRIPLES)
+            copy.bulk_load(stream, format=ox.RdfFormat.N_TRIPLES)
     except (OSError, SyntaxError, EOFError) as error:
         print(
             f"integration-kg {reader}: no copy in memory, {dump} could not be read: {error}", file=sys.stderr
