@@ -267,21 +267,7 @@ def matrix_by_county(m: tr.Matrix, store: GraphStore, settings: Settings) -> tr.
     )
 
 
-COUNTY_MATRIX_CSV_HEADER: tuple[str, ...] = (
-    "county",
-    "lanskod",
-    "county_label",
-    "target",
-    "framework",
-    "notation",
-    "target_label",
-    "explicit",
-    "paraphrase",
-    "thematic",
-    "links",
-    "citations",
-    "alignments",
-)
+COUNTY_MATRIX_CSV_HEADER: tuple[str, ...] = ("county", "lanskod", "county_label", *tr.MATRIX_CSV_HEADER[3:])
 """The matrix CSV grouped by county: one row per county with a document × principle or goal."""
 
 
