@@ -585,7 +585,9 @@ class RemoteStore:
         if response.status_code >= 500:
             if any(
                 sign in message
-                for sign in ("S1T00", "SR171", "estimated execution time", "timed out", "Timeout")
+                # S1T00/SR171: past the time limit or expected to be; HY008/SR203: stopped at the
+                # limit while running (Virtuoso cancels the statement the `timeout` parameter bounds).
+                for sign in ("S1T00", "SR171", "SR203", "estimated execution time", "timed out", "Timeout")
             ):
                 raise RemoteTimeout(f"the query took longer than {timeout:g} s: {message}")
             raise RemoteQueryError(message)
